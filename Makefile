@@ -1,0 +1,48 @@
+# The two commands: `make run` (set up and serve the demo) and `make test` (set up, lint, test).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1
+PYTEST_ARGS ?=
+
+.PHONY: run test setup lint typecheck pytest pytest-pg format clean bench system-deps
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh || echo "Could not install system packages; PDF and browser tests may be skipped."
+
+run: setup
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
+	@echo "Charter is at http://127.0.0.1:8000/ (Ctrl+C stops it)"
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	CHARTER_TESTING=1 $(VENV)/bin/mypy .
+
+pytest: setup
+	$(VENV)/bin/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+test: setup system-deps lint typecheck pytest
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) charter.sqlite3 staticfiles test-artifacts

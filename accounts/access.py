@@ -1,0 +1,104 @@
+"""Who may do what: pure permission questions, and fetch-for-this-user helpers.
+
+The rule everywhere: another institution's objects do not exist for you (404); a member
+of the right institution without the needed role is refused (403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+
+from .models import Membership, Organization, Role
+
+M = TypeVar("M", bound=models.Model)
+View = Callable[..., HttpResponse]
+
+
+def can(membership: Membership | None, *roles: Role) -> bool:
+    """True when the membership is active and holds any of the roles."""
+    if membership is None or not membership.is_active:
+        return False
+    return any(membership.has_role(role) for role in roles)
+
+
+def can_manage_people(membership: Membership | None) -> bool:
+    return can(membership, Role.ADMIN)
+
+
+def can_edit_drafts(membership: Membership | None) -> bool:
+    return can(membership, Role.AUTHOR, Role.ADMIN)
+
+
+def can_review(membership: Membership | None) -> bool:
+    return can(membership, Role.REVIEWER)
+
+
+def can_read_audit(membership: Membership | None) -> bool:
+    return can(membership, Role.ADMIN, Role.AUDITOR)
+
+
+def can_publish(membership: Membership | None) -> bool:
+    if can(membership, Role.ADMIN):
+        return True
+    return bool(
+        membership is not None
+        and membership.organization.authors_may_publish
+        and can(membership, Role.AUTHOR)
+    )
+
+
+def require_role(*roles: Role) -> Callable[[View], View]:
+    """View decorator: signed in, a member of the active institution, holding one of roles.
+
+    With no roles, any active member (an employee) may use the view.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = getattr(request, "membership", None)
+            if membership is None:
+                raise PermissionDenied("You are not a member of any institution.")
+            if roles and not can(membership, *roles):
+                raise PermissionDenied("Your role does not allow this.")
+            return view(request, *args, **kwargs)
+
+        wrapper.charter_roles = roles  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def active_org(request: HttpRequest) -> Organization:
+    membership: Membership | None = getattr(request, "membership", None)
+    if membership is None:
+        raise PermissionDenied
+    return membership.organization
+
+
+def get_for_org(
+    queryset: models.QuerySet[M],
+    request: HttpRequest,
+    org_field: str = "organization",
+    **lookup: Any,
+) -> M:
+    """Fetch one object of the active institution; anything else is a 404."""
+    org = active_org(request)
+    try:
+        return queryset.get(**{org_field: org}, **lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404("Not found") from exc
+
+
+def member_of(request: HttpRequest, organization: Organization) -> bool:
+    membership: Membership | None = getattr(request, "membership", None)
+    return membership is not None and membership.organization_id == organization.pk

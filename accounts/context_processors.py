@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from . import access
+from .models import Notification
+
+
+def charter(request: HttpRequest) -> dict[str, Any]:
+    """Navigation facts every page needs: the active institution and what the person may do."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"membership": None}
+    unread = Notification.objects.filter(
+        user_id=membership.user_id, organization_id=membership.organization_id, read_at=None
+    ).count()
+    return {
+        "membership": membership,
+        "active_org": membership.organization,
+        "other_memberships": [
+            m for m in getattr(request, "memberships", []) if m.pk != membership.pk
+        ],
+        "nav": {
+            "people": access.can_manage_people(membership),
+            "author": access.can_edit_drafts(membership),
+            "review": access.can_review(membership),
+            "audit": access.can_read_audit(membership),
+            "admin": access.can(membership, access.Role.ADMIN),
+        },
+        "unread_notifications": unread,
+    }

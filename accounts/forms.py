@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import Membership, Organization, ReviewerRole, StaffGroup
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    full_name = forms.CharField(label="Full name", max_length=150)
+    staff_group = forms.ModelChoiceField(
+        queryset=StaffGroup.objects.none(), required=False, label="Staff group"
+    )
+    job_title = forms.CharField(label="Job title", max_length=150, required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff_group"].queryset = StaffGroup.objects.filter(organization=organization)
+
+
+class MembershipForm(forms.ModelForm):
+    reviewer_roles = forms.ModelMultipleChoiceField(
+        queryset=ReviewerRole.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Reviewer roles",
+        help_text="Reviewers sign off guideline versions at the stages that name their role.",
+    )
+
+    class Meta:
+        model = Membership
+        fields = [
+            "is_admin",
+            "is_author",
+            "is_auditor",
+            "reviewer_roles",
+            "staff_group",
+            "job_title",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org = self.instance.organization
+        self.fields["reviewer_roles"].queryset = ReviewerRole.objects.filter(organization=org)
+        self.fields["staff_group"].queryset = StaffGroup.objects.filter(organization=org)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Staff CSV file",
+        help_text="Columns: email, name, staff group, job title. The first line names the columns.",
+    )
+
+
+class StaffGroupForm(forms.Form):
+    name = forms.CharField(label="Group name", max_length=120)
+
+
+class ReviewerRoleForm(forms.Form):
+    name = forms.CharField(label="Reviewer role name", max_length=80, help_text="e.g. Privacy")
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(label="Search name or e-mail", required=False, max_length=100)
+    group = forms.ModelChoiceField(
+        queryset=StaffGroup.objects.none(),
+        required=False,
+        label="Staff group",
+        empty_label="All groups",
+    )
+    status = forms.ChoiceField(
+        choices=[("active", "Active"), ("inactive", "Deactivated"), ("all", "All")],
+        required=False,
+        label="Status",
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = StaffGroup.objects.filter(organization=organization)

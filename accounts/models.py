@@ -1,0 +1,255 @@
+"""Institutions, the people in them and what each person may do there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """Fixed roles; reviewer roles (Legal, Compliance, ...) are defined per institution."""
+
+    ADMIN = "admin", "Institution admin"
+    AUTHOR = "author", "Social media manager"
+    REVIEWER = "reviewer", "Reviewer"
+    AUDITOR = "auditor", "Auditor"
+    EMPLOYEE = "employee", "Employee"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # People type their address in any case; addresses are stored lower-case.
+        return self.get(email__iexact=(username or "").strip())
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person; signs in with e-mail. Never deleted, only deactivated."""
+
+    email = models.EmailField("Email", unique=True)
+    full_name = models.CharField("Full name", max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name or self.email).split(" ")[0]
+
+
+class Organization(models.Model):
+    """An institution: a hospital, health system, clinic network or college."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    website = models.URLField(blank=True)
+    contact_name = models.CharField("Social media contact", max_length=150, blank=True)
+    contact_role = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    policy_url = models.URLField("Social media policy URL", blank=True)
+    brand_url = models.URLField("Brand guide URL", blank=True)
+    authors_may_publish = models.BooleanField(default=False)
+    require_reviewer_2fa = models.BooleanField(
+        "Require two-factor for admins and reviewers", default=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = slugify(self.name)[:80]
+        super().save(*args, **kwargs)
+
+    @property
+    def handle_base(self) -> str:
+        return "".join(part.capitalize() for part in self.slug.split("-"))
+
+
+class StaffGroup(models.Model):
+    """A department or other group that acknowledgement campaigns target and report by."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(max_length=120)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="staffgroup_unique_name_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReviewerRole(models.Model):
+    """A sign-off role of one institution (Legal, Compliance, Privacy...)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="reviewer_roles"
+    )
+    name = models.CharField(max_length=80)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="reviewerrole_unique_name_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's place in one institution; every member is at least an employee."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    is_active = models.BooleanField(default=True)
+    is_admin = models.BooleanField("Institution admin", default=False)
+    is_author = models.BooleanField("Social media manager (author)", default=False)
+    is_auditor = models.BooleanField("Auditor (read-only)", default=False)
+    reviewer_roles = models.ManyToManyField(ReviewerRole, blank=True, related_name="members")
+    staff_group = models.ForeignKey(
+        StaffGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    job_title = models.CharField(max_length=150, blank=True)
+    joined_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[reviewer_roles])
+
+    class Meta:
+        ordering = ["user__full_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint("user", "organization", name="membership_unique_user_org")
+        ]
+        indexes = [models.Index(fields=["organization", "is_active", "staff_group"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+    def has_role(self, role: Role) -> bool:
+        if not self.is_active:
+            return False
+        if role == Role.EMPLOYEE:
+            return True
+        if role == Role.ADMIN:
+            return self.is_admin
+        if role == Role.AUTHOR:
+            return self.is_author
+        if role == Role.AUDITOR:
+            return self.is_auditor
+        if role == Role.REVIEWER:
+            return bool(self.reviewer_role_ids)
+        return False
+
+    @property
+    def reviewer_role_ids(self) -> set[int]:
+        cached = getattr(self, "_reviewer_role_ids", None)
+        if cached is None:
+            cached = {r.pk for r in self.reviewer_roles.all()}
+            self._reviewer_role_ids = cached
+        return cached
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = []
+        if self.is_admin:
+            labels.append(Role.ADMIN.label)
+        if self.is_author:
+            labels.append(Role.AUTHOR.label)
+        labels.extend(f"{r.name} reviewer" for r in self.reviewer_roles.all())
+        if self.is_auditor:
+            labels.append(Role.AUDITOR.label)
+        labels.append(Role.EMPLOYEE.label)
+        return labels
+
+
+class Invitation(models.Model):
+    """An invitation e-mail sent to a person; the link lets them choose a password."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.membership}"
+
+
+class Notification(models.Model):
+    """An in-app notification; the navigation shows the unread count."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "organization", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.message

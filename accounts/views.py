@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from audit.services import record
+
+from . import services
+from .access import active_org, get_for_org, require_role
+from .forms import (
+    EmailLoginForm,
+    ImportForm,
+    InviteForm,
+    MembershipForm,
+    PeopleFilterForm,
+    ReviewerRoleForm,
+    StaffGroupForm,
+)
+from .models import Membership, Notification, ReviewerRole, Role, StaffGroup
+
+
+class LoginView(auth_views.LoginView):
+    """Anyone: sign in with e-mail and password."""
+
+    form_class = EmailLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Anyone: ask for a password reset link by e-mail."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "emails/password_reset.txt"
+    html_email_template_name = "emails/password_reset.html"
+    subject_template_name = "emails/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Holder of a reset or invitation link: choose a password."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@require_POST
+@require_role()
+def switch(request: HttpRequest) -> HttpResponse:
+    """Any member of several institutions: change the active one."""
+    try:
+        org = services.switch_organization(
+            request=request, organization_id=int(request.POST.get("organization", "0"))
+        )
+    except (services.PeopleError, ValueError):
+        messages.error(request, "You are not a member of that institution.")
+        return redirect("home")
+    messages.success(request, f"You are now working in {org.name}.")
+    return redirect("home")
+
+
+@require_role(Role.ADMIN)
+def people(request: HttpRequest) -> HttpResponse:
+    """Admins: the institution's people, searchable and filterable."""
+    org = active_org(request)
+    form = PeopleFilterForm(request.GET or None, organization=org)
+    qs = (
+        Membership.objects.filter(organization=org)
+        .select_related("user", "staff_group")
+        .prefetch_related("reviewer_roles")
+    )
+    status = "active"
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            qs = qs.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
+        if form.cleaned_data["group"]:
+            qs = qs.filter(staff_group=form.cleaned_data["group"])
+        status = form.cleaned_data["status"] or "active"
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "inactive":
+        qs = qs.filter(is_active=False)
+    page = Paginator(qs.order_by("user__full_name", "user__email"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/people.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_role(Role.ADMIN)
+def invite(request: HttpRequest) -> HttpResponse:
+    """Admins: invite a person by e-mail."""
+    org = active_org(request)
+    form = InviteForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invite_person(
+                organization=org,
+                invited_by=request.user,  # type: ignore[arg-type]
+                request=request,
+                **form.cleaned_data,
+            )
+        except services.PeopleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {membership.user.email}.")
+            return redirect("accounts:person", pk=membership.pk)
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@require_role(Role.ADMIN)
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins: one person's roles, staff group and history."""
+    membership = get_for_org(
+        Membership.objects.select_related("user", "staff_group", "organization"), request, pk=pk
+    )
+    form = MembershipForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_membership(
+                membership=membership,
+                changed_by=request.user,  # type: ignore[arg-type]
+                is_admin=data["is_admin"],
+                is_author=data["is_author"],
+                is_auditor=data["is_auditor"],
+                reviewer_roles=list(data["reviewer_roles"]),
+                staff_group=data["staff_group"],
+                job_title=data["job_title"],
+                request=request,
+            )
+        except services.PeopleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Saved {membership.user}.")
+            return redirect("accounts:person", pk=membership.pk)
+    history = membership.history.select_related(
+        "history_user", "staff_group"
+    ).order_by(  # type: ignore[attr-defined]
+        "-history_date"
+    )[:20]
+    return render(
+        request,
+        "accounts/person.html",
+        {"membership": membership, "person": membership, "form": form, "history": history},
+    )
+
+
+@require_POST
+@require_role(Role.ADMIN)
+def person_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins: deactivate or reactivate a person (kept, never deleted)."""
+    membership = get_for_org(Membership.objects.select_related("user"), request, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_active(
+            membership=membership,
+            changed_by=request.user,  # type: ignore[arg-type]
+            active=active,
+            request=request,
+        )
+    except services.PeopleError as exc:
+        messages.error(request, str(exc))
+    else:
+        verb = "reactivated" if active else "deactivated"
+        messages.success(request, f"{membership.user} {verb}.")
+    return redirect("accounts:person", pk=membership.pk)
+
+
+@require_role(Role.ADMIN)
+def import_people(request: HttpRequest) -> HttpResponse:
+    """Admins: import staff from CSV, all rows or none."""
+    org = active_org(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        from django.conf import settings
+
+        raw = upload.read(settings.CHARTER_IMPORT_MAX_BYTES + 1)
+        result = services.import_staff(
+            organization=org,
+            imported_by=request.user,  # type: ignore[arg-type]
+            raw=raw,
+            request=request,
+        )
+        if result.ok:
+            messages.success(
+                request,
+                f"Import finished: {result.created} added, {result.updated} updated, "
+                f"{result.unchanged} unchanged.",
+            )
+            return redirect("accounts:people")
+    return render(request, "accounts/import_people.html", {"form": form, "result": result})
+
+
+@require_role(Role.ADMIN)
+def groups(request: HttpRequest) -> HttpResponse:
+    """Admins: staff groups and reviewer roles of the institution."""
+    org = active_org(request)
+    group_form = StaffGroupForm(request.POST if "add_group" in request.POST else None)
+    role_form = ReviewerRoleForm(request.POST if "add_role" in request.POST else None)
+    if request.method == "POST":
+        form, model, action = (
+            (group_form, StaffGroup, "accounts.staff_group.created")
+            if "add_group" in request.POST
+            else (role_form, ReviewerRole, "accounts.reviewer_role.created")
+        )
+        if form.is_valid():
+            name = form.cleaned_data["name"].strip()
+            if model.objects.filter(organization=org, name__iexact=name).exists():
+                form.add_error("name", f"'{name}' already exists.")
+            else:
+                obj = model.objects.create(organization=org, name=name)
+                record(action, actor=request.user, organization=org, obj=obj, request=request)
+                messages.success(request, f"Added {name}.")
+                return redirect("accounts:groups")
+    from django.db.models import Count
+
+    return render(
+        request,
+        "accounts/groups.html",
+        {
+            "group_form": group_form,
+            "role_form": role_form,
+            "groups": StaffGroup.objects.filter(organization=org).annotate(
+                active_members=Count("members", filter=Q(members__is_active=True))
+            ),
+            "roles": ReviewerRole.objects.filter(organization=org).annotate(
+                active_members=Count("members", filter=Q(members__is_active=True))
+            ),
+        },
+    )
+
+
+@require_role()
+def notifications(request: HttpRequest) -> HttpResponse:
+    """Any member: their in-app notifications; opening the page marks them read."""
+    membership = request.membership  # type: ignore[attr-defined]
+    qs = Notification.objects.filter(
+        user_id=membership.user_id, organization_id=membership.organization_id
+    )
+    items = list(qs[:50])
+    if request.method == "POST":
+        from django.utils import timezone
+
+        qs.filter(read_at=None).update(read_at=timezone.now())
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"items": items})

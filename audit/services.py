@@ -1,0 +1,73 @@
+"""``record()``: the one way anything writes to the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import AuditEvent, ChainHead
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # Behind a load balancer the first forwarded address is the client.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    organization: Any = None,
+    obj: models.Model | None = None,
+    guideline_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    actor_label: str = "",
+) -> AuditEvent:
+    """Append an event to the institution's chain, inside the caller's transaction."""
+    if actor is not None and not getattr(actor, "is_authenticated", True):
+        actor = None
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+    org_id = organization.pk if organization is not None else None
+    with transaction.atomic():
+        head = _locked_head(org_id)
+        event = AuditEvent(
+            organization_id=org_id,
+            actor=actor,
+            actor_label=actor_label or (getattr(actor, "email", "") if actor else ""),
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_repr=str(obj)[:300] if obj is not None else "",
+            guideline_id=guideline_id,
+            details=details or {},
+            ip_address=client_ip(request),
+            user_agent=user_agent,
+            created_at=timezone.now(),
+            sequence=head.sequence + 1,
+            prev_hash=head.hash,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+        ChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    return event
+
+
+def _locked_head(org_id: int | None) -> ChainHead:
+    key = ChainHead.key_for(org_id)
+    head = ChainHead.objects.select_for_update().filter(key=key).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            ChainHead.objects.create(key=key)
+    except IntegrityError:
+        pass  # another writer created it first; lock theirs
+    return ChainHead.objects.select_for_update().get(key=key)

@@ -1,0 +1,11 @@
+"""Celery app: runs tasks inline unless CELERY_BROKER_URL names a broker."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("charter")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

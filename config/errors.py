@@ -1,0 +1,27 @@
+"""Error pages that keep the layout and say what happened, never a traceback."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+
+
+def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
+    try:
+        body = loader.render_to_string(template, {"message": message}, request)
+    except Exception:  # the database may be the thing that is down
+        body = loader.render_to_string("errors/plain.html", {"status": status})
+    return HttpResponse(body, status=status)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else ""
+    return _render(request, "errors/403.html", 403, message)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, "errors/404.html", 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(loader.render_to_string("errors/plain.html", {"status": 500}), status=500)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from accounts.access import require_role
+
+from .home import home_panels
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Anyone (load balancers): 200 when the app and its database answer, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any database failure means "do not send traffic here"
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
+
+
+def root(request: HttpRequest) -> HttpResponse:
+    """Anyone: the front door sends people to sign in or to their home page."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    return redirect("accounts:login")
+
+
+@require_role()
+def home(request: HttpRequest) -> HttpResponse:
+    """Any member: what is waiting for me, by role."""
+    return render(request, "home.html", {"panels": home_panels(request)})

@@ -1,0 +1,130 @@
+"""Personas: the people every test speaks about.
+
+``org`` is "Riverside" with reviewer roles Legal and Compliance and two staff groups;
+``other_org`` is another institution whose admin is the ``outsider``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    OrganizationFactory,
+    ReviewerRoleFactory,
+    StaffGroupFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class Persona:
+    user: User
+    membership: Membership
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def org(self) -> Organization:
+        return self.membership.organization
+
+    def client(self) -> Client:
+        client = Client()
+        client.force_login(self.user)
+        return client
+
+
+def make_persona(
+    org: Organization,
+    email: str,
+    name: str,
+    *,
+    roles: tuple[ReviewerRole, ...] = (),
+    group: StaffGroup | None = None,
+    **flags: bool,
+) -> Persona:
+    user = UserFactory(email=email, full_name=name)
+    membership = MembershipFactory(user=user, organization=org, staff_group=group, **flags)
+    if roles:
+        membership.reviewer_roles.set(roles)
+    return Persona(user, membership)
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def org(db) -> Organization:
+    return OrganizationFactory(name="Riverside", slug="riverside")
+
+
+@pytest.fixture
+def other_org(db) -> Organization:
+    return OrganizationFactory(name="Lakeside", slug="lakeside")
+
+
+@pytest.fixture
+def nursing(org) -> StaffGroup:
+    return StaffGroupFactory(organization=org, name="Nursing")
+
+
+@pytest.fixture
+def pharmacy(org) -> StaffGroup:
+    return StaffGroupFactory(organization=org, name="Pharmacy")
+
+
+@pytest.fixture
+def legal_role(org) -> ReviewerRole:
+    return ReviewerRoleFactory(organization=org, name="Legal")
+
+
+@pytest.fixture
+def compliance_role(org) -> ReviewerRole:
+    return ReviewerRoleFactory(organization=org, name="Compliance")
+
+
+@pytest.fixture
+def admin(org, nursing) -> Persona:
+    return make_persona(org, "admin@riverside.test", "Ada Admin", is_admin=True)
+
+
+@pytest.fixture
+def author(org) -> Persona:
+    return make_persona(org, "author@riverside.test", "Arthur Author", is_author=True)
+
+
+@pytest.fixture
+def legal(org, legal_role) -> Persona:
+    return make_persona(org, "legal@riverside.test", "Lee Legal", roles=(legal_role,))
+
+
+@pytest.fixture
+def compliance(org, compliance_role) -> Persona:
+    return make_persona(
+        org, "compliance@riverside.test", "Cory Compliance", roles=(compliance_role,)
+    )
+
+
+@pytest.fixture
+def auditor(org) -> Persona:
+    return make_persona(org, "auditor@riverside.test", "Audrey Auditor", is_auditor=True)
+
+
+@pytest.fixture
+def employee(org, nursing) -> Persona:
+    return make_persona(org, "employee@riverside.test", "Emma Employee", group=nursing)
+
+
+@pytest.fixture
+def outsider(other_org) -> Persona:
+    """An admin, but of another institution: everything of ``org`` is a 404 to them."""
+    return make_persona(other_org, "admin@lakeside.test", "Otto Outsider", is_admin=True)

@@ -1,0 +1,60 @@
+"""factory-boy factories for the models every app's tests need."""
+
+from __future__ import annotations
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = make_password(PASSWORD)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Hospital {n}")
+    slug = factory.Sequence(lambda n: f"hospital-{n}")
+    website = "https://hospital.example"
+    contact_name = "Casey Contact"
+    contact_role = "Social Media Manager"
+    contact_email = "social@hospital.example"
+    contact_phone = "+1 555 0199"
+    policy_url = "https://hospital.example/policy"
+    brand_url = "https://hospital.example/brand"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@hospital.example")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = _PASSWORD_HASH
+
+
+class StaffGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffGroup
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class ReviewerRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewerRole
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Role {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
