@@ -58,3 +58,46 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
+
+
+class GuidelineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "guidelines.Guideline"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = "Social media guidelines"
+    slug = factory.Sequence(lambda n: f"social-media-{n}")
+    created_by = factory.SubFactory(UserFactory)
+
+
+def starter(org: Organization | None = None) -> dict:
+    """Starter content filled for an institution: passes every section's checks."""
+    from guidelines.sections import starter_content
+
+    org = org or OrganizationFactory.build(name="Riverside", slug="riverside")
+    return starter_content(
+        {
+            "institution": org.name,
+            "institution_handle": org.handle_base,
+            "website": org.website,
+            "policy_url": org.policy_url,
+            "brand_url": org.brand_url,
+            "contact_name": org.contact_name,
+            "contact_role": org.contact_role,
+            "contact_email": org.contact_email,
+            "contact_phone": org.contact_phone,
+        }
+    )
+
+
+class VersionFactory(factory.django.DjangoModelFactory):
+    """A frozen version; content defaults to the filled starter template."""
+
+    class Meta:
+        model = "guidelines.Version"
+
+    guideline = factory.SubFactory(GuidelineFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    content = factory.LazyAttribute(lambda o: starter(o.guideline.organization))
+    change_summary = "First version"
+    created_by = factory.SubFactory(UserFactory)

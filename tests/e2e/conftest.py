@@ -1,0 +1,89 @@
+"""Browser tests: Debian's Chromium driven by Playwright against ``live_server``.
+
+Screenshots of every failing test (and those a test takes on purpose) are saved under
+``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "e2e" in item.nodeid.split("/"):
+            item.add_marker(pytest.mark.browser)
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}")
+        for item in items:
+            if "e2e" in item.nodeid.split("/"):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def shots(request) -> Iterator[callable]:
+    """``shots(page, "step-name")`` saves a screenshot named after the test."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def take(page, name: str) -> Path:
+        counter["n"] += 1
+        path = folder / f"{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    yield take
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        page = item.funcargs.get("page")
+        if page is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"FAILED-{item.name}.png"), full_page=True)
+            except Exception:  # the page may already be closed
+                pass
+
+
+@pytest.fixture
+def login(live_server):
+    """``login(page, email, password)`` signs in through the real form."""
+
+    def do(page, email: str, password: str) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/home/")
+
+    return do
