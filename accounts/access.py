@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -95,7 +95,7 @@ def get_for_org(
     org = active_org(request)
     try:
         return queryset.get(**{org_field: org}, **lookup)
-    except queryset.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404("Not found") from exc
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -29,7 +29,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff_group"].queryset = StaffGroup.objects.filter(organization=organization)
+        cast(Any, self.fields["staff_group"]).queryset = StaffGroup.objects.filter(
+            organization=organization
+        )
 
 
 class MembershipForm(forms.ModelForm):
@@ -55,8 +57,10 @@ class MembershipForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = self.instance.organization
-        self.fields["reviewer_roles"].queryset = ReviewerRole.objects.filter(organization=org)
-        self.fields["staff_group"].queryset = StaffGroup.objects.filter(organization=org)
+        cast(Any, self.fields["reviewer_roles"]).queryset = ReviewerRole.objects.filter(
+            organization=org
+        )
+        cast(Any, self.fields["staff_group"]).queryset = StaffGroup.objects.filter(organization=org)
 
 
 class ImportForm(forms.Form):
@@ -90,4 +94,6 @@ class PeopleFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = StaffGroup.objects.filter(organization=organization)
+        cast(Any, self.fields["group"]).queryset = StaffGroup.objects.filter(
+            organization=organization
+        )

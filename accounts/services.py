@@ -137,7 +137,7 @@ def update_membership(
         locked.job_title = job_title
         locked.save()
         locked.reviewer_roles.set(reviewer_roles)
-        locked._reviewer_role_ids = None  # type: ignore[attr-defined]
+        locked.__dict__.pop("_reviewer_role_ids", None)  # roles just changed
         after = _role_snapshot(locked)
         if before != after:
             record(
