@@ -26,7 +26,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["person"])
         field.queryset = Membership.objects.filter(organization=organization).select_related("user")
-        field.label_from_instance = lambda m: f"{m.user.full_name} <{m.user.email}>"  # type: ignore[method-assign]
+        field.label_from_instance = lambda m: f"{m.user.full_name} <{m.user.email}>"  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

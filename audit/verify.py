@@ -24,7 +24,7 @@ def verify_chain(organization_id: int | None, batch: int = 5000) -> ChainProblem
     key = ChainHead.key_for(organization_id)
     expected_prev = "0" * 64
     expected_seq = 1
-    qs = AuditEvent.objects.filter(organization_id=organization_id).order_by("sequence")
+    qs = AuditEvent.objects.filter(organization_id=organization_id).order_by("sequence")  # type: ignore[misc]
     last_seq = 0
     while True:
         events = list(qs.filter(sequence__gt=last_seq)[:batch])
