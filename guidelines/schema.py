@@ -131,15 +131,22 @@ def content_hash(content: Content) -> str:
 # renderers and the tests all agree on what a section's content means.
 
 _SCALAR_KINDS = frozenset(
-    {FieldKind.MARKDOWN, FieldKind.TEXT, FieldKind.URL, FieldKind.EMAIL, FieldKind.PHONE,
-     FieldKind.CHOICE}
+    {
+        FieldKind.MARKDOWN,
+        FieldKind.TEXT,
+        FieldKind.URL,
+        FieldKind.EMAIL,
+        FieldKind.PHONE,
+        FieldKind.CHOICE,
+    }
 )
 # Control characters and lone surrogates cannot be stored in PostgreSQL JSON or encoded as UTF-8,
 # so they are dropped; tabs and newlines are whitespace and are handled separately.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-_PHONE = re.compile(r"^\+?[0-9 ().\-/]+(\s*(ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
+# Digits with the usual separators, optionally followed (or replaced) by an extension.
+_PHONE = re.compile(r"^(\+?[0-9 ().\-/]+)?\s*((ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
 
 
 def _clean_scalar(kind: FieldKind, value: Any) -> str:
@@ -254,9 +261,7 @@ def _scalar_errors(fld: Field, value: str, label: str) -> list[str]:
     if not value:
         return []
     if len(value) > fld.max_length:
-        return [
-            f"{label} is too long: {len(value)} characters, the limit is {fld.max_length}."
-        ]
+        return [f"{label} is too long: {len(value)} characters, the limit is {fld.max_length}."]
     if fld.kind is FieldKind.URL:
         error = _url_error(label, value)
         return [error] if error else []
@@ -318,14 +323,18 @@ def validate(section: Section, data: Mapping[str, Any] | None) -> dict[str, list
                 add(fld.name, message)
             continue
         if len(value) > fld.max_items:
-            add(fld.name, f"{fld.label} can have at most {fld.max_items} entries "
-                          f"(there are {len(value)}).")
+            add(
+                fld.name,
+                f"{fld.label} can have at most {fld.max_items} entries (there are {len(value)}).",
+            )
         if fld.kind is FieldKind.LIST:
             for i, item in enumerate(value):
                 if len(item) > fld.max_length:
-                    add(f"{fld.name}.{i}",
+                    add(
+                        f"{fld.name}.{i}",
                         f'{fld.label}: item {i + 1} ("{item[:40]}…") is too long: '
-                        f"{len(item)} characters, the limit is {fld.max_length}.")
+                        f"{len(item)} characters, the limit is {fld.max_length}.",
+                    )
             continue
         seen: set[tuple[str, ...]] = set()
         for i, row in enumerate(value):
