@@ -8,6 +8,18 @@ from django.contrib.auth.forms import AuthenticationForm
 from .models import Membership, Organization, ReviewerRole, StaffGroup
 
 
+class BootstrapMixin:
+    """Bootstrap classes for forms laid out by hand (filters) rather than by crispy."""
+
+    fields: dict[str, forms.Field]
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
@@ -78,7 +90,7 @@ class ReviewerRoleForm(forms.Form):
     name = forms.CharField(label="Reviewer role name", max_length=80, help_text="e.g. Privacy")
 
 
-class PeopleFilterForm(forms.Form):
+class PeopleFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label="Search name or e-mail", required=False, max_length=100)
     group = forms.ModelChoiceField(
         queryset=StaffGroup.objects.none(),

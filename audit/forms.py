@@ -4,10 +4,11 @@ from typing import Any, cast
 
 from django import forms
 
+from accounts.forms import BootstrapMixin
 from accounts.models import Membership, Organization
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(BootstrapMixin, forms.Form):
     person = forms.ModelChoiceField(
         queryset=Membership.objects.none(), required=False, label="Person", empty_label="Anyone"
     )
@@ -26,6 +27,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["person"])
         field.queryset = Membership.objects.filter(organization=organization).select_related("user")
+        self.style_fields()
         field.label_from_instance = lambda m: f"{m.user.full_name} <{m.user.email}>"  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
