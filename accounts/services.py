@@ -240,8 +240,9 @@ class ImportResult:
 def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]:
     """Read the file; return rows and (line, message) errors for the file's own faults."""
     if len(raw) > settings.CHARTER_IMPORT_MAX_BYTES:
-        limit = settings.CHARTER_IMPORT_MAX_BYTES // (1024 * 1024)
-        return [], [(0, f"The file is larger than {limit} MB; split it into smaller files.")]
+        limit = settings.CHARTER_IMPORT_MAX_BYTES
+        size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        return [], [(0, f"The file is larger than {size}; split it into smaller files.")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
