@@ -6,6 +6,7 @@ Screenshots of every failing test (and those a test takes on purpose) are saved 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -69,10 +70,8 @@ def pytest_runtest_makereport(item, call):
         page = item.funcargs.get("page")
         if page is not None:
             ARTIFACTS.mkdir(exist_ok=True)
-            try:
+            with contextlib.suppress(Exception):  # the page may already be closed
                 page.screenshot(path=str(ARTIFACTS / f"FAILED-{item.name}.png"), full_page=True)
-            except Exception:  # the page may already be closed
-                pass
 
 
 @pytest.fixture
