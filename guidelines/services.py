@@ -2,31 +2,302 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
 
 from audit.services import record
 
-from .models import Draft, Guideline, Version
+from .models import Draft, DraftSection, Guideline, Version
+from .schema import Content, SectionData, normalise, validate
+from .sections import SECTIONS, empty_content, get_section, normalise_content, starter_content
 
 
 class GuidelineError(Exception):
     """A refused change to a guideline or draft, with a message for the person."""
 
 
-def freeze_draft(
-    *, draft: Draft, by: Any, change_summary: str, request: Any = None
-) -> Version:
+class SectionInvalid(GuidelineError):
+    """The typed section has malformed entries; nothing was saved, the typing is kept."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("Not saved: correct the entries marked below.")
+        self.errors = errors
+
+
+class EditConflict(GuidelineError):
+    """Someone saved the section since this person loaded it: both texts, nothing lost."""
+
+    def __init__(
+        self,
+        *,
+        key: str,
+        mine: SectionData,
+        theirs: SectionData,
+        revision: int,
+        saved_by: Any = None,
+        saved_at: datetime | None = None,
+    ) -> None:
+        who = str(saved_by) if saved_by else "Someone"
+        super().__init__(
+            f"Not saved: {who} saved this section while you were editing it. "
+            "Compare both texts, merge them, then save again."
+        )
+        self.key = key
+        self.mine = mine
+        self.theirs = theirs
+        self.revision = revision  # the stored revision; saving against it overwrites knowingly
+        self.saved_by = saved_by
+        self.saved_at = saved_at
+
+
+def institution_context(organization: Any) -> dict[str, str]:
+    """The institution's details, as the starter text's placeholders expect them."""
+    return {
+        "institution": organization.name,
+        "institution_handle": organization.handle_base,
+        "website": organization.website,
+        "policy_url": organization.policy_url,
+        "brand_url": organization.brand_url,
+        "contact_name": organization.contact_name,
+        "contact_role": organization.contact_role,
+        "contact_email": organization.contact_email,
+        "contact_phone": organization.contact_phone,
+    }
+
+
+def _initial_content(
+    *, organization: Any, start: str, copy_from: Version | None
+) -> tuple[Content, Version | None]:
+    if start == Draft.Start.TEMPLATE:
+        return starter_content(institution_context(organization)), None
+    if start == Draft.Start.COPY:
+        if copy_from is None:
+            raise GuidelineError("Choose the version to copy.")
+        if copy_from.guideline.organization_id != organization.pk:
+            raise GuidelineError("That version belongs to another institution.")
+        return normalise_content(copy_from.content), copy_from
+    if start == Draft.Start.BLANK:
+        return empty_content(), None
+    raise GuidelineError("Choose how to start: template, copy of a version, or blank.")
+
+
+def _unique_slug(organization: Any, title: str) -> str:
+    base = (slugify(title) or "guideline")[:70]
+    taken = set(
+        Guideline.objects.filter(organization=organization, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _open_draft(
+    *, guideline: Guideline, by: Any, start: str, content: Content, based_on: Version | None
+) -> Draft:
+    draft = Draft.objects.create(guideline=guideline, start=start, based_on=based_on, created_by=by)
+    quiz = list(based_on.quiz) if based_on is not None else []
+    if quiz:
+        draft.quiz = quiz
+        draft.save(update_fields=["quiz"])
+    for section in SECTIONS:
+        row = DraftSection(draft=draft, key=section.key, data=content[section.key], updated_by=by)
+        row._history_user = by  # type: ignore[attr-defined]
+        row.save()
+    return draft
+
+
+def create_guideline(
+    *,
+    organization: Any,
+    by: Any,
+    title: str,
+    start: str,
+    copy_from: Version | None = None,
+    slug: str = "",
+    request: Any = None,
+) -> Guideline:
+    """A new guideline with its first open draft: from the template, a copy, or blank."""
+    title = " ".join(title.split())
+    if not title:
+        raise GuidelineError("Give the guideline a title.")
+    if len(title) > 200:
+        raise GuidelineError("Keep the title under 200 characters.")
+    content, based_on = _initial_content(
+        organization=organization, start=start, copy_from=copy_from
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                guideline = Guideline.objects.create(
+                    organization=organization,
+                    title=title,
+                    slug=slug or _unique_slug(organization, title),
+                    created_by=by,
+                )
+        except IntegrityError as exc:
+            raise GuidelineError("A guideline with that address already exists.") from exc
+        draft = _open_draft(
+            guideline=guideline, by=by, start=start, content=content, based_on=based_on
+        )
+        record(
+            "guidelines.guideline.created",
+            actor=by,
+            organization=organization,
+            obj=guideline,
+            guideline_id=guideline.pk,
+            details={
+                "title": title,
+                "start": start,
+                "copied_version": based_on.number if based_on else None,
+                "draft_id": draft.pk,
+            },
+            request=request,
+        )
+    return guideline
+
+
+def start_draft(
+    *,
+    guideline: Guideline,
+    by: Any,
+    start: str,
+    copy_from: Version | None = None,
+    request: Any = None,
+) -> Draft:
+    """Open the next draft of an existing guideline (one open draft at a time)."""
+    if copy_from is not None and copy_from.guideline.organization_id != guideline.organization_id:
+        raise GuidelineError("That version belongs to another institution.")
+    content, based_on = _initial_content(
+        organization=guideline.organization, start=start, copy_from=copy_from
+    )
+    with transaction.atomic():
+        locked = Guideline.objects.select_for_update().get(pk=guideline.pk)
+        if locked.status != Guideline.Status.ACTIVE:
+            raise GuidelineError("This guideline is retired; it cannot get a new draft.")
+        if locked.drafts.filter(is_open=True).exists():
+            raise GuidelineError("This guideline already has an open draft: continue that one.")
+        draft = _open_draft(
+            guideline=locked, by=by, start=start, content=content, based_on=based_on
+        )
+        record(
+            "guidelines.draft.started",
+            actor=by,
+            organization=locked.organization,
+            obj=draft,
+            guideline_id=locked.pk,
+            details={"start": start, "copied_version": based_on.number if based_on else None},
+            request=request,
+        )
+    return draft
+
+
+def _locked_section(draft: Draft, key: str) -> DraftSection:
+    """The open draft's section row, locked; a missing row (catalogue grew) is created."""
+    locked_draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if not locked_draft.is_open:
+        raise GuidelineError("This draft was submitted and can no longer be edited.")
+    section = DraftSection.objects.select_for_update().filter(draft=draft, key=key).first()
+    if section is None:
+        section = DraftSection.objects.create(draft=draft, key=key, data={})
+        section = DraftSection.objects.select_for_update().get(pk=section.pk)
+    return section
+
+
+def save_section(
+    *,
+    draft: Draft,
+    key: str,
+    data: Mapping[str, Any],
+    revision: int,
+    by: Any,
+    request: Any = None,
+    reason: str = "",
+) -> DraftSection:
+    """Save one section of the open draft, refusing malformed input and stale revisions.
+
+    ``revision`` is the revision the person's editor was loaded with: if someone saved since,
+    the save is refused with an ``EditConflict`` so no one's text is silently overwritten.
+    """
+    section_def = get_section(key)
+    errors = validate(section_def, data)
+    if errors:
+        raise SectionInvalid(errors)
+    clean = normalise(section_def, data)
+    with transaction.atomic():
+        row = _locked_section(draft, key)
+        if row.revision != revision:
+            raise EditConflict(
+                key=key,
+                mine=clean,
+                theirs=normalise(section_def, row.data),
+                revision=row.revision,
+                saved_by=row.updated_by,
+                saved_at=row.updated_at,
+            )
+        if normalise(section_def, row.data) == clean:
+            return row  # nothing changed: no new revision, no history noise
+        row.data = clean
+        row.revision += 1
+        row.updated_by = by
+        row._history_user = by  # type: ignore[attr-defined]
+        row._change_reason = reason or "saved"  # type: ignore[attr-defined]
+        row.save()
+        Draft.objects.filter(pk=draft.pk).update(updated_at=timezone.now())
+        record(
+            "guidelines.section.saved",
+            actor=by,
+            organization=draft.guideline.organization,
+            obj=row,
+            guideline_id=draft.guideline_id,
+            details={
+                "section": key,
+                "revision": row.revision,
+                **({"reason": reason} if reason else {}),
+            },
+            request=request,
+        )
+    return row
+
+
+def restore_section(
+    *,
+    draft: Draft,
+    key: str,
+    history_id: int,
+    revision: int,
+    by: Any,
+    request: Any = None,
+) -> DraftSection:
+    """Bring back an earlier saved text of a section, as a new save (history keeps both)."""
+    earlier = DraftSection.history.filter(history_id=history_id, draft_id=draft.pk, key=key).first()
+    if earlier is None:
+        raise GuidelineError("That saved text does not exist for this section.")
+    return save_section(
+        draft=draft,
+        key=key,
+        data=earlier.data,
+        revision=revision,
+        by=by,
+        request=request,
+        reason=f"restored revision {earlier.revision}",
+    )
+
+
+def freeze_draft(*, draft: Draft, by: Any, change_summary: str, request: Any = None) -> Version:
     """Turn the open draft into the next numbered, immutable version.
 
     Frozen so that a signature always refers to exactly the text that was read. The caller
     (submitting for review) decides whether the completeness checks must pass first.
     """
-    from .sections import SECTIONS
-    from .schema import normalise
-
     summary = change_summary.strip()
     if not summary:
         raise GuidelineError("Write a change summary: reviewers read it first.")

@@ -1,5 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "guidelines"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.list_view, name="list"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/draft/new/", views.new_draft, name="new_draft"),
+    path("<int:pk>/draft/review/", views.review, name="review"),
+    path("<int:pk>/draft/preview/", views.preview, name="preview"),
+    path("<int:pk>/draft/<slug:key>/", views.step, name="step"),
+    path("<int:pk>/draft/<slug:key>/autosave/", views.autosave, name="autosave"),
+    path("<int:pk>/draft/<slug:key>/history/", views.section_history, name="section_history"),
+    path("<int:pk>/draft/<slug:key>/restore/", views.restore, name="restore"),
+    path("<int:pk>/document/", views.document, name="document"),
+    path("<int:pk>/versions/<int:number>/", views.version, name="version"),
+    path("<int:pk>/compare/", views.compare, name="compare"),
+]

@@ -1,0 +1,303 @@
+"""Forms for starting guidelines and for editing one section of a draft as a structure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from .models import Draft, Version
+from .rendering import render_markdown
+from .schema import Field, FieldKind, Section, SectionData, normalise
+
+# Plain-form row buttons (no JavaScript): "add:accounts", "remove:accounts:2", "up:links:1".
+ROW_ACTION = re.compile(r"^(add|remove|up|down):([a-z_]+)(?::(\d{1,3}))?$")
+NAV_ACTIONS = frozenset({"save", "next", "prev", "review"})
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Version) -> str:  # type: ignore[override]
+        return f"{obj.guideline.title} — version {obj.number} ({obj.get_status_display()})"
+
+
+def _versions_of(**lookup: Any) -> Any:
+    return (
+        Version.objects.filter(**lookup)
+        .select_related("guideline")
+        .defer("content", "quiz")
+        .order_by("guideline__title", "-number")
+    )
+
+
+class StartForm(forms.Form):
+    """How a draft begins: the starter template, a copy of a version, or blank."""
+
+    start = forms.ChoiceField(
+        label="How do you want to begin?",
+        choices=[
+            (
+                Draft.Start.TEMPLATE,
+                "Start from Charter's healthcare template, filled in with "
+                "your institution's name and contact details",
+            ),
+            (Draft.Start.COPY, "Copy a version (the published one or any earlier one)"),
+            (Draft.Start.BLANK, "Start blank"),
+        ],
+        widget=forms.RadioSelect,
+        initial=Draft.Start.TEMPLATE,
+    )
+    copy_from = VersionChoiceField(
+        label="Version to copy",
+        queryset=Version.objects.none(),
+        required=False,
+        help_text="Only used when you copy a version.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") == Draft.Start.COPY and not data.get("copy_from"):
+            self.add_error("copy_from", "Choose the version to copy.")
+        return data
+
+
+class CreateGuidelineForm(StartForm):
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        initial="Social media guidelines",
+        help_text="Staff see this title on the published guideline.",
+    )
+    field_order = ["title", "start", "copy_from"]
+
+    def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["copy_from"].queryset = _versions_of(guideline__organization=organization)
+        if not self.fields["copy_from"].queryset.exists():
+            self.fields["start"].choices = [
+                c for c in self.fields["start"].choices if c[0] != Draft.Start.COPY
+            ]
+            del self.fields["copy_from"]
+
+
+class NewDraftForm(StartForm):
+    def __init__(self, *args: Any, guideline: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["copy_from"].queryset = _versions_of(guideline=guideline)
+        self.fields["start"].initial = Draft.Start.COPY
+        latest = self.fields["copy_from"].queryset.first()
+        if latest is not None:
+            self.fields["copy_from"].initial = latest.pk
+
+
+# --- the section editor ---------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    column: Field
+    name: str
+    value: str
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"id_{self.name}"
+
+    @property
+    def choices(self) -> tuple[tuple[str, str], ...]:
+        return self.column.choices
+
+
+@dataclass
+class Row:
+    index: int
+    cells: list[Cell]
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+
+@dataclass
+class EditorField:
+    """One field of the section as the template draws it, with its typed value and errors."""
+
+    field: Field
+    value: str = ""  # scalars; lists as one item per line
+    rows: list[Row] = field(default_factory=list)  # tables
+    errors: list[str] = field(default_factory=list)
+    preview: Any = ""  # Markdown fields: the sanitised HTML of ``value``
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+    @property
+    def id(self) -> str:
+        return f"id_{self.field.name}"
+
+    @property
+    def kind(self) -> str:
+        return self.field.kind.value
+
+    @property
+    def blank_row(self) -> Row:
+        """The row the "Add a row" script clones, numbered __i__."""
+        return _row(self.field, "__i__", {})
+
+    @property
+    def all_errors(self) -> list[str]:
+        return self.errors + [e for row in self.rows for cell in row.cells for e in cell.errors]
+
+
+def _row(fld: Field, index: Any, values: Mapping[str, Any]) -> Row:
+    return Row(
+        index=index if isinstance(index, int) else 0,
+        cells=[
+            Cell(col, f"{fld.name}-{index}-{col.name}", str(values.get(col.name) or ""))
+            for col in fld.columns
+        ],
+    )
+
+
+class SectionEditor:
+    """Reads a section's fields from a POST (or stored data) and draws them with their errors.
+
+    Not a Django form: tables are rows of cells named ``<field>-<i>-<column>``, and errors
+    come from the catalogue's own ``validate`` so every screen speaks the same messages.
+    """
+
+    def __init__(
+        self,
+        section: Section,
+        *,
+        post: QueryDict | None = None,
+        data: Mapping[str, Any] | None = None,
+        revision: int = 0,
+    ) -> None:
+        self.section = section
+        self.revision = revision
+        self.revision_error = ""
+        self.raw: dict[str, Any] = {}
+        if post is not None:
+            self.raw = self._parse(post)
+            try:
+                self.revision = int(post.get("revision", ""))
+            except ValueError:
+                self.revision = -1
+                self.revision_error = "The page was out of date; reload it and try again."
+        else:
+            clean = normalise(section, data or {})
+            for fld in section.fields:
+                value = clean[fld.name]
+                if fld.kind is FieldKind.LIST:
+                    value = "\n".join(value)
+                self.raw[fld.name] = value
+        self.errors: dict[str, list[str]] = {}
+
+    def _parse(self, post: QueryDict) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        for fld in self.section.fields:
+            if fld.kind is FieldKind.TABLE:
+                pattern = re.compile(rf"^{re.escape(fld.name)}-(\d{{1,3}})-([a-z_]+)$")
+                rows: dict[int, dict[str, str]] = {}
+                for key in post:
+                    match = pattern.match(key)
+                    if match:
+                        rows.setdefault(int(match[1]), {})[match[2]] = post.get(key, "")
+                raw[fld.name] = [rows[i] for i in sorted(rows)]
+            else:
+                raw[fld.name] = post.get(fld.name, "")
+        return raw
+
+    def data(self) -> SectionData:
+        """What the person typed, in the shape the catalogue validates and normalises."""
+        return {name: value for name, value in self.raw.items()}
+
+    def apply_row_action(self, action: str) -> bool:
+        """Add, remove or move a table row for the plain (script-free) form."""
+        match = ROW_ACTION.match(action or "")
+        if not match:
+            return False
+        verb, name, index = match[1], match[2], int(match[3] or 0)
+        try:
+            fld = self.section.field(name)
+        except KeyError:
+            return False
+        if fld.kind is not FieldKind.TABLE:
+            return False
+        rows = list(self.raw.get(name) or [])
+        if verb == "add":
+            rows.append({})
+        elif verb == "remove" and 0 <= index < len(rows):
+            rows.pop(index)
+        elif verb == "up" and 0 < index < len(rows):
+            rows[index - 1], rows[index] = rows[index], rows[index - 1]
+        elif verb == "down" and 0 <= index < len(rows) - 1:
+            rows[index + 1], rows[index] = rows[index], rows[index + 1]
+        self.raw[name] = rows
+        return True
+
+    def set_errors(self, errors: Mapping[str, list[str]]) -> None:
+        """Place the catalogue's errors ("field", "field.i", "field.i.column") on the editor.
+
+        Table errors count rows after empty ones are dropped; they are mapped back to the row
+        the person sees, so a half-typed blank row never shifts a message onto a neighbour.
+        """
+        self.errors = {}
+        for key, messages in errors.items():
+            parts = key.split(".")
+            name = parts[0]
+            try:
+                fld = self.section.field(name)
+            except KeyError:
+                continue
+            if fld.kind is FieldKind.TABLE and len(parts) == 3:
+                positions = self._row_positions(fld)
+                normalised = int(parts[1])
+                shown = positions[normalised] if normalised < len(positions) else normalised
+                self.errors.setdefault(f"{name}-{shown}-{parts[2]}", []).extend(messages)
+            else:
+                self.errors.setdefault(name, []).extend(messages)
+
+    def _row_positions(self, fld: Field) -> list[int]:
+        """Index of each non-empty typed row, in order (what normalisation keeps)."""
+        rows = self.raw.get(fld.name) or []
+        return [
+            i for i, row in enumerate(rows) if normalise(self.section, {fld.name: [row]})[fld.name]
+        ]
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+    def fields(self) -> list[EditorField]:
+        result = []
+        for fld in self.section.fields:
+            item = EditorField(field=fld, errors=list(self.errors.get(fld.name, [])))
+            if fld.kind is FieldKind.TABLE:
+                for i, values in enumerate(self.raw.get(fld.name) or []):
+                    row = _row(fld, i, values)
+                    for cell in row.cells:
+                        cell.errors = list(self.errors.get(cell.name, []))
+                    item.rows.append(row)
+            else:
+                value = self.raw.get(fld.name, "")
+                item.value = value if isinstance(value, str) else "\n".join(value)
+                if fld.kind is FieldKind.MARKDOWN:
+                    item.preview = render_markdown(item.value)
+            result.append(item)
+        return result
+
+    def error_slots(self) -> list[tuple[str, list[str]]]:
+        """Every error container on the page with its messages (empty ones clear old errors)."""
+        slots = []
+        for item in self.fields():
+            slots.append((item.name, item.errors))
+            for row in item.rows:
+                slots.extend((cell.name, cell.errors) for cell in row.cells)
+        return slots

@@ -1,0 +1,50 @@
+"""The home page panel for authors and admins: open drafts and guidelines due for review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.access import can_edit_drafts
+from config.home import Panel, panel
+
+from .models import Draft, Guideline
+from .schema import SectionState, section_state
+from .sections import SECTIONS
+
+REVIEW_DUE_DAYS = 30
+
+
+@panel
+def author_panel(request: HttpRequest) -> Panel | None:
+    membership = getattr(request, "membership", None)
+    if not can_edit_drafts(membership):
+        return None
+    org_id = membership.organization_id  # type: ignore[union-attr]
+    drafts = []
+    for draft in (
+        Draft.objects.filter(guideline__organization_id=org_id, is_open=True)
+        .select_related("guideline")
+        .prefetch_related("sections")
+        .order_by("-updated_at")[:10]
+    ):
+        stored = {row.key: row.data for row in draft.sections.all()}
+        states = [section_state(s, stored.get(s.key)) for s in SECTIONS]
+        drafts.append(
+            {
+                "guideline": draft.guideline,
+                "complete": states.count(SectionState.COMPLETE),
+                "failing": states.count(SectionState.FAILING),
+                "total": len(SECTIONS),
+            }
+        )
+    due = list(
+        Guideline.objects.filter(
+            organization_id=org_id,
+            status=Guideline.Status.ACTIVE,
+            next_review_date__lte=timezone.localdate() + timedelta(days=REVIEW_DUE_DAYS),
+        ).order_by("next_review_date")[:10]
+    )
+    return "guidelines/panels/author.html", {"drafts": drafts, "due": due}

@@ -1,0 +1,579 @@
+"""Guideline pages: the list, the guided wizard, history, review, documents and compare."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Max, OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import active_org, can_edit_drafts, get_for_org, require_role
+from accounts.models import Role
+
+from . import services
+from .compare import changed_count, compare_content, compare_section
+from .forms import NAV_ACTIONS, CreateGuidelineForm, NewDraftForm, SectionEditor
+from .hooks import version_panels
+from .models import Draft, DraftSection, Guideline, Version
+from .rendering import render_markdown
+from .schema import FieldKind, Section, SectionState, run_checks, section_state
+from .sections import SECTIONS, SECTIONS_BY_KEY, normalise_content
+
+READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
+EDITORS = (Role.AUTHOR, Role.ADMIN)
+REVIEW_DUE_DAYS = 30
+HISTORY_LIMIT = 50
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _guideline(request: HttpRequest, pk: int) -> Guideline:
+    return get_for_org(Guideline.objects.select_related("organization"), request, pk=pk)
+
+
+def _open_draft(guideline: Guideline) -> Draft | None:
+    return guideline.drafts.filter(is_open=True).select_related("created_by").first()
+
+
+def _section(key: str) -> Section:
+    try:
+        return SECTIONS_BY_KEY[key]
+    except KeyError as exc:
+        raise Http404("No such section") from exc
+
+
+def _stored(draft: Draft) -> dict[str, DraftSection]:
+    return {row.key: row for row in draft.sections.select_related("updated_by")}
+
+
+def _steps(
+    guideline: Guideline, stored: dict[str, Any], current: str = "", live: Any = None
+) -> list[dict[str, Any]]:
+    """Every section with its state, for the progress bar and the review page."""
+    steps = []
+    for number, section in enumerate(SECTIONS, start=1):
+        data = live if section.key == current and live is not None else stored.get(section.key)
+        steps.append(
+            {
+                "number": number,
+                "section": section,
+                "key": section.key,
+                "state": section_state(section, data),
+                "current": section.key == current,
+                "url": reverse("guidelines:step", args=[guideline.pk, section.key]),
+            }
+        )
+    return steps
+
+
+def _draft_data(stored: dict[str, DraftSection]) -> dict[str, Any]:
+    return {key: row.data for key, row in stored.items()}
+
+
+def _no_draft(request: HttpRequest, guideline: Guideline) -> HttpResponse:
+    messages.error(request, "This guideline has no open draft. Start a new draft first.")
+    return redirect("guidelines:detail", guideline.pk)
+
+
+def _conflict_context(section: Section, conflict: services.EditConflict) -> dict[str, Any]:
+    diff = compare_section(section, conflict.theirs, conflict.mine)
+    theirs = []
+    for fld in section.fields:
+        value = conflict.theirs.get(fld.name)
+        if fld.kind is FieldKind.LIST:
+            value = "\n".join(value or [])
+        elif fld.kind is FieldKind.TABLE:
+            value = "\n".join(" · ".join(v for v in row.values() if v) for row in value or [])
+        theirs.append({"field": fld, "text": value or ""})
+    changed = {fd.field.name for fd in diff.changed_fields}
+    return {
+        "diff": diff,
+        "section": section,
+        "theirs": [t for t in theirs if t["field"].name in changed],
+        "saved_by": conflict.saved_by,
+        "saved_at": conflict.saved_at,
+        "revision": conflict.revision,
+        "message": str(conflict),
+    }
+
+
+def _step_context(
+    *,
+    guideline: Guideline,
+    draft: Draft,
+    section: Section,
+    stored: dict[str, DraftSection],
+    editor: SectionEditor,
+    conflict: dict[str, Any] | None = None,
+    status: str = "",
+) -> dict[str, Any]:
+    live = editor.data()
+    steps = _steps(guideline, _draft_data(stored), section.key, live)
+    index = next(i for i, s in enumerate(SECTIONS) if s.key == section.key)
+    row = stored.get(section.key)
+    return {
+        "guideline": guideline,
+        "draft": draft,
+        "section": section,
+        "row": row,
+        "steps": steps,
+        "step": steps[index],
+        "total": len(SECTIONS),
+        "prev": steps[index - 1] if index > 0 else None,
+        "next": steps[index + 1] if index + 1 < len(steps) else None,
+        "editor": editor,
+        "fields": editor.fields(),
+        "checks": run_checks(section, live),
+        "conflict": conflict,
+        "status": status,
+        "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
+    }
+
+
+def _save(
+    request: HttpRequest, draft: Draft, section: Section, editor: SectionEditor
+) -> tuple[DraftSection | None, dict[str, Any] | None, str]:
+    """Save what was typed; returns (saved row, conflict context, error message)."""
+    try:
+        row = services.save_section(
+            draft=draft,
+            key=section.key,
+            data=editor.data(),
+            revision=editor.revision,
+            by=request.user,
+            request=request,
+        )
+    except services.SectionInvalid as exc:
+        editor.set_errors(exc.errors)
+        return None, None, str(exc)
+    except services.EditConflict as exc:
+        editor.revision = exc.revision  # the next save overwrites knowingly, after merging
+        return None, _conflict_context(section, exc), str(exc)
+    except services.GuidelineError as exc:
+        return None, None, str(exc)
+    editor.revision = row.revision
+    return row, None, ""
+
+
+# --- list, create, detail --------------------------------------------------------------------
+
+
+@require_role(*READERS)
+def list_view(request: HttpRequest) -> HttpResponse:
+    """Authors, admins, reviewers and auditors: the institution's guidelines."""
+    org = active_org(request)
+    versions = Version.objects.filter(guideline=OuterRef("pk"))
+    guidelines = (
+        Guideline.objects.filter(organization=org)
+        .annotate(
+            latest_number=Max("versions__number"),
+            latest_status=Subquery(versions.order_by("-number").values("status")[:1]),
+            published_number=Subquery(
+                versions.filter(status=Version.Status.PUBLISHED).values("number")[:1]
+            ),
+            has_draft=Exists(Draft.objects.filter(guideline=OuterRef("pk"), is_open=True)),
+        )
+        .order_by("title")
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "guidelines/list.html",
+        {
+            "guidelines": guidelines,
+            "today": today,
+            "due_before": today + timedelta(days=REVIEW_DUE_DAYS),
+            "can_edit": can_edit_drafts(request.membership),  # type: ignore[attr-defined]
+            "status_labels": dict(Version.Status.choices),
+        },
+    )
+
+
+@require_role(*EDITORS)
+def create(request: HttpRequest) -> HttpResponse:
+    """Authors and admins: start a guideline from the template, a copy, or blank."""
+    org = active_org(request)
+    form = CreateGuidelineForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            guideline = services.create_guideline(
+                organization=org,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                start=form.cleaned_data["start"],
+                copy_from=form.cleaned_data.get("copy_from"),
+                request=request,
+            )
+        except services.GuidelineError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"“{guideline.title}” created. Walk through each section.")
+            return redirect("guidelines:step", guideline.pk, SECTIONS[0].key)
+    return render(request, "guidelines/create.html", {"form": form})
+
+
+@require_role(*READERS)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors, admins, reviewers and auditors: a guideline's versions and its open draft."""
+    guideline = _guideline(request, pk)
+    may_edit = can_edit_drafts(request.membership)  # type: ignore[attr-defined]
+    versions = list(
+        guideline.versions.select_related("created_by").defer("content", "quiz").order_by("-number")
+    )
+    draft = _open_draft(guideline)
+    steps = _steps(guideline, _draft_data(_stored(draft))) if draft and may_edit else []
+    today = timezone.localdate()
+    return render(
+        request,
+        "guidelines/detail.html",
+        {
+            "guideline": guideline,
+            "versions": versions,
+            "draft": draft,
+            "steps": steps,
+            "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
+            "may_edit": may_edit,
+            "new_draft_form": NewDraftForm(guideline=guideline)
+            if may_edit and draft is None
+            else None,
+            "review_due": guideline.next_review_date is not None
+            and guideline.next_review_date <= today + timedelta(days=REVIEW_DUE_DAYS),
+        },
+    )
+
+
+@require_POST
+@require_role(*EDITORS)
+def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins: open the next draft, from a version, the template, or blank."""
+    guideline = _guideline(request, pk)
+    form = NewDraftForm(request.POST, guideline=guideline)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("guidelines:detail", guideline.pk)
+    try:
+        services.start_draft(
+            guideline=guideline,
+            by=request.user,
+            start=form.cleaned_data["start"],
+            copy_from=form.cleaned_data.get("copy_from"),
+            request=request,
+        )
+    except services.GuidelineError as exc:
+        messages.error(request, str(exc))
+        return redirect("guidelines:detail", guideline.pk)
+    messages.success(request, "New draft started.")
+    return redirect("guidelines:step", guideline.pk, SECTIONS[0].key)
+
+
+# --- the wizard ------------------------------------------------------------------------------
+
+
+@require_role(*EDITORS)
+def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """Authors and admins: one section of the open draft, with prompts, editor and checks."""
+    guideline = _guideline(request, pk)
+    section = _section(key)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    stored = _stored(draft)
+    row = stored.get(key)
+    if request.method != "POST":
+        editor = SectionEditor(
+            section, data=row.data if row else {}, revision=row.revision if row else 0
+        )
+        context = _step_context(
+            guideline=guideline, draft=draft, section=section, stored=stored, editor=editor
+        )
+        return render(request, "guidelines/step.html", context)
+
+    editor = SectionEditor(section, post=request.POST)
+    action = request.POST.get("action", "save")
+    row_action = editor.apply_row_action(action)
+    saved, conflict, error = _save(request, draft, section, editor)
+    if saved is not None:
+        stored[key] = saved
+        if not row_action and action in NAV_ACTIONS:
+            messages.success(request, f"Saved {timezone.localtime(saved.updated_at):%H:%M}.")
+            index = [s.key for s in SECTIONS].index(key)
+            if action == "next" and index + 1 < len(SECTIONS):
+                return redirect("guidelines:step", guideline.pk, SECTIONS[index + 1].key)
+            if action == "prev" and index > 0:
+                return redirect("guidelines:step", guideline.pk, SECTIONS[index - 1].key)
+            if action in ("review", "next"):
+                return redirect("guidelines:review", guideline.pk)
+            return redirect("guidelines:step", guideline.pk, key)
+    status = f"Saved {timezone.localtime(saved.updated_at):%H:%M}" if saved else error
+    context = _step_context(
+        guideline=guideline,
+        draft=draft,
+        section=section,
+        stored=stored,
+        editor=editor,
+        conflict=conflict,
+        status=status,
+    )
+    return render(request, "guidelines/step.html", context, status=200 if saved else 422)
+
+
+@require_POST
+@require_role(*EDITORS)
+def autosave(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """Authors and admins: save a section as they type (htmx); says "Saved", errors or conflict."""
+    guideline = _guideline(request, pk)
+    section = _section(key)
+    draft = _open_draft(guideline)
+    editor = SectionEditor(section, post=request.POST)
+    if draft is None:
+        saved, conflict, error = None, None, "Not saved: this draft was submitted or closed."
+    else:
+        saved, conflict, error = _save(request, draft, section, editor)
+    live = editor.data()
+    steps = _steps(guideline, _draft_data(_stored(draft)) if draft else {}, key, live)
+    return render(
+        request,
+        "guidelines/partials/autosave.html",
+        {
+            "guideline": guideline,
+            "section": section,
+            "saved": saved,
+            "saved_at": timezone.localtime(saved.updated_at) if saved else None,
+            "error": error,
+            "conflict": conflict,
+            "error_slots": editor.error_slots(),
+            "checks": run_checks(section, live),
+            "s": next(s for s in steps if s["current"]),
+            "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
+        },
+    )
+
+
+@require_POST
+@require_role(*EDITORS)
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins: the Markdown being typed, as staff will see it (htmx)."""
+    _guideline(request, pk)
+    name = request.POST.get("preview_field", "body")
+    return render(
+        request,
+        "guidelines/partials/preview.html",
+        {"html": render_markdown(request.POST.get(name, "")[:40000])},
+    )
+
+
+@require_role(*EDITORS)
+def section_history(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """Authors and admins: every saved text of one section, newest first, to restore from."""
+    guideline = _guideline(request, pk)
+    section = _section(key)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    row = draft.sections.filter(key=key).first()
+    records = list(
+        DraftSection.history.filter(draft_id=draft.pk, key=key)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
+    )
+    entries = []
+    for i, rec in enumerate(records[:HISTORY_LIMIT]):
+        earlier = records[i + 1].data if i + 1 < len(records) else {}
+        entries.append(
+            {
+                "record": rec,
+                "diff": compare_section(section, earlier, rec.data),
+                "is_current": row is not None and rec.revision == row.revision,
+            }
+        )
+    return render(
+        request,
+        "guidelines/section_history.html",
+        {
+            "guideline": guideline,
+            "draft": draft,
+            "section": section,
+            "row": row,
+            "entries": entries,
+            "truncated": len(records) > HISTORY_LIMIT,
+        },
+    )
+
+
+@require_POST
+@require_role(*EDITORS)
+def restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """Authors and admins: bring back an earlier saved text of a section."""
+    guideline = _guideline(request, pk)
+    section = _section(key)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    try:
+        services.restore_section(
+            draft=draft,
+            key=section.key,
+            history_id=int(request.POST.get("history_id", "0")),
+            revision=int(request.POST.get("revision", "-1")),
+            by=request.user,
+            request=request,
+        )
+    except ValueError:
+        messages.error(request, "That saved text does not exist for this section.")
+        return redirect("guidelines:section_history", guideline.pk, key)
+    except services.GuidelineError as exc:
+        messages.error(request, str(exc))
+        return redirect("guidelines:section_history", guideline.pk, key)
+    messages.success(request, f"The earlier text of “{section.title}” is back.")
+    return redirect("guidelines:step", guideline.pk, key)
+
+
+@require_role(*EDITORS)
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins: every section's checks before submitting, with links to fix."""
+    guideline = _guideline(request, pk)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    data = _draft_data(_stored(draft))
+    summary = []
+    for step_info in _steps(guideline, data):
+        section = step_info["section"]
+        checks = run_checks(section, data.get(section.key))
+        summary.append(
+            {**step_info, "checks": checks, "failing": [c for c in checks if not c.passed]}
+        )
+    failing = [(s, c) for s in summary for c in s["failing"]]
+    return render(
+        request,
+        "guidelines/review.html",
+        {
+            "guideline": guideline,
+            "draft": draft,
+            "summary": summary,
+            "failing": failing,
+            "ready": not failing,
+            "complete_count": sum(1 for s in summary if s["state"] == SectionState.COMPLETE),
+        },
+    )
+
+
+# --- reading: documents, versions, compare ---------------------------------------------------
+
+
+def _version(guideline: Guideline, number: Any) -> Version:
+    try:
+        return guideline.versions.select_related("created_by").get(number=int(number))
+    except (Version.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such version") from exc
+
+
+@require_role(*READERS)
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins (draft), reviewers and auditors too (versions): the whole text."""
+    guideline = _guideline(request, pk)
+    layout = "qa" if request.GET.get("layout") == "qa" else "plain"
+    version = None
+    draft = None
+    if request.GET.get("version"):
+        version = _version(guideline, request.GET["version"])
+        content = version.content
+    else:
+        if not can_edit_drafts(request.membership):  # type: ignore[attr-defined]
+            raise PermissionDenied("Only authors and admins read drafts.")
+        draft = _open_draft(guideline)
+        if draft is None:
+            return _no_draft(request, guideline)
+        content = _draft_data(_stored(draft))
+    content = normalise_content(content)
+    return render(
+        request,
+        "guidelines/document.html",
+        {
+            "guideline": guideline,
+            "version": version,
+            "draft": draft,
+            "layout": layout,
+            "sections": [(s, content[s.key]) for s in SECTIONS],
+        },
+    )
+
+
+@require_role(*READERS)
+def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Authors, admins, reviewers and auditors: one frozen version, its hash and status."""
+    guideline = _guideline(request, pk)
+    obj = _version(guideline, number)
+    content = normalise_content(obj.content)
+    return render(
+        request,
+        "guidelines/version.html",
+        {
+            "guideline": guideline,
+            "version": obj,
+            "intact": obj.verify(),
+            "sections": [(s, content[s.key]) for s in SECTIONS],
+            "panels": version_panels(request, obj),
+            "previous": obj.number - 1 if obj.number > 1 else None,
+        },
+    )
+
+
+@require_role(*READERS)
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors, admins, reviewers and auditors: any two versions (authors: or the draft)."""
+    guideline = _guideline(request, pk)
+    may_edit = can_edit_drafts(request.membership)  # type: ignore[attr-defined]
+    numbers = list(
+        guideline.versions.order_by("-number").values_list("number", "status", "created_at")
+    )
+    draft = _open_draft(guideline) if may_edit else None
+    options = ([("draft", "Current draft")] if draft else []) + [
+        (str(n), f"Version {n} ({Version.Status(s).label}, {created:%d %b %Y})")
+        for n, s, created in numbers
+    ]
+    latest = str(numbers[0][0]) if numbers else ""
+    default_new = "draft" if draft else latest
+    default_old = latest if draft else (str(numbers[1][0]) if len(numbers) > 1 else "")
+    old_key = request.GET.get("old") or default_old
+    new_key = request.GET.get("new") or default_new
+    if "draft" in (old_key, new_key) and not may_edit:
+        raise PermissionDenied("Only authors and admins read drafts.")
+
+    def load(choice: str) -> dict[str, Any] | None:
+        if not choice:
+            return None
+        if choice == "draft":
+            if draft is None:
+                raise Http404("No open draft")
+            return _draft_data(_stored(draft))
+        return _version(guideline, choice).content
+
+    old, new = load(old_key), load(new_key)
+    diffs = compare_content(SECTIONS, old, new) if old is not None and new is not None else []
+    labels = dict(options)
+    return render(
+        request,
+        "guidelines/compare.html",
+        {
+            "guideline": guideline,
+            "options": options,
+            "old_key": old_key,
+            "new_key": new_key,
+            "old_label": labels.get(old_key, ""),
+            "new_label": labels.get(new_key, ""),
+            "diffs": diffs,
+            "changed": changed_count(diffs),
+            "ready": bool(diffs),
+        },
+    )

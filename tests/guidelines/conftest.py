@@ -1,0 +1,20 @@
+"""Fixtures for the authoring wizard's tests: a guideline with an open draft from the template."""
+
+from __future__ import annotations
+
+import pytest
+
+from guidelines import services
+from guidelines.models import Draft, Guideline
+
+
+@pytest.fixture
+def wizard_guideline(author) -> Guideline:
+    return services.create_guideline(
+        organization=author.org, by=author.user, title="Social media guidelines", start="template"
+    )
+
+
+@pytest.fixture
+def wizard_draft(wizard_guideline) -> Draft:
+    return wizard_guideline.drafts.get(is_open=True)
