@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_twofactor
 
 app_name = "accounts"
 
@@ -34,4 +34,18 @@ urlpatterns = [
     path("people/<int:pk>/active/", views.person_active, name="person_active"),
     path("groups/", views.groups, name="groups"),
     path("notifications/", views.notifications, name="notifications"),
+    path("security/", views_twofactor.security, name="security"),
+    path("two-factor/", views_twofactor.two_factor, name="two_factor"),
+    path("two-factor/verify/", views_twofactor.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/off/", views_twofactor.two_factor_disable, name="two_factor_disable"),
+    path(
+        "two-factor/recovery-codes/",
+        views_twofactor.two_factor_recovery,
+        name="two_factor_recovery",
+    ),
+    path(
+        "people/<int:pk>/two-factor/reset/",
+        views_twofactor.two_factor_reset,
+        name="two_factor_reset",
+    ),
 ]

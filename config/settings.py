@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.ActiveOrganizationMiddleware",
+    "accounts.middleware_idle.IdleSessionMiddleware",
+    "accounts.middleware_twofactor.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
