@@ -141,3 +141,94 @@ class Signature(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Signatures cannot be removed.")
+
+
+class Decision(models.Model):
+    """A review ended by a person rather than by signatures: changes requested or withdrawn."""
+
+    class Kind(models.TextChoices):
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    review = models.OneToOneField(ReviewRequest, on_delete=models.PROTECT, related_name="decision")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    stage_index = models.PositiveSmallIntegerField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.review}"
+
+
+class Comment(models.Model):
+    """A reviewer's or author's remark on one section of the version under review.
+
+    Threads are one level deep: a reply points at the comment that opened the thread, and
+    resolving is done on that opening comment.
+    """
+
+    review = models.ForeignKey(ReviewRequest, on_delete=models.PROTECT, related_name="comments")
+    section_key = models.CharField(max_length=40)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["review", "section_key"])]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.section_key} of {self.review}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+
+class VersionSeen(models.Model):
+    """That a person opened a version for review, so the next one can be compared with it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey("guidelines.Version", on_delete=models.CASCADE, related_name="+")
+    guideline = models.ForeignKey(
+        "guidelines.Guideline", on_delete=models.CASCADE, related_name="+"
+    )
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "version", name="versionseen_unique_user_version")
+        ]
+        indexes = [models.Index(fields=["user", "guideline"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.version}"
+
+
+class ReminderLog(models.Model):
+    """One reminder sent to one person about one review on one day: the idempotency key."""
+
+    review = models.ForeignKey(ReviewRequest, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("review", "user", "day", name="reminderlog_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder to {self.user} on {self.day}"

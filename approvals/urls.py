@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "approvals"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("route/", views.route, name="route"),
+    path("submit/<int:guideline_pk>/", views.submit, name="submit"),
+    path("<int:pk>/", views.review, name="review"),
+    path("<int:pk>/sign-off/", views.sign_off, name="sign_off"),
+    path("<int:pk>/request-changes/", views.request_changes, name="request_changes"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/comments/", views.comment, name="comment"),
+    path("comments/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("<int:pk>/revise/", views.revise, name="revise"),
+]

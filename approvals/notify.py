@@ -1,0 +1,184 @@
+"""E-mails and in-app notifications about reviews; called only after the change committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accounts.models import Membership, Notification, User
+
+from .models import ReviewRequest
+
+
+def review_url(review: ReviewRequest) -> str:
+    return reverse("approvals:review", args=[review.pk])
+
+
+def _load(review_pk: int) -> ReviewRequest:
+    return ReviewRequest.objects.select_related(
+        "guideline__organization", "version__created_by", "submitted_by"
+    ).get(pk=review_pk)
+
+
+def _unique(users: Iterable[User]) -> list[User]:
+    seen: dict[int, User] = {}
+    for user in users:
+        if user.is_active and user.pk not in seen:
+            seen[user.pk] = user
+    return list(seen.values())
+
+
+def send(
+    *,
+    review: ReviewRequest,
+    users: Iterable[User],
+    template: str,
+    subject: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+    exclude: int | None = None,
+) -> int:
+    """One e-mail (plain text + HTML) and one in-app notification per person."""
+    recipients = [u for u in _unique(users) if u.pk != exclude]
+    if not recipients:
+        return 0
+    path = review_url(review)
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            organization=review.guideline.organization,
+            message=message[:300],
+            url=path,
+        )
+        for user in recipients
+    )
+    emails = []
+    for user in recipients:
+        context = {
+            "user": user,
+            "review": review,
+            "version": review.version,
+            "guideline": review.guideline,
+            "organization": review.guideline.organization,
+            "link": settings.SITE_URL + path,
+            **(extra or {}),
+        }
+        email = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"emails/{template}.txt", context),
+            to=[user.email],
+        )
+        email.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+        emails.append(email)
+    get_connection().send_messages(emails)
+    return len(recipients)
+
+
+def _title(review: ReviewRequest) -> str:
+    return f"{review.guideline.title} v{review.version.number}"
+
+
+def stage_started(review_pk: int) -> None:
+    """Ask the holders of the current stage's role to review."""
+    from .workflow import stage_holders
+
+    review = _load(review_pk)
+    stage = review.current_stage
+    if stage is None:
+        return
+    signed = set(review.signatures.values_list("signer_id", flat=True))
+    users = [m.user for m in stage_holders(review, stage) if m.user_id not in signed]
+    due = review.stage_due_at
+    send(
+        review=review,
+        users=users,
+        template="review_requested",
+        subject=f"Please review: {_title(review)} ({stage['role_name']} review)",
+        message=(
+            f"{_title(review)} is waiting for your {stage['role_name']} review "
+            f"(due {due:%-d %b %Y})."
+        ),
+        extra={"stage": stage, "stage_number": review.stage_index + 1},
+    )
+
+
+def _admins(review: ReviewRequest) -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            organization_id=review.guideline.organization_id, is_active=True, is_admin=True
+        ).select_related("user")
+    ]
+
+
+def _authors(review: ReviewRequest) -> list[User]:
+    return [review.version.created_by, review.submitted_by]
+
+
+def _signers(review: ReviewRequest) -> list[User]:
+    return [s.signer for s in review.signatures.select_related("signer")]
+
+
+def approved(review_pk: int) -> None:
+    """Tell the author and the admins that the version is approved and may be published."""
+    review = _load(review_pk)
+    send(
+        review=review,
+        users=[*_authors(review), *_admins(review)],
+        template="review_approved",
+        subject=f"Approved: {_title(review)}",
+        message=f"{_title(review)} is approved by every stage of the route.",
+        extra={"signatures": list(review.signatures.all())},
+    )
+
+
+def closed(review_pk: int) -> None:
+    """Changes requested or withdrawn: tell the author and everyone who took part."""
+    from .workflow import stage_holders
+
+    review = _load(review_pk)
+    decision = review.decision
+    extra = {"decision": decision}
+    if review.status == ReviewRequest.Status.CHANGES_REQUESTED:
+        send(
+            review=review,
+            users=[*_authors(review), *_signers(review)],
+            template="review_changes_requested",
+            subject=f"Changes requested: {_title(review)}",
+            message=f"{decision.actor} requested changes to {_title(review)}.",
+            extra=extra,
+            exclude=decision.actor_id,
+        )
+    elif review.status == ReviewRequest.Status.WITHDRAWN:
+        stage = review.route[review.stage_index]
+        waiting = [m.user for m in stage_holders(review, stage)]
+        send(
+            review=review,
+            users=[*_authors(review), *_signers(review), *waiting],
+            template="review_withdrawn",
+            subject=f"Withdrawn from review: {_title(review)}",
+            message=f"{decision.actor} withdrew {_title(review)} from review.",
+            extra=extra,
+            exclude=decision.actor_id,
+        )
+
+
+def reminder(review: ReviewRequest, user: User) -> None:
+    """The overdue reminder to one reviewer (sent by ``manage.py send_reminders``)."""
+    stage = review.current_stage or {}
+    send(
+        review=review,
+        users=[user],
+        template="review_reminder",
+        subject=f"Overdue: your review of {_title(review)}",
+        message=(
+            f"Your {stage.get('role_name', '')} review of {_title(review)} was due "
+            f"{review.stage_due_at:%-d %b %Y}."
+        ),
+        extra={"stage": stage},
+    )

@@ -1,0 +1,42 @@
+"""What approvals adds to other pages: the home panel and the version page's signatures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.access import can_review
+from config.home import Panel, panel
+
+from .models import ReviewRequest, Signature
+from .selectors import awaiting
+
+HOME_LIMIT = 5
+
+
+@panel
+def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
+    """Reviewers: the reviews waiting for their signature, oldest first."""
+    membership = getattr(request, "membership", None)
+    if not can_review(membership):
+        return None
+    items = awaiting(membership)  # type: ignore[arg-type]
+    return (
+        "approvals/partials/home_panel.html",
+        {"items": items[:HOME_LIMIT], "more": max(0, len(items) - HOME_LIMIT)},
+    )
+
+
+def version_signatures(request: HttpRequest, version: Any) -> Panel | None:
+    """Every reader of a version: its review status and the signatures over its text."""
+    signatures = list(Signature.objects.filter(version=version).order_by("signed_at", "pk"))
+    review = (
+        ReviewRequest.objects.filter(version=version).select_related("decision").order_by("-pk")
+    ).first()
+    if review is None and not signatures:
+        return None
+    return (
+        "approvals/partials/version_signatures.html",
+        {"version": version, "review": review, "signatures": signatures},
+    )

@@ -1,0 +1,80 @@
+"""Periodic reminders, run by ``manage.py send_reminders`` (safe to run every hour).
+
+Each reminder is a function in ``REMINDERS`` called with keyword arguments ``now`` (an aware
+datetime) and ``today`` (the local date), accepting any others, and returning how many people
+it reminded. Another kind of reminder (acknowledgements, review cycles) is one more function
+appended to the list or registered with ``@reminder``. Each must be idempotent: at most one
+reminder per person, per thing, per day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import record
+
+from . import notify
+from .models import ReminderLog, ReviewRequest
+
+Reminder = Callable[..., int]
+REMINDERS: list[Reminder] = []
+
+
+def reminder(func: Reminder) -> Reminder:
+    REMINDERS.append(func)
+    return func
+
+
+@reminder
+def overdue_reviews(
+    *, now: dt.datetime | None = None, today: dt.date | None = None, **_: Any
+) -> int:
+    """E-mail each reviewer whose stage is past its due date and who has not signed yet."""
+    from .workflow import stage_holders
+
+    now = now or timezone.now()
+    day = today or timezone.localdate(now)
+    sent = 0
+    overdue = ReviewRequest.objects.filter(
+        status=ReviewRequest.Status.OPEN, stage_due_at__lt=now
+    ).select_related("guideline__organization", "version")
+    for review in overdue:
+        stage = review.current_stage
+        if stage is None:
+            continue
+        signed = set(review.signatures.values_list("signer_id", flat=True))
+        reminded = []
+        for membership in stage_holders(review, stage):
+            if membership.user_id in signed:
+                continue
+            try:
+                with transaction.atomic():
+                    # The log row is the idempotency key: a second run the same day collides.
+                    ReminderLog.objects.create(review=review, user=membership.user, day=day)
+                    transaction.on_commit(lambda r=review, u=membership.user: notify.reminder(r, u))
+            except IntegrityError:
+                continue
+            reminded.append(membership.user.email)
+        if reminded:
+            record(
+                "approvals.review.reminded",
+                organization=review.guideline.organization,
+                obj=review,
+                guideline_id=review.guideline_id,
+                details={"stage": review.stage_index + 1, "recipients": reminded},
+                actor_label="send_reminders",
+            )
+            sent += len(reminded)
+    return sent
+
+
+def run_all(now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every registered reminder; returns how many people each one reminded."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return {func.__name__: func(now=now, today=today) for func in REMINDERS}

@@ -1,0 +1,90 @@
+"""Read-only questions about reviews, shared by the inbox, the home panel and the review page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Membership
+from guidelines.models import Version
+
+from .models import ReviewRequest, Signature, VersionSeen
+
+# Versions a redline is drawn against: ones that were approved (and later published).
+APPROVED_STATUSES = (
+    Version.Status.APPROVED,
+    Version.Status.PUBLISHED,
+    Version.Status.SUPERSEDED,
+)
+
+
+@dataclass
+class InboxItem:
+    review: ReviewRequest
+    mine: bool  # waiting for this person's signature
+    signed: bool  # this person already signed
+
+    @property
+    def stage(self) -> dict[str, Any]:
+        return self.review.current_stage or {}
+
+    @property
+    def overdue(self) -> bool:
+        return self.review.stage_due_at < timezone.now()
+
+
+def open_reviews(membership: Membership) -> list[InboxItem]:
+    """Every open review of the institution, oldest first, marked with what it asks of me."""
+    reviews = list(
+        ReviewRequest.objects.filter(
+            guideline__organization_id=membership.organization_id,
+            status=ReviewRequest.Status.OPEN,
+        )
+        .select_related("guideline", "version", "submitted_by")
+        .order_by("submitted_at", "pk")
+    )
+    signed = set(
+        Signature.objects.filter(
+            review__in=[r.pk for r in reviews], signer_id=membership.user_id
+        ).values_list("review_id", flat=True)
+    )
+    roles = membership.reviewer_role_ids
+    items = []
+    for review in reviews:
+        stage = review.current_stage or {}
+        is_author = membership.user_id in (review.version.created_by_id, review.submitted_by_id)
+        mine = stage.get("role_id") in roles and review.pk not in signed and not is_author
+        items.append(InboxItem(review=review, mine=mine, signed=review.pk in signed))
+    return items
+
+
+def awaiting(membership: Membership) -> list[InboxItem]:
+    return [item for item in open_reviews(membership) if item.mine]
+
+
+def last_approved(version: Version) -> Version | None:
+    """The latest approved or published version before this one: the reviewer's baseline."""
+    return (
+        Version.objects.filter(
+            guideline_id=version.guideline_id,
+            number__lt=version.number,
+            status__in=APPROVED_STATUSES,
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def last_seen(version: Version, user_id: int) -> Version | None:
+    """The latest earlier version of this guideline the person opened for review."""
+    seen = (
+        VersionSeen.objects.filter(
+            user_id=user_id, guideline_id=version.guideline_id, version__number__lt=version.number
+        )
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
+    )
+    return seen.version if seen is not None else None

@@ -1,0 +1,475 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import active_org, get_for_org, require_role
+from accounts.models import Role
+from guidelines.compare import changed_count, compare_content
+from guidelines.models import Draft, Guideline
+from guidelines.sections import SECTIONS
+
+from . import selectors, services, workflow
+from .display import section_fields
+from .forms import (
+    CommentForm,
+    RequestChangesForm,
+    SignOffForm,
+    StageFormSet,
+    SubmitForm,
+    WithdrawForm,
+)
+from .models import ApprovalRoute, Comment, Decision, ReviewRequest, Rule
+from .services import StageSpec
+from .workflow import WorkflowError
+
+READERS = (Role.REVIEWER, Role.AUTHOR, Role.ADMIN, Role.AUDITOR)
+COMMENTERS = (Role.REVIEWER, Role.AUTHOR, Role.ADMIN)
+
+
+def _url_or_none(name: str, *args: Any) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _review(request: HttpRequest, pk: int) -> ReviewRequest:
+    return get_for_org(
+        ReviewRequest.objects.select_related(
+            "guideline__organization", "version__created_by", "submitted_by"
+        ),
+        request,
+        org_field="guideline__organization",
+        pk=pk,
+    )
+
+
+# --- route -----------------------------------------------------------------------------------
+
+
+@require_role(Role.ADMIN)
+def route(request: HttpRequest) -> HttpResponse:
+    """Admins: the ordered stages every version passes before it is approved."""
+    org = active_org(request)
+    current = ApprovalRoute.objects.filter(organization=org).first()
+    stages = list(current.stages.select_related("reviewer_role")) if current else []
+    initial = [
+        {
+            "reviewer_role": s.reviewer_role,
+            "rule": s.rule,
+            "quorum": s.quorum,
+            "due_days": s.due_days,
+            "ORDER": s.order,
+        }
+        for s in stages
+    ]
+    kwargs = {"form_kwargs": {"organization": org}, "initial": initial, "prefix": "stages"}
+    formset = StageFormSet(request.POST or None, **kwargs)
+    if request.method == "POST" and formset.is_valid():
+        specs = [
+            StageSpec(
+                reviewer_role=form.cleaned_data["reviewer_role"],
+                rule=form.cleaned_data["rule"],
+                quorum=form.cleaned_data["quorum"],
+                due_days=form.cleaned_data["due_days"],
+            )
+            for form in formset.ordered_forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            services.save_route(organization=org, stages=specs, by=request.user, request=request)
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Approval route saved. Reviews under way keep their route.")
+            return redirect("approvals:route")
+    open_count = ReviewRequest.objects.filter(
+        guideline__organization=org, status=ReviewRequest.Status.OPEN
+    ).count()
+    return render(
+        request,
+        "approvals/route.html",
+        {
+            "formset": formset,
+            "stages": stages,
+            "open_count": open_count,
+            "has_roles": org.reviewer_roles.exists(),
+            "roles_url": _url_or_none("accounts:groups"),
+        },
+    )
+
+
+# --- inbox -----------------------------------------------------------------------------------
+
+
+@require_role(Role.REVIEWER)
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Reviewers: what waits for my sign-off, oldest first, and what else is under way."""
+    items = selectors.open_reviews(request.membership)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "approvals/inbox.html",
+        {
+            "mine": [i for i in items if i.mine],
+            "others": [i for i in items if not i.mine],
+        },
+    )
+
+
+# --- submit ----------------------------------------------------------------------------------
+
+
+def _submit_page(
+    request: HttpRequest, guideline: Guideline, draft: Draft | None, form: SubmitForm
+) -> HttpResponse:
+    failing = workflow.failing_checks(draft.content()) if draft else []
+    route_obj = ApprovalRoute.objects.filter(organization=guideline.organization_id).first()
+    return render(
+        request,
+        "approvals/submit.html",
+        {
+            "guideline": guideline,
+            "draft": draft,
+            "failing": failing,
+            "ready": draft is not None and not failing,
+            "route": route_obj.snapshot() if route_obj else [],
+            "submit_form": form,
+            "open_review": ReviewRequest.objects.filter(
+                guideline=guideline, status=ReviewRequest.Status.OPEN
+            ).first(),
+            "wizard_url": _url_or_none("guidelines:review", guideline.pk),
+        },
+    )
+
+
+@require_role(Role.AUTHOR, Role.ADMIN)
+def submit(request: HttpRequest, guideline_pk: int) -> HttpResponse:
+    """Authors and admins: freeze the open draft into a version and start its review."""
+    guideline = get_for_org(Guideline.objects.all(), request, pk=guideline_pk)
+    draft = Draft.objects.filter(guideline=guideline, is_open=True).first()
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if draft is None:
+            form.add_error(None, "There is no open draft to submit.")
+        else:
+            try:
+                review = workflow.submit(
+                    draft=draft,
+                    by=request.user,  # type: ignore[arg-type]
+                    membership=request.membership,  # type: ignore[attr-defined]
+                    change_summary=form.cleaned_data["change_summary"],
+                    request=request,
+                )
+            except WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Version {review.version.number} is frozen and sent to "
+                    f"{review.route[0]['role_name']} review.",
+                )
+                return redirect("approvals:review", pk=review.pk)
+    return _submit_page(request, guideline, draft, form)
+
+
+# --- the review page -----------------------------------------------------------------------
+
+
+def _threads(comments: list[Comment]) -> dict[str, list[dict[str, Any]]]:
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    replies: dict[int, list[Comment]] = {}
+    for c in comments:
+        if c.parent_id:
+            replies.setdefault(c.parent_id, []).append(c)
+    for c in comments:
+        if not c.parent_id:
+            by_section.setdefault(c.section_key, []).append(
+                {"comment": c, "replies": replies.get(c.pk, [])}
+            )
+    return by_section
+
+
+def _review_page(
+    request: HttpRequest,
+    review: ReviewRequest,
+    *,
+    sign_form: SignOffForm | None = None,
+    changes_form: RequestChangesForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    version = review.version
+    signatures = list(review.signatures.select_related("signer"))
+    signer_ids = [s.signer_id for s in signatures]
+    decision = Decision.objects.filter(review=review).select_related("actor").first()
+    comments = list(review.comments.select_related("author", "resolved_by"))
+    threads = _threads(comments)
+    open_threads = sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved)
+
+    baseline_approved = selectors.last_approved(version)
+    baseline_seen = selectors.last_seen(version, request.user.pk)
+    if baseline_seen and baseline_approved and baseline_seen.pk == baseline_approved.pk:
+        baseline_seen = None  # the same redline twice would only confuse
+    mode = request.GET.get("compare", "")
+    baseline = {"approved": baseline_approved, "seen": baseline_seen}.get(mode)
+    if baseline is None:
+        mode = ""
+    diffs = compare_content(SECTIONS, baseline.content, version.content) if baseline else []
+    if baseline is None:
+        services.mark_seen(user=request.user, version=version)  # type: ignore[arg-type]
+
+    may_comment = services.can_comment(review, membership)
+    sections = []
+    for index, section in enumerate(SECTIONS):
+        sections.append(
+            {
+                "section": section,
+                "number": index + 1,
+                "fields": section_fields(section, version.content.get(section.key)),
+                "diff": diffs[index] if diffs else None,
+                "threads": threads.get(section.key, []),
+            }
+        )
+    stages = []
+    for index, stage in enumerate(review.route):
+        if review.status == ReviewRequest.Status.APPROVED or index < review.stage_index:
+            state = "done"
+        elif index == review.stage_index and review.status == ReviewRequest.Status.OPEN:
+            state = "current"
+        elif index == review.stage_index:
+            state = "stopped"
+        else:
+            state = "pending"
+        stages.append(
+            {
+                **stage,
+                "number": index + 1,
+                "state": state,
+                "rule_label": Rule(stage["rule"]).label.replace(" N ", f" {stage['quorum']} "),
+                "signatures": [s for s in signatures if s.stage_index == index],
+            }
+        )
+    # Refusal reasons are shown next to the disabled action, so nobody wonders why.
+    sign_refusal = None
+    if review.status == ReviewRequest.Status.OPEN:
+        try:
+            workflow.check_can_sign(review, membership, signer_ids)
+        except WorkflowError as exc:
+            sign_refusal = str(exc)
+    may_sign = review.status == ReviewRequest.Status.OPEN and sign_refusal is None
+    may_withdraw = workflow.can_withdraw(review, membership)
+    may_revise = (
+        review.status in (ReviewRequest.Status.CHANGES_REQUESTED, ReviewRequest.Status.WITHDRAWN)
+        and (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN))
+        and not review.guideline.versions.filter(number__gt=version.number).exists()
+    )
+    second_factor = workflow.second_factor_required(review)
+    return render(
+        request,
+        "approvals/review.html",
+        {
+            "review": review,
+            "version": version,
+            "guideline": review.guideline,
+            "signatures": signatures,
+            "decision": decision,
+            "stages": stages,
+            "sections": sections,
+            "mode": mode,
+            "baseline": baseline,
+            "baseline_approved": baseline_approved,
+            "baseline_seen": baseline_seen,
+            "changed_sections": changed_count(diffs) if diffs else 0,
+            "open_threads": open_threads,
+            "comment_count": len(comments),
+            "may_comment": may_comment,
+            "may_sign": may_sign,
+            "sign_refusal": sign_refusal,
+            "may_withdraw": may_withdraw,
+            "may_revise": may_revise,
+            "overdue": review.status == ReviewRequest.Status.OPEN
+            and review.stage_due_at < timezone.now(),
+            "sign_form": sign_form or SignOffForm(second_factor=second_factor),
+            "changes_form": changes_form or RequestChangesForm(),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+            "comment_form": comment_form,
+            "version_url": _url_or_none("guidelines:version", review.guideline_id, version.number),
+        },
+        status=status,
+    )
+
+
+@require_role(*READERS)
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers, authors, admins and auditors: the version under review, its redline and
+    comments, and the sign-off and request-changes actions for the reviewers whose turn it is.
+    """
+    return _review_page(request, _review(request, pk))
+
+
+@require_POST
+@require_role(Role.REVIEWER)
+def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers whose stage it is: sign the version with their password."""
+    obj = _review(request, pk)
+    form = SignOffForm(request.POST, second_factor=workflow.second_factor_required(obj))
+    if form.is_valid():
+        try:
+            workflow.sign_off(
+                review=obj,
+                by=request.user,  # type: ignore[arg-type]
+                membership=request.membership,  # type: ignore[attr-defined]
+                password=form.cleaned_data["password"],
+                otp_token=form.cleaned_data.get("otp_token", ""),
+                request=request,
+            )
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if obj.status == ReviewRequest.Status.APPROVED:
+                messages.success(request, f"Signed. Version {obj.version.number} is approved.")
+            else:
+                messages.success(request, "Signed. Thank you.")
+            return redirect("approvals:review", pk=obj.pk)
+    messages.error(request, "Not signed: see the sign-off form.")
+    return _review_page(request, obj, sign_form=form, status=400)
+
+
+@require_POST
+@require_role(Role.REVIEWER)
+def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers whose stage it is: send the version back to the author with a comment."""
+    obj = _review(request, pk)
+    form = RequestChangesForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.request_changes(
+                review=obj,
+                by=request.user,  # type: ignore[arg-type]
+                membership=request.membership,  # type: ignore[attr-defined]
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Changes requested. The author has been told.")
+            return redirect("approvals:review", pk=obj.pk)
+    messages.error(request, "Changes were not requested: see the form.")
+    return _review_page(request, obj, changes_form=form, status=400)
+
+
+@require_POST
+@require_role(Role.AUTHOR, Role.ADMIN)
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The version's author or an admin: take the version out of review, with a reason."""
+    obj = _review(request, pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            workflow.withdraw(
+                review=obj,
+                by=request.user,  # type: ignore[arg-type]
+                membership=request.membership,  # type: ignore[attr-defined]
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Withdrawn. The reviewers have been told.")
+            return redirect("approvals:review", pk=obj.pk)
+    messages.error(request, "Not withdrawn: see the form.")
+    return _review_page(request, obj, withdraw_form=form, status=400)
+
+
+@require_POST
+@require_role(*COMMENTERS)
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers, authors and admins: comment on a section, or reply in a thread."""
+    obj = _review(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        parent = None
+        if form.cleaned_data["parent"]:
+            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], review=obj).first()
+            if parent is None:
+                raise Http404("No such thread")
+        try:
+            created = services.add_comment(
+                review=obj,
+                by=request.user,  # type: ignore[arg-type]
+                membership=request.membership,  # type: ignore[attr-defined]
+                section_key=form.cleaned_data["section"],
+                body=form.cleaned_data["body"],
+                parent=parent,
+                request=request,
+            )
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Comment posted.")
+            url = reverse("approvals:review", args=[obj.pk])
+            return redirect(f"{url}#comment-{created.pk}")
+    messages.error(request, "The comment was not posted: see the form in its section.")
+    return _review_page(request, obj, comment_form=form, status=400)
+
+
+@require_POST
+@require_role(*COMMENTERS)
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reviewers, authors and admins: mark a comment thread resolved, or reopen it."""
+    obj = get_for_org(
+        Comment.objects.select_related("review__guideline__organization"),
+        request,
+        org_field="review__guideline__organization",
+        pk=pk,
+    )
+    resolved = request.POST.get("resolved", "1") == "1"
+    try:
+        services.set_resolved(
+            comment=obj,
+            by=request.user,  # type: ignore[arg-type]
+            membership=request.membership,  # type: ignore[attr-defined]
+            resolved=resolved,
+            request=request,
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thread resolved." if resolved else "Thread reopened.")
+    url = reverse("approvals:review", args=[obj.review_id])
+    return redirect(f"{url}#thread-{obj.pk}")
+
+
+@require_POST
+@require_role(Role.AUTHOR, Role.ADMIN)
+def revise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins: start a new draft copied from a version sent back by reviewers."""
+    obj = _review(request, pk)
+    try:
+        services.start_revision(
+            review=obj,
+            by=request.user,  # type: ignore[arg-type]
+            membership=request.membership,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("approvals:review", pk=obj.pk)
+    messages.success(
+        request,
+        f"A new draft copied from version {obj.version.number} is open. "
+        "Make the changes, then submit it for review again.",
+    )
+    target = _url_or_none("guidelines:detail", obj.guideline_id)
+    return redirect(target or reverse("approvals:submit", args=[obj.guideline_id]))

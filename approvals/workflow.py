@@ -1,0 +1,515 @@
+"""The one door through which a review's status, and its version's review status, change.
+
+Every action has the same shape: ask the pure permission and state questions first (so a
+refusal records nothing), then lock the review row, ask again on the locked row (so two
+people acting at the same moment cannot both win), save, write the audit event, and send
+e-mails and in-app notifications only once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from audit.services import record
+from guidelines.models import Draft, Guideline, Version
+from guidelines.schema import content_hash, run_checks
+from guidelines.sections import SECTIONS
+
+from . import notify
+from .models import ApprovalRoute, Decision, ReviewRequest, Rule, Signature
+
+Status = ReviewRequest.Status
+
+
+class WorkflowError(Exception):
+    """A refused review action, with a message written for the person who tried it."""
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", "Submit for review"
+    SIGN = "sign", "Sign off"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    WITHDRAW = "withdraw", "Withdraw"
+
+
+# (status before, action) -> the statuses the action may lead to. ``None`` stands for "this
+# guideline has no open review". Anything not listed is refused.
+TRANSITIONS: Mapping[tuple[str | None, str], frozenset[str]] = {
+    (None, Action.SUBMIT): frozenset({Status.OPEN}),
+    (Status.OPEN, Action.SIGN): frozenset({Status.OPEN, Status.APPROVED}),
+    (Status.OPEN, Action.REQUEST_CHANGES): frozenset({Status.CHANGES_REQUESTED}),
+    (Status.OPEN, Action.WITHDRAW): frozenset({Status.WITHDRAWN}),
+}
+
+# What the version under review shows while, and after, it is reviewed.
+VERSION_STATUS: Mapping[str, str] = {
+    Status.OPEN: Version.Status.IN_REVIEW,
+    Status.APPROVED: Version.Status.APPROVED,
+    Status.CHANGES_REQUESTED: Version.Status.CHANGES_REQUESTED,
+    Status.WITHDRAWN: Version.Status.WITHDRAWN,
+}
+
+_REFUSED: Mapping[str | None, str] = {
+    None: "There is no review under way for this version.",
+    Status.OPEN: "This guideline already has a review under way; finish or withdraw it first.",
+    Status.APPROVED: "This review is finished: the version was approved.",
+    Status.CHANGES_REQUESTED: "This review is finished: changes were requested.",
+    Status.WITHDRAWN: "This review is finished: it was withdrawn.",
+}
+
+
+def allowed(status: str | None, action: str) -> frozenset[str]:
+    """The statuses ``action`` may lead to from ``status`` (empty when it is refused)."""
+    return TRANSITIONS.get((status, action), frozenset())
+
+
+def check_transition(status: str | None, action: str, target: str | None = None) -> None:
+    targets = allowed(status, action)
+    if not targets or (target is not None and target not in targets):
+        raise WorkflowError(_REFUSED.get(status, "That is not possible at this point."))
+
+
+# --- pure permission questions ---------------------------------------------------------------
+
+
+def _authors(review: ReviewRequest) -> set[int]:
+    return {review.version.created_by_id, review.submitted_by_id}
+
+
+def _check_member(review: ReviewRequest, membership: Membership | None) -> Membership:
+    if (
+        membership is None
+        or not membership.is_active
+        or membership.organization_id != review.guideline.organization_id
+    ):
+        raise WorkflowError("You are not a member of this institution.")
+    return membership
+
+
+def _check_turn(review: ReviewRequest, membership: Membership, verb: str) -> dict[str, Any]:
+    """The reviewer must hold the role of the stage the review is at now."""
+    stage = review.current_stage
+    assert stage is not None  # the caller checked the review is open
+    if membership.user_id in _authors(review):
+        raise WorkflowError(
+            f"You wrote or submitted this version, so you cannot {verb} it: "
+            "another person must review it."
+        )
+    if stage["role_id"] in membership.reviewer_role_ids:
+        return stage
+    mine = [i for i, s in enumerate(review.route) if s["role_id"] in membership.reviewer_role_ids]
+    where = (
+        f"the review is at the {stage['role_name']} stage "
+        f"(stage {review.stage_index + 1} of {len(review.route)})"
+    )
+    if any(i > review.stage_index for i in mine):
+        raise WorkflowError(f"It is not your turn yet: {where}.")
+    if mine:
+        raise WorkflowError(f"Your stage is finished: {where}.")
+    raise WorkflowError(f"Only {stage['role_name']} reviewers can {verb} at this stage.")
+
+
+def check_can_sign(
+    review: ReviewRequest, membership: Membership | None, signer_ids: Iterable[int]
+) -> dict[str, Any]:
+    """Refuse unless this member may sign now; returns the stage they sign for."""
+    member = _check_member(review, membership)
+    check_transition(review.status, Action.SIGN)
+    stage = _check_turn(review, member, "sign off")
+    if member.user_id in set(signer_ids):
+        raise WorkflowError("You have already signed this review; each person signs once.")
+    return stage
+
+
+def check_can_request_changes(
+    review: ReviewRequest, membership: Membership | None, signer_ids: Iterable[int]
+) -> dict[str, Any]:
+    member = _check_member(review, membership)
+    check_transition(review.status, Action.REQUEST_CHANGES)
+    stage = _check_turn(review, member, "request changes on")
+    if member.user_id in set(signer_ids):
+        raise WorkflowError("You have already signed this review; your signature stands.")
+    return stage
+
+
+def check_can_withdraw(review: ReviewRequest, membership: Membership | None) -> None:
+    member = _check_member(review, membership)
+    check_transition(review.status, Action.WITHDRAW)
+    if member.user_id not in _authors(review) and not member.has_role(Role.ADMIN):
+        raise WorkflowError("Only the version's author or an institution admin can withdraw it.")
+
+
+def check_can_submit(guideline: Guideline, membership: Membership | None) -> None:
+    if (
+        membership is None
+        or not membership.is_active
+        or membership.organization_id != guideline.organization_id
+    ):
+        raise WorkflowError("You are not a member of this institution.")
+    if not (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN)):
+        raise WorkflowError("Only social media managers and admins can submit for review.")
+
+
+def can_sign(
+    review: ReviewRequest, membership: Membership | None, signer_ids: Iterable[int]
+) -> bool:
+    try:
+        check_can_sign(review, membership, signer_ids)
+    except WorkflowError:
+        return False
+    return True
+
+
+def can_withdraw(review: ReviewRequest, membership: Membership | None) -> bool:
+    try:
+        check_can_withdraw(review, membership)
+    except WorkflowError:
+        return False
+    return True
+
+
+def stage_met(stage: Mapping[str, Any], signer_ids: set[int], holder_ids: set[int]) -> bool:
+    """Whether a stage's rule is satisfied by these signers, given who holds the role now.
+
+    "All" means every current eligible holder (the version's author is never eligible);
+    nobody can satisfy a stage without at least one signature.
+    """
+    if not signer_ids:
+        return False
+    rule = stage["rule"]
+    if rule == Rule.ANY:
+        return True
+    if rule == Rule.QUORUM:
+        return len(signer_ids) >= max(1, int(stage["quorum"]))
+    if rule == Rule.ALL:
+        return holder_ids <= signer_ids
+    raise ValueError(f"unknown rule {rule!r}")
+
+
+def failing_checks(content: Mapping[str, Any]) -> list[str]:
+    """The messages of every completeness check the content does not pass, section by section."""
+    failing = []
+    for section in SECTIONS:
+        for result in run_checks(section, content.get(section.key)):
+            if not result.passed:
+                failing.append(f"{section.title}: {result.message}")
+    return failing
+
+
+def stage_holders(review: ReviewRequest, stage: Mapping[str, Any]) -> list[Membership]:
+    """The active members who may sign this stage (the version's authors excluded)."""
+    return list(
+        Membership.objects.filter(
+            organization_id=review.guideline.organization_id,
+            is_active=True,
+            user__is_active=True,
+            reviewer_roles__id=stage["role_id"],
+        )
+        .exclude(user_id__in=_authors(review))
+        .select_related("user")
+        .distinct()
+    )
+
+
+# --- the one place statuses change ---------------------------------------------------------
+
+
+def _set_status(review: ReviewRequest, action: str, status: str, comment: str = "") -> None:
+    check_transition(review.status, action, status)
+    if status != Status.OPEN:
+        review.closed_at = timezone.now()
+        review.closing_comment = comment
+    review.status = status
+    review.save(update_fields=["status", "closed_at", "closing_comment"])
+    Version.objects.filter(pk=review.version_id).update(status=VERSION_STATUS[status])
+    review.version.status = VERSION_STATUS[status]
+
+
+def _start_stage(review: ReviewRequest, index: int) -> None:
+    now = timezone.now()
+    review.stage_index = index
+    review.stage_started_at = now
+    review.stage_due_at = now + timedelta(days=int(review.route[index]["due_days"]))
+
+
+def _lock(review: ReviewRequest) -> ReviewRequest:
+    return (
+        ReviewRequest.objects.select_for_update()
+        .select_related("guideline__organization", "version")
+        .get(pk=review.pk)
+    )
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def submit(
+    *,
+    draft: Draft,
+    by: User,
+    membership: Membership | None,
+    change_summary: str,
+    request: Any = None,
+) -> ReviewRequest:
+    """Freeze the open draft into the next version and start its review at stage one."""
+    from guidelines.services import GuidelineError, freeze_draft
+
+    guideline = draft.guideline
+    check_can_submit(guideline, membership)
+    if not draft.is_open:
+        raise WorkflowError("This draft was already submitted.")
+    if not change_summary.strip():
+        raise WorkflowError("Write a change summary: reviewers read it first.")
+    failing = failing_checks(draft.content())
+    if failing:
+        raise WorkflowError(
+            f"{len(failing)} required check{'s' if len(failing) != 1 else ''} still "
+            f"fail{'s' if len(failing) == 1 else ''}. First: {failing[0]}"
+        )
+    route = ApprovalRoute.objects.filter(organization_id=guideline.organization_id).first()
+    snapshot = route.snapshot() if route is not None else []
+    if not snapshot:
+        raise WorkflowError(
+            "No approval route is set up yet: an institution admin must add at least one stage."
+        )
+    with transaction.atomic():
+        Guideline.objects.select_for_update().get(pk=guideline.pk)
+        has_open = ReviewRequest.objects.filter(guideline=guideline, status=Status.OPEN).exists()
+        check_transition(Status.OPEN if has_open else None, Action.SUBMIT, Status.OPEN)
+        try:
+            version = freeze_draft(
+                draft=draft, by=by, change_summary=change_summary, request=request
+            )
+        except GuidelineError as exc:
+            raise WorkflowError(str(exc)) from exc
+        review = ReviewRequest(
+            guideline=guideline, version=version, route=snapshot, submitted_by=by
+        )
+        _start_stage(review, 0)
+        try:
+            with transaction.atomic():
+                review.save()
+        except IntegrityError as exc:  # the database's own guard: one open review
+            raise WorkflowError(_REFUSED[Status.OPEN]) from exc
+        Version.objects.filter(pk=version.pk).update(status=VERSION_STATUS[Status.OPEN])
+        record(
+            "approvals.review.submitted",
+            actor=by,
+            organization=guideline.organization,
+            obj=review,
+            guideline_id=guideline.pk,
+            details={
+                "version": version.number,
+                "content_hash": version.content_hash,
+                "route": [s["role_name"] for s in snapshot],
+            },
+            request=request,
+        )
+        transaction.on_commit(lambda: notify.stage_started(review.pk))
+    return review
+
+
+def sign_off(
+    *,
+    review: ReviewRequest,
+    by: User,
+    membership: Membership | None,
+    password: str,
+    otp_token: str = "",
+    request: Any = None,
+) -> Signature:
+    """Record the signer's signature over the version's exact text; advance or approve."""
+    check_can_sign(review, membership, review.signatures.values_list("signer_id", flat=True))
+    if not password or not by.check_password(password):
+        raise WorkflowError("That password is not correct. Nothing was signed.")
+    used_second_factor = verify_second_factor(user=by, review=review, token=otp_token)
+    with transaction.atomic():
+        locked = _lock(review)
+        signatures = list(locked.signatures.all())
+        stage = check_can_sign(locked, membership, [s.signer_id for s in signatures])
+        version = locked.version
+        digest = content_hash(version.content)
+        if digest != version.content_hash:
+            raise WorkflowError(
+                "This version's text no longer matches its fingerprint; it cannot be signed. "
+                "Tell an institution admin."
+            )
+        signature = Signature.objects.create(
+            review=locked,
+            version=version,
+            stage_index=locked.stage_index,
+            signer=by,
+            printed_name=by.full_name or by.email,
+            role_name=stage["role_name"],
+            meaning=f"Approved — {stage['role_name']} review",
+            content_hash=digest,
+            signed_at=timezone.now(),
+            used_second_factor=used_second_factor,
+        )
+        org = locked.guideline.organization
+        record(
+            "approvals.review.signed_off",
+            actor=by,
+            organization=org,
+            obj=locked,
+            guideline_id=locked.guideline_id,
+            details={
+                "version": version.number,
+                "stage": locked.stage_index + 1,
+                "role": stage["role_name"],
+                "meaning": signature.meaning,
+                "content_hash": digest,
+                "second_factor": used_second_factor,
+            },
+            request=request,
+        )
+        signed_here = {s.signer_id for s in signatures if s.stage_index == locked.stage_index}
+        signed_here.add(by.pk)
+        holders = {m.user_id for m in stage_holders(locked, stage)}
+        if stage_met(stage, signed_here, holders):
+            if locked.stage_index + 1 < len(locked.route):
+                _start_stage(locked, locked.stage_index + 1)
+                locked.save(update_fields=["stage_index", "stage_started_at", "stage_due_at"])
+                nxt = locked.current_stage or {}
+                record(
+                    "approvals.review.stage_started",
+                    actor=by,
+                    organization=org,
+                    obj=locked,
+                    guideline_id=locked.guideline_id,
+                    details={"stage": locked.stage_index + 1, "role": nxt.get("role_name")},
+                    request=request,
+                )
+                transaction.on_commit(lambda: notify.stage_started(locked.pk))
+            else:
+                _set_status(locked, Action.SIGN, Status.APPROVED)
+                record(
+                    "approvals.review.approved",
+                    actor=by,
+                    organization=org,
+                    obj=locked,
+                    guideline_id=locked.guideline_id,
+                    details={"version": version.number, "content_hash": digest},
+                    request=request,
+                )
+                transaction.on_commit(lambda: notify.approved(locked.pk))
+    review.refresh_from_db()
+    return signature
+
+
+def request_changes(
+    *,
+    review: ReviewRequest,
+    by: User,
+    membership: Membership | None,
+    comment: str,
+    request: Any = None,
+) -> Decision:
+    """End the review as "changes requested"; the author revises and submits a new version."""
+    comment = comment.strip()
+    check_can_request_changes(
+        review, membership, review.signatures.values_list("signer_id", flat=True)
+    )
+    if not comment:
+        raise WorkflowError("Write what needs to change: the author reads your comment first.")
+    with transaction.atomic():
+        locked = _lock(review)
+        check_can_request_changes(
+            locked, membership, locked.signatures.values_list("signer_id", flat=True)
+        )
+        decision = Decision.objects.create(
+            review=locked,
+            kind=Decision.Kind.CHANGES_REQUESTED,
+            stage_index=locked.stage_index,
+            actor=by,
+            comment=comment,
+        )
+        _set_status(locked, Action.REQUEST_CHANGES, Status.CHANGES_REQUESTED, comment)
+        record(
+            "approvals.review.changes_requested",
+            actor=by,
+            organization=locked.guideline.organization,
+            obj=locked,
+            guideline_id=locked.guideline_id,
+            details={
+                "version": locked.version.number,
+                "stage": locked.stage_index + 1,
+                "comment": comment,
+            },
+            request=request,
+        )
+        transaction.on_commit(lambda: notify.closed(locked.pk))
+    review.refresh_from_db()
+    return decision
+
+
+def withdraw(
+    *,
+    review: ReviewRequest,
+    by: User,
+    membership: Membership | None,
+    reason: str,
+    request: Any = None,
+) -> Decision:
+    """The author or an admin takes the version out of review (a reason is required)."""
+    reason = reason.strip()
+    check_can_withdraw(review, membership)
+    if not reason:
+        raise WorkflowError("Give a reason: the reviewers are told why they can stop.")
+    with transaction.atomic():
+        locked = _lock(review)
+        check_can_withdraw(locked, membership)
+        decision = Decision.objects.create(
+            review=locked,
+            kind=Decision.Kind.WITHDRAWN,
+            stage_index=locked.stage_index,
+            actor=by,
+            comment=reason,
+        )
+        _set_status(locked, Action.WITHDRAW, Status.WITHDRAWN, reason)
+        record(
+            "approvals.review.withdrawn",
+            actor=by,
+            organization=locked.guideline.organization,
+            obj=locked,
+            guideline_id=locked.guideline_id,
+            details={"version": locked.version.number, "reason": reason},
+            request=request,
+        )
+        transaction.on_commit(lambda: notify.closed(locked.pk))
+    review.refresh_from_db()
+    return decision
+
+
+# --- second factor ---------------------------------------------------------------------------
+
+
+def second_factor_required(review: ReviewRequest) -> bool:
+    """Whether signing needs a TOTP code: the institution asks for two-factor for reviewers."""
+    return bool(review.guideline.organization.require_reviewer_2fa)
+
+
+def verify_second_factor(*, user: User, review: ReviewRequest, token: str) -> bool:
+    """Check the signer's authentication code when the institution requires one.
+
+    Returns whether a second factor was used, which the signature records. The devices are
+    django-otp's (TOTP or backup codes), enrolled from the person's account page.
+    """
+    if not second_factor_required(review):
+        return False
+    from django_otp import devices_for_user, match_token
+
+    if not any(True for _ in devices_for_user(user)):
+        raise WorkflowError(
+            "Your institution requires two-factor authentication to sign: set it up on your "
+            "account page first. Nothing was signed."
+        )
+    if not token.strip() or match_token(user, token.strip()) is None:
+        raise WorkflowError("That authentication code is not correct. Nothing was signed.")
+    return True
