@@ -62,10 +62,15 @@ class IdleSessionMiddleware:
         if ended is not None:
             messages.info(request, ended)
             if request.path_info != login_url:
-                query = ""
-                if request.method == "GET" and not getattr(request, "htmx", False):
-                    query = "?" + urlencode({"next": request.get_full_path()})
-                response: HttpResponse = HttpResponseRedirect(login_url + query)
+                response: HttpResponse
+                if getattr(request, "htmx", False):
+                    # A redirect inside an htmx swap would paste the login page into a fragment.
+                    response = HttpResponse(status=204, headers={"HX-Redirect": login_url})
+                else:
+                    query = ""
+                    if request.method == "GET":
+                        query = "?" + urlencode({"next": request.get_full_path()})
+                    response = HttpResponseRedirect(login_url + query)
                 response.delete_cookie(MARKER_COOKIE)
                 return response
 

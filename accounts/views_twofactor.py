@@ -37,7 +37,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Any member: set up an authenticator app, see new recovery codes once, or turn it off."""
     user: Any = request.user
-    form = ConfirmCodeForm(request.POST or None)
+    form = ConfirmCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             codes = twofactor.confirm_enrolment(
@@ -117,7 +117,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     destination = _safe_next(request, reverse("home"))
     if not twofactor.has_device(user) or user.is_verified():
         return redirect(destination)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             kind = twofactor.verify_sign_in(request=request, code=form.cleaned_data["code"])
@@ -168,7 +168,8 @@ def security(request: HttpRequest) -> HttpResponse:
     """Admins: require two-factor for admins and reviewers, and see who has it on."""
     org = active_org(request)
     form = SecurityForm(
-        request.POST or None, initial={"require_reviewer_2fa": org.require_reviewer_2fa}
+        request.POST if request.method == "POST" else None,
+        initial={"require_reviewer_2fa": org.require_reviewer_2fa},
     )
     if request.method == "POST" and form.is_valid():
         org = twofactor.set_requirement(

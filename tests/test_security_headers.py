@@ -1,0 +1,144 @@
+"""Production responses carry the security headers; no template needs inline script or style."""
+
+import re
+from pathlib import Path
+
+from django.test import Client, override_settings
+from django.urls import reverse
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+PRODUCTION = {
+    "DEBUG": False,
+    "SECURE_SSL_REDIRECT": False,  # the proxy terminates TLS; tests call with secure=True
+    "SECURE_HSTS_SECONDS": 31536000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+}
+
+
+def _directives(header: str) -> dict[str, list[str]]:
+    out = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            out[words[0]] = words[1:]
+    return out
+
+
+def _assert_headers(response) -> None:
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    policy = _directives(csp)
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    hsts = response.headers["Strict-Transport-Security"]
+    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts and "preload" in hsts
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@override_settings(**PRODUCTION)
+def test_login_page_sends_security_headers_and_secure_cookies(db):
+    client = Client()  # a new client builds its middleware under these settings
+    response = client.get(reverse("accounts:login"), secure=True)
+    assert response.status_code == 200
+    _assert_headers(response)
+    csrf = response.cookies["csrftoken"]
+    assert csrf["secure"] and csrf["samesite"] == "Lax"
+
+
+@override_settings(**PRODUCTION)
+def test_signed_in_pages_send_security_headers_and_secure_session_cookie(employee, password):
+    client = Client()
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": employee.email, "password": password},
+        secure=True,
+    )
+    session = response.cookies["sessionid"]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+    for name in ("accounts:two_factor", "accounts:notifications"):
+        page = client.get(reverse(name), secure=True)
+        assert page.status_code == 200, name
+        _assert_headers(page)
+
+
+@override_settings(**PRODUCTION)
+def test_two_factor_page_renders_its_qr_code_without_inline_style(employee):
+    client = Client()
+    client.force_login(employee.user)
+    html = client.get(reverse("accounts:two_factor"), secure=True).content.decode()
+    assert "<svg" in html
+    assert not re.search(r"\sstyle\s*=", html)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+
+
+# --- Templates -------------------------------------------------------------------------
+
+TAG = re.compile(r"<[a-zA-Z][^<>]*>", re.S)
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+INLINE_PROBLEMS = {
+    "style attribute": re.compile(r"\sstyle\s*=", re.I),
+    "event handler attribute": re.compile(r"\son[a-z]+\s*=", re.I),
+    "javascript: URL": re.compile(r"javascript:", re.I),
+}
+
+
+def _template_problems(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    for attrs, body in SCRIPT.findall(text):
+        data_block = re.search(r"type\s*=\s*[\"']application/(ld\+)?json", attrs)
+        if body.strip() and not data_block:
+            problems.append("inline <script> code")
+        if "src" not in attrs and not data_block:
+            problems.append("<script> without src")
+    if re.search(r"<style\b", text, re.I):
+        problems.append("<style> element")
+    for tag in TAG.findall(text):
+        for label, pattern in INLINE_PROBLEMS.items():
+            if pattern.search(tag):
+                problems.append(label)
+    return sorted(set(problems))
+
+
+def test_no_template_needs_inline_script_or_style():
+    offenders = {}
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        if path.parts[-2] == "emails":
+            continue  # e-mail bodies are read in mail clients, not under the site's CSP
+        problems = _template_problems(path)
+        if problems:
+            offenders[str(path.relative_to(TEMPLATES))] = problems
+    assert offenders == {}, f"Templates with inline script or style: {offenders}"
+
+
+def test_template_scan_catches_what_it_should(tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<div style="color:red" onclick="x()"><script>alert(1)</script>'
+        '<a href="javascript:void(0)">x</a><style>p{}</style></div>'
+    )
+    assert _template_problems(bad) == [
+        "<script> without src",
+        "<style> element",
+        "event handler attribute",
+        "inline <script> code",
+        "javascript: URL",
+        "style attribute",
+    ]
+    good = tmp_path / "good.html"
+    good.write_text(
+        "{% load static %}<script src=\"{% static 'js/page.js' %}\"></script>"
+        '<script type="application/json" id="data">{"a": 1}</script>'
+        '<p class="one">Someone=one</p>'
+    )
+    assert _template_problems(good) == []
