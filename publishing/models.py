@@ -1,0 +1,202 @@
+"""Published versions, their stored PDF, acknowledgement campaigns and the records they collect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# Quiz shape stored on guidelines.Version.quiz (and Draft.quiz):
+#   [{"question": str, "choices": [str, ...], "answer": int}, ...]   at most QUIZ_MAX questions,
+# "answer" is the 0-based index of the right choice.
+QUIZ_MAX = 5
+
+
+class ImmutableRecordError(Exception):
+    """Acknowledgements are evidence: once written they are never changed or removed."""
+
+
+class Publication(models.Model):
+    """One published version: when it takes effect, who published it, whether staff must sign."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="publications"
+    )
+    guideline = models.ForeignKey(
+        "guidelines.Guideline", on_delete=models.PROTECT, related_name="publications"
+    )
+    version = models.OneToOneField(
+        "guidelines.Version", on_delete=models.PROTECT, related_name="publication"
+    )
+    effective_date = models.DateField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    requires_acknowledgement = models.BooleanField(default=True)
+    skip_reason = models.TextField(blank=True, max_length=1000)
+    next_review_date = models.DateField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-effective_date", "-version__number"]
+        indexes = [models.Index(fields=["guideline", "effective_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.version} effective {self.effective_date:%Y-%m-%d}"
+
+    def is_in_force(self, on: dt.date | None = None) -> bool:
+        from .selectors import in_force
+
+        current = in_force(self.guideline, on=on)
+        return current is not None and current.pk == self.pk
+
+
+class PublishedPdf(models.Model):
+    """The PDF of a published version, rendered once: the text it shows can never change."""
+
+    publication = models.OneToOneField(Publication, on_delete=models.PROTECT, related_name="pdf")
+    data = models.BinaryField()
+    content_hash = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"PDF of {self.publication.version}"
+
+
+class Campaign(models.Model):
+    """Asks the targeted staff to acknowledge one published version by a due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed (superseded)"
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="campaigns"
+    )
+    publication = models.OneToOneField(
+        Publication, on_delete=models.PROTECT, related_name="campaign"
+    )
+    version = models.ForeignKey(
+        "guidelines.Version", on_delete=models.PROTECT, related_name="campaigns"
+    )
+    due_date = models.DateField()
+    all_staff = models.BooleanField(default=True)
+    target_groups = models.ManyToManyField("accounts.StaffGroup", blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    populated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"Acknowledgement of {self.version}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class AckRequest(models.Model):
+    """One targeted person in a campaign, with their own due date and reminder bookkeeping."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="requests")
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="ack_requests"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The group at targeting time, so progress by group does not shift when people move.
+    staff_group = models.ForeignKey(
+        "accounts.StaffGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    reminder_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("campaign", "membership", name="ackrequest_one_per_person")
+        ]
+        indexes = [
+            # The dashboard's aggregates and filters: by status, by due date, by group.
+            models.Index(
+                fields=["campaign", "acknowledged_at", "due_date"], name="ackreq_campaign_status"
+            ),
+            models.Index(
+                fields=["campaign", "staff_group", "acknowledged_at"], name="ackreq_campaign_group"
+            ),
+            models.Index(fields=["user", "acknowledged_at"], name="ackreq_user_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.campaign}"
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        return self.acknowledged_at is None and self.due_date < (today or timezone.localdate())
+
+
+class Acknowledgement(models.Model):
+    """Evidence that a person read one exact text: person, version, its hash, when and from where."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    version = models.ForeignKey(
+        "guidelines.Version", on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    content_hash = models.CharField(max_length=64)
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    quiz_answered = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint("user", "version", name="acknowledgement_once_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} acknowledged {self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableRecordError("An acknowledgement cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableRecordError("An acknowledgement cannot be removed.")
+
+
+class ReminderLog(models.Model):
+    """One reminder to one person about one subject on one day; written before it is sent.
+
+    The unique constraint is what makes reminders idempotent: a second run on the same day
+    cannot insert the row, so it does not send.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    subject = models.CharField(max_length=80)  # "ack:<campaign id>", "review-soon:<guideline>"…
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("user", "subject", "day", name="reminder_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.user_id} on {self.day}"

@@ -1,5 +1,25 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "publishing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("g/<slug:org_slug>/<slug:guideline_slug>/", views.guideline, name="guideline"),
+    path("g/<slug:org_slug>/<slug:guideline_slug>/archive/", views.archive, name="archive"),
+    path("g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/", views.version, name="version"),
+    path(
+        "g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/changes/",
+        views.changes,
+        name="changes",
+    ),
+    path("g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/pdf/", views.pdf, name="pdf"),
+    path("official-accounts/<slug:org_slug>/", views.official_accounts, name="official_accounts"),
+    path("acknowledge/<int:version_id>/", views.acknowledge, name="acknowledge"),
+    path("my-guidelines/", views.my_acknowledgements, name="my_acknowledgements"),
+    path("publish/<int:version_id>/", views.publish, name="publish"),
+    path("tracking/", views.campaigns, name="campaigns"),
+    path("tracking/<int:pk>/", views.tracking, name="tracking"),
+    path("tracking/<int:pk>/export.csv", views.tracking_export, name="tracking_export"),
+    path("tracking/<int:pk>/remind/", views.remind, name="remind"),
+]

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import Organization, StaffGroup
+
+from .services import add_months
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PublishForm(forms.Form):
+    effective_date = forms.DateField(
+        label="Effective date",
+        widget=DateInput,
+        help_text="Today or later. A later date makes this the version in force on that day.",
+    )
+    requires_acknowledgement = forms.BooleanField(
+        label="Staff must acknowledge this version",
+        required=False,
+        initial=True,
+        help_text="Required for a material change; a cosmetic change may skip it.",
+    )
+    skip_reason = forms.CharField(
+        label="Why staff need not acknowledge",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only when acknowledgement is not required, e.g. a corrected typo.",
+    )
+    target_groups = forms.ModelMultipleChoiceField(
+        label="Staff groups to ask",
+        queryset=StaffGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to ask all staff.",
+    )
+    due_date = forms.DateField(
+        label="Acknowledge by",
+        widget=DateInput,
+        required=False,
+        help_text="On or after the effective date.",
+    )
+    next_review_date = forms.DateField(
+        label="Next review date",
+        widget=DateInput,
+        help_text="Owners are reminded 30 days before. Default: 12 months after taking effect.",
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        today = timezone.localdate()
+        kwargs.setdefault(
+            "initial",
+            {
+                "effective_date": today,
+                "due_date": today + dt.timedelta(days=30),
+                "next_review_date": add_months(today, 12),
+                "requires_acknowledgement": True,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["target_groups"]).queryset = StaffGroup.objects.filter(
+            organization=organization
+        )
+
+
+class AcknowledgeForm(forms.Form):
+    """The quiz questions (if any), then the "I have read and understood" tick box."""
+
+    def __init__(self, *args: Any, quiz: list[dict[str, Any]], title: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i, item in enumerate(quiz):
+            self.fields[f"q{i}"] = forms.TypedChoiceField(
+                label=f"{i + 1}. {item.get('question', '')}",
+                choices=[(str(n), str(c)) for n, c in enumerate(item.get("choices", []))],
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+        self.fields["confirm"] = forms.BooleanField(
+            label=f"I have read and understood {title}.", required=False
+        )
+
+    def answers(self) -> dict[int, int | None]:
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        out: dict[int, int | None] = {}
+        for name, value in data.items():
+            if name.startswith("q"):
+                out[int(name[1:])] = value if value != "" else None
+        return out
+
+
+class RosterFilterForm(forms.Form):
+    STATUS_CHOICES = (
+        ("", "Everyone"),
+        ("acknowledged", "Acknowledged"),
+        ("pending", "Not yet acknowledged"),
+        ("overdue", "Overdue"),
+    )
+    q = forms.CharField(label="Name or e-mail", required=False, max_length=100)
+    group = forms.ModelChoiceField(
+        label="Staff group", queryset=StaffGroup.objects.none(), required=False
+    )
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(Any, self.fields["group"]).queryset = StaffGroup.objects.filter(
+            organization=organization
+        )
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = css
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "q": data["q"].strip(),
+            "group_id": data["group"].pk if data["group"] else None,
+            "status": data["status"],
+        }
+
+
+class HandleForm(forms.Form):
+    handle = forms.CharField(
+        label="Account handle",
+        max_length=100,
+        help_text='As shown on the platform, for example "@RiversideHealth".',
+    )

@@ -1,0 +1,156 @@
+"""Read-only questions about what is published and in force; no writes here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from guidelines.models import Guideline, Version
+
+from .models import AckRequest, Campaign, Publication
+
+
+def in_force(guideline: Guideline, *, on: dt.date | None = None) -> Publication | None:
+    """The publication in force on a date: the latest one whose effective date has come."""
+    day = on or timezone.localdate()
+    return (
+        Publication.objects.filter(guideline=guideline, effective_date__lte=day)
+        .select_related("version", "guideline", "organization", "published_by")
+        .order_by("-effective_date", "-version__number")
+        .first()
+    )
+
+
+def is_superseded(publication: Publication, *, on: dt.date | None = None) -> bool:
+    """True once a later publication of the same guideline has taken effect."""
+    day = on or timezone.localdate()
+    return (
+        Publication.objects.filter(guideline_id=publication.guideline_id, effective_date__lte=day)
+        .filter(
+            Q(effective_date__gt=publication.effective_date)
+            | Q(
+                effective_date=publication.effective_date,
+                version__number__gt=publication.version.number,
+            )
+        )
+        .exists()
+    )
+
+
+def previous_publication(publication: Publication) -> Publication | None:
+    return (
+        Publication.objects.filter(
+            guideline_id=publication.guideline_id,
+            version__number__lt=publication.version.number,
+        )
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
+    )
+
+
+def official_accounts(version: Version) -> list[dict[str, str]]:
+    return list((version.content.get("accounts") or {}).get("accounts") or [])
+
+
+def normalise_handle(handle: str) -> str:
+    return " ".join(handle.split()).lstrip("@").casefold()
+
+
+def find_official_account(publication: Publication | None, handle: str) -> list[dict[str, str]]:
+    """Every official account (any platform) whose handle matches, ignoring case and "@"."""
+    if publication is None:
+        return []
+    wanted = normalise_handle(handle)
+    if not wanted:
+        return []
+    return [
+        row
+        for row in official_accounts(publication.version)
+        if normalise_handle(row.get("handle", "")) == wanted
+    ]
+
+
+def campaign_figures(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Overall and per-group progress in two aggregate queries, whatever the campaign's size."""
+    day = today or timezone.localdate()
+    pending = Q(acknowledged_at__isnull=True)
+    overall = AckRequest.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"),
+        acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+        overdue=Count("pk", filter=pending & Q(due_date__lt=day)),
+    )
+    groups = list(
+        AckRequest.objects.filter(campaign=campaign)
+        .values("staff_group_id", "staff_group__name")
+        .annotate(
+            total=Count("pk"),
+            acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+            overdue=Count("pk", filter=pending & Q(due_date__lt=day)),
+        )
+        .order_by("staff_group__name")
+    )
+    for row in [overall, *groups]:
+        row["percent"] = percent(row["acknowledged"], row["total"])
+        row["pending"] = row["total"] - row["acknowledged"]
+    for row in groups:
+        row["name"] = row["staff_group__name"] or "No group"
+    return {"overall": overall, "groups": groups}
+
+
+def percent(part: int, whole: int) -> int:
+    """Whole percent, rounded down so that 99.9% never shows as "100%"."""
+    return (part * 100) // whole if whole else 0
+
+
+def roster(
+    campaign: Campaign,
+    *,
+    q: str = "",
+    group_id: int | None = None,
+    status: str = "",
+    today: dt.date | None = None,
+) -> QuerySet[AckRequest]:
+    """The campaign's people, filtered as the dashboard and the CSV export ask."""
+    day = today or timezone.localdate()
+    qs = AckRequest.objects.filter(campaign=campaign)
+    if q:
+        qs = qs.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
+    if group_id:
+        qs = qs.filter(staff_group_id=group_id)
+    if status == "acknowledged":
+        qs = qs.filter(acknowledged_at__isnull=False)
+    elif status == "pending":
+        qs = qs.filter(acknowledged_at__isnull=True)
+    elif status == "overdue":
+        qs = qs.filter(acknowledged_at__isnull=True, due_date__lt=day)
+    return qs.select_related("user", "staff_group").order_by("user__full_name", "user__email")
+
+
+def pending_requests(user: Any, organization: Any) -> QuerySet[AckRequest]:
+    """What this person still has to acknowledge in this institution."""
+    return (
+        AckRequest.objects.filter(
+            user=user,
+            acknowledged_at__isnull=True,
+            campaign__organization=organization,
+            campaign__status=Campaign.Status.OPEN,
+        )
+        .select_related("campaign__version__guideline", "campaign__publication")
+        .order_by("due_date")
+    )
+
+
+def review_due(guideline: Guideline, *, today: dt.date | None = None) -> str:
+    """ "overdue", "soon" (within 30 days) or "" for a guideline's next review."""
+    day = today or timezone.localdate()
+    if guideline.next_review_date is None:
+        return ""
+    if guideline.next_review_date < day:
+        return "overdue"
+    if guideline.next_review_date <= day + dt.timedelta(days=30):
+        return "soon"
+    return ""

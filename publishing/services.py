@@ -1,0 +1,681 @@
+"""Writes about publishing: publish, supersede, target staff, acknowledge and remind.
+
+Every public function follows the house order: check state → atomic + lock → save → audit →
+notify on commit. Work that touches every employee (targeting, reminders) runs batched in a
+task (inline without a broker), never one INSERT per person inside a request.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Notification, Organization, StaffGroup, User
+from audit.services import client_ip, record
+from guidelines.models import Guideline, Version
+
+from .models import (
+    QUIZ_MAX,
+    Acknowledgement,
+    AckRequest,
+    Campaign,
+    Publication,
+    ReminderLog,
+)
+from .selectors import in_force, is_superseded
+
+BATCH_SIZE = 2000
+LATE_JOINER_DAYS = 14  # a person who joins late gets at least this long to acknowledge
+REVIEW_WARNING_DAYS = 30
+
+
+class PublishingError(Exception):
+    """A refused publishing or acknowledgement action, with a message for the person."""
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day when it has fewer days."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+
+def publish(
+    *,
+    version: Version,
+    by: User,
+    effective_date: dt.date,
+    requires_acknowledgement: bool,
+    skip_reason: str = "",
+    target_groups: Sequence[StaffGroup] = (),
+    due_date: dt.date | None = None,
+    next_review_date: dt.date | None = None,
+    request: Any = None,
+) -> Publication:
+    """Publish an approved version; on its effective date it replaces the one in force."""
+    today = timezone.localdate()
+    guideline = version.guideline
+    org = guideline.organization
+    skip_reason = skip_reason.strip()
+    if version.status != Version.Status.APPROVED:
+        raise PublishingError(
+            f"Only an approved version can be published; version {version.number} is "
+            f"{version.get_status_display().lower()}."
+        )
+    if effective_date < today:
+        raise PublishingError("The effective date cannot be in the past: choose today or later.")
+    if requires_acknowledgement:
+        if due_date is None:
+            raise PublishingError("Choose the date by which staff must acknowledge.")
+        if due_date < effective_date:
+            raise PublishingError(
+                "The acknowledgement due date cannot be before the effective date."
+            )
+    elif not skip_reason:
+        raise PublishingError(
+            "Say why staff need not acknowledge this version (for example, a cosmetic change)."
+        )
+    if any(group.organization_id != org.pk for group in target_groups):
+        raise PublishingError("A chosen staff group belongs to another institution.")
+    next_review = next_review_date or add_months(effective_date, 12)
+    if next_review <= effective_date:
+        raise PublishingError("The next review date must be after the effective date.")
+
+    with transaction.atomic():
+        Guideline.objects.select_for_update().get(pk=guideline.pk)
+        locked = Version.objects.select_for_update().get(pk=version.pk)
+        if locked.status != Version.Status.APPROVED:
+            raise PublishingError("This version was published or changed by someone else.")
+        latest = (
+            Publication.objects.filter(guideline=guideline)
+            .order_by("-effective_date")
+            .values_list("effective_date", flat=True)
+            .first()
+        )
+        if latest is not None and effective_date < latest:
+            raise PublishingError(
+                f"A version is already scheduled to take effect on {latest:%d %B %Y}; "
+                "choose that date or later."
+            )
+        publication = Publication.objects.create(
+            organization=org,
+            guideline=guideline,
+            version=locked,
+            effective_date=effective_date,
+            published_by=by,
+            requires_acknowledgement=requires_acknowledgement,
+            skip_reason="" if requires_acknowledgement else skip_reason,
+            next_review_date=next_review,
+        )
+        Version.objects.filter(pk=locked.pk).update(status=Version.Status.PUBLISHED)
+        version.status = Version.Status.PUBLISHED
+        Guideline.objects.filter(pk=guideline.pk).update(next_review_date=next_review)
+        campaign = None
+        if requires_acknowledgement:
+            assert due_date is not None
+            campaign = Campaign.objects.create(
+                organization=org,
+                publication=publication,
+                version=locked,
+                due_date=due_date,
+                all_staff=not target_groups,
+                created_by=by,
+            )
+            if target_groups:
+                campaign.target_groups.set(target_groups)
+        superseded = _supersede_older(guideline, today) if effective_date <= today else []
+        record(
+            "publishing.version.published",
+            actor=by,
+            organization=org,
+            obj=locked,
+            guideline_id=guideline.pk,
+            details={
+                "number": locked.number,
+                "content_hash": locked.content_hash,
+                "effective_date": effective_date.isoformat(),
+                "requires_acknowledgement": requires_acknowledgement,
+                "skip_reason": publication.skip_reason,
+                "due_date": due_date.isoformat() if due_date and campaign else None,
+                "target_groups": [g.name for g in target_groups] or "all staff",
+                "next_review_date": next_review.isoformat(),
+                "superseded_versions": superseded,
+            },
+            request=request,
+        )
+        if campaign is not None:
+            campaign_id = campaign.pk
+            transaction.on_commit(lambda: _enqueue_target(campaign_id))
+    return publication
+
+
+def _enqueue_target(campaign_id: int) -> None:
+    from .tasks import target_campaign
+
+    target_campaign.delay(campaign_id)
+
+
+def _supersede_older(guideline: Guideline, today: dt.date) -> list[int]:
+    """Mark every published version older than the one in force as superseded."""
+    current = in_force(guideline, on=today)
+    if current is None:
+        return []
+    older = Publication.objects.filter(
+        guideline=guideline,
+        version__status=Version.Status.PUBLISHED,
+        effective_date__lte=today,
+    ).exclude(pk=current.pk)
+    older = older.filter(
+        Q(effective_date__lt=current.effective_date) | Q(version__number__lt=current.version.number)
+    )
+    rows = list(older.values_list("pk", "version_id", "version__number"))
+    if not rows:
+        return []
+    now = timezone.now()
+    Publication.objects.filter(pk__in=[r[0] for r in rows]).update(superseded_at=now)
+    Version.objects.filter(pk__in=[r[1] for r in rows]).update(status=Version.Status.SUPERSEDED)
+    Campaign.objects.filter(publication_id__in=[r[0] for r in rows]).update(
+        status=Campaign.Status.CLOSED
+    )
+    return [r[2] for r in rows]
+
+
+def apply_effective_publications(*, today: dt.date | None = None) -> int:
+    """Daily: a version scheduled for today takes effect and the one before is superseded.
+
+    Which version is in force is always computed from the dates, so this only brings the
+    stored statuses (and open campaigns) in line; running it twice changes nothing.
+    """
+    day = today or timezone.localdate()
+    changed = 0
+    guideline_ids = (
+        Publication.objects.filter(
+            version__status=Version.Status.PUBLISHED, effective_date__lte=day
+        )
+        .values_list("guideline_id", flat=True)
+        .distinct()
+    )
+    for guideline in Guideline.objects.filter(pk__in=list(guideline_ids)).select_related(
+        "organization"
+    ):
+        with transaction.atomic():
+            Guideline.objects.select_for_update().get(pk=guideline.pk)
+            numbers = _supersede_older(guideline, day)
+            if numbers:
+                changed += len(numbers)
+                record(
+                    "publishing.version.superseded",
+                    organization=guideline.organization,
+                    obj=guideline,
+                    guideline_id=guideline.pk,
+                    details={"superseded_versions": numbers},
+                    actor_label="scheduled",
+                )
+    return changed
+
+
+# --- targeting -----------------------------------------------------------------------------
+
+
+def _targets(campaign: Campaign, membership_ids: Iterable[int] | None) -> Any:
+    qs = Membership.objects.filter(
+        organization_id=campaign.organization_id, is_active=True, user__is_active=True
+    )
+    if not campaign.all_staff:
+        qs = qs.filter(staff_group__in=campaign.target_groups.all())
+    if membership_ids is not None:
+        qs = qs.filter(pk__in=list(membership_ids))
+    return qs
+
+
+def _chunks(qs: Any, fields: Sequence[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """Walk a queryset by primary key, BATCH_SIZE rows at a time (keyset, not OFFSET)."""
+    last = 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:BATCH_SIZE])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def target_campaign(
+    *, campaign_id: int, membership_ids: Iterable[int] | None = None, today: dt.date | None = None
+) -> int:
+    """Create the campaign's acknowledgement requests in batches and tell each person.
+
+    Idempotent: a person who already has a request is skipped. With ``membership_ids`` only
+    those people are considered (late joiners), and they get at least LATE_JOINER_DAYS.
+    """
+    day = today or timezone.localdate()
+    campaign = Campaign.objects.select_related("version__guideline", "organization").get(
+        pk=campaign_id
+    )
+    if not campaign.is_open:
+        return 0
+    due = campaign.due_date
+    if membership_ids is not None:
+        due = max(due, day + dt.timedelta(days=LATE_JOINER_DAYS))
+    created_total = 0
+    qs = _targets(campaign, membership_ids)
+    for rows in _chunks(qs, ("user_id", "staff_group_id")):
+        with transaction.atomic():
+            # One populating run per campaign at a time, so nobody is told twice.
+            Campaign.objects.select_for_update().get(pk=campaign.pk)
+            ids = [r[0] for r in rows]
+            existing = set(
+                AckRequest.objects.filter(campaign=campaign, membership_id__in=ids).values_list(
+                    "membership_id", flat=True
+                )
+            )
+            new_rows = [r for r in rows if r[0] not in existing]
+            if not new_rows:
+                continue
+            done = dict(
+                Acknowledgement.objects.filter(
+                    version_id=campaign.version_id, user_id__in=[r[1] for r in new_rows]
+                ).values_list("user_id", "acknowledged_at")
+            )
+            AckRequest.objects.bulk_create(
+                [
+                    AckRequest(
+                        campaign=campaign,
+                        membership_id=pk,
+                        user_id=user_id,
+                        staff_group_id=group_id,
+                        due_date=due,
+                        acknowledged_at=done.get(user_id),
+                    )
+                    for pk, user_id, group_id in new_rows
+                ],
+                batch_size=BATCH_SIZE,
+                ignore_conflicts=True,
+            )
+            to_tell = [r[1] for r in new_rows if r[1] not in done]
+            created_total += len(new_rows)
+            transaction.on_commit(
+                lambda users=to_tell: _tell_requested(campaign, users, due)  # type: ignore[misc]
+            )
+    with transaction.atomic():
+        if campaign.populated_at is None:
+            Campaign.objects.filter(pk=campaign.pk).update(populated_at=timezone.now())
+        record(
+            "publishing.campaign.targeted",
+            organization=campaign.organization,
+            obj=campaign,
+            guideline_id=campaign.version.guideline_id,
+            details={
+                "version": campaign.version.number,
+                "requests_created": created_total,
+                "late_joiners": membership_ids is not None,
+            },
+            actor_label="background task",
+        )
+    return created_total
+
+
+def _ack_url(version_id: int) -> str:
+    return reverse("publishing:acknowledge", args=[version_id])
+
+
+def _send_batch(
+    users: Sequence[User], template: str, subject: str, context: dict[str, Any]
+) -> None:
+    """Send one e-mail per person over a single connection."""
+    messages = []
+    for user in users:
+        ctx = {**context, "user": user}
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"emails/{template}.txt", ctx),
+            to=[user.email],
+        )
+        message.attach_alternative(render_to_string(f"emails/{template}.html", ctx), "text/html")
+        messages.append(message)
+    if messages:
+        get_connection().send_messages(messages)
+
+
+def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
+    if not user_ids:
+        return
+    version = campaign.version
+    path = _ack_url(version.pk)
+    message = f"Please read and acknowledge {version.guideline.title} (version {version.number})"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                organization_id=campaign.organization_id,
+                message=f"{message} by {due:%d %b %Y}.",
+                url=path,
+            )
+            for user_id in user_ids
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True).only("email", "full_name"))
+    _send_batch(
+        users,
+        "ack_request",
+        f"Please acknowledge: {version.guideline.title}, version {version.number}",
+        {
+            "organization": campaign.organization,
+            "version": version,
+            "guideline": version.guideline,
+            "due_date": due,
+            "link": settings.SITE_URL + path,
+        },
+    )
+
+
+def add_late_joiners(*, organization_id: int, membership_ids: Sequence[int]) -> int:
+    """People who joined after publishing are asked to acknowledge the guideline in force."""
+    today = timezone.localdate()
+    created = 0
+    for campaign in Campaign.objects.filter(
+        organization_id=organization_id, status=Campaign.Status.OPEN
+    ).select_related("publication"):
+        if is_superseded(campaign.publication, on=today):
+            continue
+        created += target_campaign(
+            campaign_id=campaign.pk, membership_ids=membership_ids, today=today
+        )
+    return created
+
+
+# --- acknowledging -------------------------------------------------------------------------
+
+
+def quiz_problems(quiz: Any) -> list[str]:
+    """What is wrong with a quiz's shape (for authors and for refusing bad stored data)."""
+    if not isinstance(quiz, list):
+        return ["The quiz must be a list of questions."]
+    problems = []
+    if len(quiz) > QUIZ_MAX:
+        problems.append(f"A quiz has at most {QUIZ_MAX} questions.")
+    for i, item in enumerate(quiz, start=1):
+        choices = item.get("choices") if isinstance(item, dict) else None
+        answer = item.get("answer") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not str(item.get("question", "")).strip():
+            problems.append(f"Question {i} has no text.")
+        elif not isinstance(choices, list) or len(choices) < 2:
+            problems.append(f"Question {i} needs at least two choices.")
+        elif not isinstance(answer, int) or not 0 <= answer < len(choices):
+            problems.append(f"Question {i} has no valid right answer.")
+    return problems
+
+
+def wrong_answers(quiz: Sequence[dict[str, Any]], answers: dict[int, int | None]) -> list[int]:
+    """The 1-based numbers of the questions answered wrongly or not at all."""
+    return [
+        i
+        for i, item in enumerate(quiz[:QUIZ_MAX], start=1)
+        if answers.get(i - 1) is None or answers.get(i - 1) != item.get("answer")
+    ]
+
+
+def acknowledge(
+    *,
+    version: Version,
+    user: User,
+    confirmed: bool,
+    answers: dict[int, int | None] | None = None,
+    request: Any = None,
+) -> tuple[Acknowledgement, bool]:
+    """Record that a person read and understood one exact version; True when new.
+
+    Acknowledging twice is harmless: the existing record is returned and nothing is written.
+    """
+    organization = version.guideline.organization
+    existing = Acknowledgement.objects.filter(user=user, version=version).first()
+    if existing is not None:
+        return existing, False
+    publication = Publication.objects.filter(version=version).select_related("version").first()
+    if publication is None:
+        raise PublishingError("This version has not been published.")
+    if is_superseded(publication):
+        raise PublishingError(
+            f"Version {version.number} has been replaced by a newer version: please read and "
+            "acknowledge the version in force."
+        )
+    if not Membership.objects.filter(user=user, organization=organization, is_active=True).exists():
+        raise PublishingError("Only staff of the institution can acknowledge its guidelines.")
+    if not confirmed:
+        raise PublishingError('Tick "I have read and understood" to acknowledge.')
+    wrong = wrong_answers(version.quiz or [], answers or {})
+    if wrong:
+        numbers = ", ".join(str(n) for n in wrong)
+        raise PublishingError(
+            f"Not quite: check your answer to question{'s' if len(wrong) > 1 else ''} {numbers}. "
+            "The guideline has the answers."
+        )
+    ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+    with transaction.atomic():
+        pending = list(
+            AckRequest.objects.select_for_update()
+            .filter(user=user, campaign__version=version, acknowledged_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        try:
+            with transaction.atomic():
+                ack = Acknowledgement.objects.create(
+                    organization=organization,
+                    user=user,
+                    version=version,
+                    content_hash=version.content_hash,
+                    ip_address=client_ip(request),
+                    user_agent=ua,
+                    quiz_answered=bool(version.quiz),
+                )
+        except IntegrityError:
+            # A double click raced us to it: the first record stands.
+            return Acknowledgement.objects.get(user=user, version=version), False
+        AckRequest.objects.filter(pk__in=pending).update(acknowledged_at=ack.acknowledged_at)
+        record(
+            "publishing.version.acknowledged",
+            actor=user,
+            organization=organization,
+            obj=version,
+            guideline_id=version.guideline_id,
+            details={"number": version.number, "content_hash": version.content_hash},
+            request=request,
+        )
+    return ack, True
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def request_reminders(*, campaign: Campaign, by: User, request: Any = None) -> None:
+    """An admin asks for everyone overdue to be reminded now (a background task)."""
+    if not campaign.is_open:
+        raise PublishingError("This campaign is closed: its version has been superseded.")
+    with transaction.atomic():
+        Campaign.objects.select_for_update().get(pk=campaign.pk)
+        record(
+            "publishing.campaign.reminders_requested",
+            actor=by,
+            organization=campaign.organization,
+            obj=campaign,
+            guideline_id=campaign.version.guideline_id,
+            request=request,
+        )
+        campaign_id = campaign.pk
+
+        def enqueue() -> None:
+            from .tasks import remind_overdue
+
+            remind_overdue.delay(campaign_id)
+
+        transaction.on_commit(enqueue)
+
+
+def _claim(user_ids: Sequence[int], subject: str, day: dt.date) -> list[int]:
+    """Insert the reminder log rows that do not exist yet; return whom to remind."""
+    already = set(
+        ReminderLog.objects.filter(subject=subject, day=day, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    fresh = [u for u in user_ids if u not in already]
+    ReminderLog.objects.bulk_create(
+        [ReminderLog(user_id=u, subject=subject, day=day) for u in fresh],
+        ignore_conflicts=True,
+    )
+    return fresh
+
+
+def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
+    """Remind each overdue person once a day at most; the log row is written before sending."""
+    day = today or timezone.localdate()
+    campaign = Campaign.objects.select_related("version__guideline", "organization").get(
+        pk=campaign_id
+    )
+    if not campaign.is_open:
+        return 0
+    subject = f"ack:{campaign.pk}"
+    qs = AckRequest.objects.filter(
+        campaign=campaign, acknowledged_at__isnull=True, due_date__lt=day
+    )
+    sent = 0
+    for rows in _chunks(qs, ("user_id",)):
+        with transaction.atomic():
+            # Locking the rows makes a second, concurrent run wait and then find the log rows.
+            ids = [r[0] for r in rows]
+            list(AckRequest.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+            fresh = set(_claim([r[1] for r in rows], subject, day))
+            if not fresh:
+                continue
+            now = timezone.now()
+            reminded = [r[0] for r in rows if r[1] in fresh]
+            AckRequest.objects.filter(pk__in=reminded).update(
+                last_reminded_at=now, reminder_count=F("reminder_count") + 1
+            )
+            users = list(User.objects.filter(pk__in=fresh, is_active=True))
+            sent += len(users)
+            transaction.on_commit(lambda users=users: _send_reminder(campaign, users))  # type: ignore[misc]
+    return sent
+
+
+def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
+    version = campaign.version
+    path = _ack_url(version.pk)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=u,
+                organization_id=campaign.organization_id,
+                message=f"Reminder: please acknowledge {version.guideline.title} "
+                f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
+                url=path,
+            )
+            for u in users
+        ]
+    )
+    _send_batch(
+        users,
+        "ack_reminder",
+        f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
+        {
+            "organization": campaign.organization,
+            "version": version,
+            "guideline": version.guideline,
+            "due_date": campaign.due_date,
+            "link": settings.SITE_URL + path,
+        },
+    )
+
+
+def remind_overdue_acknowledgements(*, today: dt.date | None = None) -> int:
+    """Daily: remind everyone overdue in every open campaign (each person once a day)."""
+    day = today or timezone.localdate()
+    total = 0
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.OPEN).values_list(
+        "pk", flat=True
+    ):
+        total += remind_campaign(campaign_id=campaign_id, today=day)
+    return total
+
+
+def _owners(organization: Organization) -> list[User]:
+    """Who answers for a guideline's review: the institution's authors and admins."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=organization,
+            memberships__is_active=True,
+        )
+        .filter(Q(memberships__is_author=True) | Q(memberships__is_admin=True))
+        .distinct()
+    )
+
+
+def remind_review_cycle(*, today: dt.date | None = None) -> int:
+    """Daily: tell owners when a guideline's review is 30 days away, then weekly once overdue."""
+    day = today or timezone.localdate()
+    sent = 0
+    soon_limit = day + dt.timedelta(days=REVIEW_WARNING_DAYS)
+    guidelines = (
+        Guideline.objects.filter(
+            status=Guideline.Status.ACTIVE,
+            next_review_date__isnull=False,
+            next_review_date__lte=soon_limit,
+            publications__isnull=False,
+        )
+        .select_related("organization")
+        .distinct()
+    )
+    for guideline in guidelines:
+        review = guideline.next_review_date
+        assert review is not None
+        if review < day:
+            kind, log_day = "overdue", day - dt.timedelta(days=day.weekday())  # once a week
+        else:
+            kind, log_day = "soon", review  # once per review date
+        subject = f"review-{kind}:{guideline.pk}"
+        owners = _owners(guideline.organization)
+        with transaction.atomic():
+            fresh = set(_claim([u.pk for u in owners], subject, log_day))
+            users = [u for u in owners if u.pk in fresh]
+            if not users:
+                continue
+            sent += len(users)
+            transaction.on_commit(
+                lambda g=guideline, k=kind, users=users: _send_review(g, k, users)  # type: ignore[misc]
+            )
+    return sent
+
+
+def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None:
+    assert guideline.next_review_date is not None
+    when = f"{guideline.next_review_date:%d %b %Y}"
+    message = (
+        f"{guideline.title} is due for review on {when}."
+        if kind == "soon"
+        else f"{guideline.title} was due for review on {when} and is overdue."
+    )
+    Notification.objects.bulk_create(
+        [Notification(user=u, organization=guideline.organization, message=message) for u in users]
+    )
+    _send_batch(
+        users,
+        f"review_cycle_{kind}",
+        f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
+        {"organization": guideline.organization, "guideline": guideline, "when": when},
+    )

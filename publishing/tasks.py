@@ -1,0 +1,25 @@
+"""Background work that touches many people; runs inline when no broker is configured."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def target_campaign(campaign_id: int) -> int:
+    """Create a campaign's acknowledgement requests in batches and notify each person."""
+    return services.target_campaign(campaign_id=campaign_id)
+
+
+@shared_task
+def add_late_joiners(organization_id: int, membership_ids: list[int]) -> int:
+    """Ask people who joined after publishing to acknowledge the guideline in force."""
+    return services.add_late_joiners(organization_id=organization_id, membership_ids=membership_ids)
+
+
+@shared_task
+def remind_overdue(campaign_id: int) -> int:
+    """Remind the campaign's overdue people (at most once a day each)."""
+    return services.remind_campaign(campaign_id=campaign_id)

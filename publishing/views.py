@@ -1,0 +1,482 @@
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import active_org, can_publish, get_for_org, require_role
+from accounts.models import Organization, Role
+from audit.services import record
+from guidelines.compare import compare_content
+from guidelines.models import Guideline, Version
+from guidelines.sections import SECTIONS
+
+from . import services
+from .document import document
+from .forms import AcknowledgeForm, HandleForm, PublishForm, RosterFilterForm
+from .models import Acknowledgement, Campaign, Publication
+from .pdf import get_pdf
+from .selectors import (
+    campaign_figures,
+    find_official_account,
+    in_force,
+    is_superseded,
+    pending_requests,
+    previous_publication,
+    roster,
+)
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _reader_guideline(
+    request: HttpRequest, org_slug: str, guideline_slug: str
+) -> Guideline | HttpResponse:
+    """A public guideline for anyone; otherwise only for its institution's members (else 404)."""
+    guideline = (
+        Guideline.objects.select_related("organization")
+        .filter(organization__slug=org_slug, slug=guideline_slug)
+        .first()
+    )
+    if guideline is None:
+        raise Http404("No such guideline")
+    if guideline.is_public:
+        return guideline
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not any(m.organization_id == guideline.organization_id for m in request.memberships):
+        raise Http404("No such guideline")
+    return guideline
+
+
+def _publication(guideline: Guideline, number: int) -> Publication:
+    publication = (
+        Publication.objects.select_related("version", "guideline", "organization", "published_by")
+        .filter(guideline=guideline, version__number=number)
+        .first()
+    )
+    if publication is None:
+        raise Http404("This version was never published")
+    return publication
+
+
+def _reader_context(request: HttpRequest, publication: Publication) -> dict[str, Any]:
+    layout = "qa" if request.GET.get("layout") == "qa" else "plain"
+    version = publication.version
+    current = in_force(publication.guideline)
+    ack = None
+    if request.user.is_authenticated:
+        ack = Acknowledgement.objects.filter(user=request.user, version=version).first()
+    is_member = request.user.is_authenticated and any(
+        m.organization_id == publication.organization_id for m in request.memberships
+    )
+    return {
+        "publication": publication,
+        "version": version,
+        "guideline": publication.guideline,
+        "organization": publication.organization,
+        "sections": document(version.content, layout=layout),
+        "layout": layout,
+        "signatures": list(version.signatures.order_by("signed_at")),
+        "current": current,
+        "is_current": current is not None and current.pk == publication.pk,
+        "is_scheduled": publication.effective_date > timezone.localdate(),
+        "previous": previous_publication(publication),
+        "acknowledgement": ack,
+        "can_acknowledge": is_member and ack is None and not is_superseded(publication),
+    }
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def guideline(request: HttpRequest, org_slug: str, guideline_slug: str) -> HttpResponse:
+    """Anyone for a public guideline, otherwise its institution's members: the text in force."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    publication = in_force(found)
+    if publication is None:
+        raise Http404("No version of this guideline is in force yet")
+    return render(request, "publishing/guideline.html", _reader_context(request, publication))
+
+
+def version(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): one published version from the archive."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    publication = _publication(found, number)
+    return render(request, "publishing/version.html", _reader_context(request, publication))
+
+
+def archive(request: HttpRequest, org_slug: str, guideline_slug: str) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): every version ever published."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    publications = list(
+        Publication.objects.filter(guideline=found)
+        .select_related("version", "published_by")
+        .order_by("-version__number")
+    )
+    current = in_force(found)
+    for p in publications:
+        if current is not None and p.pk == current.pk:
+            p.state = "In force"  # type: ignore[attr-defined]
+        elif current is None or p.effective_date > current.effective_date:
+            p.state = "Scheduled"  # type: ignore[attr-defined]
+        else:
+            p.state = "Superseded"  # type: ignore[attr-defined]
+    return render(
+        request,
+        "publishing/archive.html",
+        {"guideline": found, "publications": publications, "current": current},
+    )
+
+
+def changes(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): what changed since the version before."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    publication = _publication(found, number)
+    previous = previous_publication(publication)
+    if previous is None:
+        raise Http404("This is the first published version")
+    diffs = compare_content(SECTIONS, previous.version.content, publication.version.content)
+    return render(
+        request,
+        "publishing/changes.html",
+        {
+            "guideline": found,
+            "publication": publication,
+            "previous": previous,
+            "pairs": list(zip(diffs, SECTIONS, strict=True)),
+        },
+    )
+
+
+def pdf(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): the version as an A4 PDF, rendered once."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    publication = _publication(found, number)
+    response = HttpResponse(get_pdf(publication), content_type="application/pdf")
+    name = f"{found.organization.slug}-{found.slug}-v{number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def official_accounts(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Anyone (patients, journalists, staff): is this handle an official account?"""
+    organization = Organization.objects.filter(slug=org_slug).first()
+    if organization is None:
+        raise Http404("No such institution")
+    publications = [
+        p
+        for p in (
+            in_force(g)
+            for g in Guideline.objects.filter(
+                organization=organization, status=Guideline.Status.ACTIVE
+            )
+        )
+        if p is not None
+    ]
+    form = HandleForm(request.GET or None)
+    matches: list[dict[str, str]] = []
+    asked = ""
+    if form.is_valid():
+        asked = form.cleaned_data["handle"].strip()
+        for publication in publications:
+            matches.extend(find_official_account(publication, asked))
+    contact = ""
+    for publication in publications:
+        details = publication.version.content.get("contact") or {}
+        contact = details.get("email") or details.get("phone") or ""
+        if contact:
+            break
+    return render(
+        request,
+        "publishing/official_accounts.html",
+        {
+            "organization": organization,
+            "form": form,
+            "asked": asked.lstrip("@"),
+            "matches": matches,
+            "checked": form.is_valid(),
+            "has_guideline": bool(publications),
+            "contact": contact or organization.contact_email,
+        },
+    )
+
+
+# --- acknowledging -------------------------------------------------------------------------
+
+
+@require_role()
+def acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Any member: read a published version and acknowledge it (with its quiz, if any)."""
+    version = get_for_org(
+        Version.objects.select_related("guideline__organization"),
+        request,
+        org_field="guideline__organization",
+        pk=version_id,
+    )
+    publication = Publication.objects.filter(version=version).select_related("version").first()
+    if publication is None:
+        raise Http404("This version is not published")
+    form = AcknowledgeForm(
+        request.POST or None, quiz=version.quiz or [], title=version.guideline.title
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _ack, created = services.acknowledge(
+                version=version,
+                user=request.user,  # type: ignore[arg-type]
+                confirmed=form.cleaned_data["confirm"],
+                answers=form.answers(),
+                request=request,
+            )
+        except services.PublishingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if created:
+                messages.success(
+                    request,
+                    f"Thank you: you acknowledged {version.guideline.title}, "
+                    f"version {version.number}.",
+                )
+            else:
+                messages.info(request, "You had already acknowledged this version.")
+            return redirect("publishing:my_acknowledgements")
+    context = _reader_context(request, publication)
+    context["form"] = form
+    return render(request, "publishing/acknowledge.html", context)
+
+
+@require_role()
+def my_acknowledgements(request: HttpRequest) -> HttpResponse:
+    """Any member: what I still have to acknowledge and everything I acknowledged."""
+    org = active_org(request)
+    history = list(
+        Acknowledgement.objects.filter(user=request.user, organization=org).select_related(
+            "version__guideline"
+        )
+    )
+    return render(
+        request,
+        "publishing/my_acknowledgements.html",
+        {"pending": list(pending_requests(request.user, org)), "history": history},
+    )
+
+
+# --- publishing and tracking (admins) ------------------------------------------------------
+
+
+@require_role(Role.ADMIN, Role.AUTHOR)
+def publish(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Admins (and authors where the institution allows): publish an approved version."""
+    if not can_publish(request.membership):  # type: ignore[attr-defined]
+        raise PermissionDenied("Only admins may publish in this institution.")
+    org = active_org(request)
+    version = get_for_org(
+        Version.objects.select_related("guideline"),
+        request,
+        org_field="guideline__organization",
+        pk=version_id,
+    )
+    form = PublishForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            publication = services.publish(
+                version=version,
+                by=request.user,  # type: ignore[arg-type]
+                effective_date=data["effective_date"],
+                requires_acknowledgement=data["requires_acknowledgement"],
+                skip_reason=data["skip_reason"],
+                target_groups=list(data["target_groups"]),
+                due_date=data["due_date"],
+                next_review_date=data["next_review_date"],
+                request=request,
+            )
+        except services.PublishingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Version {version.number} is published, effective "
+                f"{publication.effective_date:%d %B %Y}.",
+            )
+            return redirect("publishing:campaigns")
+    current = in_force(version.guideline)
+    return render(
+        request,
+        "publishing/publish.html",
+        {
+            "form": form,
+            "version": version,
+            "guideline": version.guideline,
+            "current": current,
+            "publishable": version.status == Version.Status.APPROVED,
+        },
+    )
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def campaigns(request: HttpRequest) -> HttpResponse:
+    """Admins and auditors: published versions, their campaigns, and versions ready to publish."""
+    org = active_org(request)
+    publications = list(
+        Publication.objects.filter(organization=org)
+        .select_related("version", "guideline", "campaign")
+        .order_by("guideline__title", "-version__number")[:50]
+    )
+    ready = list(
+        Version.objects.filter(guideline__organization=org, status=Version.Status.APPROVED)
+        .select_related("guideline")
+        .order_by("guideline__title", "-number")
+    )
+    return render(
+        request, "publishing/campaigns.html", {"publications": publications, "ready": ready}
+    )
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    return get_for_org(
+        Campaign.objects.select_related("version__guideline", "publication", "organization"),
+        request,
+        pk=pk,
+    )
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def tracking(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins and auditors: who acknowledged, by group, who is overdue; searchable roster."""
+    campaign = _campaign(request, pk)
+    form = RosterFilterForm(request.GET or None, organization=campaign.organization)
+    filters = form.filters()
+    page = Paginator(roster(campaign, **filters), 50).get_page(request.GET.get("page"))
+    overdue = list(roster(campaign, status="overdue")[:10])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "publishing/tracking.html",
+        {
+            "campaign": campaign,
+            "figures": campaign_figures(campaign),
+            "form": form,
+            "page": page,
+            "overdue": overdue,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "can_remind": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+        },
+    )
+
+
+def safe_cell(value: Any) -> str:
+    """Spreadsheets run cells starting with these characters as formulas: defuse them."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_HEADER = [
+    "name",
+    "email",
+    "staff_group",
+    "due_date",
+    "status",
+    "acknowledged_at_utc",
+    "reminders_sent",
+    "last_reminded_at_utc",
+]
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def tracking_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Admins and auditors: the filtered roster as CSV, streamed row by row."""
+    campaign = _campaign(request, pk)
+    form = RosterFilterForm(request.GET or None, organization=campaign.organization)
+    qs = roster(campaign, **form.filters())
+    today = timezone.localdate()
+    record(
+        "publishing.campaign.exported",
+        actor=request.user,
+        organization=campaign.organization,
+        obj=campaign,
+        guideline_id=campaign.version.guideline_id,
+        details={"filters": {k: v for k, v in request.GET.items() if v}},
+        request=request,
+    )
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        yield writer.writerow(CSV_HEADER)
+        for r in qs.iterator(chunk_size=2000):
+            if r.acknowledged_at:
+                status = "acknowledged"
+            elif r.due_date < today:
+                status = "overdue"
+            else:
+                status = "pending"
+            yield writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        r.user.full_name,
+                        r.user.email,
+                        r.staff_group.name if r.staff_group else "",
+                        r.due_date.isoformat(),
+                        status,
+                        r.acknowledged_at.astimezone(UTC).isoformat() if r.acknowledged_at else "",
+                        r.reminder_count,
+                        r.last_reminded_at.astimezone(UTC).isoformat()
+                        if r.last_reminded_at
+                        else "",
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    name = f"acknowledgements-{campaign.version.guideline.slug}-v{campaign.version.number}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@require_role(Role.ADMIN)
+def remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins: remind everyone overdue in this campaign now (each person once a day at most)."""
+    campaign = _campaign(request, pk)
+    try:
+        services.request_reminders(
+            campaign=campaign,
+            by=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+    except services.PublishingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Reminders are on their way to everyone overdue.")
+    return redirect("publishing:tracking", pk=campaign.pk)
