@@ -18,3 +18,13 @@ def wizard_guideline(author) -> Guideline:
 @pytest.fixture
 def wizard_draft(wizard_guideline) -> Draft:
     return wizard_guideline.drafts.get(is_open=True)
+
+
+@pytest.fixture
+def versioned_guideline(author, wizard_guideline, wizard_draft) -> Guideline:
+    """Version 1 frozen from the template, and an open draft copied from it."""
+    version = services.freeze_draft(draft=wizard_draft, by=author.user, change_summary="First")
+    services.start_draft(
+        guideline=wizard_guideline, by=author.user, start="copy", copy_from=version
+    )
+    return wizard_guideline

@@ -1,0 +1,158 @@
+"""An author writes a guideline in the browser: template, three sections, checks, preview, compare."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from guidelines import services
+from guidelines.models import Guideline
+
+SAVED = re.compile(r"Saved \d\d:\d\d")
+
+
+def _saved(page: Page) -> None:
+    expect(page.locator("#save-status")).to_have_text(SAVED, timeout=8000)
+
+
+def _wait_for_save(page: Page, action) -> None:
+    """Run an edit and wait for the autosave answer it causes."""
+    with page.expect_response(lambda r: "/autosave/" in r.url and r.request.method == "POST"):
+        action()
+
+
+def _append(page: Page, field, text: str) -> None:
+    """Type at the end of a textarea, as a person adding a line would."""
+    field.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text, delay=5)
+
+
+@pytest.fixture
+def journey_author(transactional_db, author, password):
+    return author, password
+
+
+def test_author_writes_checks_previews_and_compares(page: Page, live_server, login, shots, journey_author):
+    author, password = journey_author
+    login(page, author.email, password)
+
+    # Start from the template.
+    page.goto(f"{live_server.url}/guidelines/")
+    page.get_by_role("link", name="New guideline").click()
+    page.get_by_label("Title").fill("Staff social media guidelines")
+    expect(page.get_by_label(re.compile("Start from Charter's healthcare template"))).to_be_checked()
+    shots(page, "create")
+    page.get_by_role("button", name="Create and start writing").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Purpose and scope")
+    guideline = Guideline.objects.get(title="Staff social media guidelines")
+
+    # Section 1: add an audience, autosaved.
+    audience = page.get_by_label(re.compile("Who the guidelines apply to"))
+    expect(audience).to_have_value(re.compile("Employees"))
+    _wait_for_save(page, lambda: _append(page, audience, "\nBoard members"))
+    _saved(page)
+    shots(page, "scope-saved")
+
+    # Section 2: the accounts list, with a new row; a bad address is refused and then fixed.
+    page.get_by_role("button", name=re.compile("^Next")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Official accounts and hashtags")
+    page.get_by_role("button", name=re.compile("Add a row")).click()
+    row = page.locator("[data-rows='accounts'] > [data-row]").last
+    expect(row.get_by_label("Platform")).to_be_focused()
+    row.get_by_label("Platform").select_option("Instagram")
+    row.get_by_label(re.compile("^Handle")).fill("@RiversideER")
+    row.get_by_label("Owning department").fill("Emergency Department")
+    _wait_for_save(page, lambda: row.get_by_label("Web address").fill("instagram/riverside er"))
+    expect(page.locator("#save-status")).to_contain_text("Not saved")
+    expect(row.get_by_text("enter a full web address")).to_be_visible()
+    expect(row.get_by_label("Web address")).to_have_value("instagram/riverside er")
+    shots(page, "accounts-invalid-url")
+    _wait_for_save(
+        page, lambda: row.get_by_label("Web address").fill("https://www.instagram.com/RiversideER")
+    )
+    _saved(page)
+    expect(row.get_by_text("enter a full web address")).to_have_count(0)
+    # Move the new row to the top with the keyboard.
+    row.get_by_role("button", name=re.compile("Move up")).focus()
+    for _ in range(4):
+        _wait_for_save(page, lambda: page.keyboard.press("Enter"))
+    first = page.locator("[data-rows='accounts'] > [data-row]").first
+    expect(first.get_by_label(re.compile("^Handle"))).to_have_value("@RiversideER")
+    _saved(page)
+    shots(page, "accounts-row-added")
+    draft = guideline.drafts.get(is_open=True)
+    stored = draft.sections.get(key="accounts").data["accounts"]
+    assert stored[0]["handle"] == "@RiversideER"
+
+    # Section 3: security. Remove the two-factor sentence: the check fails; put it back.
+    page.locator("#progress-security a").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Security")
+    body = page.get_by_label("Guidance")
+    text = body.input_value()
+    weakened = "\n".join(line for line in text.splitlines() if "two-factor" not in line)
+    _wait_for_save(page, lambda: body.fill(weakened))
+    _saved(page)
+    checks = page.locator("#step-checks")
+    expect(checks).to_contain_text("To do: Require two-factor authentication")
+    expect(page.locator("#progress-security")).to_contain_text("Check failing")
+    shots(page, "security-check-failing")
+    _wait_for_save(
+        page,
+        lambda: body.fill(weakened + "\n\n- Turn on two-factor authentication everywhere."),
+    )
+    _saved(page)
+    expect(checks).not_to_contain_text("To do")
+    expect(page.locator("#progress-security")).to_contain_text("Complete")
+    expect(page.locator("#preview-body")).to_contain_text("Turn on two-factor authentication")
+    shots(page, "security-fixed")
+
+    # Review and preview, plain and as questions and answers.
+    page.get_by_role("link", name="Review all checks").click()
+    expect(page.get_by_text("Every check passes")).to_be_visible()
+    shots(page, "review")
+    page.goto(f"{live_server.url}/guidelines/{guideline.pk}/document/")
+    expect(page.get_by_role("heading", name="Official accounts and hashtags")).to_be_visible()
+    expect(page.get_by_role("cell", name="@RiversideER")).to_be_visible()
+    shots(page, "document-plain")
+    page.get_by_role("link", name="Questions and answers").click()
+    expect(page.get_by_role("heading", name="Which accounts and hashtags are official?")).to_be_visible()
+    shots(page, "document-qa")
+
+    # Freeze version 1 (submitting is the approvals app's screen), then draft version 2.
+    services.freeze_draft(draft=draft, by=author.user, change_summary="First version")
+    page.goto(f"{live_server.url}/guidelines/{guideline.pk}/")
+    expect(page.get_by_role("link", name="Version 1")).to_be_visible()
+    page.get_by_role("button", name="Start a new draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Purpose and scope")
+    page.locator("#progress-accounts a").click()
+    hashtags = page.get_by_label("Official hashtags")
+    _wait_for_save(page, lambda: _append(page, hashtags, "\n#RiversideRuns"))
+    _saved(page)
+    remove = page.locator("[data-rows='accounts'] > [data-row]").first.get_by_role(
+        "button", name=re.compile("Remove")
+    )
+    _wait_for_save(page, remove.click)
+    _saved(page)
+
+    # Compare the draft with version 1.
+    page.goto(f"{live_server.url}/guidelines/{guideline.pk}/compare/?old=1&new=draft")
+    expect(page.get_by_text("1 of 12 sections changed")).to_be_visible()
+    expect(page.get_by_text("Added “#RiversideRuns”")).to_be_visible()
+    expect(page.locator(".redline-entry-removed").first).to_contain_text("Removed")
+    shots(page, "compare-draft-vs-v1")
+
+
+def test_wizard_step_fits_a_phone(page: Page, live_server, login, shots, transactional_db, author, password):
+    services.create_guideline(organization=author.org, by=author.user, title="Guide", start="template")
+    guideline = Guideline.objects.get(title="Guide")
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, author.email, password)
+    for key in ("accounts", "disclosure", "contact"):
+        page.goto(f"{live_server.url}/guidelines/{guideline.pk}/draft/{key}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        shots(page, f"phone-{key}")
+    page.goto(f"{live_server.url}/guidelines/{guideline.pk}/compare/")
+    shots(page, "phone-compare")
