@@ -146,7 +146,7 @@ class AckRequest(models.Model):
 
 
 class Acknowledgement(models.Model):
-    """Evidence that a person read one exact text: person, version, its hash, when and from where."""
+    """Evidence that a person read one exact text: who, which version and hash, when, where."""
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"

@@ -1,0 +1,73 @@
+from django.urls import reverse
+
+from publishing.models import Acknowledgement, AckRequest
+
+from .conftest import QUIZ
+
+
+def url(version):
+    return reverse("publishing:acknowledge", args=[version.pk])
+
+
+def test_employee_reads_and_acknowledges(published, employee):
+    client = employee.client()
+    page = client.get(url(published.version)).content.decode()
+    assert "I have read and understood" in page and "Official accounts and hashtags" in page
+    response = client.post(
+        url(published.version), {"confirm": "on"}, HTTP_USER_AGENT="PhoneBrowser/1.0"
+    )
+    assert response.status_code == 302
+    ack = Acknowledgement.objects.get(user=employee.user)
+    assert ack.user_agent == "PhoneBrowser/1.0" and ack.ip_address == "127.0.0.1"
+    assert AckRequest.objects.get(user=employee.user).acknowledged_at is not None
+
+
+def test_quiz_must_be_answered_right_and_keeps_the_answers(make_version, do_publish, employee):
+    version = make_version(1, quiz=QUIZ)
+    do_publish(version)
+    client = employee.client()
+    response = client.post(url(version), {"confirm": "on", "q0": "1", "q1": "0"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "check your answer to question 2" in html
+    assert 'value="1" class="form-check-input" id="id_q0_1" checked' in html or ("checked" in html)
+    assert not Acknowledgement.objects.exists()
+    response = client.post(url(version), {"confirm": "on", "q0": "1", "q1": "1"})
+    assert response.status_code == 302 and Acknowledgement.objects.count() == 1
+
+
+def test_without_the_tick_nothing_is_recorded(published, employee):
+    response = employee.client().post(url(published.version), {})
+    assert response.status_code == 200
+    assert "read and understood" in response.content.decode()
+    assert not Acknowledgement.objects.exists()
+
+
+def test_second_acknowledgement_is_harmless(published, employee):
+    client = employee.client()
+    client.post(url(published.version), {"confirm": "on"})
+    response = client.post(url(published.version), {"confirm": "on"}, follow=True)
+    assert "already acknowledged" in response.content.decode()
+    assert Acknowledgement.objects.count() == 1
+
+
+def test_superseded_version_cannot_be_acknowledged(published, make_version, do_publish, employee):
+    do_publish(make_version(2))
+    response = employee.client().post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 200
+    assert "no longer be acknowledged" in response.content.decode()
+    assert not Acknowledgement.objects.exists()
+
+
+def test_unpublished_version_is_404(approved, employee):
+    assert employee.client().get(url(approved)).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client, published):
+    assert client.get(url(published.version)).status_code == 302
+
+
+def test_other_institution_gets_404(published, outsider):
+    response = outsider.client().post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 404
+    assert not Acknowledgement.objects.exists()
