@@ -59,7 +59,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if enrolled:
         context["codes_left"] = twofactor.recovery_codes_left(user)
         context["password_form"] = PasswordForm()
-        context["codes_form"] = CodeForm()
+        context["codes_form"] = ConfirmCodeForm(prefix="new_codes")
     else:
         device = twofactor.pending_device(user=user)
         context["secret"] = twofactor.formatted_secret(device)
@@ -92,7 +92,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 @require_role()
 def two_factor_recovery(request: HttpRequest) -> HttpResponse:
     """Any member with two-factor on: replace the recovery codes (the old ones stop working)."""
-    form = CodeForm(request.POST)
+    form = ConfirmCodeForm(request.POST, prefix="new_codes")
     if not form.is_valid():
         messages.error(request, "Enter the current code from your authenticator app.")
         return redirect("accounts:two_factor")
