@@ -154,9 +154,11 @@ def add_comment(
         comment = Comment.objects.create(
             review=locked, section_key=section_key, parent=parent, author=by, body=body
         )
-        if parent is not None and parent.resolved_at is not None:
+        if parent is not None:
             # A reply reopens the discussion: the thread is not settled any more.
-            Comment.objects.filter(pk=parent.pk).update(resolved_at=None, resolved_by=None)
+            Comment.objects.filter(pk=parent.pk, resolved_at__isnull=False).update(
+                resolved_at=None, resolved_by=None
+            )
         record(
             "approvals.comment.added",
             actor=by,

@@ -196,6 +196,16 @@ def _threads(comments: list[Comment]) -> dict[str, list[dict[str, Any]]]:
     return by_section
 
 
+def _kept_text(form: Any) -> str:
+    if form is None:
+        return ""
+    for name in ("comment", "reason", "body"):
+        value = form.data.get(name, "")
+        if value.strip():
+            return str(value)
+    return ""
+
+
 def _review_page(
     request: HttpRequest,
     review: ReviewRequest,
@@ -204,6 +214,7 @@ def _review_page(
     changes_form: RequestChangesForm | None = None,
     withdraw_form: WithdrawForm | None = None,
     comment_form: CommentForm | None = None,
+    kept: Any = None,
     status: int = 200,
 ) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
@@ -302,6 +313,8 @@ def _review_page(
             "changes_form": changes_form or RequestChangesForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
             "comment_form": comment_form,
+            # What a refused action's form held, shown back so nothing typed is lost.
+            "kept_text": _kept_text(kept),
             "version_url": _url_or_none("guidelines:version", review.guideline_id, version.number),
         },
         status=status,
@@ -333,14 +346,15 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except WorkflowError as exc:
-            form.add_error(None, str(exc))
+            messages.error(request, str(exc))
+            return _review_page(request, obj, sign_form=form, status=400)
         else:
             if obj.status == ReviewRequest.Status.APPROVED:
                 messages.success(request, f"Signed. Version {obj.version.number} is approved.")
             else:
                 messages.success(request, "Signed. Thank you.")
             return redirect("approvals:review", pk=obj.pk)
-    messages.error(request, "Not signed: see the sign-off form.")
+    messages.error(request, "Not signed: enter your password.")
     return _review_page(request, obj, sign_form=form, status=400)
 
 
@@ -360,11 +374,12 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except WorkflowError as exc:
-            form.add_error(None, str(exc))
+            messages.error(request, str(exc))
+            return _review_page(request, obj, changes_form=form, kept=form, status=400)
         else:
             messages.success(request, "Changes requested. The author has been told.")
             return redirect("approvals:review", pk=obj.pk)
-    messages.error(request, "Changes were not requested: see the form.")
+    messages.error(request, "Changes were not requested: write what needs to change.")
     return _review_page(request, obj, changes_form=form, status=400)
 
 
@@ -384,11 +399,12 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except WorkflowError as exc:
-            form.add_error(None, str(exc))
+            messages.error(request, str(exc))
+            return _review_page(request, obj, withdraw_form=form, kept=form, status=400)
         else:
             messages.success(request, "Withdrawn. The reviewers have been told.")
             return redirect("approvals:review", pk=obj.pk)
-    messages.error(request, "Not withdrawn: see the form.")
+    messages.error(request, "Not withdrawn: give a reason.")
     return _review_page(request, obj, withdraw_form=form, status=400)
 
 
@@ -416,11 +432,13 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except WorkflowError as exc:
             form.add_error(None, str(exc))
+            messages.error(request, str(exc))
+            return _review_page(request, obj, comment_form=form, kept=form, status=400)
         else:
             messages.success(request, "Comment posted.")
             url = reverse("approvals:review", args=[obj.pk])
             return redirect(f"{url}#comment-{created.pk}")
-    messages.error(request, "The comment was not posted: see the form in its section.")
+    messages.error(request, "The comment was not posted: write it in the section's form.")
     return _review_page(request, obj, comment_form=form, status=400)
 
 

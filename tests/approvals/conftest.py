@@ -76,3 +76,21 @@ def set_rule(route: ApprovalRoute, order: int, rule: str, quorum: int = 1) -> No
 
 
 __all__ = ["Rule", "open_draft", "set_rule", "sign"]
+
+
+@pytest.fixture
+def outsider_all(other_org) -> Persona:
+    """Every role, but in another institution: each Riverside review is a 404 to them."""
+    from tests.conftest import make_persona
+    from tests.factories import ReviewerRoleFactory
+
+    role = ReviewerRoleFactory(organization=other_org, name="Legal")
+    return make_persona(
+        other_org,
+        "everything@lakeside.test",
+        "Eve Elsewhere",
+        roles=(role,),
+        is_admin=True,
+        is_author=True,
+        is_auditor=True,
+    )

@@ -1,0 +1,53 @@
+from django.urls import reverse
+
+from approvals.models import Comment
+
+
+def url(review):
+    return reverse("approvals:comment", args=[review.pk])
+
+
+def test_reviewer_comments_on_a_section_and_author_replies(review, legal, author):
+    response = legal.client().post(url(review), {"section": "privacy", "body": "Name the law."})
+    assert response.status_code == 302
+    thread = Comment.objects.get()
+    assert response["Location"].endswith(f"#comment-{thread.pk}")
+    response = author.client().post(
+        url(review), {"section": "scope", "parent": thread.pk, "body": "Done."}
+    )
+    reply = Comment.objects.exclude(pk=thread.pk).get()
+    assert reply.parent == thread and reply.section_key == "privacy"
+
+
+def test_empty_comment_is_refused(review, legal):
+    response = legal.client().post(url(review), {"section": "privacy", "body": ""})
+    assert response.status_code == 400
+    assert not Comment.objects.exists()
+
+
+def test_unknown_section_is_refused(review, legal):
+    response = legal.client().post(url(review), {"section": "nope", "body": "x"})
+    assert response.status_code == 400
+
+
+def test_commenting_on_a_finished_review_keeps_the_text(review, legal, author):
+    from approvals import workflow
+
+    workflow.withdraw(review=review, by=author.user, membership=author.membership, reason="x")
+    response = legal.client().post(url(review), {"section": "privacy", "body": "Late thought"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "finished" in html
+    assert not Comment.objects.exists()
+
+
+def test_reply_to_a_thread_of_another_review_is_404(review, legal, outsider_all):
+    response = legal.client().post(url(review), {"section": "scope", "parent": 999, "body": "x"})
+    assert response.status_code == 404
+
+
+def test_anonymous_employee_and_outsider(client, review, employee, outsider_all):
+    data = {"section": "scope", "body": "x"}
+    assert client.post(url(review), data).status_code == 302
+    assert employee.client().post(url(review), data).status_code == 403
+    assert outsider_all.client().post(url(review), data).status_code == 404

@@ -1,0 +1,143 @@
+from django.urls import reverse
+
+from approvals.models import Comment, ReviewRequest, VersionSeen
+from approvals.services import add_comment
+
+from .conftest import open_draft, sign
+
+
+def url(review):
+    return reverse("approvals:review", args=[review.pk])
+
+
+def test_reviewer_sees_full_version_change_summary_and_sign_off_form(review, legal):
+    response = legal.client().get(url(review))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "First version" in html
+    assert "Purpose and scope" in html and "Contact information" in html
+    assert 'data-testid="sign-off-form"' in html
+    assert "Request changes" in html
+    assert VersionSeen.objects.filter(user=legal.user, version=review.version).exists()
+
+
+def test_author_sees_the_review_but_cannot_sign_and_is_told_why(review, author):
+    html = author.client().get(url(review)).content.decode()
+    assert 'data-testid="sign-off-form"' not in html
+    assert "you cannot sign off" in html
+    assert "Withdraw from review" in html
+
+
+def test_next_stage_reviewer_sees_it_is_not_their_turn(review, compliance):
+    html = compliance.client().get(url(review)).content.decode()
+    assert 'data-testid="sign-off-form"' not in html
+    assert "not your turn yet" in html
+
+
+def test_auditor_reads_without_actions(review, auditor):
+    html = auditor.client().get(url(review)).content.decode()
+    assert "Post comment" not in html and "Withdraw" not in html
+
+
+def test_anonymous_is_sent_to_login(client, review):
+    assert client.get(url(review)).status_code == 302
+
+
+def test_employee_gets_403(review, employee):
+    assert employee.client().get(url(review)).status_code == 403
+
+
+def test_other_institution_gets_404(review, outsider):
+    assert outsider.client().get(url(review)).status_code == 404
+
+
+def test_redline_against_last_approved_version(review, legal, compliance, author, submit):
+    sign(review, legal)
+    sign(review, compliance)
+    content = review.version.content | {
+        "contact": {**review.version.content["contact"], "name": "Pat Newname"}
+    }
+    second = submit(open_draft(review.guideline, author.user, content=content), summary="New name")
+    client = legal.client()
+    html = client.get(url(second)).content.decode()
+    assert "Changes since version 1 (approved)" in html
+    html = client.get(url(second), {"compare": "approved"}).content.decode()
+    assert "1 of 12 sections changed" in html
+    assert "Pat Newname" in html and "redline-ins" in html
+
+
+def test_redline_against_the_version_this_reviewer_last_saw(review, legal, author, submit):
+    from approvals import workflow
+
+    legal.client().get(url(review))  # legal reads version 1
+    workflow.request_changes(
+        review=review, by=legal.user, membership=legal.membership, comment="Rename contact."
+    )
+    content = review.version.content | {
+        "contact": {**review.version.content["contact"], "name": "Pat Newname"}
+    }
+    second = submit(open_draft(review.guideline, author.user, content=content), summary="Fixed")
+    html = legal.client().get(url(second)).content.decode()
+    assert "Changes since version 1 (you last saw)" in html
+    html = legal.client().get(url(second), {"compare": "seen"}).content.decode()
+    assert "Pat Newname" in html and "1 of 12 sections changed" in html
+
+
+def test_comments_are_shown_in_their_section_with_replies(review, legal, author):
+    first = add_comment(
+        review=review,
+        by=legal.user,
+        membership=legal.membership,
+        section_key="privacy",
+        body="Name the privacy law.",
+    )
+    add_comment(
+        review=review,
+        by=author.user,
+        membership=author.membership,
+        section_key="privacy",
+        body="Added HIPAA.",
+        parent=first,
+    )
+    html = author.client().get(url(review)).content.decode()
+    assert "Name the privacy law." in html and "Added HIPAA." in html
+    assert f'id="thread-{first.pk}"' in html
+    assert Comment.objects.count() == 2
+
+
+def test_review_page_query_count_is_bounded(review, legal, author, django_assert_max_num_queries):
+    client = legal.client()
+    for i in range(3):
+        add_comment(
+            review=review,
+            by=legal.user,
+            membership=legal.membership,
+            section_key="privacy",
+            body=f"c{i}",
+        )
+    with django_assert_max_num_queries(30):
+        assert client.get(url(review)).status_code == 200
+    for i in range(30):
+        add_comment(
+            review=review,
+            by=author.user,
+            membership=author.membership,
+            section_key="scope",
+            body=f"d{i}",
+        )
+    with django_assert_max_num_queries(30):
+        assert client.get(url(review)).status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(url(review), {"compare": "approved"}).status_code == 200
+
+
+def test_finished_review_shows_status_and_decision(review, legal, author):
+    from approvals import workflow
+
+    workflow.request_changes(
+        review=review, by=legal.user, membership=legal.membership, comment="Cite the law."
+    )
+    html = author.client().get(url(review)).content.decode()
+    assert "Changes requested" in html and "Cite the law." in html
+    assert "Revise: start version 2" in html
+    assert ReviewRequest.objects.get().status == "changes_requested"
