@@ -7,11 +7,12 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import active_org, require_role
+from accounts.access import active_org, get_for_org, require_role
 from accounts.models import Role
 
 from .forms import AuditFilterForm
@@ -130,3 +131,53 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
     return response
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def evidence_pack(request: HttpRequest, publication_id: int) -> HttpResponseBase:
+    """Admins and auditors: the ZIP evidence pack of one published version."""
+    from publishing.models import Publication
+
+    from .evidence import build_evidence_pack
+
+    publication = get_for_org(
+        Publication.objects.select_related("version__guideline", "organization"),
+        request,
+        pk=publication_id,
+    )
+    archive = build_evidence_pack(publication=publication, generated_by=request.user)
+    record(
+        "audit.evidence_pack.downloaded",
+        actor=request.user,
+        organization=publication.organization,
+        obj=publication.version,
+        guideline_id=publication.guideline_id,
+        request=request,
+    )
+    version = publication.version
+    name = f"evidence-{version.guideline.slug}-v{version.number}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def in_force(request: HttpRequest) -> HttpResponse:
+    """Admins and auditors: which text of a guideline was in force on a given date."""
+    from guidelines.models import Guideline
+    from publishing.selectors import in_force as publication_in_force
+
+    from .forms import InForceForm
+
+    org = active_org(request)
+    form = InForceForm(request.GET or None, organization=org)
+    result = None
+    asked = False
+    if form.is_valid():
+        asked = True
+        guideline: Guideline = form.cleaned_data["guideline"]
+        result = publication_in_force(guideline, on=form.cleaned_data["date"])
+    signatures = list(result.version.signatures.order_by("signed_at")) if result else []
+    return render(
+        request,
+        "audit/in_force.html",
+        {"form": form, "result": result, "asked": asked, "signatures": signatures},
+    )

@@ -1,0 +1,175 @@
+"""The auditor's evidence pack: everything about one published version, with hashes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from typing import IO, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from guidelines.schema import canonical_json
+
+from .models import AuditEvent
+from .views import CSV_HEADER, event_rows, safe_cell
+
+README = """Evidence pack — {title}, version {number} ({institution})
+Generated {generated} by {generated_by}.
+
+What is in this pack
+  guideline.pdf        the published document as staff read it
+  content.json         the exact text of version {number}, in its canonical form
+  signatures.csv/json  every sign-off: printed name, role, meaning, time, content hash
+  acknowledgements.csv every targeted person: when they acknowledged (or not) and the hash
+  audit-events.csv     every audit event about this guideline, with its chain hashes
+  manifest.json        the SHA-256 of each file above and the version's content hash
+
+How to verify
+  1. Each file is unchanged: `sha256sum <file>` equals its entry in manifest.json.
+  2. The text is the one that was signed: `sha256sum content.json` equals
+     manifest.json "content_hash", which equals the content_hash on every signature and
+     every acknowledgement row.
+  3. The audit events are unaltered: on the live system, `manage.py verify_audit` recomputes
+     every chain; each row's hash here must match the row there.
+"""
+
+
+def _csv_bytes(header: list[str], rows: Any) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def signature_rows(version: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "printed_name": s.printed_name,
+            "email": s.signer.email,
+            "role": s.role_name,
+            "meaning": s.meaning,
+            "signed_at": s.signed_at.isoformat(),
+            "content_hash": s.content_hash,
+            "second_factor": s.used_second_factor,
+            "review_id": s.review_id,
+            "stage": s.stage_index + 1,
+        }
+        for s in version.signatures.select_related("signer").order_by("signed_at")
+    ]
+
+
+def roster_rows(publication: Any) -> Any:
+    """One row per targeted person, plus anyone who acknowledged without being targeted."""
+    from publishing.models import Acknowledgement, AckRequest
+
+    acks = {
+        a.user_id: a
+        for a in Acknowledgement.objects.filter(version=publication.version).only(
+            "user_id", "acknowledged_at", "content_hash", "ip_address", "user_agent"
+        )
+    }
+    seen: set[int] = set()
+    requests = (
+        AckRequest.objects.filter(campaign__publication=publication)
+        .select_related("user", "staff_group")
+        .order_by("user__email")
+    )
+    for r in requests.iterator(chunk_size=2000):
+        seen.add(r.user_id)
+        ack = acks.get(r.user_id)
+        yield [
+            r.user.email,
+            r.user.full_name,
+            r.staff_group.name if r.staff_group else "",
+            r.due_date.isoformat(),
+            ack.acknowledged_at.isoformat() if ack else "",
+            ack.content_hash if ack else "",
+            ack.ip_address if ack else "",
+            ack.user_agent if ack else "",
+        ]
+    for user_id, ack in acks.items():
+        if user_id not in seen:
+            user = ack.user
+            yield [
+                user.email,
+                user.full_name,
+                "",
+                "",
+                ack.acknowledged_at.isoformat(),
+                ack.content_hash,
+                ack.ip_address or "",
+                ack.user_agent,
+            ]
+
+
+ROSTER_HEADER = [
+    "email",
+    "name",
+    "staff_group",
+    "due_date",
+    "acknowledged_at",
+    "content_hash",
+    "ip_address",
+    "user_agent",
+]
+
+
+def build_evidence_pack(*, publication: Any, generated_by: Any) -> IO[bytes]:
+    """Write the ZIP to a temporary file (rosters can be 100,000 rows) and return it."""
+    from publishing.pdf import get_pdf
+
+    version = publication.version
+    guideline = version.guideline
+    signatures = signature_rows(version)
+    files: dict[str, bytes] = {
+        "guideline.pdf": get_pdf(publication),
+        "content.json": canonical_json(version.content).encode("utf-8"),
+        "signatures.json": json.dumps(signatures, indent=2, cls=DjangoJSONEncoder).encode(),
+        "signatures.csv": _csv_bytes(
+            list(signatures[0].keys()) if signatures else ["printed_name"],
+            [list(s.values()) for s in signatures],
+        ),
+        "acknowledgements.csv": _csv_bytes(ROSTER_HEADER, roster_rows(publication)),
+        "audit-events.csv": _csv_bytes(
+            CSV_HEADER,
+            event_rows(
+                AuditEvent.objects.filter(
+                    organization_id=publication.organization_id, guideline_id=guideline.pk
+                ).order_by("sequence")
+            ),
+        ),
+    }
+    now = timezone.now()
+    manifest = {
+        "institution": publication.organization.name,
+        "guideline": guideline.title,
+        "version": version.number,
+        "content_hash": version.content_hash,
+        "content_hash_verified": version.verify(),
+        "effective_date": publication.effective_date.isoformat(),
+        "published_at": publication.published_at.isoformat(),
+        "generated_at": now.isoformat(),
+        "generated_by": generated_by.email,
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+    }
+    files["manifest.json"] = json.dumps(manifest, indent=2).encode()
+    files["README.txt"] = README.format(
+        title=guideline.title,
+        number=version.number,
+        institution=publication.organization.name,
+        generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+        generated_by=generated_by.email,
+    ).encode()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    out.seek(0)
+    return out
