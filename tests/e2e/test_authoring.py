@@ -1,4 +1,4 @@
-"""An author writes a guideline in the browser: template, three sections, checks, preview, compare."""
+"""An author writes a guideline in the browser: template, sections, checks, preview, compare."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def journey_author(transactional_db, author, password):
     return author, password
 
 
-def test_author_writes_checks_previews_and_compares(page: Page, live_server, login, shots, journey_author):
+def test_author_writes_checks_previews_and_compares(
+    page: Page, live_server, login, shots, journey_author
+):
     author, password = journey_author
     login(page, author.email, password)
 
@@ -43,7 +45,9 @@ def test_author_writes_checks_previews_and_compares(page: Page, live_server, log
     page.goto(f"{live_server.url}/guidelines/")
     page.get_by_role("link", name="New guideline").click()
     page.get_by_label("Title").fill("Staff social media guidelines")
-    expect(page.get_by_label(re.compile("Start from Charter's healthcare template"))).to_be_checked()
+    expect(
+        page.get_by_label(re.compile("Start from Charter's healthcare template"))
+    ).to_be_checked()
     shots(page, "create")
     page.get_by_role("button", name="Create and start writing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Purpose and scope")
@@ -118,7 +122,9 @@ def test_author_writes_checks_previews_and_compares(page: Page, live_server, log
     expect(page.get_by_role("cell", name="@RiversideER")).to_be_visible()
     shots(page, "document-plain")
     page.get_by_role("link", name="Questions and answers").click()
-    expect(page.get_by_role("heading", name="Which accounts and hashtags are official?")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Which accounts and hashtags are official?")
+    ).to_be_visible()
     shots(page, "document-qa")
 
     # Freeze version 1 (submitting is the approvals app's screen), then draft version 2.
@@ -145,8 +151,12 @@ def test_author_writes_checks_previews_and_compares(page: Page, live_server, log
     shots(page, "compare-draft-vs-v1")
 
 
-def test_wizard_step_fits_a_phone(page: Page, live_server, login, shots, transactional_db, author, password):
-    services.create_guideline(organization=author.org, by=author.user, title="Guide", start="template")
+def test_wizard_step_fits_a_phone(
+    page: Page, live_server, login, shots, transactional_db, author, password
+):
+    services.create_guideline(
+        organization=author.org, by=author.user, title="Guide", start="template"
+    )
     guideline = Guideline.objects.get(title="Guide")
     page.set_viewport_size({"width": 375, "height": 800})
     login(page, author.email, password)

@@ -42,7 +42,9 @@ def test_second_guideline_with_same_title_gets_its_own_address(author, org):
 
 
 def test_blank_start_leaves_every_section_empty(author, org):
-    guideline = services.create_guideline(organization=org, by=author.user, title="G", start="blank")
+    guideline = services.create_guideline(
+        organization=org, by=author.user, title="G", start="blank"
+    )
     draft = guideline.drafts.get()
     assert {row.key: row.data for row in draft.sections.all()} == empty_content()
 
@@ -165,7 +167,10 @@ def test_a_submitted_draft_cannot_be_edited(author, wizard_draft):
     row = _row(wizard_draft, "contact")
     with pytest.raises(services.GuidelineError, match="submitted"):
         services.save_section(
-            draft=wizard_draft, key="contact", data={"name": "X"}, revision=row.revision,
+            draft=wizard_draft,
+            key="contact",
+            data={"name": "X"},
+            revision=row.revision,
             by=author.user,
         )
 
@@ -174,13 +179,19 @@ def test_restore_brings_back_an_earlier_text_as_a_new_save(author, wizard_draft)
     row = _row(wizard_draft, "contact")
     original = dict(row.data)
     services.save_section(
-        draft=wizard_draft, key="contact", data={**original, "name": "Changed"},
-        revision=row.revision, by=author.user,
+        draft=wizard_draft,
+        key="contact",
+        data={**original, "name": "Changed"},
+        revision=row.revision,
+        by=author.user,
     )
     first = row.history.order_by("history_id").first()
     restored = services.restore_section(
-        draft=wizard_draft, key="contact", history_id=first.history_id,
-        revision=row.revision + 1, by=author.user,
+        draft=wizard_draft,
+        key="contact",
+        history_id=first.history_id,
+        revision=row.revision + 1,
+        by=author.user,
     )
     assert restored.data == original
     assert restored.revision == row.revision + 2
@@ -192,7 +203,10 @@ def test_restore_refuses_history_of_another_section(author, wizard_draft):
     other = _row(wizard_draft, "scope").history.first()
     with pytest.raises(services.GuidelineError, match="does not exist"):
         services.restore_section(
-            draft=wizard_draft, key="contact", history_id=other.history_id, revision=0,
+            draft=wizard_draft,
+            key="contact",
+            history_id=other.history_id,
+            revision=0,
             by=author.user,
         )
 
@@ -243,7 +257,10 @@ def test_every_starter_section_is_saved_unchanged(author, wizard_draft):
     for section in SECTIONS:
         row = _row(wizard_draft, section.key)
         saved = services.save_section(
-            draft=wizard_draft, key=section.key, data=row.data, revision=row.revision,
+            draft=wizard_draft,
+            key=section.key,
+            data=row.data,
+            revision=row.revision,
             by=author.user,
         )
         assert saved.revision == row.revision, get_section(section.key).title
@@ -268,8 +285,11 @@ def test_two_people_saving_the_same_revision_at_once_never_overwrite(author, adm
         try:
             barrier.wait()
             services.save_section(
-                draft=draft, key="contact", data={**row.data, "name": name},
-                revision=row.revision, by=user,
+                draft=draft,
+                key="contact",
+                data={**row.data, "name": name},
+                revision=row.revision,
+                by=user,
             )
             outcomes.append("saved")
         except services.EditConflict as exc:
@@ -290,3 +310,19 @@ def test_two_people_saving_the_same_revision_at_once_never_overwrite(author, adm
     assert stored.revision == row.revision + 1
     loser_saw = next(o for o in outcomes if o.startswith("conflict")).split(":")[1]
     assert loser_saw == stored.data["name"]
+
+
+def test_demo_guideline_is_loaded_once_with_an_open_draft(db):
+    from accounts import demo as people_demo
+    from guidelines import demo
+
+    riverside, _ = people_demo.load_people()
+    demo.load_guidelines(riverside)
+    demo.load_guidelines(riverside)
+    guideline = Guideline.objects.get(organization=riverside, slug="social-media")
+    draft = guideline.drafts.get(is_open=True)
+    assert draft.start == "template"
+    rows = {row.key: row for row in draft.sections.all()}
+    assert rows["accounts"].revision == 1
+    assert any(a["handle"] == "@RiversideER" for a in rows["accounts"].data["accounts"])
+    assert section_state(get_section("security"), rows["security"].data) == SectionState.FAILING

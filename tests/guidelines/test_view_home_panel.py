@@ -1,0 +1,38 @@
+"""The home page panel for authors: open drafts with progress, guidelines due for review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from guidelines import services
+from guidelines.models import Guideline
+
+
+def test_author_sees_open_drafts_and_reviews_due(author, wizard_guideline, wizard_draft):
+    services.save_section(
+        draft=wizard_draft,
+        key="security",
+        data={"body": "Strong passwords."},
+        revision=0,
+        by=author.user,
+    )
+    Guideline.objects.filter(pk=wizard_guideline.pk).update(
+        next_review_date=timezone.localdate() + timedelta(days=5)
+    )
+    html = author.client().get(reverse("home")).content.decode()
+    assert "Guidelines you are writing" in html
+    assert "11 of 12 sections complete" in html and "1 with a failing check" in html
+    assert "Review due" in html
+
+
+def test_employee_does_not_see_the_authoring_panel(employee, wizard_guideline):
+    html = employee.client().get(reverse("home")).content.decode()
+    assert "Guidelines you are writing" not in html
+
+
+def test_outsider_does_not_see_other_institutions_drafts(outsider, wizard_guideline):
+    html = outsider.client().get(reverse("home")).content.decode()
+    assert "Social media guidelines" not in html
