@@ -131,6 +131,9 @@ def _submit_page(
 ) -> HttpResponse:
     failing = workflow.failing_checks(draft.content()) if draft else []
     route_obj = ApprovalRoute.objects.filter(organization=guideline.organization_id).first()
+    open_review = ReviewRequest.objects.filter(
+        guideline=guideline, status=ReviewRequest.Status.OPEN
+    ).first()
     return render(
         request,
         "approvals/submit.html",
@@ -138,12 +141,10 @@ def _submit_page(
             "guideline": guideline,
             "draft": draft,
             "failing": failing,
-            "ready": draft is not None and not failing,
+            "ready": draft is not None and not failing and open_review is None,
             "route": route_obj.snapshot() if route_obj else [],
             "submit_form": form,
-            "open_review": ReviewRequest.objects.filter(
-                guideline=guideline, status=ReviewRequest.Status.OPEN
-            ).first(),
+            "open_review": open_review,
             "wizard_url": _url_or_none("guidelines:review", guideline.pk),
         },
     )
