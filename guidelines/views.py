@@ -40,7 +40,12 @@ def _guideline(request: HttpRequest, pk: int) -> Guideline:
 
 
 def _open_draft(guideline: Guideline) -> Draft | None:
-    return guideline.drafts.filter(is_open=True).select_related("created_by").first()
+    return (
+        guideline.drafts.filter(is_open=True)
+        .select_related("created_by", "based_on")
+        .defer("based_on__content", "based_on__quiz")
+        .first()
+    )
 
 
 def _section(key: str) -> Section:

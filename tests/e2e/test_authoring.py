@@ -166,3 +166,62 @@ def test_wizard_step_fits_a_phone(
         shots(page, f"phone-{key}")
     page.goto(f"{live_server.url}/guidelines/{guideline.pk}/compare/")
     shots(page, "phone-compare")
+
+
+def test_two_authors_editing_one_section_see_a_conflict_and_merge(
+    page: Page, live_server, login, shots, transactional_db, author, admin, password
+):
+    guideline = services.create_guideline(
+        organization=author.org, by=author.user, title="Guide", start="template"
+    )
+    draft = guideline.drafts.get()
+    login(page, author.email, password)
+    page.goto(f"{live_server.url}/guidelines/{guideline.pk}/draft/contact/")
+    row = draft.sections.get(key="contact")
+    services.save_section(
+        draft=draft, key="contact", data={**row.data, "name": "Their name"}, revision=0,
+        by=admin.user,
+    )
+    name = page.get_by_label(re.compile("^Name"))
+    _wait_for_save(page, lambda: name.fill("My name"))
+    panel = page.locator("#conflict-panel")
+    expect(panel).to_contain_text("Ada Admin saved")
+    expect(panel.get_by_label(re.compile("Their saved text"))).to_have_value("Their name")
+    expect(name).to_have_value("My name")
+    shots(page, "conflict")
+    name.fill("Their name and my name")
+    panel.get_by_role("button", name="Save my merged text").click()
+    expect(page.get_by_text(re.compile("Saved \\d\\d:\\d\\d"))).to_be_visible()
+    assert draft.sections.get(key="contact").data["name"] == "Their name and my name"
+
+
+def test_reading_pages_fit_a_phone(page: Page, live_server, login, shots, transactional_db, author, password):
+    guideline = services.create_guideline(
+        organization=author.org, by=author.user, title="Guide", start="template"
+    )
+    draft = guideline.drafts.get()
+    services.freeze_draft(draft=draft, by=author.user, change_summary="First version")
+    draft = services.start_draft(guideline=guideline, by=author.user, start="template")
+    row = draft.sections.get(key="dos_donts")
+    services.save_section(
+        draft=draft, key="dos_donts",
+        data={**row.data, "dos": row.data["dos"][1:] + ["Ask before posting a colleague's photo."]},
+        revision=0, by=author.user,
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, author.email, password)
+    base = f"{live_server.url}/guidelines/{guideline.pk}"
+    for name, path in [
+        ("list", "/guidelines/"),
+        ("detail", f"/guidelines/{guideline.pk}/"),
+        ("version", f"/guidelines/{guideline.pk}/versions/1/"),
+        ("history", f"/guidelines/{guideline.pk}/draft/dos_donts/history/"),
+        ("review", f"/guidelines/{guideline.pk}/draft/review/"),
+        ("document-qa", f"/guidelines/{guideline.pk}/document/?layout=qa"),
+        ("compare", f"/guidelines/{guideline.pk}/compare/"),
+        ("home", "/home/"),
+    ]:
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
+        shots(page, f"phone-{name}")
+    assert base
