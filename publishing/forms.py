@@ -50,7 +50,8 @@ class PublishForm(forms.Form):
     next_review_date = forms.DateField(
         label="Next review date",
         widget=DateInput,
-        help_text="Owners are reminded 30 days before. Default: 12 months after taking effect.",
+        required=False,
+        help_text="Owners are reminded 30 days before. Blank: 12 months after taking effect.",
     )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -105,7 +106,10 @@ class RosterFilterForm(forms.Form):
     )
     q = forms.CharField(label="Name or e-mail", required=False, max_length=100)
     group = forms.ModelChoiceField(
-        label="Staff group", queryset=StaffGroup.objects.none(), required=False
+        label="Staff group",
+        queryset=StaffGroup.objects.none(),
+        required=False,
+        empty_label="All groups",
     )
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
 

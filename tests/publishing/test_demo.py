@@ -1,0 +1,34 @@
+from django.core.management import call_command
+
+from accounts.models import Organization
+from guidelines.models import Version
+from publishing.models import Acknowledgement, AckRequest, Publication
+from publishing.selectors import campaign_figures, in_force
+
+
+def snapshot():
+    return (
+        Publication.objects.count(),
+        AckRequest.objects.count(),
+        Acknowledgement.objects.count(),
+        Version.objects.count(),
+    )
+
+
+def test_demo_has_a_published_signed_guideline_with_a_campaign_in_progress(db, capsys):
+    call_command("load_demo")
+    first = snapshot()
+    call_command("load_demo")
+    assert snapshot() == first
+    riverside = Organization.objects.get(slug="riverside-health")
+    publication = in_force(riverside.guidelines.get(slug="social-media"))
+    assert publication is not None and publication.version.number == 1
+    assert publication.version.status == Version.Status.PUBLISHED
+    signers = set(publication.version.signatures.values_list("signer__email", flat=True))
+    assert signers == {"legal@riverside.example", "compliance@riverside.example"}
+    figures = campaign_figures(publication.campaign)["overall"]
+    assert 55 <= figures["percent"] <= 65
+    assert figures["overdue"] > 0
+    assert AckRequest.objects.filter(
+        user__email="employee@riverside.example", acknowledged_at__isnull=True
+    ).exists()
