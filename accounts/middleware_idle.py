@@ -91,6 +91,7 @@ class IdleSessionMiddleware:
     @staticmethod
     def _marker_time(request: HttpRequest) -> int | None:
         try:
-            return int(request.get_signed_cookie(MARKER_COOKIE, salt=MARKER_SALT))
-        except (KeyError, ValueError, signing.BadSignature):
+            value = request.get_signed_cookie(MARKER_COOKIE, salt=MARKER_SALT)
+        except (KeyError, signing.BadSignature):
             return None
+        return int(value) if value and value.isdigit() else None
