@@ -23,13 +23,22 @@ from .forms import NAV_ACTIONS, CreateGuidelineForm, NewDraftForm, SectionEditor
 from .hooks import version_panels
 from .models import Draft, DraftSection, Guideline, Version
 from .rendering import render_markdown
-from .schema import FieldKind, Section, SectionState, run_checks, section_state
+from .schema import FieldKind, Section, SectionState, run_checks, section_state, validate
 from .sections import SECTIONS, SECTIONS_BY_KEY, normalise_content
 
 READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
 EDITORS = (Role.AUTHOR, Role.ADMIN)
 REVIEW_DUE_DAYS = 30
 HISTORY_LIMIT = 50
+# Institution details the starter template fills in, as an author would name them.
+MISSING_DETAIL_LABELS = {
+    "website": "website",
+    "policy_url": "social media policy link",
+    "brand_url": "brand guide link",
+    "contact_name": "social media contact",
+    "contact_email": "contact e-mail",
+    "contact_phone": "contact phone",
+}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -221,6 +230,19 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"“{guideline.title}” created. Walk through each section.")
+            missing = [
+                label
+                for field, label in MISSING_DETAIL_LABELS.items()
+                if form.cleaned_data["start"] == "template" and not getattr(org, field)
+            ]
+            if missing:
+                messages.warning(
+                    request,
+                    "Your institution's settings have no "
+                    + ", ".join(missing)
+                    + ": the template shows [placeholders] where they belong. Fill them in "
+                    "the text (or ask an admin to complete the institution's details).",
+                )
             return redirect("guidelines:step", guideline.pk, SECTIONS[0].key)
     return render(request, "guidelines/create.html", {"form": form})
 
@@ -298,6 +320,9 @@ def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         editor = SectionEditor(
             section, data=row.data if row else {}, revision=row.revision if row else 0
         )
+        # Stored text can hold entries that are no longer valid (a template placeholder for a
+        # detail the institution has not filled in): mark them at once, not after a save.
+        editor.set_errors(validate(section, row.data if row else {}))
         context = _step_context(
             guideline=guideline, draft=draft, section=section, stored=stored, editor=editor
         )

@@ -42,3 +42,15 @@ def test_copy_without_a_version_keeps_the_typing_and_says_why(author, org):
 def test_copy_is_not_offered_before_any_version_exists(author):
     html = author.client().get(reverse("guidelines:create")).content.decode()
     assert "Copy a version" not in html
+
+
+def test_template_start_warns_about_missing_institution_details(author, org):
+    org.policy_url = ""
+    org.save()
+    response = author.client().post(
+        reverse("guidelines:create"), {"title": "G", "start": "template"}, follow=True
+    )
+    html = response.content.decode()
+    assert "no social media policy link" in html
+    # The step marks the unfilled placeholder at once.
+    assert "[policy_url]" in html and "enter a full web address" in html
