@@ -35,5 +35,5 @@ def campaigns(request: HttpRequest) -> Panel | None:
     )
     if not open_campaigns:
         return None
-    rows = [(c, campaign_figures(c)["overall"]) for c in open_campaigns]
+    rows = [(c, campaign_figures(c, by_group=False)["overall"]) for c in open_campaigns]
     return "publishing/panel_campaigns.html", {"rows": rows}

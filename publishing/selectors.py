@@ -74,7 +74,9 @@ def find_official_account(publication: Publication | None, handle: str) -> list[
     ]
 
 
-def campaign_figures(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, Any]:
+def campaign_figures(
+    campaign: Campaign, *, today: dt.date | None = None, by_group: bool = True
+) -> dict[str, Any]:
     """Overall and per-group progress in two aggregate queries, whatever the campaign's size."""
     day = today or timezone.localdate()
     pending = Q(acknowledged_at__isnull=True)
@@ -83,15 +85,19 @@ def campaign_figures(campaign: Campaign, *, today: dt.date | None = None) -> dic
         acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
         overdue=Count("pk", filter=pending & Q(due_date__lt=day)),
     )
-    groups = list(
-        AckRequest.objects.filter(campaign=campaign)
-        .values("staff_group_id", "staff_group__name")
-        .annotate(
-            total=Count("pk"),
-            acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
-            overdue=Count("pk", filter=pending & Q(due_date__lt=day)),
+    groups = (
+        []
+        if not by_group
+        else list(
+            AckRequest.objects.filter(campaign=campaign)
+            .values("staff_group_id", "staff_group__name")
+            .annotate(
+                total=Count("pk"),
+                acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+                overdue=Count("pk", filter=pending & Q(due_date__lt=day)),
+            )
+            .order_by("staff_group__name")
         )
-        .order_by("staff_group__name")
     )
     for row in [overall, *groups]:
         row["percent"] = percent(row["acknowledged"], row["total"])
