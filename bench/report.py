@@ -1,0 +1,304 @@
+"""Judge the latest results against bench/budgets.toml and write bench/RESULTS.md.
+
+Each script (run, load, faults) leaves its figures in bench/results/<kind>.json; this module
+turns whichever exist into one Markdown report, so every figure has the machine, date and
+commit it was measured on.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+BUDGETS = HERE / "budgets.toml"
+REPORT = HERE / "RESULTS.md"
+BEFORE_AFTER = HERE / "before_after.md"
+
+LABELS = {
+    "trivial": "Trivial view (reference)",
+    "login": "Sign-in page",
+    "wizard_step": "Wizard step",
+    "autosave": "Autosave (POST)",
+    "compare": "Compare v1 ↔ latest",
+    "review": "Review page",
+    "guideline": "Published guideline page",
+    "acknowledge": "Acknowledge (POST)",
+    "trivial_insert": "Trivial one-INSERT view (reference)",
+    "dashboard": "Tracking dashboard",
+    "pdf_first": "PDF, first render",
+    "pdf_cached": "PDF, cached download",
+    "export_100k": "CSV export, whole roster",
+    "export_10k": "CSV export, one large group",
+}
+
+
+def budgets() -> dict[str, Any]:
+    return tomllib.loads(BUDGETS.read_text())
+
+
+def load(kind: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{kind}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def judge_bench(res: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Every budget the bench figures exceed, in words."""
+    out = []
+    r, t, q = res["ratios"], res["timings"], res["queries"]
+    rb = b["ratios"]
+    for page, ratio in r["page_vs_trivial_p50"].items():
+        if ratio > rb["page_vs_trivial_p50_max"]:
+            out.append(
+                f"{page} is {ratio}× the trivial view (max {rb['page_vs_trivial_p50_max']}×)"
+            )
+    if r["dashboard_vs_raw_sql_p50"] > rb["dashboard_vs_raw_sql_p50_max"]:
+        out.append(
+            f"dashboard is {r['dashboard_vs_raw_sql_p50']}× its raw SQL aggregate "
+            f"(max {rb['dashboard_vs_raw_sql_p50_max']}×)"
+        )
+    if r["acknowledge_vs_trivial_insert_throughput"] < rb["acknowledge_vs_trivial_insert_min"]:
+        out.append(
+            f"acknowledge throughput is {r['acknowledge_vs_trivial_insert_throughput']}× the "
+            f"trivial insert (min {rb['acknowledge_vs_trivial_insert_min']}×)"
+        )
+    if r["pdf_first_vs_cached_p50"] < rb["pdf_first_vs_cached_p50_min"]:
+        out.append(
+            f"cached PDF is only {r['pdf_first_vs_cached_p50']}× faster than the first render "
+            f"(min {rb['pdf_first_vs_cached_p50_min']}×)"
+        )
+    growth = r["export_memory_growth_100k_minus_10k_mb"]
+    if growth > rb["export_memory_growth_100k_minus_10k_mb_max"]:
+        out.append(
+            f"export memory grows {growth} MB from 10k to 100k rows "
+            f"(max {rb['export_memory_growth_100k_minus_10k_mb_max']} MB)"
+        )
+    for page, limit in b.get("p95_ms", {}).items():
+        if page in t and t[page]["p95_ms"] > limit:
+            out.append(f"{page} p95 {t[page]['p95_ms']} ms (max {limit} ms)")
+    for page, limit in b.get("queries", {}).items():
+        if page in q and q[page]["queries"] > limit:
+            out.append(f"{page} runs {q[page]['queries']} SQL queries (max {limit})")
+    for page, timing in t.items():
+        if timing["errors"]:
+            out.append(f"{page} had {timing['errors']} failed requests")
+    seed_limit = b.get("seed", {}).get("total_seconds_max")
+    seed_s = res.get("seed", {}).get("total_seconds")
+    if seed_limit and seed_s and not res["seed"].get("reused") and seed_s > seed_limit:
+        out.append(f"seeding took {seed_s} s (max {seed_limit} s)")
+    if res.get("chain") and not res["chain"]["intact"]:
+        out.append(f"seeded audit chain is broken: {res['chain']['problem']}")
+    return out
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "**NO**"
+
+
+def _bench_section(res: dict[str, Any], b: dict[str, Any], failures: list[str]) -> list[str]:
+    p, m, t, q, r = res["parameters"], res["machine"], res["timings"], res["queries"], res["ratios"]
+    rb = b["ratios"]
+    seed = res.get("seed", {})
+    counts = seed.get("counts", {})
+    ack_ratio = r["acknowledge_vs_trivial_insert_throughput"]
+    mem_growth = r["export_memory_growth_100k_minus_10k_mb"]
+    lines = [
+        "## `make bench`",
+        "",
+        f"- Measured: {res['started']} (UTC), commit `{res['commit']}`",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM; "
+        f"{m['os']}; Python {m['python']}",
+        f"- Data: {p['employees']:,} employees in {p['groups']} staff groups; a guideline with "
+        f"{p['versions']} versions; a campaign asking {counts.get('ack_requests', 0):,} "
+        f"people, {counts.get('acknowledged', 0):,} acknowledged before the run; "
+        f"{counts.get('audit_events', 0):,} audit events on one hash chain; "
+        f"{counts.get('draft_section_history', 0):,} section-history rows",
+        f"- Seeding: {seed.get('total_seconds', '?')} s with COPY "
+        + ("(reused from an earlier run)" if seed.get("reused") else "")
+        + " — "
+        + ", ".join(f"{k} {v} s" for k, v in seed.get("seconds", {}).items()),
+    ]
+    if res.get("chain"):
+        c = res["chain"]
+        lines.append(
+            f"- Seeded audit chain verified end to end: {'intact' if c['intact'] else c['problem']}"
+            f" ({c['verify_seconds']} s)"
+        )
+    lines += [
+        f"- Server: gunicorn, {p['gunicorn_workers']} sync workers, production settings "
+        f"(DEBUG off), loopback; client: {p['concurrency']} concurrent connections, "
+        f"{p['requests_per_page']} measured requests per page after warm-up; latency is time to "
+        "last byte",
+        "",
+        "| Page | p50 ms | p95 ms | req/s | SQL queries | × trivial (p50) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    ratio = r["page_vs_trivial_p50"]
+    for name, label in LABELS.items():
+        if name not in t:
+            continue
+        row = t[name]
+        queries = q.get(name, {}).get("queries", "–")
+        lines.append(
+            f"| {label} | {row['p50_ms']} | {row['p95_ms']} | {row['rps']} | {queries} | "
+            f"{ratio.get(name, '–')} | {row['errors']} |"
+        )
+    mem = res["export_memory"]
+    raw = res["raw_sql"]
+    lines += [
+        "",
+        "### Ratios (same run) and budgets",
+        "",
+        "| Ratio | Measured | Budget | Within |",
+        "|---|---:|---:|:---:|",
+        f"| Slowest page vs trivial view (p50) | {max(ratio.values())}× "
+        f"({max(ratio, key=lambda k: ratio[k])}) | ≤ {rb['page_vs_trivial_p50_max']}× | "
+        f"{_mark(max(ratio.values()) <= rb['page_vs_trivial_p50_max'])} |",
+        f"| Dashboard vs its raw SQL aggregate (p50 {raw['dashboard_aggregate_p50_ms']} ms via "
+        f"psycopg) | {r['dashboard_vs_raw_sql_p50']}× | ≤ {rb['dashboard_vs_raw_sql_p50_max']}× | "
+        f"{_mark(r['dashboard_vs_raw_sql_p50'] <= rb['dashboard_vs_raw_sql_p50_max'])} |",
+        f"| Acknowledge throughput vs trivial one-INSERT view | "
+        f"{r['acknowledge_vs_trivial_insert_throughput']}× | ≥ "
+        f"{rb['acknowledge_vs_trivial_insert_min']}× | "
+        f"{_mark(ack_ratio >= rb['acknowledge_vs_trivial_insert_min'])} |",
+        f"| PDF first render vs cached download (p50) | {r['pdf_first_vs_cached_p50']}× | ≥ "
+        f"{rb['pdf_first_vs_cached_p50_min']}× | "
+        f"{_mark(r['pdf_first_vs_cached_p50'] >= rb['pdf_first_vs_cached_p50_min'])} |",
+        f"| CSV export peak worker memory growth, 100k minus 10k rows | "
+        f"{r['export_memory_growth_100k_minus_10k_mb']} MB | ≤ "
+        f"{rb['export_memory_growth_100k_minus_10k_mb_max']} MB | "
+        f"{_mark(mem_growth <= rb['export_memory_growth_100k_minus_10k_mb_max'])} |",
+        "",
+        "### CSV export: streaming and memory (fresh gunicorn workers for each size)",
+        "",
+        "| Rows | Bytes | First byte ms | Last byte ms | Worker peak RSS growth MB | "
+        "Worker RSS before MB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in mem.values():
+        lines.append(
+            f"| {row['rows']:,} | {row['bytes']:,} | {row['first_byte_ms']} | "
+            f"{row['last_byte_ms']} | {row['peak_rss_growth_mb']} | {row['baseline_rss_mb']} |"
+        )
+    lines += ["", "### Budget verdict", ""]
+    lines += [f"- OVER BUDGET: {f}" for f in failures] or ["- Every budget in budgets.toml holds."]
+    lines.append("")
+    return lines
+
+
+def _load_section(res: dict[str, Any]) -> list[str]:
+    checks = res["checks"]
+    lines = [
+        "## `make bench-load` (locust)",
+        "",
+        f"- Measured: {res['started']} (UTC), commit `{res['commit']}`, "
+        f"{res['machine']['cores']} cores; locust {res.get('locust_version', '?')} in its own "
+        "virtualenv",
+        f"- Scenario: {res['employees_users']} concurrent employees acknowledging and "
+        f"{res['admin_users']} admins refreshing the tracking dashboard for "
+        f"{res['duration_s']} s on loopback against gunicorn (2 workers); "
+        f"{res['campaign_size']:,}-person campaign",
+        "",
+        "| Request | Count | Failures | Median ms | p95 ms | req/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in res["stats"]:
+        lines.append(
+            f"| {row['name']} | {row['count']} | {row['failures']} | {row['median_ms']} | "
+            f"{row['p95_ms']} | {row['rps']} |"
+        )
+    lines += [
+        "",
+        f"- Successful acknowledge responses: {checks['ack_responses_ok']:,}; acknowledgement "
+        f"rows written for those people: {checks['ack_rows']:,}; audit events: "
+        f"{checks['ack_audit_events']:,}",
+        f"- Errors: {checks['errors']} — rows equal responses: "
+        f"{_mark(checks['rows_match_responses'])}; zero errors: {_mark(checks['errors'] == 0)}",
+        "",
+    ]
+    return lines
+
+
+def _faults_section(res: dict[str, Any]) -> list[str]:
+    lines = [
+        "## `make bench-faults`",
+        "",
+        f"- Measured: {res['started']} (UTC), commit `{res['commit']}`; PostgreSQL cluster "
+        f"`{res['cluster']}` (its own cluster, so other work on the machine is not disturbed)",
+        "",
+        "### PostgreSQL restarted during the acknowledgement load",
+        "",
+    ]
+    o = res["outage"]
+    lines += [
+        f"- Load: {o['threads']} threads acknowledging as different employees; PostgreSQL "
+        f"stopped ({o['stop_mode']}) {o['stop_after_s']} s in, started again "
+        f"{o['down_seconds']} s later",
+        f"- Requests: {o['requests']} in all — {o['ok']} acknowledged, {o['status_503']} "
+        f"answered 503, {o['status_other']} anything else (500s: {o['status_500']})",
+        f"- 503 pages were the plain outage page with Retry-After and no traceback: "
+        f"{_mark(o['clean_503'])}",
+        f"- First successful acknowledgement after PostgreSQL was back: "
+        f"{o['recovered_after_s']} s, without restarting gunicorn: {_mark(o['recovered'])}",
+        f"- People attempted: {o['people']}; fully recorded (acknowledgement + request marked + "
+        f"audit event): {o['complete']}; absent and still pending: {o['absent_pending']}; "
+        f"half-recorded: {o['half']} — {_mark(o['half'] == 0)}",
+        f"- Every 302 response has its acknowledgement: {_mark(o['acked_responses_recorded'])}",
+        f"- Audit chain intact after the restart: {_mark(o['chain_intact'])}",
+        "",
+        "### A reminder run killed half-way, then run again",
+        "",
+    ]
+    k = res["reminders"]
+    lines += [
+        f"- Overdue people: {k['overdue']}; e-mails captured by a local SMTP sink before the "
+        f"kill: {k['sent_before_kill']}; after the re-run: {k['sent_total']}",
+        f"- Duplicate e-mails (same person, same day): {k['duplicates']} — "
+        f"{_mark(k['duplicates'] == 0)}",
+        f"- People reminded at least once: {k['reminded_people']}; reminder log rows: "
+        f"{k['log_rows']}; people logged but not e-mailed (the batch that was being sent when "
+        f"the run was killed; they are reminded on the next day's run): {k['logged_not_sent']}",
+        "",
+    ]
+    return lines
+
+
+def write(kind: str = "bench") -> list[str]:
+    """Render RESULTS.md from every result present; return ``kind``'s budget failures."""
+    b = budgets()
+    lines = [
+        "# Charter benchmark results",
+        "",
+        "Produced by `make bench`, `make bench-load` and `make bench-faults` (see "
+        "bench/README.md and docs/performance.md). Budgets live in bench/budgets.toml.",
+        "",
+    ]
+    failures: dict[str, list[str]] = {"bench": [], "load": [], "faults": []}
+    bench = load("bench")
+    if bench:
+        failures["bench"] = judge_bench(bench, b)
+        lines += _bench_section(bench, b, failures["bench"])
+    if BEFORE_AFTER.exists():
+        lines += [BEFORE_AFTER.read_text().rstrip(), ""]
+    load_res = load("load")
+    if load_res:
+        c = load_res["checks"]
+        if c["errors"]:
+            failures["load"].append(f"{c['errors']} errors under load")
+        if not c["rows_match_responses"]:
+            failures["load"].append("acknowledgement rows differ from successful responses")
+        lines += _load_section(load_res)
+    faults = load("faults")
+    if faults:
+        failures["faults"] = faults.get("failures", [])
+        lines += _faults_section(faults)
+    REPORT.write_text("\n".join(lines).rstrip() + "\n")
+    return failures[kind]
+
+
+if __name__ == "__main__":
+    for failure in write():
+        print("OVER BUDGET:", failure)

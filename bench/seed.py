@@ -1,0 +1,781 @@
+"""Seed one large institution for the benchmark, on bulk paths only.
+
+PostgreSQL gets COPY (psycopg); any other database gets ``bulk_create`` in batches, so the
+same code seeds the CI-sized benchmark in the test database. Nothing here saves row by row
+except the handful of singletons (the institution, its guideline, its personas).
+
+What is built (sizes are parameters, defaults are the health-system scale of ``make bench``):
+
+* an institution with ``groups`` staff groups and ``employees`` members; the first group holds
+  ``big_group_share`` of the staff so that its roster export is the "10k rows" case;
+* personas: an admin, an author, a legal and a compliance reviewer, an auditor, an employee;
+* one guideline with ``versions`` frozen versions, each from a closed draft whose sections have
+  a full edit history, plus an open draft with a longer history;
+* versions 1..N-1 published in turn (N-1 is in force), version N under review at the legal stage;
+* a campaign for version N-1 asking everyone, ``ack_ratio`` of whom acknowledged;
+* ``audit_events`` audit events on the institution's hash chain, hashed here exactly as
+  ``audit.services.record`` would, with the chain head pointing at the last one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
+from approvals.models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Signature
+from audit.models import AuditEvent, ChainHead
+from guidelines.models import Draft, DraftSection, Guideline, Version
+from guidelines.schema import content_hash
+from guidelines.sections import SECTIONS, starter_content
+from guidelines.services import institution_context
+from publishing.models import Acknowledgement, AckRequest, Campaign, Publication
+
+BATCH = 5000
+PASSWORD = "bench-password"
+ORG_SLUG = "northfield"
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FIRST = _words(
+    "Ada Ben Cara Dev Eli Fay Gus Hana Ivo Jo Kai Lea Max Nia Omar Pia Quin Rui Sia Tom "
+    "Uma Vic Wen Xia Yara Zed Ana Bo Cy Di Ed Flo Gil Ida Jon Kim Lou Mia Ned Ola"
+)
+LAST = _words(
+    "Abbott Baker Chen Diaz Evans Fischer Garcia Hughes Ito Jensen Khan Lopez Meyer Nguyen "
+    "Okafor Patel Quinn Rossi Silva Tanaka Udall Varga Weber Xu Young Zimmer Adams Brown "
+    "Cole Dunn Ellis Ford Gray Hale Irwin Joyce Kemp Lang Moss Nash"
+)
+DEPARTMENTS = (
+    "Nursing",
+    "Pharmacy",
+    "Radiology",
+    "Cardiology",
+    "Oncology",
+    "Paediatrics",
+    "Emergency",
+    "Surgery",
+    "Anaesthesia",
+    "Maternity",
+    "Laboratory",
+    "Physiotherapy",
+    "Dietetics",
+    "Estates",
+    "Finance",
+    "Human Resources",
+    "IT Services",
+    "Communications",
+    "Research",
+    "Education",
+    "Mental Health",
+    "Neurology",
+    "Renal",
+    "Outpatients",
+    "Volunteers",
+)
+USER_AGENT = "Mozilla/5.0 (bench seed)"
+
+
+@dataclass
+class SeedConfig:
+    employees: int = 100_000
+    groups: int = 50
+    versions: int = 30
+    ack_ratio: float = 0.6
+    audit_events: int = 500_000
+    big_group_share: float = 0.1
+    overdue_share: float = 1 / 3
+    saves_per_section: int = 5
+    open_draft_saves: int = 20
+    comments: int = 24
+    seed: int = 7
+
+
+@dataclass
+class SeedResult:
+    organization_id: int = 0
+    org_slug: str = ORG_SLUG
+    guideline_id: int = 0
+    guideline_slug: str = ""
+    published_version_id: int = 0
+    published_number: int = 0
+    review_id: int = 0
+    campaign_id: int = 0
+    big_group_id: int = 0
+    big_group_size: int = 0
+    personas: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return round(sum(self.seconds.values()), 2)
+
+
+class BulkWriter:
+    """COPY on PostgreSQL, ``bulk_create`` in batches elsewhere; ids are chosen here."""
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.touched: list[type[models.Model]] = []
+
+    def next_id(self, model: type[models.Model]) -> int:
+        found = model._base_manager.aggregate(m=models.Max("pk"))["m"]
+        return (found or 0) + 1
+
+    def insert(self, model: type[models.Model], fields: Any, rows: Iterable[Sequence[Any]]) -> int:
+        """Insert tuples whose items follow ``fields`` (attribute names, space-separated)."""
+        fields = fields.split()
+        if model not in self.touched:
+            self.touched.append(model)
+        if self.postgres:
+            return self._copy(model, fields, rows)
+        count = 0
+        batch: list[models.Model] = []
+        for row in rows:
+            batch.append(model(**dict(zip(fields, row, strict=True))))
+            if len(batch) >= BATCH:
+                model._base_manager.bulk_create(batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            model._base_manager.bulk_create(batch)
+            count += len(batch)
+        return count
+
+    def _copy(
+        self, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> int:
+        meta = model._meta
+        columns = []
+        json_at = []
+        for i, name in enumerate(fields):
+            fld = next(f for f in meta.concrete_fields if f.attname == name)
+            columns.append(connection.ops.quote_name(fld.column))
+            if isinstance(fld, models.JSONField):
+                json_at.append(i)
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
+        count = 0
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                if json_at:
+                    row = list(row)
+                    for i in json_at:
+                        row[i] = json.dumps(row[i], cls=DjangoJSONEncoder)
+                copy.write_row(row)
+                count += 1
+        return count
+
+    def reset_sequences(self) -> None:
+        if not self.postgres:
+            return
+        statements = connection.ops.sequence_reset_sql(no_style(), self.touched)
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+    def analyze(self) -> None:
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+
+class Timer:
+    def __init__(self, result: SeedResult, log: Callable[[str], None]) -> None:
+        self.result = result
+        self.log = log
+
+    def phase(self, name: str) -> _Phase:
+        return _Phase(self, name)
+
+
+class _Phase:
+    def __init__(self, timer: Timer, name: str) -> None:
+        self.timer = timer
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        seconds = round(time.perf_counter() - self.start, 2)
+        self.timer.result.seconds[self.name] = seconds
+        self.timer.log(f"  seeded {self.name} in {seconds:.1f} s")
+
+
+def _bump(content: dict[str, Any], number: int, rng: random.Random) -> dict[str, Any]:
+    """The next version's text: one section gains a sentence, so every compare has work."""
+    out = json.loads(json.dumps(content))
+    section = SECTIONS[number % len(SECTIONS)]
+    data = out[section.key]
+    texts = [k for k, v in data.items() if isinstance(v, str) and v.strip()]
+    if texts:
+        key = texts[rng.randrange(len(texts))]
+        data[key] = f"{data[key]} Revised for version {number}: read the whole section again."
+    else:
+        lists = [k for k, v in data.items() if isinstance(v, list)]
+        if lists:
+            data[lists[0]] = [*data[lists[0]], f"Added in version {number}."]
+    return out
+
+
+def _typing(data: dict[str, Any], share: float) -> dict[str, Any]:
+    """An earlier save of a section: its first text field as far as it had been typed."""
+    out = json.loads(json.dumps(data))
+    for key, value in out.items():
+        if isinstance(value, str) and value.strip():
+            out[key] = value[: max(1, int(len(value) * share))]
+            break
+    return out
+
+
+def seed(
+    config: SeedConfig | None = None, *, log: Callable[[str], None] = lambda _msg: None
+) -> SeedResult:
+    """Build the institution described in the module docstring; returns ids and timings."""
+    cfg = config or SeedConfig()
+    rng = random.Random(cfg.seed)
+    result = SeedResult()
+    timer = Timer(result, log)
+    w = BulkWriter()
+    now = timezone.now().replace(microsecond=0)
+    today = timezone.localdate()
+    password_hash = make_password(PASSWORD)
+
+    # --- the institution, its groups, roles, route and personas (a few ORM saves) ---------
+    with timer.phase("institution"):
+        org = Organization.objects.create(
+            name="Northfield Health System",
+            slug=ORG_SLUG,
+            website="https://northfield.example",
+            contact_name="Sam Social",
+            contact_role="Head of Social Media",
+            contact_email="social@northfield.example",
+            contact_phone="+1 555 0100",
+            policy_url="https://northfield.example/policy",
+            brand_url="https://northfield.example/brand",
+        )
+        result.organization_id = org.pk
+        names = [
+            f"{d} ({campus})" if cfg.groups > len(DEPARTMENTS) else d
+            for campus in ("North", "South", "East", "West")
+            for d in DEPARTMENTS
+        ][: cfg.groups]
+        groups = [StaffGroup.objects.create(organization=org, name=n) for n in names]
+        result.big_group_id = groups[0].pk
+        legal_role = ReviewerRole.objects.create(organization=org, name="Legal")
+        compliance_role = ReviewerRole.objects.create(organization=org, name="Compliance")
+        route = ApprovalRoute.objects.create(organization=org)
+        ApprovalStage.objects.create(route=route, order=1, reviewer_role=legal_role, due_days=5)
+        ApprovalStage.objects.create(
+            route=route, order=2, reviewer_role=compliance_role, due_days=5
+        )
+
+        def persona(
+            role: str, name: str, group: StaffGroup | None = None, **flags: bool
+        ) -> Membership:
+            email = f"{role}@{ORG_SLUG}.example"
+            user = User.objects.create(email=email, full_name=name, password=password_hash)
+            result.personas[role] = email
+            return Membership.objects.create(
+                user=user, organization=org, staff_group=group, **flags
+            )
+
+        admin = persona("admin", "Alex Admin", is_admin=True)
+        author = persona("author", "Avery Author", is_author=True)
+        legal = persona("legal", "Lou Legal")
+        legal.reviewer_roles.set([legal_role])
+        compliance = persona("compliance", "Cam Compliance")
+        compliance.reviewer_roles.set([compliance_role])
+        persona("auditor", "Aud Auditor", is_auditor=True)
+        persona("employee", "Emery Employee", group=groups[0])
+
+    # --- staff: users and memberships ------------------------------------------------------
+    with timer.phase("staff"):
+        first_user = w.next_id(User)
+        first_member = w.next_id(Membership)
+        big = int(cfg.employees * cfg.big_group_share) if len(groups) > 1 else cfg.employees
+        result.big_group_size = big + 1  # plus the employee persona
+        joined = now - dt.timedelta(days=400)
+
+        def group_of(i: int) -> int:
+            if i < big or len(groups) == 1:
+                return groups[0].pk
+            return groups[1 + (i - big) % (len(groups) - 1)].pk
+
+        names_rng = random.Random(cfg.seed + 1)
+        w.insert(
+            User,
+            ("id password email full_name is_active is_staff is_superuser date_joined"),
+            (
+                (
+                    first_user + i,
+                    password_hash,
+                    f"staff{i:06d}@{ORG_SLUG}.example",
+                    f"{names_rng.choice(FIRST)} {names_rng.choice(LAST)} {i:06d}",
+                    True,
+                    False,
+                    False,
+                    joined,
+                )
+                for i in range(cfg.employees)
+            ),
+        )
+        w.insert(
+            Membership,
+            (
+                "id user_id organization_id is_active is_admin is_author is_auditor "
+                "staff_group_id job_title joined_at"
+            ),
+            (
+                (
+                    first_member + i,
+                    first_user + i,
+                    org.pk,
+                    True,
+                    False,
+                    False,
+                    False,
+                    group_of(i),
+                    "Staff member",
+                    joined,
+                )
+                for i in range(cfg.employees)
+            ),
+        )
+
+    # --- the guideline: versions, drafts with history, reviews, publications --------------
+    with timer.phase("guideline"):
+        guideline = Guideline.objects.create(
+            organization=org,
+            title="Social media guidelines",
+            slug="social-media",
+            created_by=author.user,
+        )
+        result.guideline_id = guideline.pk
+        result.guideline_slug = guideline.slug
+        contents = [starter_content(institution_context(org))]
+        for n in range(2, cfg.versions + 1):
+            contents.append(_bump(contents[-1], n, rng))
+        start_day = now - dt.timedelta(days=30 * cfg.versions)
+        first_version = w.next_id(Version)
+        n_versions = cfg.versions
+
+        def version_status(n: int) -> str:
+            if n == n_versions:
+                return Version.Status.IN_REVIEW
+            if n == n_versions - 1:
+                return Version.Status.PUBLISHED
+            return Version.Status.SUPERSEDED
+
+        w.insert(
+            Version,
+            (
+                "id guideline_id number content content_hash quiz change_summary status "
+                "based_on_id created_by_id created_at"
+            ),
+            (
+                (
+                    first_version + n - 1,
+                    guideline.pk,
+                    n,
+                    contents[n - 1],
+                    content_hash(contents[n - 1]),
+                    [],
+                    f"Version {n}: yearly review" if n > 1 else "First version",
+                    version_status(n),
+                    first_version + n - 2 if n > 1 else None,
+                    author.user_id,
+                    start_day + dt.timedelta(days=30 * (n - 1)),
+                )
+                for n in range(1, cfg.versions + 1)
+            ),
+        )
+        version_id = {n: first_version + n - 1 for n in range(1, cfg.versions + 1)}
+
+        # One closed draft per version and the open draft now being written, each section
+        # with its history of saves (the wizard's history page and restore read these).
+        first_draft = w.next_id(Draft)
+        drafts = [
+            (first_draft + n - 1, n, False, version_id.get(n - 1))
+            for n in range(1, cfg.versions + 1)
+        ]
+        drafts.append((first_draft + cfg.versions, cfg.versions + 1, True, version_id[n_versions]))
+        w.insert(
+            Draft,
+            ("id guideline_id based_on_id start is_open quiz created_by_id created_at updated_at"),
+            (
+                (
+                    pk,
+                    guideline.pk,
+                    based_on,
+                    Draft.Start.COPY if based_on else Draft.Start.TEMPLATE,
+                    is_open,
+                    [],
+                    author.user_id,
+                    start_day + dt.timedelta(days=30 * (n - 1)),
+                    start_day + dt.timedelta(days=30 * (n - 1) + 1),
+                )
+                for pk, n, is_open, based_on in drafts
+            ),
+        )
+        first_section = w.next_id(DraftSection)
+        history_model = DraftSection.history.model
+        first_history = w.next_id(history_model)
+        section_rows = []
+        history_rows = []
+        for pk, n, is_open, _based_on in drafts:
+            content = contents[min(n, cfg.versions) - 1]
+            saves = cfg.open_draft_saves if is_open else cfg.saves_per_section
+            day0 = start_day + dt.timedelta(days=30 * (n - 1))
+            for s_index, section in enumerate(SECTIONS):
+                section_pk = first_section + len(section_rows)
+                final = content[section.key]
+                saved_at = day0
+                for rev in range(saves + 1):
+                    saved_at = day0 + dt.timedelta(minutes=10 * rev + s_index)
+                    data = final if rev == saves else _typing(final, (rev + 1) / (saves + 1))
+                    history_rows.append(
+                        (
+                            first_history + len(history_rows),
+                            section_pk,
+                            pk,
+                            section.key,
+                            data,
+                            rev,
+                            author.user_id,
+                            saved_at,
+                            saved_at,
+                            "saved" if rev else None,
+                            "~" if rev else "+",
+                            author.user_id,
+                        )
+                    )
+                section_rows.append(
+                    (section_pk, pk, section.key, final, saves, author.user_id, saved_at)
+                )
+        w.insert(
+            DraftSection,
+            "id draft_id key data revision updated_by_id updated_at",
+            section_rows,
+        )
+        w.insert(
+            history_model,
+            (
+                "history_id id draft_id key data revision updated_by_id updated_at "
+                "history_date history_change_reason history_type history_user_id"
+            ),
+            history_rows,
+        )
+        result.counts["draft_section_history"] = len(history_rows)
+
+        # Reviews: every version but the last was approved by Legal then Compliance.
+        route_snapshot = route.snapshot()
+        reviews = ReviewRequest.objects.bulk_create(
+            [
+                ReviewRequest(
+                    guideline=guideline,
+                    version_id=version_id[n],
+                    status=ReviewRequest.Status.APPROVED
+                    if n < n_versions
+                    else ReviewRequest.Status.OPEN,
+                    route=route_snapshot,
+                    stage_index=len(route_snapshot) if n < n_versions else 0,
+                    stage_started_at=now - dt.timedelta(days=1),
+                    stage_due_at=now + dt.timedelta(days=4),
+                    submitted_by=author.user,
+                    closed_at=now if n < n_versions else None,
+                )
+                for n in range(1, cfg.versions + 1)
+            ]
+        )
+        result.review_id = reviews[-1].pk
+        signatures = []
+        for review, n in zip(reviews[:-1], range(1, cfg.versions), strict=True):
+            for stage, member in enumerate((legal, compliance)):
+                signatures.append(
+                    Signature(
+                        review=review,
+                        version_id=version_id[n],
+                        stage_index=stage,
+                        signer=member.user,
+                        printed_name=member.user.full_name,
+                        role_name=("Legal", "Compliance")[stage],
+                        meaning=f"Approved — {('Legal', 'Compliance')[stage]} review",
+                        content_hash=content_hash(contents[n - 1]),
+                        signed_at=start_day + dt.timedelta(days=30 * (n - 1) + 2 + stage),
+                    )
+                )
+        Signature.objects.bulk_create(signatures)
+        Comment.objects.bulk_create(
+            [
+                Comment(
+                    review=reviews[-1],
+                    section_key=SECTIONS[i % len(SECTIONS)].key,
+                    author=(legal.user, author.user)[i % 2],
+                    body=f"Comment {i + 1}: please tighten this wording.",
+                )
+                for i in range(cfg.comments)
+            ]
+        )
+
+        # Publications: each approved version in turn; version N-1 is in force today.
+        pubs = []
+        for n in range(1, cfg.versions):
+            effective = today - dt.timedelta(days=30 * (cfg.versions - 1 - n) + 10)
+            pubs.append(
+                Publication(
+                    organization=org,
+                    guideline=guideline,
+                    version_id=version_id[n],
+                    effective_date=effective,
+                    published_by=admin.user,
+                    published_at=now - dt.timedelta(days=30 * (cfg.versions - 1 - n) + 10),
+                    requires_acknowledgement=n == cfg.versions - 1,
+                    skip_reason="" if n == cfg.versions - 1 else "Seeded history",
+                    next_review_date=effective + dt.timedelta(days=365),
+                    superseded_at=None if n == cfg.versions - 1 else now,
+                )
+            )
+        Publication.objects.bulk_create(pubs)
+        current = Publication.objects.get(version_id=version_id[n_versions - 1])
+        Guideline.objects.filter(pk=guideline.pk).update(next_review_date=current.next_review_date)
+        result.published_version_id = version_id[n_versions - 1]
+        result.published_number = n_versions - 1
+
+    # --- the campaign: everyone asked, ack_ratio acknowledged ------------------------------
+    with timer.phase("campaign"):
+        campaign = Campaign.objects.create(
+            organization=org,
+            publication=current,
+            version_id=current.version_id,
+            due_date=today + dt.timedelta(days=7),
+            all_staff=True,
+            created_by=admin.user,
+            created_at=current.published_at,
+            populated_at=current.published_at,
+        )
+        result.campaign_id = campaign.pk
+        members = list(
+            Membership.objects.filter(organization=org)
+            .order_by("pk")
+            .values_list("pk", "user_id", "staff_group_id", "is_admin", "is_author")
+        )
+        persona_users = set(
+            User.objects.filter(email__in=result.personas.values()).values_list("pk", flat=True)
+        )
+        ack_rng = random.Random(cfg.seed + 2)
+        published_hash = content_hash(contents[n_versions - 2])
+        span = (now - current.published_at).total_seconds()
+        requests = []
+        acks = []
+        for pk, user_id, group_id, _is_admin, _is_author in members:
+            overdue = ack_rng.random() < cfg.overdue_share
+            acked_at = None
+            if user_id not in persona_users and ack_rng.random() < cfg.ack_ratio:
+                acked_at = current.published_at + dt.timedelta(seconds=ack_rng.random() * span)
+                acks.append((user_id, acked_at))
+            requests.append(
+                (
+                    pk,
+                    user_id,
+                    group_id,
+                    today - dt.timedelta(days=3) if overdue else campaign.due_date,
+                    acked_at,
+                )
+            )
+        first_request = w.next_id(AckRequest)
+        w.insert(
+            AckRequest,
+            (
+                "id campaign_id membership_id user_id staff_group_id due_date "
+                "acknowledged_at created_at reminder_count"
+            ),
+            (
+                (first_request + i, campaign.pk, m, u, g, due, at, current.published_at, 0)
+                for i, (m, u, g, due, at) in enumerate(requests)
+            ),
+        )
+        first_ack = w.next_id(Acknowledgement)
+        w.insert(
+            Acknowledgement,
+            (
+                "id organization_id user_id version_id content_hash acknowledged_at "
+                "ip_address user_agent quiz_answered"
+            ),
+            (
+                (
+                    first_ack + i,
+                    org.pk,
+                    u,
+                    current.version_id,
+                    published_hash,
+                    at,
+                    f"10.{(u >> 16) & 255}.{(u >> 8) & 255}.{u & 255}",
+                    USER_AGENT,
+                    False,
+                )
+                for i, (u, at) in enumerate(acks)
+            ),
+        )
+        result.counts["ack_requests"] = len(requests)
+        result.counts["acknowledged"] = len(acks)
+
+    # --- the audit trail: one valid hash chain ----------------------------------------------
+    with timer.phase("audit"):
+        result.counts["audit_events"] = _seed_audit(
+            w,
+            cfg,
+            org=org,
+            guideline=guideline,
+            acks=acks,
+            published_version_id=current.version_id,
+            published_number=n_versions - 1,
+            published_hash=published_hash,
+            actors=[m[1] for m in members],
+            start=start_day,
+            now=now,
+            author_id=author.user_id,
+            history=len(history_rows),
+        )
+
+    with timer.phase("indexes"):
+        w.reset_sequences()
+        w.analyze()
+    result.counts["employees"] = cfg.employees
+    result.counts["staff_groups"] = len(groups)
+    result.counts["versions"] = cfg.versions
+    return result
+
+
+def _seed_audit(
+    w: BulkWriter,
+    cfg: SeedConfig,
+    *,
+    org: Organization,
+    guideline: Guideline,
+    acks: list[tuple[int, dt.datetime]],
+    published_version_id: int,
+    published_number: int,
+    published_hash: str,
+    actors: list[int],
+    start: dt.datetime,
+    now: dt.datetime,
+    author_id: int,
+    history: int,
+) -> int:
+    """Events in time order, each linked to the one before exactly as ``record()`` links them."""
+    rng = random.Random(cfg.seed + 3)
+    version_type = Version._meta.label_lower
+    # (created_at, action, actor_id, object_type, object_id, object_repr, guideline_id, details)
+    events: list[tuple[Any, ...]] = []
+    repr_published = f"{guideline.title} v{published_number}"
+    for user_id, at in acks:
+        events.append(
+            (
+                at,
+                "publishing.version.acknowledged",
+                user_id,
+                version_type,
+                str(published_version_id),
+                repr_published,
+                guideline.pk,
+                {"number": published_number, "content_hash": published_hash},
+            )
+        )
+    span = (now - start).total_seconds()
+    for i in range(history):
+        at = start + dt.timedelta(seconds=rng.random() * span)
+        events.append(
+            (
+                at,
+                "guidelines.section.saved",
+                author_id,
+                "guidelines.draftsection",
+                str(i + 1),
+                "section",
+                guideline.pk,
+                {"section": SECTIONS[i % len(SECTIONS)].key, "revision": i % 7 + 1},
+            )
+        )
+    filler = max(0, cfg.audit_events - len(events))
+    for _ in range(filler):
+        at = start + dt.timedelta(seconds=rng.random() * span)
+        events.append((at, "accounts.user.signed_in", rng.choice(actors), "", "", "", None, {}))
+    events.sort(key=lambda e: e[0])
+
+    head = ChainHead.objects.filter(key=ChainHead.key_for(org.pk)).first()
+    sequence = head.sequence if head else 0
+    prev_hash = head.hash if head else "0" * 64
+    first_id = w.next_id(AuditEvent)
+    emails = dict(User.objects.filter(pk__in=set(actors) | {author_id}).values_list("pk", "email"))
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        nonlocal sequence, prev_hash
+        for i, (at, action, actor, otype, oid, orepr, gid, details) in enumerate(events):
+            sequence += 1
+            ip = f"10.{(actor >> 16) & 255}.{(actor >> 8) & 255}.{actor & 255}"
+            event = AuditEvent(
+                organization_id=org.pk,
+                actor_id=actor,
+                actor_label=emails.get(actor, ""),
+                action=action,
+                object_type=otype,
+                object_id=oid,
+                object_repr=orepr,
+                guideline_id=gid,
+                details=details,
+                ip_address=ip,
+                user_agent=USER_AGENT,
+                created_at=at,
+                sequence=sequence,
+                prev_hash=prev_hash,
+            )
+            digest = event.compute_hash()
+            prev_hash = digest
+            yield (
+                first_id + i,
+                org.pk,
+                actor,
+                event.actor_label,
+                action,
+                otype,
+                oid,
+                orepr,
+                gid,
+                details,
+                ip,
+                USER_AGENT,
+                at,
+                sequence,
+                event.prev_hash,
+                digest,
+            )
+
+    count = w.insert(
+        AuditEvent,
+        (
+            "id organization_id actor_id actor_label action object_type object_id "
+            "object_repr guideline_id details ip_address user_agent created_at "
+            "sequence prev_hash hash"
+        ),
+        rows(),
+    )
+    ChainHead.objects.update_or_create(
+        key=ChainHead.key_for(org.pk), defaults={"sequence": sequence, "hash": prev_hash}
+    )
+    return count
