@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
@@ -24,4 +27,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception, so it is still at hand: a database that
+    # is down or restarting is a temporary outage (503, retry soon), not a bug (500).
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        body = loader.render_to_string("errors/plain.html", {"status": 503})
+        return HttpResponse(body, status=503, headers={"Retry-After": "30"})
     return HttpResponse(loader.render_to_string("errors/plain.html", {"status": 500}), status=500)

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -19,6 +21,9 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+if os.environ.get("CHARTER_BENCH") == "1":  # reference views for the benchmark only
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static
