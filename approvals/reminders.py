@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -56,7 +57,7 @@ def overdue_reviews(
                 with transaction.atomic():
                     # The log row is the idempotency key: a second run the same day collides.
                     ReminderLog.objects.create(review=review, user=membership.user, day=day)
-                    transaction.on_commit(lambda r=review, u=membership.user: notify.reminder(r, u))
+                    transaction.on_commit(partial(notify.reminder, review, membership.user))
             except IntegrityError:
                 continue
             reminded.append(membership.user.email)

@@ -70,8 +70,12 @@ def route(request: HttpRequest) -> HttpResponse:
         }
         for s in stages
     ]
-    kwargs = {"form_kwargs": {"organization": org}, "initial": initial, "prefix": "stages"}
-    formset = StageFormSet(request.POST or None, **kwargs)
+    formset = StageFormSet(
+        request.POST or None,
+        form_kwargs={"organization": org},
+        initial=initial,
+        prefix="stages",
+    )
     if request.method == "POST" and formset.is_valid():
         specs = [
             StageSpec(
@@ -84,7 +88,12 @@ def route(request: HttpRequest) -> HttpResponse:
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         try:
-            services.save_route(organization=org, stages=specs, by=request.user, request=request)
+            services.save_route(
+                organization=org,
+                stages=specs,
+                by=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
         except WorkflowError as exc:
             messages.error(request, str(exc))
         else:
@@ -228,7 +237,7 @@ def _review_page(
     open_threads = sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved)
 
     baseline_approved = selectors.last_approved(version)
-    baseline_seen = selectors.last_seen(version, request.user.pk)
+    baseline_seen = selectors.last_seen(version, request.user.pk)  # type: ignore[arg-type]
     if baseline_seen and baseline_approved and baseline_seen.pk == baseline_approved.pk:
         baseline_seen = None  # the same redline twice would only confuse
     mode = request.GET.get("compare", "")
