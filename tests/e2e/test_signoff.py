@@ -163,3 +163,74 @@ def test_author_submits_legal_requests_changes_then_both_sign(cast, as_user, liv
     expect(author.get_by_text(re.compile("Approved — Legal review"))).to_be_visible()
     expect(author.get_by_text(re.compile("Approved — Compliance review"))).to_be_visible()
     shots(author, "version-approved-with-signatures")
+
+
+@pytest.mark.parametrize(
+    ("who", "page_name"),
+    [
+        ("legal", "review"),
+        ("legal", "redline"),
+        ("legal", "inbox"),
+        ("admin", "route"),
+        ("author", "submit"),
+    ],
+)
+def test_signoff_pages_have_no_serious_accessibility_problems(
+    cast, as_user, live_server, who, page_name
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from approvals import workflow
+    from approvals.services import add_comment
+
+    author = cast["author"]
+    review = workflow.submit(
+        draft=Draft.objects.get(is_open=True),
+        by=author.user,
+        membership=author.membership,
+        change_summary="v1",
+    )
+    add_comment(
+        review=review,
+        by=cast["legal"].user,
+        membership=cast["legal"].membership,
+        section_key="scope",
+        body="A question.",
+    )
+    if page_name == "redline":
+        # An approved version 1 and a version 2 under review, to draw a redline.
+        for persona in (cast["legal"], cast["compliance"]):
+            workflow.sign_off(
+                review=ReviewRequest.objects.get(pk=review.pk),
+                by=persona.user,
+                membership=persona.membership,
+                password=PASSWORD,
+            )
+        from guidelines.services import start_draft
+
+        draft = start_draft(
+            guideline=cast["guideline"], by=author.user, start="copy", copy_from=review.version
+        )
+        row = draft.sections.get(key="contact")
+        row.data = {**row.data, "name": "Pat Newname"}
+        row.save()
+        review = workflow.submit(
+            draft=draft, by=author.user, membership=author.membership, change_summary="v2"
+        )
+    paths = {
+        "review": reverse("approvals:review", args=[review.pk]),
+        "redline": reverse("approvals:review", args=[review.pk]) + "?compare=approved",
+        "inbox": reverse("approvals:inbox"),
+        "route": reverse("approvals:route"),
+        "submit": reverse("approvals:submit", args=[cast["guideline"].pk]),
+    }
+    page = as_user(cast[who].email)
+    page.goto(live_server.url + paths[page_name])
+    # The shared navigation bar is checked by the layout's own tests; this covers the page.
+    results = Axe().run(page, context={"exclude": [["header"]]})
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
