@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,21 +57,17 @@ class IdleSessionMiddleware:
             elif last_seen is not None:
                 ended = "Your session has ended. Please sign in again to continue."
 
-        login_url = reverse("accounts:login")
         if ended is not None:
             messages.info(request, ended)
-            if request.path_info != login_url:
-                response: HttpResponse
-                if getattr(request, "htmx", False):
-                    # A redirect inside an htmx swap would paste the login page into a fragment.
-                    response = HttpResponse(status=204, headers={"HX-Redirect": login_url})
-                else:
-                    query = ""
-                    if request.method == "GET":
-                        query = "?" + urlencode({"next": request.get_full_path()})
-                    response = HttpResponseRedirect(login_url + query)
+            if getattr(request, "htmx", False):
+                # A redirect inside an htmx swap would paste the login page into a fragment.
+                response: HttpResponse = HttpResponse(
+                    status=204, headers={"HX-Redirect": reverse("accounts:login")}
+                )
                 response.delete_cookie(MARKER_COOKIE)
                 return response
+            # Otherwise the page itself decides: pages for members send the person to sign in
+            # (and back here afterwards), public pages simply show the message.
 
         response = self.get_response(request)
         if request.user.is_authenticated:

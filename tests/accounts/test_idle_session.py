@@ -35,7 +35,7 @@ def test_idle_session_ends_with_a_clear_message(employee, password):
         traveller.shift(timedelta(minutes=31))
         response = client.get(PAGE)
         assert response.status_code == 302
-        assert response.url == f"{LOGIN}?next=%2Faccounts%2Fnotifications%2F"
+        assert response.url == f"{LOGIN}?next=/accounts/notifications/"
         login_page = client.get(response.url).content.decode()
     assert "Your session ended after 30 minutes without activity" in login_page
     assert "Log in to Charter" in login_page
@@ -95,3 +95,12 @@ def test_idle_ended_htmx_request_sends_the_whole_page_to_login(employee, passwor
         traveller.shift(timedelta(minutes=31))
         response = client.get(PAGE, headers={"HX-Request": "true"})
     assert response.status_code == 204 and response.headers["HX-Redirect"] == LOGIN
+
+
+def test_a_session_ended_for_another_reason_says_so_without_blaming_idleness(employee, password):
+    client = _signed_in(employee, password)
+    assert client.get(PAGE).status_code == 200
+    employee.user.is_active = False  # e.g. the person's account was closed meanwhile
+    employee.user.save()
+    page = client.get(PAGE, follow=True).content.decode()
+    assert "Your session has ended" in page and "without activity" not in page
