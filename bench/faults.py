@@ -1,0 +1,415 @@
+"""``make bench-faults``: PostgreSQL restarted under acknowledgement load; a reminder run killed.
+
+1. Outage: threads acknowledge as different employees against gunicorn (2 workers) while
+   PostgreSQL is stopped and started again. Passes when requests during the outage got the
+   plain 503 page (no traceback, a Retry-After), the app served acknowledgements again by
+   itself, and every person attempted is either fully recorded (acknowledgement, request
+   marked, audit event) or fully absent and still pending; the audit chain stays intact.
+2. Killed reminders: ``manage.py send_reminders`` is killed (SIGKILL) half-way through the
+   overdue reminders, then run again. Passes when nobody got the same reminder twice (a local
+   SMTP sink on loopback counts every e-mail).
+
+The restart hits a PostgreSQL cluster of its own (created here with pg_createcluster on first
+use), so other work on the machine keeps its database; ``--cluster 15/main --port 5432`` uses
+the main one instead.
+
+    python bench/faults.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import signal
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness
+
+RESULTS = harness.REPO / "bench" / "results"
+TRUST = ("--auth-host=trust", "--auth-local=trust")  # a throwaway cluster on loopback only
+TRACEBACK_MARKERS = ("Traceback", 'File "/', "OperationalError", "psycopg")
+
+
+# --- PostgreSQL cluster ----------------------------------------------------------------------
+
+
+def ensure_cluster(version: str, name: str, port: int) -> None:
+    listed = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True)
+    rows = [line.split() for line in listed.stdout.splitlines()]
+    mine = [r for r in rows if r[0] == version and r[1] == name]
+    if not mine:
+        subprocess.run(
+            ["pg_createcluster", version, name, "-p", str(port), "--", *TRUST],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        mine = [[version, name, str(port), "down"]]
+    if mine[0][3] != "online":
+        pg_ctl(version, name, "start")
+
+
+def pg_ctl(version: str, name: str, action: str, *extra: str) -> None:
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action, *extra],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for_postgres(url: str, timeout: float = 60) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(url, connect_timeout=2):
+                return
+        except psycopg.Error:
+            time.sleep(0.2)
+    raise RuntimeError("PostgreSQL did not come back")
+
+
+# --- a local SMTP sink -------------------------------------------------------------------
+
+
+class Sink(socketserver.ThreadingTCPServer):
+    """Accepts every e-mail on loopback and remembers (recipient, subject)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.received: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    server: Sink
+
+    def reply(self, text: str) -> None:
+        self.wfile.write(text.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.reply("220 charter-bench sink")
+        recipients: list[str] = []
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            verb = line.strip().split(b" ", 1)[0].upper()
+            if verb == b"EHLO":
+                self.reply("250-charter-bench\r\n250 8BITMIME")
+            elif verb == b"MAIL":
+                recipients = []
+                self.reply("250 OK")
+            elif verb == b"RCPT":
+                recipients.append(line.split(b":", 1)[1].strip().strip(b"<>").decode())
+                self.reply("250 OK")
+            elif verb == b"DATA":
+                self.reply("354 go on")
+                subject = ""
+                while True:
+                    body = self.rfile.readline()
+                    if not body or body in (b".\r\n", b".\n"):
+                        break
+                    if not subject and body.lower().startswith(b"subject:"):
+                        subject = body.split(b":", 1)[1].strip().decode(errors="replace")
+                time.sleep(self.server.delay)  # a real relay is not instant
+                with self.server.lock:
+                    self.server.received.extend((r, subject) for r in recipients)
+                self.reply("250 queued")
+            elif verb == b"QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 OK")
+
+
+# --- 1. outage under load ------------------------------------------------------------------
+
+
+def outage(args: argparse.Namespace, env: dict[str, str], seeded: Any) -> dict[str, Any]:
+    import httpx
+    from django.urls import reverse
+
+    from audit.models import AuditEvent
+    from audit.verify import verify_chain
+    from publishing.models import Acknowledgement, AckRequest
+
+    pool = list(
+        AckRequest.objects.filter(
+            campaign_id=seeded.campaign_id,
+            acknowledged_at__isnull=True,
+            user__email__startswith="staff",
+        )
+        .order_by("?")
+        .values_list("user_id", flat=True)[: args.pool]
+    )
+    keys = harness.mint_sessions(pool, seeded.organization_id)
+    url = reverse("publishing:acknowledge", args=[seeded.published_version_id])
+    people = iter(pool)
+    lock = threading.Lock()
+    log: list[dict[str, Any]] = []
+    stop = threading.Event()
+    t0 = time.monotonic()
+
+    def worker(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
+            while not stop.is_set():
+                with lock:
+                    uid = next(people, None)
+                if uid is None:
+                    return
+                start = time.monotonic() - t0
+                try:
+                    r = client.post(
+                        url, data={"confirm": "on"}, headers=harness.cookie_header(keys[uid])
+                    )
+                    entry = {
+                        "user": uid,
+                        "status": r.status_code,
+                        "location": r.headers.get("location", ""),
+                        "retry_after": r.headers.get("retry-after", ""),
+                        "traceback": any(m in r.text for m in TRACEBACK_MARKERS),
+                        "plain_page": "briefly unavailable" in r.text,
+                    }
+                except httpx.HTTPError as exc:
+                    entry = {"user": uid, "status": f"connection error: {exc.__class__.__name__}"}
+                client.cookies.clear()
+                entry["t"] = round(start, 3)
+                entry["end"] = round(time.monotonic() - t0, 3)
+                with lock:
+                    log.append(entry)
+
+    version, name = args.cluster.split("/")
+    with harness.Server(env) as server:
+        threads = [threading.Thread(target=worker, args=(server.url,)) for _ in range(args.threads)]
+        for t in threads:
+            t.start()
+        time.sleep(args.stop_after)
+        down_at = time.monotonic() - t0
+        print(f"  stopping PostgreSQL ({args.mode}) at {down_at:.1f} s", flush=True)
+        if args.down > 0:
+            pg_ctl(version, name, "stop", "-m", args.mode)
+            time.sleep(args.down)
+            pg_ctl(version, name, "start")
+        else:
+            pg_ctl(version, name, "restart", "-m", args.mode)
+        wait_for_postgres(env["DATABASE_URL"])
+        up_at = time.monotonic() - t0
+        print(f"  PostgreSQL accepting connections again at {up_at:.1f} s", flush=True)
+        time.sleep(args.after)
+        stop.set()
+        for t in threads:
+            t.join()
+        health = httpx.get(server.url + "/healthz", timeout=10).status_code
+
+    from django.db import connection
+
+    connection.close()  # ours died with the restart
+    statuses = Counter(str(e["status"]) for e in log)
+    ok = [e for e in log if e["status"] == 302 and "my-guidelines" in e.get("location", "")]
+    refused = [e for e in log if e["status"] == 503]
+    after_up = [e["end"] - up_at for e in ok if e["t"] >= up_at]
+    attempted = [e["user"] for e in log]
+    acks = set(
+        Acknowledgement.objects.filter(
+            version_id=seeded.published_version_id, user_id__in=attempted
+        ).values_list("user_id", flat=True)
+    )
+    marked = set(
+        AckRequest.objects.filter(
+            campaign_id=seeded.campaign_id, user_id__in=attempted, acknowledged_at__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+    audited = set(
+        AuditEvent.objects.filter(
+            action="publishing.version.acknowledged",
+            actor_id__in=attempted,
+            object_id=str(seeded.published_version_id),
+        ).values_list("actor_id", flat=True)
+    )
+    complete = acks & marked & audited
+    absent = set(attempted) - acks - marked - audited
+    half = set(attempted) - complete - absent
+    problem = verify_chain(seeded.organization_id)
+    result = {
+        "threads": args.threads,
+        "stop_mode": args.mode,
+        "stop_after_s": args.stop_after,
+        "down_seconds": round(up_at - down_at, 1),
+        "requests": len(log),
+        "statuses": dict(statuses),
+        "ok": len(ok),
+        "status_503": len(refused),
+        "status_500": statuses.get("500", 0),
+        "status_other": len(log) - len(ok) - len(refused),
+        "clean_503": bool(refused)
+        and all(e["plain_page"] and not e["traceback"] and e["retry_after"] for e in refused),
+        "recovered": bool(after_up) and health == 200,
+        "recovered_after_s": round(min(after_up), 2) if after_up else None,
+        "healthz_after": health,
+        "people": len(attempted),
+        "complete": len(complete),
+        "complete_but_not_answered_302": len(complete - {e["user"] for e in ok}),
+        "absent_pending": len(absent),
+        "half": len(half),
+        "half_examples": sorted(half)[:10],
+        "acked_responses_recorded": {e["user"] for e in ok} <= complete,
+        "chain_intact": problem is None,
+        "chain_problem": str(problem) if problem else "",
+    }
+    print(f"  outage: {json.dumps(result)}", flush=True)
+    return result
+
+
+# --- 2. a reminder run killed half-way ----------------------------------------------------
+
+
+def killed_reminders(args: argparse.Namespace, env: dict[str, str], seeded: Any) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from publishing.models import AckRequest, ReminderLog
+
+    today = timezone.localdate()
+    pending = AckRequest.objects.filter(
+        campaign_id=seeded.campaign_id, acknowledged_at__isnull=True
+    )
+    pending.update(due_date=today - dt.timedelta(days=3))  # everyone still pending is overdue
+    overdue = pending.count()
+    subject = "Reminder: please acknowledge"
+    sink = Sink(delay=args.smtp_delay)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    run_env = dict(env, EMAIL_URL=f"smtp://127.0.0.1:{sink.port}")
+    command = [sys.executable, str(harness.REPO / "manage.py"), "send_reminders"]
+
+    def sent() -> int:
+        with sink.lock:
+            return sum(1 for _r, s in sink.received if s.startswith(subject))
+
+    proc = subprocess.Popen(command, env=run_env, cwd=harness.REPO, stdout=subprocess.DEVNULL)
+    target = max(1, overdue // 2)
+    deadline = time.monotonic() + 300
+    while sent() < target and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    killed = proc.poll() is None
+    if killed:
+        proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = sent()
+    print(f"  reminders: killed={killed} after {before} of {overdue} e-mails", flush=True)
+    subprocess.run(command, env=run_env, cwd=harness.REPO, stdout=subprocess.DEVNULL, check=True)
+    time.sleep(0.5)
+    sink.shutdown()
+    with sink.lock:
+        mails = [r for r, s in sink.received if s.startswith(subject)]
+    per_person = Counter(mails)
+    logged = ReminderLog.objects.filter(subject=f"ack:{seeded.campaign_id}", day=today).count()
+    result = {
+        "overdue": overdue,
+        "killed_mid_run": killed,
+        "sent_before_kill": before,
+        "sent_total": len(mails),
+        "reminded_people": len(per_person),
+        "duplicates": sum(n - 1 for n in per_person.values() if n > 1),
+        "log_rows": logged,
+        "logged_not_sent": logged - len(per_person),
+    }
+    print(f"  reminders: {json.dumps(result)}", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cluster", default="15/charterfaults", help="version/name")
+    parser.add_argument("--port", type=int, default=5499)
+    parser.add_argument("--database", default="charter_faults")
+    parser.add_argument("--employees", type=int, default=12_000)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--pool", type=int, default=5_000)
+    parser.add_argument("--stop-after", type=float, default=4.0, help="seconds of load first")
+    parser.add_argument("--down", type=float, default=4.0, help="seconds stopped (0: restart)")
+    parser.add_argument("--after", type=float, default=8.0, help="seconds of load after")
+    parser.add_argument("--mode", default="fast", choices=["smart", "fast", "immediate"])
+    parser.add_argument("--smtp-delay", type=float, default=0.002)
+    args = parser.parse_args(argv)
+
+    version, name = args.cluster.split("/")
+    ensure_cluster(version, name, args.port)
+    admin = f"postgres://postgres@127.0.0.1:{args.port}/postgres"
+    wait_for_postgres(admin)
+    harness.recreate_database(args.database, admin)
+    env = harness.server_env(harness.db_url(args.database, admin))
+    harness.prepare_schema(env)
+    harness.use_in_process(env)
+    from bench.seed import SeedConfig, seed
+
+    print("Seeding…", flush=True)
+    seeded = seed(SeedConfig(employees=args.employees, audit_events=50_000, versions=5), log=print)
+    started = dt.datetime.now(dt.UTC)
+    print("1. PostgreSQL restart under acknowledgement load", flush=True)
+    out = outage(args, env, seeded)
+    print("2. A reminder run killed half-way, then run again", flush=True)
+    rem = killed_reminders(args, env, seeded)
+    failures = []
+    if out["status_other"]:
+        failures.append(f"{out['status_other']} requests got neither success nor a 503")
+    if not out["clean_503"]:
+        failures.append("outage responses were not all the plain 503 page")
+    if not out["recovered"]:
+        failures.append("the app did not recover by itself")
+    if out["half"]:
+        failures.append(f"{out['half']} half-recorded acknowledgements")
+    if not out["acked_responses_recorded"]:
+        failures.append("a successful acknowledge response has no acknowledgement")
+    if not out["chain_intact"]:
+        failures.append(f"audit chain broken: {out['chain_problem']}")
+    if rem["duplicates"]:
+        failures.append(f"{rem['duplicates']} duplicate reminder e-mails")
+    if not rem["killed_mid_run"]:
+        failures.append("the reminder run finished before it could be killed (raise --smtp-delay)")
+    result = {
+        "kind": "faults",
+        "started": started.isoformat(timespec="seconds"),
+        "commit": harness.git_commit(),
+        "machine": harness.machine(),
+        "cluster": args.cluster,
+        "employees": args.employees,
+        "outage": out,
+        "reminders": rem,
+        "failures": failures,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "faults.json").write_text(json.dumps(result, indent=1))
+    from bench import report
+
+    report.write("faults")
+    for failure in failures:
+        print("FAILED:", failure)
+    print("Faults: " + ("all checks passed" if not failures else f"{len(failures)} failed"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
