@@ -26,7 +26,7 @@ def to_acknowledge(request: HttpRequest) -> Panel | None:
 def campaigns(request: HttpRequest) -> Panel | None:
     """Admins: progress of the open acknowledgement campaigns."""
     membership = getattr(request, "membership", None)
-    if not can(membership, Role.ADMIN):
+    if membership is None or not can(membership, Role.ADMIN):
         return None
     open_campaigns = list(
         Campaign.objects.filter(

@@ -80,7 +80,7 @@ def campaign_figures(
     """Overall and per-group progress in two aggregate queries, whatever the campaign's size."""
     day = today or timezone.localdate()
     pending = Q(acknowledged_at__isnull=True)
-    overall = AckRequest.objects.filter(campaign=campaign).aggregate(
+    overall: dict[str, Any] = AckRequest.objects.filter(campaign=campaign).aggregate(
         total=Count("pk"),
         acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
         overdue=Count("pk", filter=pending & Q(due_date__lt=day)),
@@ -99,12 +99,13 @@ def campaign_figures(
             .order_by("staff_group__name")
         )
     )
-    for row in [overall, *groups]:
+    rows: list[dict[str, Any]] = [dict(overall), *(dict(g) for g in groups)]
+    for row in rows:
         row["percent"] = percent(row["acknowledged"], row["total"])
         row["pending"] = row["total"] - row["acknowledged"]
-    for row in groups:
+    for row in rows[1:]:
         row["name"] = row["staff_group__name"] or "No group"
-    return {"overall": overall, "groups": groups}
+    return {"overall": rows[0], "groups": rows[1:]}
 
 
 def percent(part: int, whole: int) -> int:

@@ -54,7 +54,10 @@ def _reader_guideline(
         return guideline
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not any(m.organization_id == guideline.organization_id for m in request.memberships):
+    if not any(
+        m.organization_id == guideline.organization_id
+        for m in request.memberships  # type: ignore[attr-defined]
+    ):
         raise Http404("No such guideline")
     return guideline
 
@@ -78,7 +81,8 @@ def _reader_context(request: HttpRequest, publication: Publication) -> dict[str,
     if request.user.is_authenticated:
         ack = Acknowledgement.objects.filter(user=request.user, version=version).first()
     is_member = request.user.is_authenticated and any(
-        m.organization_id == publication.organization_id for m in request.memberships
+        m.organization_id == publication.organization_id
+        for m in request.memberships  # type: ignore[attr-defined]
     )
     return {
         "publication": publication,
@@ -271,9 +275,10 @@ def my_acknowledgements(request: HttpRequest) -> HttpResponse:
     """Any member: what I still have to acknowledge and everything I acknowledged."""
     org = active_org(request)
     history = list(
-        Acknowledgement.objects.filter(user=request.user, organization=org).select_related(
-            "version__guideline"
-        )
+        Acknowledgement.objects.filter(
+            user=request.user,  # type: ignore[misc]
+            organization=org,
+        ).select_related("version__guideline")
     )
     return render(
         request,
