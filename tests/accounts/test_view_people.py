@@ -146,3 +146,8 @@ def test_groups_page_adds_group_and_refuses_duplicate(admin, nursing):
     )
     response = client.post(reverse("accounts:groups"), {"add_group": "1", "name": "nursing"})
     assert "already exists" in response.content.decode()
+
+
+def test_person_page_offers_two_factor_reset(admin, employee):
+    html = admin.client().get(reverse("accounts:person", args=[employee.membership.pk])).content
+    assert reverse("accounts:two_factor_reset", args=[employee.membership.pk]).encode() in html
