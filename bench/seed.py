@@ -103,6 +103,8 @@ class SeedConfig:
     open_draft_saves: int = 20
     comments: int = 24
     seed: int = 7
+    org_slug: str = ORG_SLUG
+    org_name: str = "Northfield Health System"
 
 
 @dataclass
@@ -259,8 +261,8 @@ def seed(
     # --- the institution, its groups, roles, route and personas (a few ORM saves) ---------
     with timer.phase("institution"):
         org = Organization.objects.create(
-            name="Northfield Health System",
-            slug=ORG_SLUG,
+            name=cfg.org_name,
+            slug=cfg.org_slug,
             website="https://northfield.example",
             contact_name="Sam Social",
             contact_role="Head of Social Media",
@@ -270,6 +272,7 @@ def seed(
             brand_url="https://northfield.example/brand",
         )
         result.organization_id = org.pk
+        result.org_slug = org.slug
         names = [
             f"{d} ({campus})" if cfg.groups > len(DEPARTMENTS) else d
             for campus in ("North", "South", "East", "West")
@@ -288,7 +291,7 @@ def seed(
         def persona(
             role: str, name: str, group: StaffGroup | None = None, **flags: bool
         ) -> Membership:
-            email = f"{role}@{ORG_SLUG}.example"
+            email = f"{role}@{cfg.org_slug}.example"
             user = User.objects.create(email=email, full_name=name, password=password_hash)
             result.personas[role] = email
             return Membership.objects.create(
@@ -325,7 +328,7 @@ def seed(
                 (
                     first_user + i,
                     password_hash,
-                    f"staff{i:06d}@{ORG_SLUG}.example",
+                    f"staff{i:06d}@{cfg.org_slug}.example",
                     f"{names_rng.choice(FIRST)} {names_rng.choice(LAST)} {i:06d}",
                     True,
                     False,

@@ -1,0 +1,46 @@
+"""While the database is down or restarting, people get a plain 503 page, never a traceback."""
+
+from __future__ import annotations
+
+from django.db import InterfaceError, OperationalError
+from django.test import Client
+from django.urls import reverse
+
+
+def _failing(exc: Exception):
+    def fail(*args, **kwargs):
+        raise exc
+
+    return fail
+
+
+def _get_home(persona, monkeypatch, exc: Exception):
+    monkeypatch.setattr("accounts.middleware.memberships_for", _failing(exc))
+    client = Client(raise_request_exception=False)
+    client.force_login(persona.user)
+    return client.get(reverse("home"))
+
+
+def test_database_outage_answers_503_with_retry_after_and_no_traceback(employee, monkeypatch):
+    response = _get_home(
+        employee, monkeypatch, OperationalError("connection to server at 127.0.0.1 failed")
+    )
+    body = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Charter is briefly unavailable" in body
+    assert "Nothing you submitted was half-saved" in body
+    assert "Traceback" not in body and "127.0.0.1" not in body
+
+
+def test_a_connection_lost_mid_request_is_also_a_503(employee, monkeypatch):
+    response = _get_home(employee, monkeypatch, InterfaceError("connection already closed"))
+    assert response.status_code == 503
+
+
+def test_a_bug_is_still_a_500_not_an_outage(employee, monkeypatch):
+    response = _get_home(employee, monkeypatch, ValueError("a bug"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong" in body and "a bug" not in body
+    assert "Retry-After" not in response

@@ -1,0 +1,162 @@
+"""The benchmark in miniature, for CI: the seed code of ``make bench`` builds two institutions
+(1,000 and 5,000 employees) and the pages that must not grow with staff numbers are held to
+the same SQL query count at both sizes; the roster export must stream."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import connection
+from django.db.models.signals import post_init
+from django.http import StreamingHttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from bench.seed import SeedConfig, SeedResult, seed
+from publishing.models import Acknowledgement, AckRequest
+
+SMALL, LARGE = 1_000, 5_000
+MAX_QUERIES = {"dashboard": 20, "roster": 20, "acknowledge": 30, "compare": 16, "export": 16}
+
+
+def _seed(slug: str, employees: int) -> SeedResult:
+    return seed(
+        SeedConfig(
+            employees=employees,
+            groups=10,
+            versions=4,
+            audit_events=0,  # only the events the data implies: acknowledgements, saves
+            saves_per_section=1,
+            open_draft_saves=2,
+            comments=4,
+            org_slug=slug,
+            org_name=f"Bench {slug}",
+        )
+    )
+
+
+@pytest.fixture
+def institutions(db) -> dict[int, SeedResult]:
+    return {SMALL: _seed("small-bench", SMALL), LARGE: _seed("large-bench", LARGE)}
+
+
+def _client(seeded: SeedResult, role: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(email=seeded.personas[role]))
+    return client
+
+
+def _pending_staff(seeded: SeedResult) -> User:
+    request = (
+        AckRequest.objects.filter(
+            campaign_id=seeded.campaign_id,
+            acknowledged_at__isnull=True,
+            user__email__startswith="staff",
+        )
+        .select_related("user")
+        .first()
+    )
+    assert request is not None
+    return request.user
+
+
+def _count(client: Client, method: str, url: str, data: dict | None = None) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = getattr(client, method)(url, data or {})
+        if isinstance(response, StreamingHttpResponse):
+            b"".join(response.streaming_content)
+    return len(ctx.captured_queries), response.status_code
+
+
+def _page_queries(seeded: SeedResult) -> dict[str, tuple[int, int]]:
+    admin = _client(seeded, "admin")
+    author = _client(seeded, "author")
+    person = Client()
+    person.force_login(_pending_staff(seeded))
+    tracking = reverse("publishing:tracking", args=[seeded.campaign_id])
+    return {
+        "dashboard": _count(admin, "get", tracking),
+        "roster": _count(
+            admin, "get", tracking + f"?group={seeded.big_group_id}&status=pending&page=2"
+        ),
+        "acknowledge": _count(
+            person,
+            "post",
+            reverse("publishing:acknowledge", args=[seeded.published_version_id]),
+            {"confirm": "on"},
+        ),
+        "compare": _count(
+            author,
+            "get",
+            reverse("guidelines:compare", args=[seeded.guideline_id]) + "?old=1&new=4",
+        ),
+        "export": _count(
+            admin, "get", reverse("publishing:tracking_export", args=[seeded.campaign_id])
+        ),
+    }
+
+
+def test_seed_builds_the_benchmark_institution_with_an_intact_audit_chain(institutions):
+    from audit.verify import verify_chain
+
+    seeded = institutions[LARGE]
+    assert seeded.counts["ack_requests"] == LARGE + 6  # the staff plus six personas
+    acknowledged = AckRequest.objects.filter(
+        campaign_id=seeded.campaign_id, acknowledged_at__isnull=False
+    ).count()
+    assert acknowledged == seeded.counts["acknowledged"]
+    assert 0.5 * LARGE < acknowledged < 0.7 * LARGE
+    assert Acknowledgement.objects.filter(version_id=seeded.published_version_id).count() == (
+        acknowledged
+    )
+    assert verify_chain(seeded.organization_id) is None
+    assert verify_chain(institutions[SMALL].organization_id) is None
+
+
+def test_dashboard_roster_acknowledge_compare_and_export_queries_do_not_grow_with_staff(
+    institutions,
+):
+    small = _page_queries(institutions[SMALL])
+    large = _page_queries(institutions[LARGE])
+    for page, (count, status) in large.items():
+        assert status in (200, 302), page
+        assert count == small[page][0], (
+            f"{page}: {small[page][0]} queries at {SMALL:,} staff, {count} at {LARGE:,}"
+        )
+        assert count <= MAX_QUERIES[page], f"{page} runs {count} queries"
+
+
+def test_roster_export_streams_before_the_whole_roster_is_read(institutions):
+    seeded = institutions[LARGE]
+    made = []
+
+    def count(sender, instance, **kwargs):
+        made.append(1)
+
+    response = _client(seeded, "admin").get(
+        reverse("publishing:tracking_export", args=[seeded.campaign_id])
+    )
+    assert isinstance(response, StreamingHttpResponse)
+    chunks = iter(response.streaming_content)
+    post_init.connect(count, sender=AckRequest)
+    try:
+        header = next(chunks)
+        first_row = next(chunks)
+        read_for_first_row = len(made)
+        rest = b"".join(chunks)
+    finally:
+        post_init.disconnect(count, sender=AckRequest)
+    assert header.startswith(b"name,email")
+    assert first_row.count(b"\n") == 1
+    assert read_for_first_row < seeded.counts["ack_requests"] / 2
+    assert (header + first_row + rest).count(b"\n") == seeded.counts["ack_requests"] + 1
+
+
+def test_small_bench_seeds_quickly_with_bulk_paths(db):
+    start = time.perf_counter()
+    seeded = _seed("timed-bench", 2_000)
+    assert time.perf_counter() - start < 20
+    assert seeded.total_seconds < 20
