@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1
 PYTEST_ARGS ?=
 
-.PHONY: run test setup lint typecheck pytest pytest-pg format clean bench system-deps
+.PHONY: run test setup lint typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,27 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
-	$(PY) bench/run.py
+# Benchmarks (bench/README.md). BENCH_ARGS passes options, e.g. BENCH_ARGS="--employees 10000".
+BENCH_STAMP := $(VENV)/.bench-installed
+LOAD_VENV := .locust.venv
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(PY) -m pip install -q -r requirements/bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-small: setup
+	$(VENV)/bin/pytest -q -p no:randomly tests/bench
+
+bench-load: $(BENCH_STAMP)
+	test -x $(LOAD_VENV)/bin/locust || { $(PYTHON) -m venv $(LOAD_VENV) && $(LOAD_VENV)/bin/pip install -q -r requirements/load.txt; }
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+bench-faults: $(BENCH_STAMP)
+	$(PY) bench/faults.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) charter.sqlite3 staticfiles test-artifacts

@@ -270,4 +270,6 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "os": platform.platform(terse=True),
+        # Other work on the machine skews every figure: the load average says how much.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }

@@ -110,7 +110,8 @@ def _bench_section(res: dict[str, Any], b: dict[str, Any], failures: list[str]) 
         "",
         f"- Measured: {res['started']} (UTC), commit `{res['commit']}`",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM; "
-        f"{m['os']}; Python {m['python']}",
+        f"{m['os']}; Python {m['python']}; load average at start "
+        f"{', '.join(str(x) for x in m.get('load_average', []))}",
         f"- Data: {p['employees']:,} employees in {p['groups']} staff groups; a guideline with "
         f"{p['versions']} versions; a campaign asking {counts.get('ack_requests', 0):,} "
         f"people, {counts.get('acknowledged', 0):,} acknowledged before the run; "
