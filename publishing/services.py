@@ -161,7 +161,17 @@ def publish(
         if campaign is not None:
             campaign_id = campaign.pk
             transaction.on_commit(lambda: _enqueue_target(campaign_id))
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            # With a worker, render the PDF ahead of time; inline, the first download does it.
+            publication_id = publication.pk
+            transaction.on_commit(lambda: _enqueue_pdf(publication_id))
     return publication
+
+
+def _enqueue_pdf(publication_id: int) -> None:
+    from .tasks import render_pdf
+
+    render_pdf.delay(publication_id)
 
 
 def _enqueue_target(campaign_id: int) -> None:

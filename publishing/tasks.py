@@ -23,3 +23,12 @@ def add_late_joiners(organization_id: int, membership_ids: list[int]) -> int:
 def remind_overdue(campaign_id: int) -> int:
     """Remind the campaign's overdue people (at most once a day each)."""
     return services.remind_campaign(campaign_id=campaign_id)
+
+
+@shared_task
+def render_pdf(publication_id: int) -> int:
+    """Render and store a newly published version's PDF ahead of the first download."""
+    from .models import Publication
+    from .pdf import get_pdf
+
+    return len(get_pdf(Publication.objects.select_related("version").get(pk=publication_id)))

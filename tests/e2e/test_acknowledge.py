@@ -32,7 +32,7 @@ def test_employee_acknowledges_on_a_phone_and_admin_sees_it(
     page.get_by_label("Follow it to keep an eye on it").check()
     page.get_by_label("I have read and understood", exact=False).check()
     page.get_by_role("button", name="Acknowledge", exact=True).click()
-    expect(page.get_by_text("check your answer to question 2")).to_be_visible()
+    expect(page.get_by_text("check your answer to question 2")).to_be_in_viewport()
     shots(page, "wrong-answer")
 
     page.get_by_label("Send the link to the social media team", exact=False).check()

@@ -67,3 +67,18 @@ def test_other_institution_gets_404(published, outsider):
 
 def test_unpublished_version_has_no_pdf(published, employee):
     assert employee.client().get(url(published, 9)).status_code == 404
+
+
+def test_with_a_worker_the_pdf_is_rendered_when_publishing(
+    approved, do_publish, settings, monkeypatch
+):
+    from publishing import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(tasks.render_pdf, "delay", queued.append)
+    monkeypatch.setattr(tasks.target_campaign, "delay", lambda *a: None)
+    publication = do_publish(approved)
+    assert queued == [publication.pk]
+    tasks.render_pdf.run(publication.pk)
+    assert PublishedPdf.objects.filter(publication=publication).exists()
