@@ -245,8 +245,7 @@ def _review_page(
     if baseline is None:
         mode = ""
     diffs = compare_content(SECTIONS, baseline.content, version.content) if baseline else []
-    if baseline is None:
-        services.mark_seen(user=request.user, version=version)  # type: ignore[arg-type]
+    services.mark_seen(user=request.user, version=version)  # type: ignore[arg-type]
 
     may_comment = services.can_comment(review, membership)
     sections = []
