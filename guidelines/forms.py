@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from publishing.models import QUIZ_MAX as QUIZ_MAX_QUESTIONS
+
 from .models import Draft, Version
 from .rendering import render_markdown
 from .schema import Field, FieldKind, Section, SectionData, normalise
@@ -301,3 +303,188 @@ class SectionEditor:
             for row in item.rows:
                 slots.extend((cell.name, cell.errors) for cell in row.cells)
         return slots
+
+
+# --- the quiz editor ------------------------------------------------------------------------
+
+QUIZ_SLOTS = 5  # choice boxes drawn per question; unused ones stay empty
+QUIZ_PARSE_LIMIT = 20  # questions read from one POST (more than the maximum, to refuse them)
+QUIZ_ACTION = re.compile(r"^(save|review|add|remove:(\d{1,2}))$")
+QUIZ_PROBLEM = re.compile(r"^Question (\d+) (.*)$")
+
+
+@dataclass
+class QuizChoice:
+    index: int
+    value: str
+    checked: bool
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+
+@dataclass
+class QuizQuestion:
+    """One question as typed, with the errors placed on its parts."""
+
+    index: int
+    question: str
+    choices: list[QuizChoice]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    @property
+    def prefix(self) -> str:
+        return f"q-{self.index}"
+
+    @property
+    def blank(self) -> bool:
+        return not self.question.strip() and not any(c.value.strip() for c in self.choices)
+
+    def error_list(self, part: str) -> list[str]:
+        return self.errors.get(part, [])
+
+    @property
+    def question_errors(self) -> list[str]:
+        return self.error_list("question")
+
+    @property
+    def choice_errors(self) -> list[str]:
+        return self.error_list("choices")
+
+
+def _question(index: int, text: str, choices: list[str], answer: int | None) -> QuizQuestion:
+    slots = list(choices) + [""] * max(0, QUIZ_SLOTS - len(choices))
+    return QuizQuestion(
+        index=index,
+        question=text,
+        choices=[QuizChoice(j, value, answer == j) for j, value in enumerate(slots)],
+    )
+
+
+class QuizEditor:
+    """Reads the quiz form (``q-<i>-question``, ``q-<i>-choice-<j>``, ``q-<i>-answer``).
+
+    Not a Django form: questions are repeated groups, and the rules are publishing's own
+    ``quiz_problems`` (through the service), whose "Question N …" messages are placed back on
+    the question the person sees.
+    """
+
+    def __init__(
+        self, *, post: QueryDict | None = None, quiz: list[dict[str, Any]] | None = None
+    ) -> None:
+        self.form_errors: list[str] = []
+        if post is not None:
+            self.questions = self._parse(post)
+        else:
+            self.questions = [
+                _question(
+                    i,
+                    str(item.get("question", "")),
+                    [str(c) for c in item.get("choices", [])],
+                    item.get("answer") if isinstance(item.get("answer"), int) else None,
+                )
+                for i, item in enumerate(quiz or [])
+                if isinstance(item, dict)
+            ]
+
+    @staticmethod
+    def _parse(post: QueryDict) -> list[QuizQuestion]:
+        try:
+            count = min(int(post.get("count", "0")), QUIZ_PARSE_LIMIT)
+        except ValueError:
+            count = 0
+        questions = []
+        for i in range(max(count, 0)):
+            slots = [
+                post.get(f"q-{i}-choice-{j}", "")
+                for j in range(QUIZ_PARSE_LIMIT)
+                if f"q-{i}-choice-{j}" in post or j < QUIZ_SLOTS
+            ]
+            try:
+                answer: int | None = int(post.get(f"q-{i}-answer", ""))
+            except ValueError:
+                answer = None
+            questions.append(_question(i, post.get(f"q-{i}-question", ""), slots, answer))
+        return questions
+
+    def _kept(self) -> list[QuizQuestion]:
+        """The questions that are saved: wholly empty ones are dropped."""
+        return [q for q in self.questions if not q.blank]
+
+    def quiz(self) -> list[dict[str, Any]]:
+        """What was typed, in publishing's quiz shape (empty choices dropped, answer remapped)."""
+        result = []
+        for q in self._kept():
+            filled = [c for c in q.choices if c.value.strip()]
+            marked = next((n for n, c in enumerate(filled) if c.checked), None)
+            result.append(
+                {
+                    "question": q.question.strip(),
+                    "choices": [c.value.strip() for c in filled],
+                    "answer": marked,
+                }
+            )
+        return result
+
+    def add(self) -> bool:
+        if len(self.questions) >= QUIZ_MAX_QUESTIONS:
+            self.form_errors.append(f"A quiz has at most {QUIZ_MAX_QUESTIONS} questions.")
+            return False
+        self.questions.append(_question(len(self.questions), "", [], None))
+        return True
+
+    def remove(self, index: int) -> bool:
+        if not 0 <= index < len(self.questions):
+            return False
+        kept = [q for q in self.questions if q.index != index]
+        self.questions = [
+            _question(n, q.question, [c.value for c in q.choices], _checked(q))
+            for n, q in enumerate(kept)
+        ]
+        return True
+
+    def set_problems(self, problems: list[str]) -> None:
+        """Place each "Question N …" message on the part of the question it is about."""
+        kept = self._kept()
+        for problem in problems:
+            match = QUIZ_PROBLEM.match(problem)
+            number = int(match[1]) if match else 0
+            if not match or not 1 <= number <= len(kept):
+                self.form_errors.append(problem)
+                continue
+            rest = match[2]
+            if "no text" in rest or ("longer than" in rest and "choice" not in rest):
+                part = "question"
+            elif "right answer" in rest:
+                part = "answer"
+                rest += " Mark one of the filled-in choices as the right one."
+            else:
+                part = "choices"
+            kept[number - 1].errors.setdefault(part, []).append(f"This question {rest}")
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.form_errors) or any(q.errors for q in self.questions)
+
+    @property
+    def can_add(self) -> bool:
+        return len(self.questions) < QUIZ_MAX_QUESTIONS
+
+
+def _checked(q: QuizQuestion) -> int | None:
+    return next((c.index for c in q.choices if c.checked), None)
+
+
+def quiz_action(action: str) -> tuple[str, int]:
+    """The pressed button: ("save" | "review" | "add" | "remove", question index)."""
+    match = QUIZ_ACTION.match(action or "")
+    if not match:
+        return "save", 0
+    if match[2] is not None:
+        return "remove", int(match[2])
+    return match[1], 0

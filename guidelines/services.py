@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import record
+from publishing.services import quiz_problems
 
 from .models import Draft, DraftSection, Guideline, Version
 from .schema import Content, SectionData, normalise, validate
@@ -28,6 +29,19 @@ class SectionInvalid(GuidelineError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Not saved: correct the entries marked below.")
         self.errors = errors
+
+
+class QuizInvalid(GuidelineError):
+    """The typed quiz breaks a rule; ``problems`` name the question ("Question 2 …")."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Quiz not saved: correct the entries marked below.")
+        self.problems = problems
+
+
+QUIZ_MAX_CHOICES = 5
+QUIZ_QUESTION_LENGTH = 300
+QUIZ_CHOICE_LENGTH = 200
 
 
 class EditConflict(GuidelineError):
@@ -290,6 +304,59 @@ def restore_section(
         request=request,
         reason=f"restored revision {earlier.revision}",
     )
+
+
+def _quiz_limits(quiz: list[Any]) -> list[str]:
+    """Entry limits the quiz editor adds to publishing's shape rules (which it reuses)."""
+    problems = []
+    for i, item in enumerate(quiz, start=1):
+        if not isinstance(item, dict):
+            continue
+        choices = item.get("choices")
+        if len(str(item.get("question", ""))) > QUIZ_QUESTION_LENGTH:
+            problems.append(f"Question {i} is longer than {QUIZ_QUESTION_LENGTH} characters.")
+        if isinstance(choices, list) and len(choices) > QUIZ_MAX_CHOICES:
+            problems.append(f"Question {i} has more than {QUIZ_MAX_CHOICES} choices.")
+        elif isinstance(choices, list) and any(len(str(c)) > QUIZ_CHOICE_LENGTH for c in choices):
+            problems.append(
+                f"Question {i} has a choice longer than {QUIZ_CHOICE_LENGTH} characters."
+            )
+        elif isinstance(choices, list) and any(not str(c).strip() for c in choices):
+            problems.append(f"Question {i} has an empty choice.")
+    return problems
+
+
+def save_quiz(*, draft: Draft, quiz: list[dict[str, Any]], by: Any, request: Any = None) -> Draft:
+    """Save the open draft's optional quiz: staff must answer it right before acknowledging."""
+    problems = quiz_problems(quiz) + _quiz_limits(quiz if isinstance(quiz, list) else [])
+    if problems:
+        raise QuizInvalid(problems)
+    clean = [
+        {
+            "question": " ".join(str(item["question"]).split()),
+            "choices": [" ".join(str(c).split()) for c in item["choices"]],
+            "answer": item["answer"],
+        }
+        for item in quiz
+    ]
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        if not locked.is_open:
+            raise GuidelineError("This draft was submitted and can no longer be edited.")
+        if locked.quiz == clean:
+            return locked  # nothing changed: no audit noise
+        locked.quiz = clean
+        locked.save(update_fields=["quiz", "updated_at"])
+        record(
+            "guidelines.quiz.saved",
+            actor=by,
+            organization=draft.guideline.organization,
+            obj=locked,
+            guideline_id=locked.guideline_id,
+            details={"questions": len(clean)},
+            request=request,
+        )
+    return locked
 
 
 def freeze_draft(*, draft: Draft, by: Any, change_summary: str, request: Any = None) -> Version:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/draft/new/", views.new_draft, name="new_draft"),
     path("<int:pk>/draft/review/", views.review, name="review"),
     path("<int:pk>/draft/preview/", views.preview, name="preview"),
+    path("<int:pk>/draft/quiz/", views.quiz, name="quiz"),
     path("<int:pk>/draft/<slug:key>/", views.step, name="step"),
     path("<int:pk>/draft/<slug:key>/autosave/", views.autosave, name="autosave"),
     path("<int:pk>/draft/<slug:key>/history/", views.section_history, name="section_history"),

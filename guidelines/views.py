@@ -19,7 +19,15 @@ from accounts.models import Role
 
 from . import services
 from .compare import changed_count, compare_content, compare_section
-from .forms import NAV_ACTIONS, CreateGuidelineForm, NewDraftForm, SectionEditor
+from .forms import (
+    NAV_ACTIONS,
+    QUIZ_MAX_QUESTIONS,
+    CreateGuidelineForm,
+    NewDraftForm,
+    QuizEditor,
+    SectionEditor,
+    quiz_action,
+)
 from .hooks import version_panels
 from .models import Draft, DraftSection, Guideline, Version
 from .rendering import render_markdown
@@ -495,6 +503,65 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "ready": not failing,
             "complete_count": sum(1 for s in summary if s["state"] == SectionState.COMPLETE),
         },
+    )
+
+
+@require_role(*EDITORS)
+def quiz(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins: the draft's optional quiz, up to five multiple-choice questions."""
+    guideline = _guideline(request, pk)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    status = 200
+    if request.method != "POST":
+        editor = QuizEditor(quiz=draft.quiz)
+    else:
+        editor = QuizEditor(post=request.POST)
+        action, index = quiz_action(request.POST.get("action", "save"))
+        if action == "add":
+            status = 200 if editor.add() else 422
+        elif action == "remove":
+            editor.remove(index)
+        else:
+            try:
+                saved = services.save_quiz(
+                    draft=draft, quiz=editor.quiz(), by=request.user, request=request
+                )
+            except services.QuizInvalid as exc:
+                editor.set_problems(exc.problems)
+                editor.form_errors.insert(0, str(exc))
+                status = 422
+            except services.GuidelineError as exc:
+                editor.form_errors.append(str(exc))
+                status = 422
+            else:
+                count = len(saved.quiz)
+                messages.success(
+                    request,
+                    f"Quiz saved: {count} question{'s' if count != 1 else ''}."
+                    if count
+                    else "Quiz saved: this draft has no quiz.",
+                )
+                if action == "review":
+                    return redirect("guidelines:review", guideline.pk)
+                return redirect("guidelines:quiz", guideline.pk)
+    steps = _steps(guideline, _draft_data(_stored(draft)))
+    return render(
+        request,
+        "guidelines/quiz.html",
+        {
+            "guideline": guideline,
+            "draft": draft,
+            "editor": editor,
+            "unsaved": request.method == "POST",
+            "steps": steps,
+            "quiz_current": True,
+            "max_questions": QUIZ_MAX_QUESTIONS,
+            "last_key": SECTIONS[-1].key,
+            "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
+        },
+        status=status,
     )
 
 

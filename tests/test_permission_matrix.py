@@ -115,6 +115,7 @@ MATRIX: dict[str, Entry] = {
     "guidelines:preview": Entry(
         EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}, method="post"
     ),
+    "guidelines:quiz": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
     "guidelines:step": Entry(EDITORS, kwargs=draft_key),
     "guidelines:autosave": Entry(EDITORS, kwargs=draft_key, method="post"),
     "guidelines:section_history": Entry(EDITORS, kwargs=draft_key),
