@@ -292,7 +292,7 @@ def _review_page(
         and (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN))
         and not review.guideline.versions.filter(number__gt=version.number).exists()
     )
-    second_factor = workflow.second_factor_required(review)
+    second_factor = workflow.second_factor_required(review, request.user)  # type: ignore[arg-type]
     return render(
         request,
         "approvals/review.html",
@@ -343,7 +343,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     """Reviewers whose stage it is: sign the version with their password."""
     obj = _review(request, pk)
-    form = SignOffForm(request.POST, second_factor=workflow.second_factor_required(obj))
+    form = SignOffForm(
+        request.POST,
+        second_factor=workflow.second_factor_required(obj, request.user),  # type: ignore[arg-type]
+    )
     if form.is_valid():
         try:
             workflow.sign_off(

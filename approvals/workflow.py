@@ -490,26 +490,30 @@ def withdraw(
 # --- second factor ---------------------------------------------------------------------------
 
 
-def second_factor_required(review: ReviewRequest) -> bool:
-    """Whether signing needs a TOTP code: the institution asks for two-factor for reviewers."""
-    return bool(review.guideline.organization.require_reviewer_2fa)
+def second_factor_required(review: ReviewRequest, user: User | None = None) -> bool:
+    """Signing needs a code when the institution requires two-factor for reviewers, or when
+    the signer has enrolled an authenticator: two distinct identification components."""
+    from accounts.twofactor import has_device
+
+    if review.guideline.organization.require_reviewer_2fa:
+        return True
+    return user is not None and has_device(user)
 
 
 def verify_second_factor(*, user: User, review: ReviewRequest, token: str) -> bool:
-    """Check the signer's authentication code when the institution requires one.
+    """Check the signer's authenticator (or recovery) code where one is needed.
 
-    Returns whether a second factor was used, which the signature records. The devices are
-    django-otp's (TOTP or backup codes), enrolled from the person's account page.
+    Returns whether a second factor was used, which the signature records.
     """
-    if not second_factor_required(review):
-        return False
-    from django_otp import devices_for_user, match_token
+    from accounts.twofactor import has_device, verify_code
 
-    if not any(True for _ in devices_for_user(user)):
+    if not second_factor_required(review, user):
+        return False
+    if not has_device(user):
         raise WorkflowError(
             "Your institution requires two-factor authentication to sign: set it up on your "
             "account page first. Nothing was signed."
         )
-    if not token.strip() or match_token(user, token.strip()) is None:
+    if not token.strip() or not verify_code(user, token.strip()):
         raise WorkflowError("That authentication code is not correct. Nothing was signed.")
     return True

@@ -382,6 +382,37 @@ def test_second_factor_code_is_checked_and_recorded(review, legal, org):
     assert signature.used_second_factor
 
 
+def test_an_enrolled_signer_gives_a_code_even_when_the_institution_does_not_ask(review, legal, org):
+    """Two distinct identification components at signing, wherever the signer has two."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert not org.require_reviewer_2fa
+    device = TOTPDevice.objects.create(user=legal.user, name="phone", confirmed=True)
+    fresh = ReviewRequest.objects.get(pk=review.pk)
+    assert workflow.second_factor_required(fresh, legal.user)
+    with pytest.raises(WorkflowError, match="authentication code"):
+        workflow.sign_off(
+            review=fresh,
+            by=legal.user,
+            membership=legal.membership,
+            password="correct horse battery",
+            otp_token="",
+        )
+    assert not Signature.objects.exists()
+    device.refresh_from_db()
+    device.throttle_reset()
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+    signature = workflow.sign_off(
+        review=fresh,
+        by=legal.user,
+        membership=legal.membership,
+        password="correct horse battery",
+        otp_token=code,
+    )
+    assert signature.used_second_factor
+
+
 # --- request changes, withdraw -------------------------------------------------------------
 
 
