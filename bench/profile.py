@@ -1,0 +1,122 @@
+"""Profile one page on the seeded benchmark database with pyinstrument (in-process).
+
+    python bench/profile.py dashboard            # prints the call tree
+    python bench/profile.py acknowledge --repeat 20
+    python bench/profile.py export --html        # also writes bench/results/profile-export.html
+
+Pages: login, wizard_step, autosave, compare, review, guideline, acknowledge, dashboard,
+export, pdf. Needs the database left by ``make bench`` (``--database`` to choose another).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness
+
+PERSONA = {
+    "wizard_step": "author",
+    "autosave": "author",
+    "compare": "author",
+    "review": "legal",
+    "guideline": "employee",
+    "dashboard": "admin",
+    "export": "admin",
+    "pdf": "employee",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("page")
+    parser.add_argument("--database", default="charter_bench")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--html", action="store_true")
+    args = parser.parse_args(argv)
+
+    env = harness.server_env(harness.db_url(args.database))
+    harness.use_in_process(env)
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    from accounts.models import User
+    from bench.run import _describe_existing
+    from guidelines.models import DraftSection
+    from publishing.models import AckRequest
+
+    s = _describe_existing()
+    from django.urls import reverse
+
+    urls = {
+        "login": reverse("accounts:login"),
+        "wizard_step": reverse("guidelines:step", args=[s["guideline_id"], "accounts"]),
+        "autosave": reverse("guidelines:autosave", args=[s["guideline_id"], "contact"]),
+        "compare": reverse("guidelines:compare", args=[s["guideline_id"]])
+        + f"?old=1&new={s['published_number'] + 1}",
+        "review": reverse("approvals:review", args=[s["review_id"]]),
+        "guideline": reverse("publishing:guideline", args=[s["org_slug"], s["guideline_slug"]]),
+        "acknowledge": reverse("publishing:acknowledge", args=[s["published_version_id"]]),
+        "dashboard": reverse("publishing:tracking", args=[s["campaign_id"]]),
+        "export": reverse("publishing:tracking_export", args=[s["campaign_id"]]),
+        "pdf": reverse(
+            "publishing:pdf", args=[s["org_slug"], s["guideline_slug"], s["published_number"]]
+        ),
+    }
+    page = args.page
+    clients = []
+    if page == "acknowledge":
+        pending = list(
+            AckRequest.objects.filter(
+                campaign_id=s["campaign_id"],
+                acknowledged_at__isnull=True,
+                user__email__startswith="staff",
+            ).values_list("user_id", flat=True)[: args.repeat]
+        )
+        keys = harness.mint_sessions(pending, s["organization_id"])
+        clients = [keys[pk] for pk in pending]
+    elif page != "login":
+        user = User.objects.get(email=s["personas"][PERSONA[page]])
+        clients = [harness.mint_sessions([user.pk], s["organization_id"])[user.pk]] * args.repeat
+
+    def request(i: int) -> int:
+        client = Client()
+        if clients:
+            client.cookies["sessionid"] = clients[i]
+        if page == "acknowledge":
+            response = client.post(urls[page], {"confirm": "on"})
+        elif page == "autosave":
+            row = DraftSection.objects.get(
+                draft__guideline_id=s["guideline_id"], draft__is_open=True, key="contact"
+            )
+            data = {k: v for k, v in row.data.items() if isinstance(v, str)}
+            data["name"] = f"Profiled {i}"
+            data["revision"] = row.revision
+            response = client.post(urls[page], data)
+        else:
+            response = client.get(urls[page])
+        if getattr(response, "streaming", False):
+            for _chunk in response.streaming_content:
+                pass
+        return response.status_code
+
+    request(0)  # warm caches and imports outside the profile
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    statuses = [request(i) for i in range(1, args.repeat)]
+    profiler.stop()
+    print(f"{page}: {len(statuses)} requests, statuses {sorted(set(statuses))}")
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    if args.html:
+        out = harness.REPO / "bench" / "results" / f"profile-{page}.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(profiler.output_html())
+        print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
