@@ -18,11 +18,12 @@ def load_all(organization: Organization) -> None:
     """Run every app's loader in the order the apps registered them (each idempotent)."""
     import importlib
 
-    for app in ("guidelines", "approvals", "publishing"):
+    # The order matters: each story builds on the one before.
+    for module in ("guidelines.demo", "approvals.demo", "publishing.demo", "approvals.demo_story"):
         try:
-            importlib.import_module(f"{app}.demo")
+            importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
+            if exc.name != module:
                 raise
     for func in LOADERS:
         func(organization)

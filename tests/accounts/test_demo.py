@@ -26,3 +26,18 @@ def test_demo_loader_is_idempotent_and_has_the_cast(db, capsys):
     floater = User.objects.get(email="float@riverside.example")
     assert floater.memberships.count() == 2
     assert User.objects.get(email="legal@riverside.example").check_password("charter-demo")
+
+
+def test_demo_gives_every_role_something_to_do(db):
+    from approvals.models import ReviewRequest
+    from guidelines.models import Guideline, Version
+
+    call_command("load_demo")
+    guideline = Guideline.objects.get(slug="social-media")
+    statuses = dict(guideline.versions.values_list("number", "status"))
+    assert statuses == {1: Version.Status.PUBLISHED, 2: Version.Status.IN_REVIEW}
+    review = ReviewRequest.objects.get(version__number=2, guideline=guideline)
+    assert (
+        review.status == ReviewRequest.Status.OPEN and review.current_stage["role_name"] == "Legal"
+    )
+    assert Guideline.objects.get(slug="students-and-trainees").drafts.filter(is_open=True).exists()
