@@ -62,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        # Rosters of 100,000 people page in this order: an index makes page 1 a short walk.
+        indexes = [models.Index(fields=["full_name", "email"], name="user_name_order")]
 
     def __str__(self) -> str:
         return self.full_name or self.email
