@@ -7,6 +7,7 @@ allow-list. Only the sanitiser's output is ever marked safe.
 
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 
@@ -65,6 +66,7 @@ def _sanitise(html: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # published text repeats on every page view; output is pure
 def render_markdown(text: str | None) -> SafeString:
     """Author Markdown as sanitised HTML, the only HTML from authors a template may trust."""
     if not text or not text.strip():
