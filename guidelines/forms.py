@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -77,10 +78,12 @@ class CreateGuidelineForm(StartForm):
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = _versions_of(guideline__organization=organization)
-        if not self.fields["copy_from"].queryset.exists():
-            self.fields["start"].choices = [
-                c for c in self.fields["start"].choices if c[0] != Draft.Start.COPY
+        cast(Any, self.fields["copy_from"]).queryset = _versions_of(
+            guideline__organization=organization
+        )
+        if not cast(Any, self.fields["copy_from"]).queryset.exists():
+            cast(Any, self.fields["start"]).choices = [
+                c for c in cast(Any, self.fields["start"]).choices if c[0] != Draft.Start.COPY
             ]
             del self.fields["copy_from"]
 
@@ -88,9 +91,9 @@ class CreateGuidelineForm(StartForm):
 class NewDraftForm(StartForm):
     def __init__(self, *args: Any, guideline: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = _versions_of(guideline=guideline)
+        cast(Any, self.fields["copy_from"]).queryset = _versions_of(guideline=guideline)
         self.fields["start"].initial = Draft.Start.COPY
-        latest = self.fields["copy_from"].queryset.first()
+        latest = cast(Any, self.fields["copy_from"]).queryset.first()
         if latest is not None:
             self.fields["copy_from"].initial = latest.pk
 
@@ -103,7 +106,7 @@ class Cell:
     column: Field
     name: str
     value: str
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = dc_field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -130,8 +133,8 @@ class EditorField:
 
     field: Field
     value: str = ""  # scalars; lists as one item per line
-    rows: list[Row] = field(default_factory=list)  # tables
-    errors: list[str] = field(default_factory=list)
+    rows: list[Row] = dc_field(default_factory=list)  # tables
+    errors: list[str] = dc_field(default_factory=list)
     preview: Any = ""  # Markdown fields: the sanitised HTML of ``value``
 
     @property
@@ -331,7 +334,7 @@ class QuizQuestion:
     index: int
     question: str
     choices: list[QuizChoice]
-    errors: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = dc_field(default_factory=dict)
 
     @property
     def number(self) -> int:

@@ -107,7 +107,7 @@ def _no_draft(request: HttpRequest, guideline: Guideline) -> HttpResponse:
 
 def _conflict_context(section: Section, conflict: services.EditConflict) -> dict[str, Any]:
     diff = compare_section(section, conflict.theirs, conflict.mine)
-    theirs = []
+    theirs: list[dict[str, Any]] = []
     for fld in section.fields:
         value = conflict.theirs.get(fld.name)
         if fld.kind is FieldKind.LIST:
@@ -294,7 +294,7 @@ def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("guidelines:detail", guideline.pk)
     try:
         services.start_draft(
