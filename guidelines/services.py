@@ -248,17 +248,20 @@ def save_section(
     clean = normalise(section_def, data)
     with transaction.atomic():
         row = _locked_section(draft, key)
+        stored = normalise(section_def, row.data)
+        if stored == clean:
+            # The same text is already saved (an autosave and a plain save of one edit racing
+            # each other): nothing to merge, so no conflict and no new revision.
+            return row
         if row.revision != revision:
             raise EditConflict(
                 key=key,
                 mine=clean,
-                theirs=normalise(section_def, row.data),
+                theirs=stored,
                 revision=row.revision,
                 saved_by=row.updated_by,
                 saved_at=row.updated_at,
             )
-        if normalise(section_def, row.data) == clean:
-            return row  # nothing changed: no new revision, no history noise
         row.data = clean
         row.revision += 1
         row.updated_by = by

@@ -162,6 +162,19 @@ def test_stale_revision_is_a_conflict_carrying_both_texts(author, admin, wizard_
     assert merged.data["name"] == "Theirs and mine"
 
 
+def test_a_stale_save_of_the_text_already_saved_is_no_conflict(author, wizard_draft):
+    """An autosave and the Next button racing with the same edit must not fight."""
+    row = _row(wizard_draft, "contact")
+    data = {**row.data, "name": "Same text"}
+    first = services.save_section(
+        draft=wizard_draft, key="contact", data=data, revision=row.revision, by=author.user
+    )
+    second = services.save_section(
+        draft=wizard_draft, key="contact", data=data, revision=row.revision, by=author.user
+    )
+    assert second.revision == first.revision == row.revision + 1
+
+
 def test_a_submitted_draft_cannot_be_edited(author, wizard_draft):
     services.freeze_draft(draft=wizard_draft, by=author.user, change_summary="v1")
     row = _row(wizard_draft, "contact")
