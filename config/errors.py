@@ -7,6 +7,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.views import defaults
 
 
 def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
@@ -26,10 +27,32 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return _render(request, "errors/404.html", 404)
 
 
+def _database_down(exc: BaseException | None) -> bool:
+    """True when the database failing is what caused this exception, however wrapped."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, OperationalError | InterfaceError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _unavailable() -> HttpResponse:
+    body = loader.render_to_string("errors/plain.html", {"status": 503})
+    return HttpResponse(body, status=503, headers={"Retry-After": "30"})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Saving the session while the database is down surfaces as "session interrupted" (400).
+    if _database_down(exception):
+        return _unavailable()
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls this while handling the exception, so it is still at hand: a database that
     # is down or restarting is a temporary outage (503, retry soon), not a bug (500).
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
-        body = loader.render_to_string("errors/plain.html", {"status": 503})
-        return HttpResponse(body, status=503, headers={"Retry-After": "30"})
+    if _database_down(sys.exc_info()[1]):
+        return _unavailable()
     return HttpResponse(loader.render_to_string("errors/plain.html", {"status": 500}), status=500)

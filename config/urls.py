@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from . import views
 
+handler400 = "config.errors.bad_request"
 handler403 = "config.errors.forbidden"
 handler404 = "config.errors.not_found"
 handler500 = "config.errors.server_error"

@@ -44,3 +44,24 @@ def test_a_bug_is_still_a_500_not_an_outage(employee, monkeypatch):
     assert response.status_code == 500
     assert "Something went wrong" in body and "a bug" not in body
     assert "Retry-After" not in response
+
+
+def test_a_session_that_cannot_be_saved_because_the_database_is_down_is_a_503(rf):
+    from django.contrib.sessions.exceptions import SessionInterrupted
+
+    from config.errors import bad_request
+
+    # What SessionMiddleware raises when the UPDATE of the session fails mid-outage.
+    interrupted = SessionInterrupted("The request's session was deleted")
+    interrupted.__context__ = OperationalError("server closed the connection unexpectedly")
+    response = bad_request(rf.get("/"), interrupted)
+    assert response.status_code == 503
+    assert b"briefly unavailable" in response.content
+
+
+def test_other_bad_requests_stay_400(rf):
+    from django.core.exceptions import SuspiciousOperation
+
+    from config.errors import bad_request
+
+    assert bad_request(rf.get("/"), SuspiciousOperation("odd")).status_code == 400
