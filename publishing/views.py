@@ -9,7 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -62,12 +68,11 @@ def _reader_guideline(
     return guideline
 
 
-def _publication(guideline: Guideline, number: int) -> Publication:
-    publication = (
-        Publication.objects.select_related("version", "guideline", "organization", "published_by")
-        .filter(guideline=guideline, version__number=number)
-        .first()
-    )
+def _publication(guideline: Guideline, number: int, *, with_content: bool = True) -> Publication:
+    qs = Publication.objects.select_related("version", "guideline", "organization", "published_by")
+    if not with_content:
+        qs = qs.defer("version__content", "version__quiz")
+    publication = qs.filter(guideline=guideline, version__number=number).first()
     if publication is None:
         raise Http404("This version was never published")
     return publication
@@ -176,10 +181,16 @@ def pdf(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
         return found
-    publication = _publication(found, number)
+    publication = _publication(found, number, with_content=False)
+    etag = f'"{publication.version.content_hash}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified(headers={"ETag": etag})
     response = HttpResponse(get_pdf(publication), content_type="application/pdf")
     name = f"{found.organization.slug}-{found.slug}-v{number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # A published version's PDF never changes: browsers may keep it.
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=86400"
     return response
 
 
@@ -232,15 +243,14 @@ def official_accounts(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_role()
 def acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
     """Any member: read a published version and acknowledge it (with its quiz, if any)."""
-    version = get_for_org(
-        Version.objects.select_related("guideline__organization"),
-        request,
-        org_field="guideline__organization",
-        pk=version_id,
-    )
-    publication = Publication.objects.filter(version=version).select_related("version").first()
+    versions = Version.objects.select_related("guideline__organization")
+    if request.method == "POST":
+        versions = versions.defer("content")  # the hash is what gets bound, not the text
+    version = get_for_org(versions, request, org_field="guideline__organization", pk=version_id)
+    publication = Publication.objects.filter(version=version).first()
     if publication is None:
         raise Http404("This version is not published")
+    publication.version = version
     form = AcknowledgeForm(
         request.POST or None, quiz=version.quiz or [], title=version.guideline.title
     )
@@ -252,6 +262,8 @@ def acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
                 confirmed=form.cleaned_data["confirm"],
                 answers=form.answers(),
                 request=request,
+                publication=publication,
+                membership=request.membership,  # type: ignore[attr-defined]
             )
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
@@ -373,7 +385,12 @@ def tracking(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     form = RosterFilterForm(request.GET or None, organization=campaign.organization)
     filters = form.filters()
-    page = Paginator(roster(campaign, **filters), 50).get_page(request.GET.get("page"))
+    figures = campaign_figures(campaign)
+    paginator = Paginator(roster(campaign, **filters), 50)
+    if not any(filters.values()):
+        # Unfiltered, the roster is the whole campaign: its size is already counted.
+        paginator.__dict__["count"] = figures["overall"]["total"]
+    page = paginator.get_page(request.GET.get("page"))
     overdue = list(roster(campaign, status="overdue")[:10])
     query = request.GET.copy()
     query.pop("page", None)
@@ -382,7 +399,7 @@ def tracking(request: HttpRequest, pk: int) -> HttpResponse:
         "publishing/tracking.html",
         {
             "campaign": campaign,
-            "figures": campaign_figures(campaign),
+            "figures": figures,
             "form": form,
             "page": page,
             "overdue": overdue,

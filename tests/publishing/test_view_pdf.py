@@ -82,3 +82,17 @@ def test_with_a_worker_the_pdf_is_rendered_when_publishing(
     assert queued == [publication.pk]
     tasks.render_pdf.run(publication.pk)
     assert PublishedPdf.objects.filter(publication=publication).exists()
+
+
+def test_pdf_carries_an_etag_and_answers_not_modified(published, employee):
+    from django.urls import reverse
+
+    version = published.version
+    url = reverse(
+        "publishing:pdf", args=[published.organization.slug, version.guideline.slug, version.number]
+    )
+    client = employee.client()
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"] == f'"{version.content_hash}"'
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
