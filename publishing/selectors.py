@@ -93,11 +93,12 @@ def campaign_figures(
         overall: dict[str, Any] = qs.aggregate(**counts)
         groups: list[dict[str, Any]] = []
     else:
-        groups = list(
-            qs.values("staff_group_id", "staff_group__name")
+        groups = [
+            dict(g)
+            for g in qs.values("staff_group_id", "staff_group__name")
             .annotate(**counts)
             .order_by("staff_group__name")
-        )
+        ]
         overall = {key: sum(g[key] for g in groups) for key in counts}
     rows: list[dict[str, Any]] = [dict(overall), *(dict(g) for g in groups)]
     for row in rows:
