@@ -27,7 +27,16 @@ def test_restore_brings_the_earlier_text_back(author, wizard_guideline, wizard_d
 
 
 def test_restore_with_a_stale_revision_is_refused(author, wizard_guideline, wizard_draft):
-    first = wizard_draft.sections.get(key="contact").history.first()
+    row = wizard_draft.sections.get(key="contact")
+    first = row.history.first()
+    # Someone saves another text since; restoring against an older revision is a conflict.
+    services.save_section(
+        draft=wizard_draft,
+        key="contact",
+        data={**row.data, "name": "A newer name"},
+        revision=row.revision,
+        by=author.user,
+    )
     response = author.client().post(
         reverse("guidelines:restore", args=[wizard_guideline.pk, "contact"]),
         {"history_id": first.history_id, "revision": 7},
