@@ -16,7 +16,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from guidelines.models import Guideline
 from guidelines.sections import SECTIONS
@@ -24,8 +24,8 @@ from publishing.models import Acknowledgement
 from tests.e2e.conftest import ARTIFACTS
 
 PASSWORD = "charter-demo"
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 TITLE = "Online conduct at Riverside"
 SAVED = re.compile(r"Saved \d\d:\d\d")
 QUIZ = [
@@ -78,7 +78,7 @@ def people(request, browser, live_server, login):
     contexts = []
     failed_before = request.session.testsfailed
 
-    def open_as(who: str, viewport: dict[str, int] = DESKTOP) -> Page:
+    def open_as(who: str, viewport: ViewportSize = DESKTOP) -> Page:
         context = browser.new_context(viewport=viewport, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()

@@ -11,13 +11,13 @@ import re
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from approvals.models import ReviewRequest, Signature
 from publishing.models import Acknowledgement
 
 PASSWORD = "charter-demo"
-PHONE = {"width": 375, "height": 740}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 MAX_TABS = 120
 
 
