@@ -42,6 +42,10 @@ from .selectors import (
     roster,
 )
 
+# A page of the roster; the search and the CSV export reach everyone else.
+ROSTER_PAGE_SIZE = 25
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -386,7 +390,7 @@ def tracking(request: HttpRequest, pk: int) -> HttpResponse:
     form = RosterFilterForm(request.GET or None, organization=campaign.organization)
     filters = form.filters()
     figures = campaign_figures(campaign)
-    paginator = Paginator(roster(campaign, **filters), 50)
+    paginator = Paginator(roster(campaign, **filters), ROSTER_PAGE_SIZE)
     if not any(filters.values()):
         # Unfiltered, the roster is the whole campaign: its size is already counted.
         paginator.__dict__["count"] = figures["overall"]["total"]
