@@ -86,3 +86,19 @@ def login(live_server):
         page.wait_for_url("**/home/")
 
     return do
+
+
+def open_disclosure(page, name: str) -> None:
+    """Open the <details> whose <summary> reads ``name`` by clicking it, as a person would.
+
+    On a loaded machine a click can land while the page is still settling and toggle the
+    disclosure twice; click again until it is open rather than fail on timing.
+    """
+    summary = page.locator("summary", has_text=name).first
+    details = summary.locator("xpath=..")
+    for _ in range(5):
+        if details.evaluate("d => d.open"):
+            return
+        summary.click()
+        page.wait_for_timeout(150)
+    assert details.evaluate("d => d.open"), f"could not open '{name}'"

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from guidelines.models import Guideline
 from guidelines.sections import SECTIONS
 from publishing.models import Acknowledgement
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, open_disclosure
 
 PASSWORD = "charter-demo"
 PHONE: ViewportSize = {"width": 375, "height": 740}
@@ -231,7 +231,7 @@ def test_a_guideline_from_first_draft_to_acknowledged_and_evidenced(
     privacy.get_by_label("Your comment").fill("Name the privacy law we follow.")
     privacy.get_by_role("button", name="Post comment").click()
     expect(legal.get_by_text("Name the privacy law we follow.")).to_be_visible()
-    legal.get_by_text("Request changes", exact=True).click()
+    open_disclosure(legal, "Request changes")
     legal.get_by_label("What needs to change").fill("Name HIPAA in the privacy section.")
     audit(legal, "legal-review-v1")
     legal.get_by_role("button", name="Send back to the author").click()

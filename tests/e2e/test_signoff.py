@@ -12,6 +12,7 @@ from approvals.models import ApprovalRoute, ApprovalStage, ReviewRequest
 from guidelines.models import Draft, DraftSection, Guideline
 from guidelines.sections import SECTIONS
 from tests.conftest import make_persona
+from tests.e2e.conftest import open_disclosure
 from tests.factories import PASSWORD, OrganizationFactory, ReviewerRoleFactory, starter
 
 
@@ -103,7 +104,7 @@ def test_author_submits_legal_requests_changes_then_both_sign(cast, as_user, liv
     privacy.get_by_label("Your comment").fill("Please name the privacy law we follow (HIPAA).")
     privacy.get_by_role("button", name="Post comment").click()
     expect(legal.get_by_text("Please name the privacy law we follow (HIPAA).")).to_be_visible()
-    legal.get_by_text("Request changes", exact=True).click()
+    open_disclosure(legal, "Request changes")
     legal.get_by_label("What needs to change").fill("Name the privacy law in section 5.")
     legal.get_by_role("button", name="Send back to the author").click()
     expect(legal.get_by_test_id("review-status")).to_have_text("Changes requested")
