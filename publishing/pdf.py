@@ -15,12 +15,10 @@ from .models import Publication, PublishedPdf
 PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
 
 
-def render_pdf(publication: Publication) -> bytes:
-    """Lay out cover, contents, every section and the sign-off page; ~0.2 s a page."""
-    from weasyprint import CSS, HTML
-
+def pdf_html(publication: Publication) -> str:
+    """The HTML WeasyPrint lays out: the same sanitised rendering as the web pages."""
     version = publication.version
-    html = render_to_string(
+    return render_to_string(
         "publishing/pdf.html",
         {
             "publication": publication,
@@ -32,6 +30,13 @@ def render_pdf(publication: Publication) -> bytes:
             "generated_at": timezone.now(),
         },
     )
+
+
+def render_pdf(publication: Publication) -> bytes:
+    """Lay out cover, contents, every section and the sign-off page; ~0.2 s a page."""
+    from weasyprint import CSS, HTML
+
+    html = pdf_html(publication)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[CSS(filename=str(PRINT_CSS))]
     )

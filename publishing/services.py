@@ -590,6 +590,14 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
             )
             users = list(User.objects.filter(pk__in=fresh, is_active=True))
             sent += len(users)
+            # One event per batch (not per person) keeps the trail readable at 100,000 staff.
+            record(
+                "publishing.campaign.reminded",
+                organization=campaign.organization,
+                obj=campaign,
+                guideline_id=campaign.version.guideline_id,
+                details={"people": len(users), "day": day.isoformat()},
+            )
             transaction.on_commit(lambda users=users: _send_reminder(campaign, users))  # type: ignore[misc]
     return sent
 
@@ -677,6 +685,13 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
             if not users:
                 continue
             sent += len(users)
+            record(
+                "publishing.review_cycle.reminded",
+                organization=guideline.organization,
+                obj=guideline,
+                guideline_id=guideline.pk,
+                details={"kind": kind, "people": len(users)},
+            )
             transaction.on_commit(
                 lambda g=guideline, k=kind, users=users: _send_review(g, k, users)  # type: ignore[misc]
             )
