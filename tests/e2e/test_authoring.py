@@ -14,6 +14,9 @@ SAVED = re.compile(r"Saved \d\d:\d\d")
 
 
 def _saved(page: Page) -> None:
+    # One edit can send two autosaves (leaving a field, then the click itself): wait until
+    # none is in flight, so that navigating away next never cancels a save.
+    page.wait_for_load_state("networkidle")
     expect(page.locator("#save-status")).to_have_text(SAVED, timeout=8000)
 
 
