@@ -182,3 +182,33 @@ def reminder(review: ReviewRequest, user: User) -> None:
         ),
         extra={"stage": stage},
     )
+
+
+def comment_added(comment_pk: int) -> int:
+    """In the app only (no e-mail per comment): the author and everyone else in the thread
+    or already reviewing hear that there is something to read."""
+    from .models import Comment
+
+    comment = Comment.objects.select_related("author", "parent").get(pk=comment_pk)
+    review = _load(comment.review_id)
+    others = User.objects.filter(
+        pk__in=Comment.objects.filter(review=review).values("author_id")
+    ).distinct()
+    recipients = [
+        u
+        for u in _unique([*_authors(review), *_signers(review), *others])
+        if u.pk != comment.author_id
+    ]
+    section = comment.section_key
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            organization=review.guideline.organization,
+            message=(f"{comment.author} commented on {_title(review)} ({section}): {comment.body}")[
+                :300
+            ],
+            url=f"{review_url(review)}#section-{section}",
+        )
+        for user in recipients
+    )
+    return len(recipients)

@@ -16,6 +16,7 @@ from audit.services import record
 from guidelines.models import Draft, Version
 from guidelines.sections import SECTIONS_BY_KEY
 
+from . import notify
 from .models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Rule, VersionSeen
 from .workflow import WorkflowError
 
@@ -168,6 +169,7 @@ def add_comment(
             details={"section": section_key, "reply_to": parent.pk if parent else None},
             request=request,
         )
+        transaction.on_commit(lambda: notify.comment_added(comment.pk))
     return comment
 
 

@@ -51,3 +51,23 @@ def test_anonymous_employee_and_outsider(client, review, employee, outsider_all)
     assert client.post(url(review), data).status_code == 302
     assert employee.client().post(url(review), data).status_code == 403
     assert outsider_all.client().post(url(review), data).status_code == 404
+
+
+def test_a_comment_tells_the_author_in_the_app_not_the_commenter(
+    review, legal, author, django_capture_on_commit_callbacks, mailoutbox
+):
+    from accounts.models import Notification
+    from approvals.services import add_comment
+
+    with django_capture_on_commit_callbacks(execute=True):
+        add_comment(
+            review=review,
+            by=legal.user,
+            membership=legal.membership,
+            section_key="privacy",
+            body="Please name the consent form.",
+        )
+    note = Notification.objects.get(user=author.user, message__contains="consent form")
+    assert "#section-privacy" in note.url
+    assert not Notification.objects.filter(user=legal.user, message__contains="consent").exists()
+    assert mailoutbox == []
