@@ -13,10 +13,11 @@ from typing import IO, Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from config.csv_export import safe_cell
 from guidelines.schema import canonical_json
 
 from .models import AuditEvent
-from .views import CSV_HEADER, event_rows, safe_cell
+from .views import CSV_HEADER, event_rows
 
 README = """Evidence pack — {title}, version {number} ({institution})
 Generated {generated} by {generated_by}.

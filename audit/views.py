@@ -3,7 +3,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from accounts.access import active_org, get_for_org, require_role
 from accounts.models import Role
+from config.csv_export import Echo, safe_cell
 
 from .forms import AuditFilterForm
 from .models import AuditEvent
@@ -72,19 +72,6 @@ CSV_HEADER = [
 ]
 
 
-def safe_cell(value: Any) -> str:
-    """Spreadsheets run cells that start with these characters as formulas."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def event_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[str]]:
     import json
 
@@ -120,7 +107,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
         details={"filters": {k: v for k, v in request.GET.items() if v}},
         request=request,
     )
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def stream() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import active_org, can_publish, get_for_org, require_role
 from accounts.models import Organization, Role
 from audit.services import record
+from config.csv_export import Echo, safe_cell
 from guidelines.compare import compare_content
 from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
@@ -414,19 +415,6 @@ def tracking(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def safe_cell(value: Any) -> str:
-    """Spreadsheets run cells starting with these characters as formulas: defuse them."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_HEADER = [
     "name",
     "email",
@@ -455,7 +443,7 @@ def tracking_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
         details={"filters": {k: v for k, v in request.GET.items() if v}},
         request=request,
     )
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def stream() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)

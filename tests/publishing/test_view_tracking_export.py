@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditEvent
+from config.csv_export import safe_cell
 from publishing.services import acknowledge
-from publishing.views import safe_cell
 
 
 def url(p):
