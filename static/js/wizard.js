@@ -7,6 +7,15 @@
   if (!form) { return; }
   var dirty = false;
   var leaving = false;
+  // Every edit bumps `edits`; a save only clears `dirty` when it carried the latest edit, so an
+  // edit made while an earlier save was in flight is never counted as saved.
+  var edits = 0;
+  var inFlight = 0;
+
+  function showState() {
+    form.setAttribute("data-save-state", inFlight > 0 ? "saving" : dirty ? "unsaved" : "saved");
+  }
+  function edited() { edits += 1; dirty = true; showState(); }
 
   function flush() { if (window.htmx) { window.htmx.trigger(form, "wizard:flush"); } }
 
@@ -41,7 +50,7 @@
   }
 
   function changed() {
-    dirty = true;
+    edited();
     flush();
   }
 
@@ -96,16 +105,26 @@
   });
 
   // --- never lose typing ------------------------------------------------------------------
-  form.addEventListener("input", function () { dirty = true; });
-  form.addEventListener("change", function () { dirty = true; });
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
   form.addEventListener("submit", function () { leaving = true; });
+
+  document.body.addEventListener("htmx:beforeSend", function (event) {
+    if (event.detail.elt !== form) { return; }
+    event.detail.xhr.charterEdits = edits;  // the form's values are read now, so this is what it carries
+    inFlight += 1;
+    showState();
+  });
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.elt !== form) { return; }
+    inFlight = Math.max(0, inFlight - 1);
     var status = document.getElementById("save-status");
     var failed = !event.detail.successful || (status && status.querySelector("[data-not-saved]"));
-    if (!failed) { dirty = false; }
+    if (!failed && event.detail.xhr && event.detail.xhr.charterEdits === edits) { dirty = false; }
+    showState();
   });
+  showState();
 
   // Leaving by a link (progress bar, breadcrumbs): save first, then go.
   document.addEventListener("click", function (event) {

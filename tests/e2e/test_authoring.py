@@ -9,15 +9,11 @@ from playwright.sync_api import Page, expect
 
 from guidelines import services
 from guidelines.models import Guideline
-
-SAVED = re.compile(r"Saved \d\d:\d\d")
+from tests.e2e.autosave import expect_all_saved
 
 
 def _saved(page: Page) -> None:
-    # One edit can send two autosaves (leaving a field, then the click itself): wait until
-    # none is in flight, so that navigating away next never cancels a save.
-    page.wait_for_load_state("networkidle")
-    expect(page.locator("#save-status")).to_have_text(SAVED, timeout=8000)
+    expect_all_saved(page)
 
 
 def _wait_for_save(page: Page, action) -> None:
@@ -199,6 +195,39 @@ def test_two_authors_editing_one_section_see_a_conflict_and_merge(
     panel.get_by_role("button", name="Save my merged text").click()
     expect(page.get_by_text(re.compile("Saved \\d\\d:\\d\\d"))).to_be_visible()
     assert draft.sections.get(key="contact").data["name"] == "Their name and my name"
+
+
+def test_an_edit_made_while_a_save_is_in_flight_is_saved_too(
+    page: Page, live_server, login, transactional_db, author, password
+):
+    guideline = services.create_guideline(
+        organization=author.org, by=author.user, title="Guide", start="template"
+    )
+    draft = guideline.drafts.get()
+    accounts_before = draft.sections.get(key="accounts").data["accounts"]
+    login(page, author.email, password)
+    page.goto(f"{live_server.url}/guidelines/{guideline.pk}/draft/accounts/")
+    expect(page.locator("[data-wizard-form]")).to_have_attribute("data-save-state", "saved")
+    # Two edits in one go: the first sends a save; the second comes while it is in flight.
+    page.evaluate(
+        """() => {
+          const form = document.querySelector("[data-wizard-form]");
+          window.saveStates = [];
+          new MutationObserver(() => window.saveStates.push(form.dataset.saveState))
+            .observe(form, {attributes: true, attributeFilter: ["data-save-state"]});
+          const tags = document.querySelector("textarea[name='hashtags']");
+          tags.value += "\\n#InFlight";
+          tags.dispatchEvent(new Event("change", {bubbles: true}));
+          document.querySelector("[data-rows='accounts'] [data-row-action='remove']").click();
+        }"""
+    )
+    expect_all_saved(page)
+    states = page.evaluate("window.saveStates")
+    # "saved" is only ever said once, at the end: never between the two saves.
+    assert states[-1] == "saved" and states.count("saved") == 1, states
+    data = draft.sections.get(key="accounts").data
+    assert "#InFlight" in data["hashtags"]
+    assert data["accounts"] == accounts_before[1:]
 
 
 def test_reading_pages_fit_a_phone(

@@ -21,13 +21,13 @@ from playwright.sync_api import Page, ViewportSize, expect
 from guidelines.models import Guideline
 from guidelines.sections import SECTIONS
 from publishing.models import Acknowledgement
+from tests.e2e.autosave import expect_all_saved
 from tests.e2e.conftest import ARTIFACTS, open_disclosure
 
 PASSWORD = "charter-demo"
 PHONE: ViewportSize = {"width": 375, "height": 740}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 TITLE = "Online conduct at Riverside"
-SAVED = re.compile(r"Saved \d\d:\d\d")
 QUIZ = [
     (
         "A patient thanks you by name in a comment. What do you reply?",
@@ -117,7 +117,7 @@ def _autosaved(page: Page, action) -> None:
     with page.expect_response(lambda r: "/autosave/" in r.url and r.request.method == "POST"):
         action()
         page.keyboard.press("Tab")
-    expect(page.locator("#save-status")).to_have_text(SAVED, timeout=8000)
+    expect_all_saved(page)
 
 
 def _append(page: Page, field, text: str) -> None:
