@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.services import record
 
 from .models import Membership, Organization, User
+from .reauth import PasswordRefused, confirm_password
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator"
@@ -317,8 +318,12 @@ def disable(*, user: User, password: str, request: HttpRequest | None = None) ->
             f"{membership.organization.name} requires two-factor sign-in for your role, "  # type: ignore[union-attr]
             "so it cannot be turned off."
         )
-    if not user.check_password(password):
-        raise TwoFactorError("That password is not correct.")
+    try:
+        confirm_password(
+            user=user, password=password, request=request, wrong="That password is not correct."
+        )
+    except PasswordRefused as exc:
+        raise TwoFactorError(str(exc)) from exc
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         stamp = timezone.now().strftime("%Y-%m-%d %H:%M")

@@ -16,6 +16,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
+from accounts.reauth import PasswordRefused, confirm_password
 from audit.services import record
 from guidelines.models import Draft, Guideline, Version
 from guidelines.schema import content_hash, run_checks
@@ -326,8 +327,15 @@ def sign_off(
 ) -> Signature:
     """Record the signer's signature over the version's exact text; advance or approve."""
     check_can_sign(review, membership, review.signatures.values_list("signer_id", flat=True))
-    if not password or not by.check_password(password):
-        raise WorkflowError("That password is not correct. Nothing was signed.")
+    try:
+        confirm_password(
+            user=by,
+            password=password,
+            request=request,
+            wrong="That password is not correct. Nothing was signed.",
+        )
+    except PasswordRefused as exc:
+        raise WorkflowError(str(exc)) from exc
     used_second_factor = verify_second_factor(user=by, review=review, token=otp_token)
     with transaction.atomic():
         locked = _lock(review)

@@ -129,6 +129,19 @@ def test_wrong_password_does_not_turn_two_factor_off(employee):
     assert twofactor.has_device(employee.user)
 
 
+def test_guessing_the_password_to_turn_two_factor_off_is_paused(employee, password):
+    device = enrol(employee.user)
+    client = employee.client()
+    client.post(reverse("accounts:two_factor_verify"), {"code": code_for(device)})
+    for _ in range(5):
+        client.post(reverse("accounts:two_factor_disable"), {"password": "guess"})
+    response = client.post(
+        reverse("accounts:two_factor_disable"), {"password": password}, follow=True
+    )
+    assert "Too many wrong passwords" in response.content.decode()
+    assert twofactor.has_device(employee.user)
+
+
 def test_reviewer_cannot_turn_it_off_where_required(legal, org, password):
     org.require_reviewer_2fa = True
     org.save()

@@ -26,6 +26,26 @@ def test_wrong_password_shows_a_clear_message_and_records_nothing(review, legal)
     assert not Signature.objects.exists()
 
 
+def test_repeated_wrong_passwords_pause_signing_and_sign_in_alike(review, legal, client):
+    signer = legal.client()
+    for _ in range(5):
+        signer.post(url(review), {"password": "guess"})
+    response = signer.post(url(review), {"password": PASSWORD})
+    assert response.status_code == 400
+    assert "Too many wrong passwords" in response.content.decode()
+    assert not Signature.objects.exists()
+    # The same lockout guards the sign-in page from that address.
+    login = client.post(reverse("accounts:login"), {"username": legal.email, "password": PASSWORD})
+    assert login.status_code == 429
+
+
+def test_wrong_sign_off_passwords_are_not_audit_events(review, legal):
+    signer = legal.client()
+    before = AuditEvent.objects.count()
+    signer.post(url(review), {"password": "guess"})
+    assert AuditEvent.objects.count() == before
+
+
 def test_missing_password_is_refused(review, legal):
     response = legal.client().post(url(review), {})
     assert response.status_code == 400
