@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
 from tests.factories import (
@@ -20,6 +22,11 @@ from tests.factories import (
     StaffGroupFactory,
     UserFactory,
 )
+
+# CI replays the same generated examples on every run, so a landing never hangs on a lucky
+# draw; locally the examples are new each run and keep looking for trouble.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @dataclass
