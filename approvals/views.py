@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 from accounts.access import active_org, get_for_org, require_role
 from accounts.models import Role
 from guidelines.compare import changed_count, compare_content
+from guidelines.document import section_blocks
 from guidelines.models import Draft, Guideline
 from guidelines.sections import SECTIONS
 
 from . import selectors, services, workflow
-from .display import section_fields
 from .forms import (
     CommentForm,
     RequestChangesForm,
@@ -254,7 +254,7 @@ def _review_page(
             {
                 "section": section,
                 "number": index + 1,
-                "fields": section_fields(section, version.content.get(section.key)),
+                "blocks": section_blocks(section, version.content.get(section.key)),
                 "diff": diffs[index] if diffs else None,
                 "threads": threads.get(section.key, []),
             }

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .document import document
+from guidelines.document import document
+
 from .models import Publication, PublishedPdf
 
 PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"

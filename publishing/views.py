@@ -25,11 +25,11 @@ from accounts.models import Organization, Role
 from audit.services import record
 from config.csv_export import Echo, safe_cell
 from guidelines.compare import compare_content
+from guidelines.document import document
 from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
 
 from . import services
-from .document import document
 from .forms import AcknowledgeForm, HandleForm, PublishForm, RosterFilterForm
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf

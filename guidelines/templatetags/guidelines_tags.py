@@ -7,8 +7,10 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
+from guidelines import document
+from guidelines.document import Block
 from guidelines.rendering import render_markdown
-from guidelines.schema import FieldKind, Section, SectionState, normalise
+from guidelines.schema import Section, SectionState
 
 register = template.Library()
 
@@ -38,36 +40,9 @@ def state_label(state: SectionState | str) -> str:
 
 
 @register.simple_tag
-def section_fields(section: Section, data: Any) -> list[dict[str, Any]]:
-    """The section's filled fields, ready to draw: each with its kind and display value."""
-    clean = normalise(section, data)
-    items = []
-    for fld in section.fields:
-        value = clean[fld.name]
-        if not value:
-            continue
-        item: dict[str, Any] = {"field": fld, "kind": fld.kind.value, "value": value}
-        if fld.kind is FieldKind.MARKDOWN:
-            item["html"] = render_markdown(value)
-        elif fld.kind is FieldKind.CHOICE:
-            item["value"] = dict(fld.choices).get(value, value)
-        elif fld.kind is FieldKind.TABLE:
-            item["columns"] = fld.columns
-            item["rows"] = [
-                [
-                    {
-                        "column": col,
-                        "value": dict(col.choices).get(row[col.name], row[col.name])
-                        if col.kind is FieldKind.CHOICE
-                        else row[col.name],
-                        "is_url": col.kind is FieldKind.URL,
-                    }
-                    for col in fld.columns
-                ]
-                for row in value
-            ]
-        items.append(item)
-    return items
+def section_blocks(section: Section, data: Any) -> list[Block]:
+    """The section's filled-in fields, drawn as on the published page."""
+    return document.section_blocks(section, data)
 
 
 @register.filter

@@ -1,3 +1,5 @@
+import re
+
 from django.urls import reverse
 
 from approvals.models import Comment, ReviewRequest, VersionSeen
@@ -141,3 +143,22 @@ def test_finished_review_shows_status_and_decision(review, legal, author):
     assert "Changes requested" in html and "Cite the law." in html
     assert "Revise: start version 2" in html
     assert ReviewRequest.objects.get().status == "changes_requested"
+
+
+def _accounts_table(html: str) -> str:
+    match = re.search(r"<table[^>]*guideline-table.*?</table>", html, re.S)
+    assert match, "no accounts table on the page"
+    return match.group(0)
+
+
+def test_reviewer_reads_the_section_as_the_wizard_preview_draws_it(review, legal, author):
+    """What a reviewer signs reads exactly as the author's preview of the same text."""
+    guideline = review.version.guideline
+    reviewed = legal.client().get(reverse("approvals:review", args=[review.pk]))
+    preview = author.client().get(
+        reverse("guidelines:document", args=[guideline.pk]) + f"?version={review.version.number}"
+    )
+    assert reviewed.status_code == preview.status_code == 200
+    table = _accounts_table(reviewed.content.decode())
+    assert table == _accounts_table(preview.content.decode())
+    assert '<a href="https://www.instagram.com/' in table

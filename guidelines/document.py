@@ -1,4 +1,8 @@
-"""A version's content laid out for reading: the same blocks feed the web page and the PDF."""
+"""A guideline's content laid out for reading, the one way every page and the PDF draw it.
+
+The wizard's preview, a reviewer's review page, the published page and the PDF all draw a
+section from these blocks, so what a reviewer signs reads exactly as what employees see.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from guidelines.rendering import render_markdown
-from guidelines.schema import FieldKind, Section
-from guidelines.sections import SECTIONS
+from .rendering import render_markdown
+from .schema import FieldKind, Section, normalise
+from .sections import SECTIONS
 
 
 @dataclass
@@ -22,7 +26,9 @@ class Block:
     value: str = ""
     items: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
-    rows: list[list[tuple[str, str]]] = field(default_factory=list)  # (column, value)
+    rows: list[list[tuple[str, str, bool]]] = field(
+        default_factory=list
+    )  # (column, value, is link)
     show_label: bool = True
 
 
@@ -42,10 +48,12 @@ def _choice(fld: Any, value: str) -> str:
     return dict(fld.choices).get(value, value)
 
 
-def _blocks(section: Section, data: dict[str, Any]) -> list[Block]:
+def section_blocks(section: Section, data: Any) -> list[Block]:
+    """The filled-in fields of one section, in catalogue order; Markdown rendered and sanitised."""
+    clean = normalise(section, data)
     blocks = []
     for fld in section.fields:
-        value = data.get(fld.name)
+        value = clean[fld.name]
         if not value:
             continue
         if fld.kind is FieldKind.MARKDOWN:
@@ -68,6 +76,7 @@ def _blocks(section: Section, data: dict[str, Any]) -> list[Block]:
                                 _choice(c, row.get(c.name, ""))
                                 if c.kind is FieldKind.CHOICE
                                 else row.get(c.name, ""),
+                                c.kind is FieldKind.URL and bool(row.get(c.name)),
                             )
                             for c in fld.columns
                         ]
@@ -93,7 +102,7 @@ def document(content: dict[str, Any], *, layout: str = "plain") -> list[DocSecti
             key=s.key,
             number=i,
             title=s.question if layout == "qa" else s.title,
-            blocks=_blocks(s, content.get(s.key) or {}),
+            blocks=section_blocks(s, content.get(s.key)),
         )
         for i, s in enumerate(SECTIONS, start=1)
     ]
