@@ -109,3 +109,12 @@ class PeopleFilterForm(BootstrapMixin, forms.Form):
         cast(Any, self.fields["group"]).queryset = StaffGroup.objects.filter(
             organization=organization
         )
+
+
+class EmailSettingsForm(forms.Form):
+    email_comments = forms.BooleanField(
+        label="E-mail me when someone comments on a review I take part in",
+        required=False,
+        help_text="Sign-off requests, changes requested and guidelines to acknowledge are always "
+        "e-mailed: they ask you to act. Comments always appear in Charter either way.",
+    )

@@ -52,6 +52,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # What a person must act on (a review to sign, a guideline to acknowledge) is always
+    # e-mailed; comments are news, so each person decides whether they come by e-mail too.
+    email_comments = models.BooleanField(
+        "E-mail me when someone comments on a review I take part in", default=True
+    )
 
     objects = UserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

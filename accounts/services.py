@@ -197,6 +197,28 @@ def set_active(
     return locked
 
 
+def set_email_settings(
+    *, user: User, email_comments: bool, organization: Organization | None, request: Any = None
+) -> User:
+    """A person chooses which optional e-mails they receive."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.email_comments == email_comments:
+            return locked
+        locked.email_comments = email_comments
+        locked._history_user = user  # type: ignore[attr-defined]
+        locked.save(update_fields=["email_comments"])
+        record(
+            "accounts.user.email_settings_changed",
+            actor=user,
+            organization=organization,
+            obj=locked,
+            details={"email_comments": email_comments},
+            request=request,
+        )
+    return locked
+
+
 # --- CSV import -------------------------------------------------------------------------
 
 IMPORT_COLUMNS = ("email", "name", "staff_group", "job_title")

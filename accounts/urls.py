@@ -34,6 +34,7 @@ urlpatterns = [
     path("people/<int:pk>/active/", views.person_active, name="person_active"),
     path("groups/", views.groups, name="groups"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/email/", views.email_settings, name="email_settings"),
     path("security/", views_twofactor.security, name="security"),
     path("two-factor/", views_twofactor.two_factor, name="two_factor"),
     path("two-factor/verify/", views_twofactor.two_factor_verify, name="two_factor_verify"),

@@ -15,6 +15,7 @@ from . import services
 from .access import active_org, get_for_org, require_role
 from .forms import (
     EmailLoginForm,
+    EmailSettingsForm,
     ImportForm,
     InviteForm,
     MembershipForm,
@@ -259,3 +260,23 @@ def notifications(request: HttpRequest) -> HttpResponse:
         qs.filter(read_at=None).update(read_at=timezone.now())
         return redirect("accounts:notifications")
     return render(request, "accounts/notifications.html", {"items": items})
+
+
+@require_role()
+def email_settings(request: HttpRequest) -> HttpResponse:
+    """Any member: choose which optional e-mails (comments) they receive."""
+    user = request.user
+    if request.method == "POST":
+        form = EmailSettingsForm(request.POST)
+        if form.is_valid():
+            services.set_email_settings(
+                user=user,  # type: ignore[arg-type]
+                email_comments=form.cleaned_data["email_comments"],
+                organization=request.membership.organization,  # type: ignore[attr-defined]
+                request=request,
+            )
+            messages.success(request, "E-mail settings saved.")
+            return redirect("accounts:email_settings")
+    else:
+        form = EmailSettingsForm(initial={"email_comments": user.email_comments})  # type: ignore[union-attr]
+    return render(request, "accounts/email_settings.html", {"form": form})

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership, Notification, User
+from guidelines.sections import SECTIONS
 
 from .models import ReviewRequest
 
@@ -57,6 +58,20 @@ def send(
         )
         for user in recipients
     )
+    _email(review, recipients, template=template, subject=subject, path=path, extra=extra)
+    return len(recipients)
+
+
+def _email(
+    review: ReviewRequest,
+    recipients: Iterable[User],
+    *,
+    template: str,
+    subject: str,
+    path: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """One e-mail (plain text + HTML) per person, over one connection."""
     emails = []
     for user in recipients:
         context = {
@@ -75,8 +90,8 @@ def send(
         )
         email.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
         emails.append(email)
-    get_connection().send_messages(emails)
-    return len(recipients)
+    if emails:
+        get_connection().send_messages(emails)
 
 
 def _title(review: ReviewRequest) -> str:
@@ -185,8 +200,8 @@ def reminder(review: ReviewRequest, user: User) -> None:
 
 
 def comment_added(comment_pk: int) -> int:
-    """In the app only (no e-mail per comment): the author and everyone else in the thread
-    or already reviewing hear that there is something to read."""
+    """The author and everyone else in the thread or already reviewing hear that there is
+    something to read: in the app always, by e-mail for those who keep comment e-mails on."""
     from .models import Comment
 
     comment = Comment.objects.select_related("author", "parent").get(pk=comment_pk)
@@ -200,6 +215,7 @@ def comment_added(comment_pk: int) -> int:
         if u.pk != comment.author_id
     ]
     section = comment.section_key
+    path = f"{review_url(review)}#section-{section}"
     Notification.objects.bulk_create(
         Notification(
             user=user,
@@ -207,8 +223,17 @@ def comment_added(comment_pk: int) -> int:
             message=(f"{comment.author} commented on {_title(review)} ({section}): {comment.body}")[
                 :300
             ],
-            url=f"{review_url(review)}#section-{section}",
+            url=path,
         )
         for user in recipients
+    )
+    section_title = next((s.title for s in SECTIONS if s.key == section), section)
+    _email(
+        review,
+        [u for u in recipients if u.email_comments],
+        template="review_comment",
+        subject=f"New comment on {_title(review)}: {section_title}",
+        path=path,
+        extra={"comment": comment, "section_title": section_title},
     )
     return len(recipients)

@@ -86,6 +86,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:password_reset_complete": Entry(set(PERSONAS), public=True, org_object=False),
     "accounts:switch": Entry(EVERYONE_IN_ORG | {"outsider"}, method="post", org_object=False),
     "accounts:notifications": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
+    "accounts:email_settings": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
     "accounts:people": Entry({"admin", "outsider"}, org_object=False),
     "accounts:invite": Entry({"admin", "outsider"}, org_object=False),
     "accounts:import_people": Entry({"admin", "outsider"}, org_object=False),

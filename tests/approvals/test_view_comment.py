@@ -53,21 +53,52 @@ def test_anonymous_employee_and_outsider(client, review, employee, outsider_all)
     assert outsider_all.client().post(url(review), data).status_code == 404
 
 
-def test_a_comment_tells_the_author_in_the_app_not_the_commenter(
+def _comment(review, persona, body, capture):
+    from approvals.services import add_comment
+
+    with capture(execute=True):
+        return add_comment(
+            review=review,
+            by=persona.user,
+            membership=persona.membership,
+            section_key="privacy",
+            body=body,
+        )
+
+
+def test_a_comment_tells_the_author_in_the_app_and_by_email_not_the_commenter(
     review, legal, author, django_capture_on_commit_callbacks, mailoutbox
 ):
     from accounts.models import Notification
-    from approvals.services import add_comment
 
-    with django_capture_on_commit_callbacks(execute=True):
-        add_comment(
-            review=review,
-            by=legal.user,
-            membership=legal.membership,
-            section_key="privacy",
-            body="Please name the consent form.",
-        )
+    _comment(review, legal, "Please name the consent form.", django_capture_on_commit_callbacks)
     note = Notification.objects.get(user=author.user, message__contains="consent form")
     assert "#section-privacy" in note.url
     assert not Notification.objects.filter(user=legal.user, message__contains="consent").exists()
+    [mail] = mailoutbox
+    assert mail.to == [author.email]
+    assert "Confidentiality, compliance and privacy" in mail.subject
+    assert "Please name the consent form." in mail.body
+    assert f"/reviews/{review.pk}/#section-privacy" in mail.body
+    html = mail.alternatives[0][0]
+    assert "Please name the consent form." in html
+
+
+def test_a_comment_e_mail_escapes_what_the_commenter_wrote(
+    review, legal, author, django_capture_on_commit_callbacks, mailoutbox
+):
+    _comment(review, legal, "<script>alert(1)</script>", django_capture_on_commit_callbacks)
+    html = mailoutbox[0].alternatives[0][0]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_people_who_turned_comment_e_mails_off_are_told_in_the_app_only(
+    review, legal, author, django_capture_on_commit_callbacks, mailoutbox
+):
+    from accounts.models import Notification
+
+    author.user.email_comments = False
+    author.user.save()
+    _comment(review, legal, "Please name the consent form.", django_capture_on_commit_callbacks)
     assert mailoutbox == []
+    assert Notification.objects.filter(user=author.user, message__contains="consent").exists()

@@ -259,6 +259,7 @@ def test_reading_pages_fit_a_phone(
         ("document-qa", f"/guidelines/{guideline.pk}/document/?layout=qa"),
         ("compare", f"/guidelines/{guideline.pk}/compare/"),
         ("home", "/home/"),
+        ("email-settings", "/accounts/notifications/email/"),
     ]:
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
