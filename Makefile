@@ -33,7 +33,7 @@ typecheck: setup
 	CHARTER_TESTING=1 $(VENV)/bin/mypy .
 
 pytest: setup
-	$(VENV)/bin/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 --dist loadfile -q -rR $(PYTEST_ARGS)
 
 test: setup system-deps lint typecheck pytest
 

@@ -55,7 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # What a person must act on (a review to sign, a guideline to acknowledge) is always
     # e-mailed; comments are news, so each person decides whether they come by e-mail too.
     email_comments = models.BooleanField(
-        "E-mail me when someone comments on a review I take part in", default=True
+        "E-mail me when someone comments on a review I take part in", default=True, db_default=True
     )
 
     objects = UserManager()

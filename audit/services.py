@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -11,13 +13,30 @@ from django.utils import timezone
 from .models import AuditEvent, ChainHead
 
 
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
+    """Where a request came from, as the audit trail, acknowledgements and lockout record it.
+
+    Each of the ``TRUSTED_PROXY_COUNT`` proxies in front of Charter appends the address it
+    was reached from to X-Forwarded-For, so the client is that many entries from the right.
+    Anything further left was written by the client and could be forged; without trusted
+    proxies the header is ignored. Something that is not an address is never stored.
+    """
     if request is None:
         return None
-    # Behind a load balancer the first forwarded address is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [p for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p]
+        if len(forwarded) >= hops:
+            return _address(forwarded[-hops]) or _address(remote)
+    return _address(remote)
 
 
 def record(

@@ -146,6 +146,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# One notion of "the client's address" for lockout, audit trail and acknowledgements.
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+# How many proxies (load balancers) in front of Charter append to X-Forwarded-For. With 0 the
+# header is ignored, since a client could write anything in it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
