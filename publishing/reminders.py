@@ -31,10 +31,16 @@ def review_cycle_due(*, today: dt.date | None = None, **_: object) -> int:
     return services.remind_review_cycle(today=today)
 
 
+def overdue_digest(*, today: dt.date | None = None, **_: object) -> int:
+    """Admins: once a week, who is overdue in each open campaign, group by group."""
+    return services.send_overdue_digests(today=today)
+
+
 REMINDERS: list[Reminder] = [
     scheduled_versions_take_effect,
     overdue_acknowledgements,
     review_cycle_due,
+    overdue_digest,
 ]
 
 

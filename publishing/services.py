@@ -32,7 +32,7 @@ from .models import (
     Publication,
     ReminderLog,
 )
-from .selectors import in_force, is_superseded
+from .selectors import campaign_figures, in_force, is_superseded
 
 BATCH_SIZE = 2000
 LATE_JOINER_DAYS = 14  # a person who joins late gets at least this long to acknowledge
@@ -714,4 +714,92 @@ def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None
         f"review_cycle_{kind}",
         f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
         {"organization": guideline.organization, "guideline": guideline, "when": when},
+    )
+
+
+DIGEST_GROUPS = 10  # the groups with most people overdue; the dashboard has the rest
+
+
+def _admins(organization: Organization) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=organization,
+            memberships__is_active=True,
+            memberships__is_admin=True,
+        ).distinct()
+    )
+
+
+def send_overdue_digests(*, today: dt.date | None = None) -> int:
+    """Weekly: each institution admin gets one summary per open campaign with people overdue,
+    group by group, so that managers can follow up (the people themselves are reminded
+    daily). The first run of a week sends it; the week's other runs find the log rows."""
+    day = today or timezone.localdate()
+    week = day - dt.timedelta(days=day.weekday())
+    sent = 0
+    campaigns = Campaign.objects.filter(status=Campaign.Status.OPEN).select_related(
+        "version__guideline", "organization"
+    )
+    for campaign in campaigns:
+        figures = campaign_figures(campaign, today=day)
+        overall = figures["overall"]
+        if not overall["overdue"]:
+            continue
+        admins = _admins(campaign.organization)
+        with transaction.atomic():
+            fresh = set(_claim([u.pk for u in admins], f"digest:{campaign.pk}", week))
+            users = [u for u in admins if u.pk in fresh]
+            if not users:
+                continue
+            sent += len(users)
+            record(
+                "publishing.campaign.digest_sent",
+                organization=campaign.organization,
+                obj=campaign,
+                guideline_id=campaign.version.guideline_id,
+                details={"people": len(users), "overdue": overall["overdue"], "week": str(week)},
+            )
+            groups = sorted(
+                (g for g in figures["groups"] if g["overdue"]),
+                key=lambda g: (-g["overdue"], g["name"]),
+            )
+            transaction.on_commit(
+                lambda c=campaign, o=overall, g=groups, u=users: _send_digest(c, o, g, u)  # type: ignore[misc]
+            )
+    return sent
+
+
+def _send_digest(
+    campaign: Campaign,
+    overall: dict[str, Any],
+    groups: list[dict[str, Any]],
+    users: Sequence[User],
+) -> None:
+    version = campaign.version
+    title = f"{version.guideline.title}, version {version.number}"
+    path = reverse("publishing:tracking", args=[campaign.pk])
+    Notification.objects.bulk_create(
+        Notification(
+            user=u,
+            organization_id=campaign.organization_id,
+            message=f"{overall['overdue']} people are overdue acknowledging {title}.",
+            url=path,
+        )
+        for u in users
+    )
+    _send_batch(
+        users,
+        "ack_digest",
+        f"Overdue acknowledgements: {overall['overdue']} people, {title}",
+        {
+            "organization": campaign.organization,
+            "version": version,
+            "guideline": version.guideline,
+            "campaign": campaign,
+            "overall": overall,
+            "groups": groups[:DIGEST_GROUPS],
+            "more_groups": max(0, len(groups) - DIGEST_GROUPS),
+            "link": settings.SITE_URL + path,
+        },
     )

@@ -344,6 +344,7 @@ def test_reminder_entry_point_runs_every_publishing_job(published):
         "scheduled_versions_take_effect",
         "overdue_acknowledgements",
         "review_cycle_due",
+        "overdue_digest",
     }
     assert (
         result["overdue_acknowledgements"]
