@@ -361,6 +361,27 @@ def _send_batch(
         get_connection().send_messages(messages)
 
 
+def _tell(
+    users: Sequence[User],
+    *,
+    organization_id: int,
+    message: str,
+    url: str,
+    template: str,
+    subject: str,
+    context: dict[str, Any],
+) -> None:
+    """The same news twice: a notification in the app and an e-mail, for each person."""
+    Notification.objects.bulk_create(
+        [
+            Notification(user=u, organization_id=organization_id, message=message[:300], url=url)
+            for u in users
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    _send_batch(users, template, subject, context)
+
+
 def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
     if not user_ids:
         return
@@ -605,23 +626,15 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
 def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
     version = campaign.version
     path = _ack_url(version.pk)
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user=u,
-                organization_id=campaign.organization_id,
-                message=f"Reminder: please acknowledge {version.guideline.title} "
-                f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
-                url=path,
-            )
-            for u in users
-        ]
-    )
-    _send_batch(
+    _tell(
         users,
-        "ack_reminder",
-        f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
-        {
+        organization_id=campaign.organization_id,
+        message=f"Reminder: please acknowledge {version.guideline.title} "
+        f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
+        url=path,
+        template="ack_reminder",
+        subject=f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
+        context={
             "organization": campaign.organization,
             "version": version,
             "guideline": version.guideline,
@@ -701,19 +714,16 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
 def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None:
     assert guideline.next_review_date is not None
     when = f"{guideline.next_review_date:%d %b %Y}"
-    message = (
-        f"{guideline.title} is due for review on {when}."
-        if kind == "soon"
-        else f"{guideline.title} was due for review on {when} and is overdue."
-    )
-    Notification.objects.bulk_create(
-        [Notification(user=u, organization=guideline.organization, message=message) for u in users]
-    )
-    _send_batch(
+    _tell(
         users,
-        f"review_cycle_{kind}",
-        f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
-        {"organization": guideline.organization, "guideline": guideline, "when": when},
+        organization_id=guideline.organization_id,
+        message=f"{guideline.title} is due for review on {when}."
+        if kind == "soon"
+        else f"{guideline.title} was due for review on {when} and is overdue.",
+        url="",
+        template=f"review_cycle_{kind}",
+        subject=f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
+        context={"organization": guideline.organization, "guideline": guideline, "when": when},
     )
 
 
@@ -779,20 +789,14 @@ def _send_digest(
     version = campaign.version
     title = f"{version.guideline.title}, version {version.number}"
     path = reverse("publishing:tracking", args=[campaign.pk])
-    Notification.objects.bulk_create(
-        Notification(
-            user=u,
-            organization_id=campaign.organization_id,
-            message=f"{overall['overdue']} people are overdue acknowledging {title}.",
-            url=path,
-        )
-        for u in users
-    )
-    _send_batch(
+    _tell(
         users,
-        "ack_digest",
-        f"Overdue acknowledgements: {overall['overdue']} people, {title}",
-        {
+        organization_id=campaign.organization_id,
+        message=f"{overall['overdue']} people are overdue acknowledging {title}.",
+        url=path,
+        template="ack_digest",
+        subject=f"Overdue acknowledgements: {overall['overdue']} people, {title}",
+        context={
             "organization": campaign.organization,
             "version": version,
             "guideline": version.guideline,
