@@ -789,13 +789,15 @@ def _send_digest(
     version = campaign.version
     title = f"{version.guideline.title}, version {version.number}"
     path = reverse("publishing:tracking", args=[campaign.pk])
+    count = overall["overdue"]
+    people = "1 person" if count == 1 else f"{count} people"
     _tell(
         users,
         organization_id=campaign.organization_id,
-        message=f"{overall['overdue']} people are overdue acknowledging {title}.",
+        message=f"{people} {'is' if count == 1 else 'are'} overdue acknowledging {title}.",
         url=path,
         template="ack_digest",
-        subject=f"Overdue acknowledgements: {overall['overdue']} people, {title}",
+        subject=f"Overdue acknowledgements: {people}, {title}",
         context={
             "organization": campaign.organization,
             "version": version,

@@ -90,3 +90,17 @@ def test_a_summary_lists_the_ten_groups_with_most_overdue_and_counts_the_rest(
     body = mailoutbox[0].body
     assert len(re.findall(r"^- .+: \d+ overdue, \d+ of \d+ acknowledged$", body, re.M)) == 10
     assert "more groups (see the dashboard)" in body
+
+
+def test_one_person_overdue_reads_as_one_person(
+    published, employee, mailoutbox, django_capture_on_commit_callbacks
+):
+    AckRequest.objects.filter(campaign=published.campaign, user=employee.user).update(
+        due_date=_monday() - dt.timedelta(days=10)
+    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_overdue_digests()
+    assert "Overdue acknowledgements: 1 person," in mailoutbox[0].subject
+    assert "- 1 person is past their due date." in mailoutbox[0].body
+    assert Notification.objects.filter(message__startswith="1 person is overdue").exists()
