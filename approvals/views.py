@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -370,29 +371,50 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, obj, sign_form=form, status=400)
 
 
+def _decide(
+    request: HttpRequest,
+    obj: ReviewRequest,
+    form: Any,
+    *,
+    form_name: str,
+    act: Callable[[dict[str, Any]], object],
+    done: str,
+    invalid: str,
+) -> HttpResponse:
+    """Run a decision that ends the review from its form; on refusal, show the review page
+    again with the message and what was typed."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except WorkflowError as exc:
+            messages.error(request, str(exc))
+            return _review_page(request, obj, **{form_name: form}, kept=form, status=400)
+        messages.success(request, done)
+        return redirect("approvals:review", pk=obj.pk)
+    messages.error(request, invalid)
+    return _review_page(request, obj, **{form_name: form}, status=400)
+
+
 @require_POST
 @require_role(Role.REVIEWER)
 def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     """Reviewers whose stage it is: send the version back to the author with a comment."""
     obj = _review(request, pk)
-    form = RequestChangesForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.request_changes(
-                review=obj,
-                by=request.user,  # type: ignore[arg-type]
-                membership=request.membership,  # type: ignore[attr-defined]
-                comment=form.cleaned_data["comment"],
-                request=request,
-            )
-        except WorkflowError as exc:
-            messages.error(request, str(exc))
-            return _review_page(request, obj, changes_form=form, kept=form, status=400)
-        else:
-            messages.success(request, "Changes requested. The author has been told.")
-            return redirect("approvals:review", pk=obj.pk)
-    messages.error(request, "Changes were not requested: write what needs to change.")
-    return _review_page(request, obj, changes_form=form, status=400)
+    return _decide(
+        request,
+        obj,
+        RequestChangesForm(request.POST),
+        form_name="changes_form",
+        act=lambda data: workflow.request_changes(
+            review=obj,
+            by=request.user,  # type: ignore[arg-type]
+            membership=request.membership,  # type: ignore[attr-defined]
+            comment=data["comment"],
+            request=request,
+        ),
+        done="Changes requested. The author has been told.",
+        invalid="Changes were not requested: write what needs to change.",
+    )
 
 
 @require_POST
@@ -400,24 +422,21 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The version's author or an admin: take the version out of review, with a reason."""
     obj = _review(request, pk)
-    form = WithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            workflow.withdraw(
-                review=obj,
-                by=request.user,  # type: ignore[arg-type]
-                membership=request.membership,  # type: ignore[attr-defined]
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except WorkflowError as exc:
-            messages.error(request, str(exc))
-            return _review_page(request, obj, withdraw_form=form, kept=form, status=400)
-        else:
-            messages.success(request, "Withdrawn. The reviewers have been told.")
-            return redirect("approvals:review", pk=obj.pk)
-    messages.error(request, "Not withdrawn: give a reason.")
-    return _review_page(request, obj, withdraw_form=form, status=400)
+    return _decide(
+        request,
+        obj,
+        WithdrawForm(request.POST),
+        form_name="withdraw_form",
+        act=lambda data: workflow.withdraw(
+            review=obj,
+            by=request.user,  # type: ignore[arg-type]
+            membership=request.membership,  # type: ignore[attr-defined]
+            reason=data["reason"],
+            request=request,
+        ),
+        done="Withdrawn. The reviewers have been told.",
+        invalid="Not withdrawn: give a reason.",
+    )
 
 
 @require_POST

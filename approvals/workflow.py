@@ -411,6 +411,37 @@ def sign_off(
     return signature
 
 
+def _close(
+    locked: ReviewRequest,
+    *,
+    by: User,
+    kind: str,
+    action: str,
+    status: str,
+    text: str,
+    event: str,
+    details: dict[str, Any],
+    request: Any,
+) -> Decision:
+    """End a locked review with a decision (changes requested, withdrawn): record the
+    decision and the new status, audit it, and tell everyone involved once committed."""
+    decision = Decision.objects.create(
+        review=locked, kind=kind, stage_index=locked.stage_index, actor=by, comment=text
+    )
+    _set_status(locked, action, status, text)
+    record(
+        event,
+        actor=by,
+        organization=locked.guideline.organization,
+        obj=locked,
+        guideline_id=locked.guideline_id,
+        details={"version": locked.version.number, **details},
+        request=request,
+    )
+    transaction.on_commit(lambda: notify.closed(locked.pk))
+    return decision
+
+
 def request_changes(
     *,
     review: ReviewRequest,
@@ -431,28 +462,17 @@ def request_changes(
         check_can_request_changes(
             locked, membership, locked.signatures.values_list("signer_id", flat=True)
         )
-        decision = Decision.objects.create(
-            review=locked,
+        decision = _close(
+            locked,
+            by=by,
             kind=Decision.Kind.CHANGES_REQUESTED,
-            stage_index=locked.stage_index,
-            actor=by,
-            comment=comment,
-        )
-        _set_status(locked, Action.REQUEST_CHANGES, Status.CHANGES_REQUESTED, comment)
-        record(
-            "approvals.review.changes_requested",
-            actor=by,
-            organization=locked.guideline.organization,
-            obj=locked,
-            guideline_id=locked.guideline_id,
-            details={
-                "version": locked.version.number,
-                "stage": locked.stage_index + 1,
-                "comment": comment,
-            },
+            action=Action.REQUEST_CHANGES,
+            status=Status.CHANGES_REQUESTED,
+            text=comment,
+            event="approvals.review.changes_requested",
+            details={"stage": locked.stage_index + 1, "comment": comment},
             request=request,
         )
-        transaction.on_commit(lambda: notify.closed(locked.pk))
     review.refresh_from_db()
     return decision
 
@@ -473,24 +493,17 @@ def withdraw(
     with transaction.atomic():
         locked = _lock(review)
         check_can_withdraw(locked, membership)
-        decision = Decision.objects.create(
-            review=locked,
+        decision = _close(
+            locked,
+            by=by,
             kind=Decision.Kind.WITHDRAWN,
-            stage_index=locked.stage_index,
-            actor=by,
-            comment=reason,
-        )
-        _set_status(locked, Action.WITHDRAW, Status.WITHDRAWN, reason)
-        record(
-            "approvals.review.withdrawn",
-            actor=by,
-            organization=locked.guideline.organization,
-            obj=locked,
-            guideline_id=locked.guideline_id,
-            details={"version": locked.version.number, "reason": reason},
+            action=Action.WITHDRAW,
+            status=Status.WITHDRAWN,
+            text=reason,
+            event="approvals.review.withdrawn",
+            details={"reason": reason},
             request=request,
         )
-        transaction.on_commit(lambda: notify.closed(locked.pk))
     review.refresh_from_db()
     return decision
 
