@@ -10,10 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -21,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.services import record
+from config.mail import send_to_each
 
 from .models import Invitation, Membership, Organization, ReviewerRole, StaffGroup, User
 from .signals import members_joined
@@ -46,19 +45,12 @@ def send_invitation_email(*, membership: Membership, invited_by: User | None) ->
     link = settings.SITE_URL + reverse(
         "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}
     )
-    context = {
-        "user": user,
-        "organization": membership.organization,
-        "invited_by": invited_by,
-        "link": link,
-    }
-    message = EmailMultiAlternatives(
-        subject=f"You are invited to {membership.organization.name} on Charter",
-        body=render_to_string("emails/invitation.txt", context),
-        to=[user.email],
+    send_to_each(
+        [user],
+        "invitation",
+        f"You are invited to {membership.organization.name} on Charter",
+        {"organization": membership.organization, "invited_by": invited_by, "link": link},
     )
-    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    message.send()
 
 
 def invite_person(

@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Membership, Notification, User
+from config.mail import send_to_each
 from guidelines.sections import SECTIONS
 
 from .models import ReviewRequest
@@ -72,26 +71,19 @@ def _email(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """One e-mail (plain text + HTML) per person, over one connection."""
-    emails = []
-    for user in recipients:
-        context = {
-            "user": user,
+    send_to_each(
+        recipients,
+        template,
+        subject,
+        {
             "review": review,
             "version": review.version,
             "guideline": review.guideline,
             "organization": review.guideline.organization,
             "link": settings.SITE_URL + path,
             **(extra or {}),
-        }
-        email = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string(f"emails/{template}.txt", context),
-            to=[user.email],
-        )
-        email.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-        emails.append(email)
-    if emails:
-        get_connection().send_messages(emails)
+        },
+    )
 
 
 def _title(review: ReviewRequest) -> str:

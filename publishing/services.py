@@ -13,15 +13,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Notification, Organization, StaffGroup, User
 from audit.services import client_ip, record
+from config.mail import send_to_each
 from guidelines.models import Guideline, Version
 
 from .models import (
@@ -343,24 +342,6 @@ def _ack_url(version_id: int) -> str:
     return reverse("publishing:acknowledge", args=[version_id])
 
 
-def _send_batch(
-    users: Sequence[User], template: str, subject: str, context: dict[str, Any]
-) -> None:
-    """Send one e-mail per person over a single connection."""
-    messages = []
-    for user in users:
-        ctx = {**context, "user": user}
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string(f"emails/{template}.txt", ctx),
-            to=[user.email],
-        )
-        message.attach_alternative(render_to_string(f"emails/{template}.html", ctx), "text/html")
-        messages.append(message)
-    if messages:
-        get_connection().send_messages(messages)
-
-
 def _tell(
     users: Sequence[User],
     *,
@@ -379,7 +360,7 @@ def _tell(
         ],
         batch_size=BATCH_SIZE,
     )
-    _send_batch(users, template, subject, context)
+    send_to_each(users, template, subject, context)
 
 
 def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
@@ -401,7 +382,7 @@ def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -
         batch_size=BATCH_SIZE,
     )
     users = list(User.objects.filter(pk__in=user_ids, is_active=True).only("email", "full_name"))
-    _send_batch(
+    send_to_each(
         users,
         "ack_request",
         f"Please acknowledge: {version.guideline.title}, version {version.number}",
