@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1
 PYTEST_ARGS ?=
 
-.PHONY: run test setup lint typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
+.PHONY: run test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,13 +29,17 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# A model change without its migration fails here, before the tests run.
+migrations-check: setup
+	CHARTER_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+
 typecheck: setup
 	CHARTER_TESTING=1 $(VENV)/bin/mypy .
 
 pytest: setup
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q -rR $(PYTEST_ARGS)
 
-test: setup system-deps lint typecheck pytest
+test: setup system-deps lint migrations-check typecheck pytest
 
 format: setup
 	$(VENV)/bin/ruff format .
