@@ -9,6 +9,6 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from . import signals  # noqa: F401
-        from .twofactor import remember_device_at_sign_in
+        from .twofactor.services import remember_device_at_sign_in
 
         user_logged_in.connect(remember_device_at_sign_in, dispatch_uid="charter_two_factor")

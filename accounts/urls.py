@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_twofactor
+from . import views
+from .twofactor import views as views_twofactor
 
 app_name = "accounts"
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from accounts.reauth import PasswordRefused, confirm_password
+from accounts.twofactor.services import has_device, verify_code
 from audit.services import record
 from guidelines.models import Draft, Guideline, Version
 from guidelines.schema import content_hash, run_checks
@@ -514,8 +515,6 @@ def withdraw(
 def second_factor_required(review: ReviewRequest, user: User | None = None) -> bool:
     """Signing needs a code when the institution requires two-factor for reviewers, or when
     the signer has enrolled an authenticator: two distinct identification components."""
-    from accounts.twofactor import has_device
-
     if review.guideline.organization.require_reviewer_2fa:
         return True
     return user is not None and has_device(user)
@@ -526,8 +525,6 @@ def verify_second_factor(*, user: User, review: ReviewRequest, token: str) -> bo
 
     Returns whether a second factor was used, which the signature records.
     """
-    from accounts.twofactor import has_device, verify_code
-
     if not second_factor_required(review, user):
         return False
     if not has_device(user):

@@ -199,10 +199,10 @@ def mint_sessions(user_ids: Iterable[int], organization_id: int) -> dict[int, st
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from accounts import twofactor
     from accounts.middleware import SESSION_KEY
     from accounts.middleware_idle import LAST_ACTIVITY_KEY
     from accounts.models import User
+    from accounts.twofactor import services as twofactor
 
     store = SessionStore()
     now = timezone.now()

@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.ActiveOrganizationMiddleware",
     "accounts.middleware_idle.IdleSessionMiddleware",
-    "accounts.middleware_twofactor.TwoFactorMiddleware",
+    "accounts.twofactor.middleware.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

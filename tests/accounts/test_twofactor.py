@@ -7,7 +7,7 @@ import time_machine
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import twofactor
+from accounts.twofactor import services as twofactor
 from audit.models import AuditEvent
 from tests.accounts.twofactor_support import RECOVERY_CODES, code_for, enrol
 

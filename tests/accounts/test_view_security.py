@@ -3,7 +3,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from accounts import twofactor
+from accounts.twofactor import services as twofactor
 from audit.models import AuditEvent
 from tests.accounts.twofactor_support import code_for, enrol
 from tests.factories import MembershipFactory

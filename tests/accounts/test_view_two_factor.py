@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import twofactor
+from accounts.twofactor import services as twofactor
 from audit.models import AuditEvent
 from tests.accounts.twofactor_support import code_for, code_from_secret, enrol
 from tests.factories import UserFactory

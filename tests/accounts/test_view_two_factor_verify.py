@@ -107,7 +107,7 @@ def test_after_an_admin_reset_the_old_session_is_not_stuck(admin, employee, pass
     enrol(employee.user)
     client = _password_login(employee, password)
     assert client.get(PAGE).status_code == 302
-    from accounts import twofactor
+    from accounts.twofactor import services as twofactor
 
     twofactor.reset(membership=employee.membership, reset_by=admin.user)
     assert client.get(PAGE).status_code == 200

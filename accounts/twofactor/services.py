@@ -24,10 +24,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import Membership, Organization, User
+from accounts.reauth import PasswordRefused, confirm_password
 from audit.services import record
-
-from .models import Membership, Organization, User
-from .reauth import PasswordRefused, confirm_password
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator"

@@ -15,10 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import twofactor
-from .access import active_org, get_for_org, require_role
-from .forms_twofactor import CodeForm, ConfirmCodeForm, PasswordForm, SecurityForm
-from .models import Membership, Role
+from accounts.access import active_org, get_for_org, require_role
+from accounts.models import Membership, Role
+
+from . import services as twofactor
+from .forms import CodeForm, ConfirmCodeForm, PasswordForm, SecurityForm
 
 # Recovery codes are shown once, on the page after they were made, then forgotten.
 NEW_CODES_KEY = "charter_new_recovery_codes"
