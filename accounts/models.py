@@ -237,9 +237,75 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Which bulk sending created it ("import-12", "resend-<id>"): a sending that stops half-way
+    # and runs again cannot invite anyone twice.
+    batch_key = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "membership",
+                "batch_key",
+                condition=~models.Q(batch_key=""),
+                name="invitation_once_per_batch",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation of {self.membership}"
+
+
+class ImportJob(models.Model):
+    """A staff CSV import applied in the background, so the admin can watch it and leave.
+
+    The file is checked whole before the job exists; the job then works in committed batches
+    and keeps its place, so a run that stops half-way continues where it stopped.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped"
+
+    class Phase(models.TextChoices):
+        MEMBERS = "members", "Adding and updating people"
+        INVITATIONS = "invitations", "E-mailing invitations"
+        CAMPAIGNS = "campaigns", "Asking new people to acknowledge guidelines"
+        FINISHED = "finished", "Finished"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=12, choices=Phase.choices, default=Phase.MEMBERS)
+    file_name = models.CharField(max_length=200, blank=True)
+    data = models.BinaryField(default=b"")  # the checked file; emptied once the job is done
+    invite = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    # Memberships that joined (new or reactivated): invited and asked to acknowledge.
+    joined_ids = models.JSONField(default=list, blank=True)
+    invitations_done = models.PositiveIntegerField(default=0)  # place in joined_ids
+    invitations_sent = models.PositiveIntegerField(default=0)
+    campaigns_done = models.PositiveIntegerField(default=0)  # place in joined_ids
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="importjob_org")]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.get_status_display()})"
 
 
 class Notification(models.Model):
