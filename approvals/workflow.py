@@ -22,6 +22,7 @@ from audit.services import record
 from guidelines.models import Draft, Guideline, Version
 from guidelines.schema import content_hash, run_checks
 from guidelines.sections import SECTIONS
+from guidelines.status import VersionStatusError, move
 
 from . import notify
 from .models import ApprovalRoute, Decision, ReviewRequest, Rule, Signature
@@ -229,8 +230,10 @@ def _set_status(review: ReviewRequest, action: str, status: str, comment: str = 
         review.closing_comment = comment
     review.status = status
     review.save(update_fields=["status", "closed_at", "closing_comment"])
-    Version.objects.filter(pk=review.version_id).update(status=VERSION_STATUS[status])
-    review.version.status = VERSION_STATUS[status]
+    try:
+        move(review.version, to=VERSION_STATUS[status])
+    except VersionStatusError as exc:
+        raise WorkflowError(str(exc)) from exc
 
 
 def _start_stage(review: ReviewRequest, index: int) -> None:
@@ -299,7 +302,6 @@ def submit(
                 review.save()
         except IntegrityError as exc:  # the database's own guard: one open review
             raise WorkflowError(_REFUSED[Status.OPEN]) from exc
-        Version.objects.filter(pk=version.pk).update(status=VERSION_STATUS[Status.OPEN])
         record(
             "approvals.review.submitted",
             actor=by,

@@ -40,6 +40,7 @@ from guidelines.models import Draft, DraftSection, Guideline, Version
 from guidelines.schema import content_hash
 from guidelines.sections import SECTIONS, starter_content
 from guidelines.services import institution_context
+from guidelines.status import move_many
 from publishing.models import Acknowledgement, AckRequest, Campaign, Publication
 
 BATCH = 5000
@@ -378,13 +379,6 @@ def seed(
         first_version = w.next_id(Version)
         n_versions = cfg.versions
 
-        def version_status(n: int) -> str:
-            if n == n_versions:
-                return Version.Status.IN_REVIEW
-            if n == n_versions - 1:
-                return Version.Status.PUBLISHED
-            return Version.Status.SUPERSEDED
-
         w.insert(
             Version,
             (
@@ -400,7 +394,7 @@ def seed(
                     content_hash(contents[n - 1]),
                     [],
                     f"Version {n}: yearly review" if n > 1 else "First version",
-                    version_status(n),
+                    Version.Status.IN_REVIEW,
                     first_version + n - 2 if n > 1 else None,
                     author.user_id,
                     start_day + dt.timedelta(days=30 * (n - 1)),
@@ -409,6 +403,12 @@ def seed(
             ),
         )
         version_id = {n: first_version + n - 1 for n in range(1, cfg.versions + 1)}
+        # Every version but the newest went through review and publication; all but the one
+        # in force since were superseded. They walk the same door as the app's own versions.
+        older = [version_id[n] for n in range(1, n_versions)]
+        move_many(older, from_=Version.Status.IN_REVIEW, to=Version.Status.APPROVED)
+        move_many(older, from_=Version.Status.APPROVED, to=Version.Status.PUBLISHED)
+        move_many(older[:-1], from_=Version.Status.PUBLISHED, to=Version.Status.SUPERSEDED)
 
         # One closed draft per version and the open draft now being written, each section
         # with its history of saves (the wizard's history page and restore read these).

@@ -16,6 +16,10 @@ class FrozenVersionError(Exception):
     """A frozen version's text can never change: a signature refers to exactly that text."""
 
 
+class VersionStatusError(Exception):
+    """A refused change of a version's status, with a message written for the person."""
+
+
 class Guideline(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -110,7 +114,13 @@ class VersionQuerySet(models.QuerySet["Version"]):
     def update(self, **kwargs: Any) -> int:
         if self.FROZEN_FIELDS & kwargs.keys():
             raise FrozenVersionError("A submitted version's text cannot be changed.")
+        if "status" in kwargs:
+            raise VersionStatusError("A version's status changes only through guidelines.status.")
         return super().update(**kwargs)
+
+    def _write_status(self, status: str) -> int:
+        """The bare write behind guidelines.status, the one door that checks the move."""
+        return super().update(status=status)
 
 
 class Version(models.Model):
@@ -155,9 +165,13 @@ class Version(models.Model):
         else:
             stored = (
                 Version.objects.filter(pk=self.pk)
-                .values("content", "content_hash", "quiz", "number", "guideline_id")
+                .values("content", "content_hash", "quiz", "number", "guideline_id", "status")
                 .first()
             )
+            if stored is not None and stored["status"] != self.status:
+                raise VersionStatusError(
+                    "A version's status changes only through guidelines.status."
+                )
             if stored is not None and (
                 stored["content_hash"] != content_hash(self.content)
                 or stored["content_hash"] != self.content_hash

@@ -12,6 +12,7 @@ from accounts.models import Membership, Organization, ReviewerRole, User
 from audit.services import record
 from guidelines.models import Guideline, Version
 from guidelines.sections import starter_content
+from guidelines.status import move
 
 from .models import Acknowledgement, AckRequest, Campaign, Publication
 from .services import add_months
@@ -131,9 +132,9 @@ def ensure_published_version(organization: Organization) -> Publication | None:
             content=starter_content(_context(organization)),
             quiz=DEMO_QUIZ,
             change_summary="First edition, written from the healthcare starter template.",
-            status=Version.Status.APPROVED,
             created_by=author,
         )
+        move(version, to=Version.Status.APPROVED)
     elif version.status != Version.Status.APPROVED:
         return None  # someone else's demo owns version 1; leave it as it is
     _sign(version, published_at - dt.timedelta(days=5))
@@ -149,7 +150,7 @@ def ensure_published_version(organization: Organization) -> Publication | None:
         requires_acknowledgement=True,
         next_review_date=add_months(effective, 12),
     )
-    Version.objects.filter(pk=version.pk).update(status=Version.Status.PUBLISHED)
+    move(version, to=Version.Status.PUBLISHED)
     Guideline.objects.filter(pk=guideline.pk).update(next_review_date=publication.next_review_date)
     campaign = Campaign.objects.create(
         organization=organization,

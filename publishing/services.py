@@ -22,6 +22,7 @@ from accounts.models import Membership, Notification, Organization, StaffGroup, 
 from audit.services import client_ip, record
 from config.mail import send_to_each
 from guidelines.models import Guideline, Version
+from guidelines.status import VersionStatusError, move, move_many
 
 from .models import (
     QUIZ_MAX,
@@ -121,8 +122,11 @@ def publish(
             skip_reason="" if requires_acknowledgement else skip_reason,
             next_review_date=next_review,
         )
-        Version.objects.filter(pk=locked.pk).update(status=Version.Status.PUBLISHED)
-        version.status = Version.Status.PUBLISHED
+        try:
+            move(locked, to=Version.Status.PUBLISHED)
+        except VersionStatusError as exc:
+            raise PublishingError(str(exc)) from exc
+        version.status = locked.status
         Guideline.objects.filter(pk=guideline.pk).update(next_review_date=next_review)
         campaign = None
         if requires_acknowledgement:
@@ -197,7 +201,7 @@ def _supersede_older(guideline: Guideline, today: dt.date) -> list[int]:
         return []
     now = timezone.now()
     Publication.objects.filter(pk__in=[r[0] for r in rows]).update(superseded_at=now)
-    Version.objects.filter(pk__in=[r[1] for r in rows]).update(status=Version.Status.SUPERSEDED)
+    move_many([r[1] for r in rows], from_=Version.Status.PUBLISHED, to=Version.Status.SUPERSEDED)
     Campaign.objects.filter(publication_id__in=[r[0] for r in rows]).update(
         status=Campaign.Status.CLOSED
     )
