@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from .emails import normalize_email
 from .models import Membership, Organization, ReviewerRole, StaffGroup
 
 
@@ -20,8 +21,15 @@ class BootstrapMixin:
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
+class NormalizedEmailField(forms.EmailField):
+    """An address as typed, returned trimmed and lower-case (see accounts/emails.py)."""
+
+    def to_python(self, value: Any) -> str:
+        return normalize_email(super().to_python(value))
+
+
 class EmailLoginForm(AuthenticationForm):
-    username = forms.EmailField(
+    username = NormalizedEmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
     password = forms.CharField(
@@ -31,8 +39,16 @@ class EmailLoginForm(AuthenticationForm):
     )
 
 
+class EmailPasswordResetForm(PasswordResetForm):
+    email = NormalizedEmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="Email", max_length=254)
+    email = NormalizedEmailField(label="Email", max_length=254)
     full_name = forms.CharField(label="Full name", max_length=150)
     staff_group = forms.ModelChoiceField(
         queryset=StaffGroup.objects.none(), required=False, label="Staff group"

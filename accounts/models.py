@@ -7,10 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
+
+from .emails import normalize_email
 
 
 class Role(models.TextChoices):
@@ -27,16 +29,16 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
-        if not email:
+        if not normalize_email(email):
             raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def get_by_natural_key(self, username: str | None) -> User:
-        # People type their address in any case; addresses are stored lower-case.
-        return self.get(email__iexact=(username or "").strip())
+        # People type their address in any case; addresses are stored normalised.
+        return self.get(email=normalize_email(username))
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", True)
@@ -69,6 +71,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name", "email"]
         # Rosters of 100,000 people page in this order: an index makes page 1 a short walk.
         indexes = [models.Index(fields=["full_name", "email"], name="user_name_order")]
+        # Addresses are stored normalised (accounts/emails.py), so the unique index on
+        # ``email`` also refuses the same address in another case or with stray spaces.
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email=Lower(Trim("email"))), name="user_email_normalised"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

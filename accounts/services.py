@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from audit.services import record
 from config.mail import send_to_each
 
+from .emails import normalize_email
 from .models import Invitation, Membership, Organization, ReviewerRole, StaffGroup, User
 from .signals import members_joined
 
@@ -63,7 +64,7 @@ def invite_person(
     job_title: str = "",
     request: Any = None,
 ) -> Membership:
-    email = email.strip().lower()
+    email = normalize_email(email)
     existing = Membership.objects.filter(organization=organization, user__email=email).first()
     if existing is not None and existing.is_active:
         raise PeopleError(f"{email} is already a member of {organization.name}.")
@@ -286,7 +287,7 @@ def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]
             rows.append(
                 ImportRow(
                     line=line_no,
-                    email=cells.get("email", "").lower(),
+                    email=normalize_email(cells.get("email", "")),
                     name=cells.get("name", ""),
                     staff_group=cells.get("staff_group", ""),
                     job_title=cells.get("job_title", ""),

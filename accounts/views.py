@@ -15,6 +15,7 @@ from . import services
 from .access import active_org, get_for_org, require_role
 from .forms import (
     EmailLoginForm,
+    EmailPasswordResetForm,
     EmailSettingsForm,
     ImportForm,
     InviteForm,
@@ -37,6 +38,7 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Anyone: ask for a password reset link by e-mail."""
 
+    form_class = EmailPasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password_reset.txt"
     html_email_template_name = "emails/password_reset.html"

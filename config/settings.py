@@ -143,6 +143,9 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 # Lock a username from one address; shared ward PCs must not lock out a whole ward.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+# Count failures per address as stored (trimmed, lower-case), not as typed: otherwise every
+# case variant of an address would get its own five guesses.
+AXES_USERNAME_CALLABLE = "accounts.emails.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
