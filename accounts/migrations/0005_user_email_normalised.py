@@ -27,7 +27,7 @@ def normalise_addresses(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_user_email_comments"),
+        ("accounts", "0004_import_jobs_and_invitation_batches"),
     ]
 
     operations = [
