@@ -23,7 +23,7 @@ def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
         return None
     items = awaiting(membership)  # type: ignore[arg-type]
     return (
-        "approvals/partials/home_panel.html",
+        "approvals/panels/signoff.html",
         {"items": items[:HOME_LIMIT], "more": max(0, len(items) - HOME_LIMIT)},
     )
 
@@ -37,6 +37,6 @@ def version_signatures(request: HttpRequest, version: Any) -> Panel | None:
     if review is None and not signatures:
         return None
     return (
-        "approvals/partials/version_signatures.html",
+        "approvals/panels/version_signatures.html",
         {"version": version, "review": review, "signatures": signatures},
     )

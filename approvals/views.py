@@ -155,7 +155,7 @@ def _submit_page(
             "route": route_obj.snapshot() if route_obj else [],
             "submit_form": form,
             "open_review": open_review,
-            "wizard_url": _url_or_none("guidelines:review", guideline.pk),
+            "wizard_url": _url_or_none("guidelines:checklist", guideline.pk),
         },
     )
 

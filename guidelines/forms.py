@@ -19,7 +19,7 @@ from .schema import Field, FieldKind, Section, SectionData, normalise
 
 # Plain-form row buttons (no JavaScript): "add:accounts", "remove:accounts:2", "up:links:1".
 ROW_ACTION = re.compile(r"^(add|remove|up|down):([a-z_]+)(?::(\d{1,3}))?$")
-NAV_ACTIONS = frozenset({"save", "next", "prev", "review"})
+NAV_ACTIONS = frozenset({"save", "next", "prev", "checklist"})
 
 
 class VersionChoiceField(forms.ModelChoiceField):
@@ -312,7 +312,7 @@ class SectionEditor:
 
 QUIZ_SLOTS = 5  # choice boxes drawn per question; unused ones stay empty
 QUIZ_PARSE_LIMIT = 20  # questions read from one POST (more than the maximum, to refuse them)
-QUIZ_ACTION = re.compile(r"^(save|review|add|remove:(\d{1,2}))$")
+QUIZ_ACTION = re.compile(r"^(save|checklist|add|remove:(\d{1,2}))$")
 QUIZ_PROBLEM = re.compile(r"^Question (\d+) (.*)$")
 
 
@@ -484,7 +484,7 @@ def _checked(q: QuizQuestion) -> int | None:
 
 
 def quiz_action(action: str) -> tuple[str, int]:
-    """The pressed button: ("save" | "review" | "add" | "remove", question index)."""
+    """The pressed button: ("save" | "checklist" | "add" | "remove", question index)."""
     match = QUIZ_ACTION.match(action or "")
     if not match:
         return "save", 0

@@ -349,8 +349,8 @@ def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
                 return redirect("guidelines:step", guideline.pk, SECTIONS[index + 1].key)
             if action == "prev" and index > 0:
                 return redirect("guidelines:step", guideline.pk, SECTIONS[index - 1].key)
-            if action in ("review", "next"):
-                return redirect("guidelines:review", guideline.pk)
+            if action in ("checklist", "next"):
+                return redirect("guidelines:checklist", guideline.pk)
             return redirect("guidelines:step", guideline.pk, key)
     status = f"Saved {timezone.localtime(saved.updated_at):%H:%M}" if saved else error
     context = _step_context(
@@ -477,8 +477,8 @@ def restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 @require_role(*EDITORS)
-def review(request: HttpRequest, pk: int) -> HttpResponse:
-    """Authors and admins: every section's checks before submitting, with links to fix."""
+def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """Authors and admins: the checklist of every section's checks before submitting."""
     guideline = _guideline(request, pk)
     draft = _open_draft(guideline)
     if draft is None:
@@ -494,7 +494,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     failing = [(s, c) for s in summary for c in s["failing"]]
     return render(
         request,
-        "guidelines/review.html",
+        "guidelines/checklist.html",
         {
             "guideline": guideline,
             "draft": draft,
@@ -543,8 +543,8 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
                     if count
                     else "Quiz saved: this draft has no quiz.",
                 )
-                if action == "review":
-                    return redirect("guidelines:review", guideline.pk)
+                if action == "checklist":
+                    return redirect("guidelines:checklist", guideline.pk)
                 return redirect("guidelines:quiz", guideline.pk)
     steps = _steps(guideline, _draft_data(_stored(draft)))
     return render(

@@ -19,7 +19,7 @@ def to_acknowledge(request: HttpRequest) -> Panel | None:
     if membership is None:
         return None
     pending = list(pending_requests(request.user, membership.organization)[:10])
-    return "publishing/panel_to_acknowledge.html", {"pending": pending}
+    return "publishing/panels/to_acknowledge.html", {"pending": pending}
 
 
 @panel
@@ -36,4 +36,4 @@ def campaigns(request: HttpRequest) -> Panel | None:
     if not open_campaigns:
         return None
     rows = [(c, campaign_figures(c, by_group=False)["overall"]) for c in open_campaigns]
-    return "publishing/panel_campaigns.html", {"rows": rows}
+    return "publishing/panels/campaigns.html", {"rows": rows}

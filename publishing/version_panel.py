@@ -20,7 +20,7 @@ def publication_panel(request: HttpRequest, version: Any) -> tuple[str, dict[str
     if publication is None and not may_publish:
         return None
     return (
-        "publishing/partials/version_panel.html",
+        "publishing/panels/version_publication.html",
         {
             "publication": publication,
             "version": version,

@@ -112,7 +112,7 @@ MATRIX: dict[str, Entry] = {
     "guidelines:create": Entry(EDITORS | {"outsider"}, org_object=False),
     "guidelines:detail": Entry(READERS, kwargs=lambda w: {"pk": w.guideline.pk}),
     "guidelines:new_draft": Entry(EDITORS, kwargs=lambda w: {"pk": w.guideline.pk}, method="post"),
-    "guidelines:review": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
+    "guidelines:checklist": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
     "guidelines:preview": Entry(
         EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}, method="post"
     ),

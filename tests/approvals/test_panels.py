@@ -34,7 +34,7 @@ def test_version_panel_lists_signatures(review, legal, compliance):
     sign(review, legal)
     sign(review, compliance)
     template, context = version_signatures(RequestFactory().get("/"), review.version)
-    assert template == "approvals/partials/version_signatures.html"
+    assert template == "approvals/panels/version_signatures.html"
     assert [s.meaning for s in context["signatures"]] == [
         "Approved — Legal review",
         "Approved — Compliance review",

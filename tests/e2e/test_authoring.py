@@ -115,7 +115,7 @@ def test_author_writes_checks_previews_and_compares(
     # Review and preview, plain and as questions and answers.
     page.get_by_role("link", name="Review all checks").click()
     expect(page.get_by_text("Every check passes")).to_be_visible()
-    shots(page, "review")
+    shots(page, "checklist")
     page.goto(f"{live_server.url}/guidelines/{guideline.pk}/document/")
     expect(page.get_by_role("heading", name="Official accounts and hashtags")).to_be_visible()
     expect(page.get_by_role("cell", name="@RiversideER")).to_be_visible()
@@ -255,7 +255,7 @@ def test_reading_pages_fit_a_phone(
         ("detail", f"/guidelines/{guideline.pk}/"),
         ("version", f"/guidelines/{guideline.pk}/versions/1/"),
         ("history", f"/guidelines/{guideline.pk}/draft/dos_donts/history/"),
-        ("review", f"/guidelines/{guideline.pk}/draft/review/"),
+        ("checklist", f"/guidelines/{guideline.pk}/draft/review/"),
         ("document-qa", f"/guidelines/{guideline.pk}/document/?layout=qa"),
         ("compare", f"/guidelines/{guideline.pk}/compare/"),
         ("home", "/home/"),

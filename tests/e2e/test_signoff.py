@@ -66,8 +66,8 @@ def as_user(browser, live_server, login):
 
 
 def _submit(page, live_server, guideline, summary: str) -> None:
-    """From the draft's review page, as the author does it."""
-    page.goto(live_server.url + reverse("guidelines:review", args=[guideline.pk]))
+    """From the draft's checklist, as the author does it."""
+    page.goto(live_server.url + reverse("guidelines:checklist", args=[guideline.pk]))
     page.get_by_role("link", name="Submit for review").first.click()
     page.wait_for_url(re.compile(r"/reviews/submit/"))
     page.get_by_role("textbox", name=re.compile("Change summary")).fill(summary)

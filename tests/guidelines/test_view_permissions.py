@@ -16,7 +16,7 @@ EDIT = [
     ("guidelines:preview", [], "post", ""),
     ("guidelines:section_history", ["scope"], "get", ""),
     ("guidelines:restore", ["scope"], "post", ""),
-    ("guidelines:review", [], "get", ""),
+    ("guidelines:checklist", [], "get", ""),
     ("guidelines:new_draft", [], "post", ""),
     ("guidelines:document", [], "get", ""),
 ]

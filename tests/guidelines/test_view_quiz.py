@@ -61,17 +61,17 @@ def test_quiz_page_shows_the_saved_questions_with_the_right_answer_marked(
     assert 'name="q-0-choice-4"' in html  # room for five choices
 
 
-def test_saving_and_reviewing_goes_to_the_review_page(author, wizard_guideline):
-    response = author.client().post(_url(wizard_guideline), _post([PHOTO], action="review"))
-    assert response["Location"] == reverse("guidelines:review", args=[wizard_guideline.pk])
+def test_saving_and_going_to_the_checklist(author, wizard_guideline):
+    response = author.client().post(_url(wizard_guideline), _post([PHOTO], action="checklist"))
+    assert response["Location"] == reverse("guidelines:checklist", args=[wizard_guideline.pk])
 
 
-def test_review_page_and_sidebar_link_the_quiz_and_show_it(author, wizard_guideline, wizard_draft):
+def test_checklist_and_sidebar_link_the_quiz_and_show_it(author, wizard_guideline, wizard_draft):
     client = author.client()
     client.post(_url(wizard_guideline), _post([PHOTO]))
-    review = client.get(reverse("guidelines:review", args=[wizard_guideline.pk])).content.decode()
-    assert f'href="{_url(wizard_guideline)}"' in review and "Quiz (optional)" in review
-    assert PHOTO[0] in review and "No <span" in review and "(right answer)" in review
+    page = client.get(reverse("guidelines:checklist", args=[wizard_guideline.pk])).content.decode()
+    assert f'href="{_url(wizard_guideline)}"' in page and "Quiz (optional)" in page
+    assert PHOTO[0] in page and "No <span" in page and "(right answer)" in page
     step = client.get(reverse("guidelines:step", args=[wizard_guideline.pk, "scope"]))
     assert f'href="{_url(wizard_guideline)}"' in step.content.decode()
     assert "1 question" in step.content.decode()

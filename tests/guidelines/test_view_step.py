@@ -52,10 +52,16 @@ def test_plain_post_saves_and_goes_to_the_next_step(author, wizard_guideline, wi
     assert "#RiversideRuns" in wizard_draft.sections.get(key="accounts").data["hashtags"]
 
 
-def test_last_step_goes_to_the_review_page(author, wizard_guideline, wizard_draft):
+def test_last_step_goes_to_the_checklist(author, wizard_guideline, wizard_draft):
     data = {**_post_data(wizard_draft, "contact"), "action": "next"}
     response = author.client().post(_url(wizard_guideline, "contact"), data)
-    assert response["Location"] == reverse("guidelines:review", args=[wizard_guideline.pk])
+    assert response["Location"] == reverse("guidelines:checklist", args=[wizard_guideline.pk])
+
+
+def test_any_step_saves_and_goes_to_the_checklist(author, wizard_guideline, wizard_draft):
+    data = {**_post_data(wizard_draft, "scope"), "action": "checklist"}
+    response = author.client().post(_url(wizard_guideline, "scope"), data)
+    assert response["Location"] == reverse("guidelines:checklist", args=[wizard_guideline.pk])
 
 
 def test_bad_input_shows_field_errors_and_keeps_the_typing(author, wizard_guideline, wizard_draft):

@@ -1,4 +1,4 @@
-"""The review page: every section's checks, failing ones linked to their fix."""
+"""The author's checklist before submitting: each section's checks, failing ones link to a fix."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.urls import reverse
 from guidelines import services
 
 
-def test_review_lists_failing_checks_with_links_to_fix(author, wizard_guideline, wizard_draft):
+def test_checklist_lists_failing_checks_with_links_to_fix(author, wizard_guideline, wizard_draft):
     services.save_section(
         draft=wizard_draft,
         key="security",
@@ -17,7 +17,7 @@ def test_review_lists_failing_checks_with_links_to_fix(author, wizard_guideline,
     )
     html = (
         author.client()
-        .get(reverse("guidelines:review", args=[wizard_guideline.pk]))
+        .get(reverse("guidelines:checklist", args=[wizard_guideline.pk]))
         .content.decode()
     )
     step = reverse("guidelines:step", args=[wizard_guideline.pk, "security"])
@@ -30,13 +30,13 @@ def test_review_lists_failing_checks_with_links_to_fix(author, wizard_guideline,
 def test_complete_draft_is_ready(author, wizard_guideline):
     html = (
         author.client()
-        .get(reverse("guidelines:review", args=[wizard_guideline.pk]))
+        .get(reverse("guidelines:checklist", args=[wizard_guideline.pk]))
         .content.decode()
     )
     assert "Every check passes" in html and "12 of 12 sections complete" in html
 
 
-def test_review_without_a_draft_redirects(author, wizard_guideline, wizard_draft):
+def test_checklist_without_a_draft_redirects(author, wizard_guideline, wizard_draft):
     services.freeze_draft(draft=wizard_draft, by=author.user, change_summary="v1")
-    response = author.client().get(reverse("guidelines:review", args=[wizard_guideline.pk]))
+    response = author.client().get(reverse("guidelines:checklist", args=[wizard_guideline.pk]))
     assert response.status_code == 302
