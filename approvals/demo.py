@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.demo_content import loader
 from accounts.models import Organization, ReviewerRole
 
 from .models import ApprovalRoute, ApprovalStage, Rule
@@ -12,7 +11,6 @@ from .models import ApprovalRoute, ApprovalStage, Rule
 DEMO_ROUTE = (("Legal", Rule.ANY, 5), ("Compliance", Rule.ANY, 5))
 
 
-@loader
 @transaction.atomic
 def load_route(organization: Organization) -> None:
     """Give the demo institution its route once; an admin's later edits are left alone."""

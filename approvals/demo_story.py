@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.demo_content import loader
 from accounts.models import Membership, Organization, User
 from guidelines import services as guideline_services
 from guidelines.models import Guideline
@@ -21,7 +20,6 @@ SECURITY_FIX = (
 )
 
 
-@loader
 def load_story(organization: Organization) -> None:
     if organization.slug != "riverside-health":
         return

@@ -7,15 +7,16 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.access import can_review
-from config.home import Panel, panel
+from guidelines.models import Version
 
 from .models import ReviewRequest, Signature
 from .selectors import awaiting
 
 HOME_LIMIT = 5
 
+Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the page
 
-@panel
+
 def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
     """Reviewers: the reviews waiting for their signature, oldest first."""
     membership = getattr(request, "membership", None)
@@ -28,7 +29,7 @@ def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
     )
 
 
-def version_signatures(request: HttpRequest, version: Any) -> Panel | None:
+def version_signatures(request: HttpRequest, version: Version) -> Panel | None:
     """Every reader of a version: its review status and the signatures over its text."""
     signatures = list(Signature.objects.filter(version=version).order_by("signed_at", "pk"))
     review = (

@@ -1,18 +1,12 @@
-"""Periodic reminders, run by ``manage.py send_reminders`` (safe to run every hour).
+"""Reviewers' reminders, one of the jobs ``manage.py send_reminders`` runs (hourly is fine).
 
-Each reminder is a function in ``REMINDERS`` called with keyword arguments ``now`` (an aware
-datetime) and ``today`` (the local date), accepting any others, and returning how many people
-it reminded. Another kind of reminder (acknowledgements, review cycles) is one more function
-appended to the list or registered with ``@reminder``. Each must be idempotent: at most one
-reminder per person, per thing, per day.
+Idempotent: at most one reminder per reviewer, per review, per day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,19 +16,8 @@ from audit.services import record
 from . import notify
 from .models import ReminderLog, ReviewRequest
 
-Reminder = Callable[..., int]
-REMINDERS: list[Reminder] = []
 
-
-def reminder(func: Reminder) -> Reminder:
-    REMINDERS.append(func)
-    return func
-
-
-@reminder
-def overdue_reviews(
-    *, now: dt.datetime | None = None, today: dt.date | None = None, **_: Any
-) -> int:
+def overdue_reviews(*, now: dt.datetime | None = None, today: dt.date | None = None) -> int:
     """E-mail each reviewer whose stage is past its due date and who has not signed yet."""
     from .workflow import stage_holders
 
@@ -72,10 +55,3 @@ def overdue_reviews(
             )
             sent += len(reminded)
     return sent
-
-
-def run_all(now: dt.datetime | None = None) -> dict[str, int]:
-    """Run every registered reminder; returns how many people each one reminded."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    return {func.__name__: func(now=now, today=today) for func in REMINDERS}

@@ -1,21 +1,22 @@
-"""The home page's panels; each app contributes what its people need to see first."""
+"""The home page's panels: every app's panel, in the order the page shows them.
+
+Each panel is a function ``(request) -> (template, context) | None`` that returns None when
+it has nothing to show this person. Adding a panel means adding it to ``HOME_PANELS``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 
-# Each provider returns a template name and context, or None when it has nothing to show.
-Panel = tuple[str, dict[str, Any]]
-PROVIDERS: list[Callable[[HttpRequest], Panel | None]] = []
+from approvals.panels import waiting_for_sign_off
+from guidelines.panels import author_panel
+from publishing.panels import campaigns, to_acknowledge
+
+HOME_PANELS = (author_panel, waiting_for_sign_off, to_acknowledge, campaigns)
 
 
-def panel(func: Callable[[HttpRequest], Panel | None]) -> Callable[[HttpRequest], Panel | None]:
-    PROVIDERS.append(func)
-    return func
-
-
-def home_panels(request: HttpRequest) -> list[Panel]:
-    return [p for p in (provider(request) for provider in PROVIDERS) if p is not None]
+def home_panels(request: HttpRequest) -> list[tuple[str, dict[str, Any]]]:
+    """The panels this person's home page draws, each as (template, context)."""
+    return [p for p in (panel(request) for panel in HOME_PANELS) if p is not None]

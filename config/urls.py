@@ -4,6 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from approvals.panels import version_signatures
+from guidelines import urls as guideline_urls
+from guidelines import views as guideline_views
+from publishing.panels import publication_panel
+
 from . import views
 
 handler400 = "config.errors.bad_request"
@@ -11,12 +16,25 @@ handler403 = "config.errors.forbidden"
 handler404 = "config.errors.not_found"
 handler500 = "config.errors.server_error"
 
+# What a version's page shows besides its text, in order: the sign-off, then the publication.
+VERSION_PANELS = (version_signatures, publication_panel)
+
+guideline_patterns = [
+    *guideline_urls.urlpatterns,
+    path(
+        "<int:pk>/versions/<int:number>/",
+        guideline_views.version,
+        {"panels": VERSION_PANELS},
+        name="version",
+    ),
+]
+
 urlpatterns = [
     path("", views.root, name="root"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
-    path("guidelines/", include("guidelines.urls")),
+    path("guidelines/", include((guideline_patterns, guideline_urls.app_name))),
     path("reviews/", include("approvals.urls")),
     path("", include("publishing.urls")),
     path("audit/", include("audit.urls")),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from accounts.demo_content import loader
 from accounts.models import Organization, User
 
 from . import services
@@ -16,7 +15,6 @@ DEMO_TITLE = "Social media guidelines"
 AUTHOR_EMAIL = "author@riverside.example"
 
 
-@loader
 def load_guidelines(organization: Organization) -> None:
     """Riverside's guideline with an open draft started from the template, a few sections edited.
 

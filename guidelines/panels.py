@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
-from config.home import Panel, panel
 
 from .models import Draft, Guideline
 from .schema import SectionState, section_state
@@ -16,8 +16,9 @@ from .sections import SECTIONS
 
 REVIEW_DUE_DAYS = 30
 
+Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the home page
 
-@panel
+
 def author_panel(request: HttpRequest) -> Panel | None:
     membership = getattr(request, "membership", None)
     if not can_edit_drafts(membership):

@@ -4,6 +4,9 @@ from . import views
 
 app_name = "guidelines"
 
+# The version page ("version", <int:pk>/versions/<int:number>/) is wired in config/urls.py,
+# which hands it the panels that approvals and publishing draw there.
+
 urlpatterns = [
     path("", views.list_view, name="list"),
     path("new/", views.create, name="create"),
@@ -17,6 +20,5 @@ urlpatterns = [
     path("<int:pk>/draft/<slug:key>/history/", views.section_history, name="section_history"),
     path("<int:pk>/draft/<slug:key>/restore/", views.restore, name="restore"),
     path("<int:pk>/document/", views.document, name="document"),
-    path("<int:pk>/versions/<int:number>/", views.version, name="version"),
     path("<int:pk>/compare/", views.compare, name="compare"),
 ]

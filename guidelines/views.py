@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,6 @@ from .forms import (
     SectionEditor,
     quiz_action,
 )
-from .hooks import version_panels
 from .models import Draft, DraftSection, Guideline, Version
 from .rendering import render_markdown
 from .schema import FieldKind, Section, SectionState, run_checks, section_state, validate
@@ -606,11 +606,21 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+VersionPanel = Callable[[HttpRequest, Version], "tuple[str, dict[str, Any]] | None"]
+
+
 @require_role(*READERS)
-def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    """Authors, admins, reviewers and auditors: one frozen version, its hash and status."""
+def version(
+    request: HttpRequest, pk: int, number: int, panels: Sequence[VersionPanel] = ()
+) -> HttpResponse:
+    """Authors, admins, reviewers and auditors: one frozen version, its hash and status.
+
+    ``panels`` are what later apps know about the version (its signatures, its publication);
+    config/urls.py passes them, since this app cannot import the apps above it.
+    """
     guideline = _guideline(request, pk)
     obj = _version(guideline, number)
+    drawn = [p for p in (panel(request, obj) for panel in panels) if p is not None]
     content = normalise_content(obj.content)
     return render(
         request,
@@ -620,7 +630,7 @@ def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "version": obj,
             "intact": obj.verify(),
             "sections": [(s, content[s.key]) for s in SECTIONS],
-            "panels": version_panels(request, obj),
+            "panels": drawn,
             "previous": obj.number - 1 if obj.number > 1 else None,
         },
     )

@@ -7,7 +7,6 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo_content import loader
 from accounts.models import Membership, Organization, ReviewerRole, User
 from audit.services import record
 from guidelines.models import Guideline, Version
@@ -215,7 +214,6 @@ def _fill_campaign(campaign: Campaign, published_at: dt.datetime) -> None:
     Acknowledgement.objects.bulk_create(acks, batch_size=2000)
 
 
-@loader
 def load_publishing(organization: Organization) -> None:
     """Riverside Health: a published guideline with a campaign in progress."""
     if organization.slug != "riverside-health":

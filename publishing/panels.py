@@ -1,18 +1,21 @@
-"""Home page panels: what each person has to acknowledge, and campaign progress for admins."""
+"""What publishing adds to other pages: home panels and the version page's publication panel."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
-from accounts.access import can
+from accounts.access import can, can_publish, can_read_audit
 from accounts.models import Role
-from config.home import Panel, panel
+from guidelines.models import Version
 
-from .models import Campaign
+from .models import Campaign, Publication
 from .selectors import campaign_figures, pending_requests
 
+Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the page
 
-@panel
+
 def to_acknowledge(request: HttpRequest) -> Panel | None:
     """Every employee: the guidelines waiting for their acknowledgement."""
     membership = getattr(request, "membership", None)
@@ -22,7 +25,6 @@ def to_acknowledge(request: HttpRequest) -> Panel | None:
     return "publishing/panels/to_acknowledge.html", {"pending": pending}
 
 
-@panel
 def campaigns(request: HttpRequest) -> Panel | None:
     """Admins: progress of the open acknowledgement campaigns."""
     membership = getattr(request, "membership", None)
@@ -37,3 +39,21 @@ def campaigns(request: HttpRequest) -> Panel | None:
         return None
     rows = [(c, campaign_figures(c, by_group=False)["overall"]) for c in open_campaigns]
     return "publishing/panels/campaigns.html", {"rows": rows}
+
+
+def publication_panel(request: HttpRequest, version: Version) -> Panel | None:
+    """Approved: a Publish button for those who may. Published: reading page and evidence."""
+    membership = getattr(request, "membership", None)
+    publication = Publication.objects.filter(version=version).select_related("organization").first()
+    may_publish = version.status == Version.Status.APPROVED and can_publish(membership)
+    if publication is None and not may_publish:
+        return None
+    return (
+        "publishing/panels/version_publication.html",
+        {
+            "publication": publication,
+            "version": version,
+            "may_publish": may_publish,
+            "may_download_evidence": can_read_audit(membership),
+        },
+    )

@@ -1,50 +1,318 @@
-"""Publishing's daily reminder jobs, run by ``manage.py send_reminders``.
+"""Reminders and notices that run on a schedule: overdue acknowledgers, review cycles and the
+admins' weekly digest, plus the admin's "remind now".
 
-Each function takes ``today`` and returns how many people it reminded; each is idempotent
-(a unique reminder log row is written before anything is sent).
+Each job takes ``today`` and returns how many people it told; each is idempotent (a unique
+reminder log row is claimed before anything is sent), so ``manage.py send_reminders`` may
+run every hour.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
-from . import services
+from accounts.models import Notification, Organization, User
+from audit.services import record
+from config.mail import send_to_each
+from guidelines.models import Guideline
 
-Reminder = Callable[..., int]
+from .models import AckRequest, Campaign, ReminderLog
+from .selectors import campaign_figures
+from .services import BATCH_SIZE, PublishingError, _ack_url, _chunks
 
-
-def scheduled_versions_take_effect(*, today: dt.date | None = None, **_: object) -> int:
-    """Versions scheduled for today take effect; the versions before them are superseded."""
-    return services.apply_effective_publications(today=today)
-
-
-def overdue_acknowledgements(*, today: dt.date | None = None, **_: object) -> int:
-    """Overdue acknowledgers in every open campaign."""
-    return services.remind_overdue_acknowledgements(today=today)
+REVIEW_WARNING_DAYS = 30
 
 
-def review_cycle_due(*, today: dt.date | None = None, **_: object) -> int:
-    """Owners of guidelines whose review is due within 30 days or overdue."""
-    return services.remind_review_cycle(today=today)
+def _tell(
+    users: Sequence[User],
+    *,
+    organization_id: int,
+    message: str,
+    url: str,
+    template: str,
+    subject: str,
+    context: dict[str, Any],
+) -> None:
+    """The same news twice: a notification in the app and an e-mail, for each person."""
+    Notification.objects.bulk_create(
+        [
+            Notification(user=u, organization_id=organization_id, message=message[:300], url=url)
+            for u in users
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    send_to_each(users, template, subject, context)
 
 
-def overdue_digest(*, today: dt.date | None = None, **_: object) -> int:
-    """Admins: once a week, who is overdue in each open campaign, group by group."""
-    return services.send_overdue_digests(today=today)
+def request_reminders(*, campaign: Campaign, by: User, request: Any = None) -> None:
+    """An admin asks for everyone overdue to be reminded now (a background task)."""
+    if not campaign.is_open:
+        raise PublishingError("This campaign is closed: its version has been superseded.")
+    with transaction.atomic():
+        Campaign.objects.select_for_update().get(pk=campaign.pk)
+        record(
+            "publishing.campaign.reminders_requested",
+            actor=by,
+            organization=campaign.organization,
+            obj=campaign,
+            guideline_id=campaign.version.guideline_id,
+            request=request,
+        )
+        campaign_id = campaign.pk
+
+        def enqueue() -> None:
+            from .tasks import remind_overdue
+
+            remind_overdue.delay(campaign_id)
+
+        transaction.on_commit(enqueue)
 
 
-REMINDERS: list[Reminder] = [
-    scheduled_versions_take_effect,
-    overdue_acknowledgements,
-    review_cycle_due,
-    overdue_digest,
-]
+def _claim(user_ids: Sequence[int], subject: str, day: dt.date) -> list[int]:
+    """Insert the reminder log rows that do not exist yet; return whom to remind."""
+    already = set(
+        ReminderLog.objects.filter(subject=subject, day=day, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    fresh = [u for u in user_ids if u not in already]
+    ReminderLog.objects.bulk_create(
+        [ReminderLog(user_id=u, subject=subject, day=day) for u in fresh],
+        ignore_conflicts=True,
+    )
+    return fresh
 
 
-def run_all(*, today: dt.date | None = None) -> dict[str, int]:
-    """Run publishing's jobs in order; the entry point when approvals' command is absent."""
+def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
+    """Remind each overdue person once a day at most; the log row is written before sending."""
     day = today or timezone.localdate()
-    return {func.__name__: func(today=day) for func in REMINDERS}
+    campaign = Campaign.objects.select_related("version__guideline", "organization").get(
+        pk=campaign_id
+    )
+    if not campaign.is_open:
+        return 0
+    subject = f"ack:{campaign.pk}"
+    qs = AckRequest.objects.filter(
+        campaign=campaign, acknowledged_at__isnull=True, due_date__lt=day
+    )
+    sent = 0
+    for rows in _chunks(qs, ("user_id",)):
+        with transaction.atomic():
+            # Locking the rows makes a second, concurrent run wait and then find the log rows.
+            ids = [r[0] for r in rows]
+            list(AckRequest.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+            fresh = set(_claim([r[1] for r in rows], subject, day))
+            if not fresh:
+                continue
+            now = timezone.now()
+            reminded = [r[0] for r in rows if r[1] in fresh]
+            AckRequest.objects.filter(pk__in=reminded).update(
+                last_reminded_at=now, reminder_count=F("reminder_count") + 1
+            )
+            users = list(User.objects.filter(pk__in=fresh, is_active=True))
+            sent += len(users)
+            # One event per batch (not per person) keeps the trail readable at 100,000 staff.
+            record(
+                "publishing.campaign.reminded",
+                organization=campaign.organization,
+                obj=campaign,
+                guideline_id=campaign.version.guideline_id,
+                details={"people": len(users), "day": day.isoformat()},
+            )
+            transaction.on_commit(lambda users=users: _send_reminder(campaign, users))  # type: ignore[misc]
+    return sent
+
+
+def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
+    version = campaign.version
+    path = _ack_url(version.pk)
+    _tell(
+        users,
+        organization_id=campaign.organization_id,
+        message=f"Reminder: please acknowledge {version.guideline.title} "
+        f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
+        url=path,
+        template="ack_reminder",
+        subject=f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
+        context={
+            "organization": campaign.organization,
+            "version": version,
+            "guideline": version.guideline,
+            "due_date": campaign.due_date,
+            "link": settings.SITE_URL + path,
+        },
+    )
+
+
+def remind_overdue_acknowledgements(*, today: dt.date | None = None) -> int:
+    """Daily: remind everyone overdue in every open campaign (each person once a day)."""
+    day = today or timezone.localdate()
+    total = 0
+    for campaign_id in Campaign.objects.filter(status=Campaign.Status.OPEN).values_list(
+        "pk", flat=True
+    ):
+        total += remind_campaign(campaign_id=campaign_id, today=day)
+    return total
+
+
+def _owners(organization: Organization) -> list[User]:
+    """Who answers for a guideline's review: the institution's authors and admins."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=organization,
+            memberships__is_active=True,
+        )
+        .filter(Q(memberships__is_author=True) | Q(memberships__is_admin=True))
+        .distinct()
+    )
+
+
+def remind_review_cycle(*, today: dt.date | None = None) -> int:
+    """Daily: tell owners when a guideline's review is 30 days away, then weekly once overdue."""
+    day = today or timezone.localdate()
+    sent = 0
+    soon_limit = day + dt.timedelta(days=REVIEW_WARNING_DAYS)
+    guidelines = (
+        Guideline.objects.filter(
+            status=Guideline.Status.ACTIVE,
+            next_review_date__isnull=False,
+            next_review_date__lte=soon_limit,
+            publications__isnull=False,
+        )
+        .select_related("organization")
+        .distinct()
+    )
+    for guideline in guidelines:
+        review = guideline.next_review_date
+        assert review is not None
+        if review < day:
+            kind, log_day = "overdue", day - dt.timedelta(days=day.weekday())  # once a week
+        else:
+            kind, log_day = "soon", review  # once per review date
+        subject = f"review-{kind}:{guideline.pk}"
+        owners = _owners(guideline.organization)
+        with transaction.atomic():
+            fresh = set(_claim([u.pk for u in owners], subject, log_day))
+            users = [u for u in owners if u.pk in fresh]
+            if not users:
+                continue
+            sent += len(users)
+            record(
+                "publishing.review_cycle.reminded",
+                organization=guideline.organization,
+                obj=guideline,
+                guideline_id=guideline.pk,
+                details={"kind": kind, "people": len(users)},
+            )
+            transaction.on_commit(
+                lambda g=guideline, k=kind, users=users: _send_review(g, k, users)  # type: ignore[misc]
+            )
+    return sent
+
+
+def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None:
+    assert guideline.next_review_date is not None
+    when = f"{guideline.next_review_date:%d %b %Y}"
+    _tell(
+        users,
+        organization_id=guideline.organization_id,
+        message=f"{guideline.title} is due for review on {when}."
+        if kind == "soon"
+        else f"{guideline.title} was due for review on {when} and is overdue.",
+        url="",
+        template=f"review_cycle_{kind}",
+        subject=f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
+        context={"organization": guideline.organization, "guideline": guideline, "when": when},
+    )
+
+
+DIGEST_GROUPS = 10  # the groups with most people overdue; the dashboard has the rest
+
+
+def _admins(organization: Organization) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organization=organization,
+            memberships__is_active=True,
+            memberships__is_admin=True,
+        ).distinct()
+    )
+
+
+def send_overdue_digests(*, today: dt.date | None = None) -> int:
+    """Weekly: each institution admin gets one summary per open campaign with people overdue,
+    group by group, so that managers can follow up (the people themselves are reminded
+    daily). The first run of a week sends it; the week's other runs find the log rows."""
+    day = today or timezone.localdate()
+    week = day - dt.timedelta(days=day.weekday())
+    sent = 0
+    campaigns = Campaign.objects.filter(status=Campaign.Status.OPEN).select_related(
+        "version__guideline", "organization"
+    )
+    for campaign in campaigns:
+        figures = campaign_figures(campaign, today=day)
+        overall = figures["overall"]
+        if not overall["overdue"]:
+            continue
+        admins = _admins(campaign.organization)
+        with transaction.atomic():
+            fresh = set(_claim([u.pk for u in admins], f"digest:{campaign.pk}", week))
+            users = [u for u in admins if u.pk in fresh]
+            if not users:
+                continue
+            sent += len(users)
+            record(
+                "publishing.campaign.digest_sent",
+                organization=campaign.organization,
+                obj=campaign,
+                guideline_id=campaign.version.guideline_id,
+                details={"people": len(users), "overdue": overall["overdue"], "week": str(week)},
+            )
+            groups = sorted(
+                (g for g in figures["groups"] if g["overdue"]),
+                key=lambda g: (-g["overdue"], g["name"]),
+            )
+            transaction.on_commit(
+                lambda c=campaign, o=overall, g=groups, u=users: _send_digest(c, o, g, u)  # type: ignore[misc]
+            )
+    return sent
+
+
+def _send_digest(
+    campaign: Campaign,
+    overall: dict[str, Any],
+    groups: list[dict[str, Any]],
+    users: Sequence[User],
+) -> None:
+    version = campaign.version
+    title = f"{version.guideline.title}, version {version.number}"
+    path = reverse("publishing:tracking", args=[campaign.pk])
+    count = overall["overdue"]
+    people = "1 person" if count == 1 else f"{count} people"
+    _tell(
+        users,
+        organization_id=campaign.organization_id,
+        message=f"{people} {'is' if count == 1 else 'are'} overdue acknowledging {title}.",
+        url=path,
+        template="ack_digest",
+        subject=f"Overdue acknowledgements: {people}, {title}",
+        context={
+            "organization": campaign.organization,
+            "version": version,
+            "guideline": version.guideline,
+            "campaign": campaign,
+            "overall": overall,
+            "groups": groups[:DIGEST_GROUPS],
+            "more_groups": max(0, len(groups) - DIGEST_GROUPS),
+            "link": settings.SITE_URL + path,
+        },
+    )

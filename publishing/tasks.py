@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import reminders, services
 
 
 @shared_task
@@ -22,7 +22,7 @@ def add_late_joiners(organization_id: int, membership_ids: list[int]) -> int:
 @shared_task
 def remind_overdue(campaign_id: int) -> int:
     """Remind the campaign's overdue people (at most once a day each)."""
-    return services.remind_campaign(campaign_id=campaign_id)
+    return reminders.remind_campaign(campaign_id=campaign_id)
 
 
 @shared_task

@@ -29,7 +29,7 @@ from guidelines.document import document
 from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
 
-from . import services
+from . import reminders, services
 from .forms import AcknowledgeForm, HandleForm, PublishForm, RosterFilterForm
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
@@ -484,7 +484,7 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
     """Admins: remind everyone overdue in this campaign now (each person once a day at most)."""
     campaign = _campaign(request, pk)
     try:
-        services.request_reminders(
+        reminders.request_reminders(
             campaign=campaign,
             by=request.user,  # type: ignore[arg-type]
             request=request,

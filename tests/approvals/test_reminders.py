@@ -5,7 +5,6 @@ import datetime as dt
 import time_machine
 from django.core.management import call_command
 
-from approvals import reminders
 from approvals.models import ReminderLog
 
 from .conftest import sign
@@ -72,19 +71,3 @@ def test_finished_reviews_are_not_reminded(
     with time_machine.travel(review.stage_due_at + dt.timedelta(days=3), tick=False):
         run(django_capture_on_commit_callbacks)
     assert mailoutbox == []
-
-
-def test_reminders_are_a_list_other_apps_can_extend(review):
-    calls = []
-
-    def extra(*, now, today, **_):
-        calls.append(today)
-        return 7
-
-    reminders.REMINDERS.append(extra)
-    try:
-        result = reminders.run_all()
-    finally:
-        reminders.REMINDERS.remove(extra)
-    assert result["extra"] == 7 and len(calls) == 1
-    assert "overdue_reviews" in result

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.template import Template
+from django.test import RequestFactory
 from django.urls import reverse
 
-from guidelines import hooks
+from guidelines import views
 
 
 def test_version_page_shows_content_hash_and_status(legal, versioned_guideline):
@@ -19,17 +21,21 @@ def test_version_page_shows_content_hash_and_status(legal, versioned_guideline):
     assert "Official accounts and hashtags" in html
 
 
-def test_other_apps_add_panels_to_the_version_page(author, versioned_guideline, monkeypatch):
-    monkeypatch.setattr(
-        hooks,
-        "VERSION_PANELS",
-        [
-            lambda request, version: ("guidelines/partials/preview.html", {"html": "x"}),
-            lambda r, v: None,
-        ],
-    )
-    response = author.client().get(reverse("guidelines:version", args=[versioned_guideline.pk, 1]))
+def test_version_page_draws_the_panels_it_is_given(author, versioned_guideline):
+    """The page draws each panel config/urls.py passes it, and skips those with nothing."""
+    request = RequestFactory().get("/")
+    request.user = author.user
+    request.membership = author.membership
+    panels = [
+        lambda request, version: (
+            Template("<p>{{ panel.text }}</p>"),
+            {"text": f"Panel about version {version.number}"},
+        ),
+        lambda request, version: None,
+    ]
+    response = views.version(request, versioned_guideline.pk, 1, panels=panels)
     assert response.status_code == 200
+    assert "Panel about version 1" in response.content.decode()
 
 
 def test_unknown_version_is_404(author, versioned_guideline):

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from publishing import services
+from publishing import reminders, services
 from publishing.models import Acknowledgement, ReminderLog
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +53,7 @@ def test_simultaneous_reminder_runs_remind_each_person_once(postgres_only, publi
 
     AckRequest.objects.update(due_date=timezone.localdate() - dt.timedelta(days=1))
     mailoutbox.clear()
-    errors = _race(lambda: services.remind_campaign(campaign_id=published.campaign.pk))
+    errors = _race(lambda: reminders.remind_campaign(campaign_id=published.campaign.pk))
     assert errors == []
     assert ReminderLog.objects.count() == AckRequest.objects.count()
     assert len(mailoutbox) == AckRequest.objects.count()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from audit.models import AuditEvent
-from publishing import services
+from publishing import reminders, services
 from publishing.models import AckRequest
 from tests.factories import MembershipFactory, StaffGroupFactory, UserFactory
 
@@ -31,7 +31,7 @@ def test_admins_get_one_summary_a_week_of_who_is_overdue_by_group(
     mailoutbox.clear()
     monday = _monday()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_overdue_digests(today=monday + dt.timedelta(days=1)) == 1
+        assert reminders.send_overdue_digests(today=monday + dt.timedelta(days=1)) == 1
     [mail] = mailoutbox
     assert mail.to == [admin.email]
     total = AckRequest.objects.filter(campaign=published.campaign).count()
@@ -47,14 +47,14 @@ def test_admins_get_one_summary_a_week_of_who_is_overdue_by_group(
     assert event.details["overdue"] == overdue
     # The rest of the week stays quiet; the next week brings the next summary.
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_overdue_digests(today=monday + dt.timedelta(days=4)) == 0
-        assert services.send_overdue_digests(today=monday + dt.timedelta(days=8)) == 1
+        assert reminders.send_overdue_digests(today=monday + dt.timedelta(days=4)) == 0
+        assert reminders.send_overdue_digests(today=monday + dt.timedelta(days=8)) == 1
     assert len(mailoutbox) == 2
 
 
 def test_no_summary_while_nobody_is_overdue(published, mailoutbox):
     mailoutbox.clear()
-    assert services.send_overdue_digests() == 0
+    assert reminders.send_overdue_digests() == 0
     assert mailoutbox == []
 
 
@@ -64,7 +64,7 @@ def test_only_admins_of_that_institution_receive_it(
     _all_overdue(published)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.send_overdue_digests()
+        reminders.send_overdue_digests()
     assert {m.to[0] for m in mailoutbox} == {admin.email}
 
 
@@ -86,7 +86,7 @@ def test_a_summary_lists_the_ten_groups_with_most_overdue_and_counts_the_rest(
     _all_overdue(published)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.send_overdue_digests()
+        reminders.send_overdue_digests()
     body = mailoutbox[0].body
     assert len(re.findall(r"^- .+: \d+ overdue, \d+ of \d+ acknowledged$", body, re.M)) == 10
     assert "more groups (see the dashboard)" in body
@@ -100,7 +100,7 @@ def test_one_person_overdue_reads_as_one_person(
     )
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.send_overdue_digests()
+        reminders.send_overdue_digests()
     assert "Overdue acknowledgements: 1 person," in mailoutbox[0].subject
     assert "- 1 person is past their due date." in mailoutbox[0].body
     assert Notification.objects.filter(message__startswith="1 person is overdue").exists()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from approvals.reminders import overdue_reviews
+from publishing import reminders
+from publishing.services import apply_effective_publications
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the scheduled jobs: reviewer reminders, versions taking effect, acknowledgement "
+        "reminders, review-cycle notices and the weekly digest. Idempotent: run it hourly."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        today = timezone.localdate(now)
+        # Every job, in the order it runs. Versions take effect before anyone is reminded,
+        # so a reminder never points at a version that was superseded this morning.
+        jobs = (
+            ("overdue_reviews", lambda: overdue_reviews(now=now, today=today)),
+            ("scheduled_versions_take_effect", lambda: apply_effective_publications(today=today)),
+            (
+                "overdue_acknowledgements",
+                lambda: reminders.remind_overdue_acknowledgements(today=today),
+            ),
+            ("review_cycle_due", lambda: reminders.remind_review_cycle(today=today)),
+            ("overdue_digest", lambda: reminders.send_overdue_digests(today=today)),
+        )
+        for name, job in jobs:
+            self.stdout.write(f"{name}: {job()} reminded")
