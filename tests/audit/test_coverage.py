@@ -12,6 +12,7 @@ from approvals.services import add_comment, start_revision
 from audit.models import AuditEvent
 from audit.verify import verify_chain
 from guidelines import services as guidelines
+from publishing import reminders
 from publishing import services as publishing
 from publishing.models import Campaign
 
@@ -94,7 +95,7 @@ def test_each_step_of_a_guidelines_life_is_audited(
         )
         publishing.acknowledge(version=review.version, user=author.user, confirmed=True)
     campaign = Campaign.objects.get(publication=publication)
-    publishing.remind_campaign(campaign_id=campaign.pk, today=today + dt.timedelta(days=1))
+    reminders.remind_campaign(campaign_id=campaign.pk, today=today + dt.timedelta(days=1))
     b"".join(admin.client().get(reverse("audit:export")).streaming_content)
     tracking_export = reverse("publishing:tracking_export", args=[campaign.pk])
     b"".join(admin.client().get(tracking_export).streaming_content)
