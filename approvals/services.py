@@ -210,8 +210,9 @@ def set_resolved(
 
 
 def mark_seen(*, user: User, version: Version) -> None:
-    """Remember that this person read this version, for "compare with what I last saw"."""
-    VersionSeen.objects.update_or_create(
+    """Remember that this person read this version, for "compare with what I last saw".
+    Idempotent: the first reading is kept, and marking again writes nothing."""
+    VersionSeen.objects.get_or_create(
         user=user,
         version=version,
         defaults={"guideline_id": version.guideline_id, "seen_at": timezone.now()},

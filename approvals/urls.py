@@ -9,6 +9,7 @@ urlpatterns = [
     path("route/", views.route, name="route"),
     path("submit/<int:guideline_pk>/", views.submit, name="submit"),
     path("<int:pk>/", views.review, name="review"),
+    path("<int:pk>/seen/", views.seen, name="seen"),
     path("<int:pk>/sign-off/", views.sign_off, name="sign_off"),
     path("<int:pk>/request-changes/", views.request_changes, name="request_changes"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),

@@ -7,15 +7,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import active_org, get_for_org, require_role
 from accounts.models import Role
-from guidelines.compare import changed_count, compare_content
-from guidelines.document import section_blocks
 from guidelines.models import Draft, Guideline
-from guidelines.sections import SECTIONS
 
 from . import selectors, services, workflow
 from .forms import (
@@ -26,7 +22,8 @@ from .forms import (
     SubmitForm,
     WithdrawForm,
 )
-from .models import ApprovalRoute, Comment, Decision, ReviewRequest, Rule
+from .models import ApprovalRoute, Comment, ReviewRequest
+from .review_page import review_page
 from .services import StageSpec
 from .workflow import WorkflowError
 
@@ -193,20 +190,6 @@ def submit(request: HttpRequest, guideline_pk: int) -> HttpResponse:
 # --- the review page -----------------------------------------------------------------------
 
 
-def _threads(comments: list[Comment]) -> dict[str, list[dict[str, Any]]]:
-    by_section: dict[str, list[dict[str, Any]]] = {}
-    replies: dict[int, list[Comment]] = {}
-    for c in comments:
-        if c.parent_id:
-            replies.setdefault(c.parent_id, []).append(c)
-    for c in comments:
-        if not c.parent_id:
-            by_section.setdefault(c.section_key, []).append(
-                {"comment": c, "replies": replies.get(c.pk, [])}
-            )
-    return by_section
-
-
 def _kept_text(form: Any) -> str:
     if form is None:
         return ""
@@ -228,104 +211,26 @@ def _review_page(
     kept: Any = None,
     status: int = 200,
 ) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    version = review.version
-    signatures = list(review.signatures.select_related("signer"))
-    signer_ids = [s.signer_id for s in signatures]
-    decision = Decision.objects.filter(review=review).select_related("actor").first()
-    comments = list(review.comments.select_related("author", "resolved_by"))
-    threads = _threads(comments)
-    open_threads = sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved)
-
-    baseline_approved = selectors.last_approved(version)
-    baseline_seen = selectors.last_seen(version, request.user.pk)  # type: ignore[arg-type]
-    if baseline_seen and baseline_approved and baseline_seen.pk == baseline_approved.pk:
-        baseline_seen = None  # the same redline twice would only confuse
-    mode = request.GET.get("compare", "")
-    baseline = {"approved": baseline_approved, "seen": baseline_seen}.get(mode)
-    if baseline is None:
-        mode = ""
-    diffs = compare_content(SECTIONS, baseline.content, version.content) if baseline else []
-    services.mark_seen(user=request.user, version=version)  # type: ignore[arg-type]
-
-    may_comment = services.can_comment(review, membership)
-    sections = []
-    for index, section in enumerate(SECTIONS):
-        sections.append(
-            {
-                "section": section,
-                "number": index + 1,
-                "blocks": section_blocks(section, version.content.get(section.key)),
-                "diff": diffs[index] if diffs else None,
-                "threads": threads.get(section.key, []),
-            }
-        )
-    stages = []
-    for index, stage in enumerate(review.route):
-        if review.status == ReviewRequest.Status.APPROVED or index < review.stage_index:
-            state = "done"
-        elif index == review.stage_index and review.status == ReviewRequest.Status.OPEN:
-            state = "current"
-        elif index == review.stage_index:
-            state = "stopped"
-        else:
-            state = "pending"
-        stages.append(
-            {
-                **stage,
-                "number": index + 1,
-                "state": state,
-                "rule_label": Rule(stage["rule"]).label.replace(" N ", f" {stage['quorum']} "),
-                "signatures": [s for s in signatures if s.stage_index == index],
-            }
-        )
-    # Refusal reasons are shown next to the disabled action, so nobody wonders why.
-    sign_refusal = None
-    if review.status == ReviewRequest.Status.OPEN:
-        try:
-            workflow.check_can_sign(review, membership, signer_ids)
-        except WorkflowError as exc:
-            sign_refusal = str(exc)
-    may_sign = review.status == ReviewRequest.Status.OPEN and sign_refusal is None
-    may_withdraw = workflow.can_withdraw(review, membership)
-    may_revise = (
-        review.status in (ReviewRequest.Status.CHANGES_REQUESTED, ReviewRequest.Status.WITHDRAWN)
-        and (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN))
-        and not review.guideline.versions.filter(number__gt=version.number).exists()
+    page = review_page(
+        review,
+        membership=request.membership,  # type: ignore[attr-defined]
+        user=request.user,  # type: ignore[arg-type]
+        compare=request.GET.get("compare", ""),
     )
-    second_factor = workflow.second_factor_required(review, request.user)  # type: ignore[arg-type]
     return render(
         request,
         "approvals/review.html",
         {
-            "review": review,
-            "version": version,
-            "guideline": review.guideline,
-            "signatures": signatures,
-            "decision": decision,
-            "stages": stages,
-            "sections": sections,
-            "mode": mode,
-            "baseline": baseline,
-            "baseline_approved": baseline_approved,
-            "baseline_seen": baseline_seen,
-            "changed_sections": changed_count(diffs) if diffs else 0,
-            "open_threads": open_threads,
-            "comment_count": len(comments),
-            "may_comment": may_comment,
-            "may_sign": may_sign,
-            "sign_refusal": sign_refusal,
-            "may_withdraw": may_withdraw,
-            "may_revise": may_revise,
-            "overdue": review.status == ReviewRequest.Status.OPEN
-            and review.stage_due_at < timezone.now(),
-            "sign_form": sign_form or SignOffForm(second_factor=second_factor),
+            **page.as_context(),
+            "sign_form": sign_form or SignOffForm(second_factor=page.second_factor),
             "changes_form": changes_form or RequestChangesForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
             "comment_form": comment_form,
             # What a refused action's form held, shown back so nothing typed is lost.
             "kept_text": _kept_text(kept),
-            "version_url": _url_or_none("guidelines:version", review.guideline_id, version.number),
+            "version_url": _url_or_none(
+                "guidelines:version", review.guideline_id, review.version.number
+            ),
         },
         status=status,
     )
@@ -337,6 +242,17 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     comments, and the sign-off and request-changes actions for the reviewers whose turn it is.
     """
     return _review_page(request, _review(request, pk))
+
+
+@require_POST
+@require_role(*READERS)
+def seen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Readers of a review: record that the version is in front of them, so a later version
+    can be compared with it. The page posts this once drawn; reading it (GET) writes nothing.
+    """
+    obj = _review(request, pk)
+    services.mark_seen(user=request.user, version=obj.version)  # type: ignore[arg-type]
+    return HttpResponse(status=204)
 
 
 @require_POST

@@ -137,6 +137,11 @@ MATRIX: dict[str, Entry] = {
     "approvals:review": Entry(
         {"author", "legal", "compliance", "auditor", "admin"}, kwargs=lambda w: {"pk": w.review.pk}
     ),
+    "approvals:seen": Entry(
+        {"author", "legal", "compliance", "auditor", "admin"},
+        kwargs=lambda w: {"pk": w.review.pk},
+        method="post",
+    ),
     "approvals:sign_off": Entry(
         {"legal", "compliance"}, kwargs=lambda w: {"pk": w.review.pk}, method="post"
     ),

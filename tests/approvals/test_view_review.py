@@ -1,5 +1,7 @@
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.models import Comment, ReviewRequest, VersionSeen
@@ -20,7 +22,43 @@ def test_reviewer_sees_full_version_change_summary_and_sign_off_form(review, leg
     assert "Purpose and scope" in html and "Contact information" in html
     assert 'data-testid="sign-off-form"' in html
     assert "Request changes" in html
-    assert VersionSeen.objects.filter(user=legal.user, version=review.version).exists()
+    assert reverse("approvals:seen", args=[review.pk]) in html  # the page records the reading
+
+
+def _writes(queries: list[dict]) -> list[str]:
+    """Statements that change data, apart from the session's sliding idle timer."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+        and "django_session" not in q["sql"]
+    ]
+
+
+def test_reading_the_review_page_writes_nothing(review, legal, author):
+    add_comment(
+        review=review, by=author.user, membership=author.membership, section_key="scope", body="?"
+    )
+    client = legal.client()
+    for query in ({}, {"compare": "approved"}, {"compare": "seen"}):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url(review), query)
+        assert response.status_code == 200 and "Purpose and scope" in response.content.decode()
+        assert _writes(ctx.captured_queries) == []
+    assert not VersionSeen.objects.exists()
+
+
+def test_marking_as_seen_is_an_explicit_post_and_idempotent(review, legal):
+    client = legal.client()
+    seen = reverse("approvals:seen", args=[review.pk])
+    assert client.get(seen).status_code == 405
+    assert client.post(seen).status_code == 204
+    first = VersionSeen.objects.get(user=legal.user, version=review.version)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post(seen).status_code == 204
+    assert _writes(ctx.captured_queries) == []
+    assert list(VersionSeen.objects.all()) == [first]
+    assert VersionSeen.objects.get().seen_at == first.seen_at
 
 
 def test_author_sees_the_review_but_cannot_sign_and_is_told_why(review, author):
@@ -71,7 +109,7 @@ def test_redline_against_last_approved_version(review, legal, compliance, author
 def test_redline_against_the_version_this_reviewer_last_saw(review, legal, author, submit):
     from approvals import workflow
 
-    legal.client().get(url(review))  # legal reads version 1
+    legal.client().post(reverse("approvals:seen", args=[review.pk]))  # legal reads version 1
     workflow.request_changes(
         review=review, by=legal.user, membership=legal.membership, comment="Rename contact."
     )

@@ -122,10 +122,11 @@ def test_author_submits_legal_requests_changes_then_both_sign(cast, as_user, liv
     _submit(author, live_server, guideline, "Names HIPAA in the privacy section.")
     shots(author, "author-submitted-v2")
 
-    # Legal sees what changed since the version they read, and signs with their password.
+    # Legal sees what changed since the version they read (the page recorded that reading
+    # once drawn), and signs with their password.
     v2 = ReviewRequest.objects.get(status="open")
     legal.goto(live_server.url + reverse("approvals:review", args=[v2.pk]))
-    legal.get_by_role("link", name=re.compile("Changes since version 1")).first.click()
+    legal.get_by_role("link", name="Changes since version 1 (you last saw)").click()
     expect(legal.get_by_text(re.compile("1 of 12 sections changed"))).to_be_visible()
     expect(legal.locator("ins.redline-ins").first).to_contain_text("HIPAA")
     shots(legal, "legal-redline-v2")

@@ -1,0 +1,157 @@
+"""What the review page shows, read in one place: the version, its redline, comments, stages
+and which actions this person may take. Reads only; it sits above workflow because it asks
+workflow's rules, which selectors cannot import without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Membership, Role, User
+from guidelines.compare import changed_count, compare_content
+from guidelines.document import section_blocks
+from guidelines.models import Guideline, Version
+from guidelines.sections import SECTIONS
+
+from . import selectors, services, workflow
+from .models import Comment, Decision, ReviewRequest, Rule, Signature
+from .workflow import WorkflowError
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """Everything the review page draws except its forms; field names are template names."""
+
+    review: ReviewRequest
+    version: Version
+    guideline: Guideline
+    signatures: list[Signature]
+    decision: Decision | None
+    stages: list[dict[str, Any]]
+    sections: list[dict[str, Any]]
+    mode: str  # "", "approved" or "seen": which redline is drawn
+    baseline: Version | None
+    baseline_approved: Version | None
+    baseline_seen: Version | None
+    changed_sections: int
+    open_threads: int
+    comment_count: int
+    may_comment: bool
+    may_sign: bool
+    sign_refusal: str | None
+    may_withdraw: bool
+    may_revise: bool
+    second_factor: bool  # signing asks for an authenticator code
+    overdue: bool
+
+    def as_context(self) -> dict[str, Any]:
+        """The fields as a template context (shallow: the objects themselves, not copies)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _threads(comments: list[Comment]) -> dict[str, list[dict[str, Any]]]:
+    """Top-level comments per section, each with its replies in order."""
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    replies: dict[int, list[Comment]] = {}
+    for c in comments:
+        if c.parent_id:
+            replies.setdefault(c.parent_id, []).append(c)
+    for c in comments:
+        if not c.parent_id:
+            by_section.setdefault(c.section_key, []).append(
+                {"comment": c, "replies": replies.get(c.pk, [])}
+            )
+    return by_section
+
+
+def _stages(review: ReviewRequest, signatures: list[Signature]) -> list[dict[str, Any]]:
+    """The route's stages with their state (done, current, stopped, pending) and signatures."""
+    stages = []
+    for index, stage in enumerate(review.route):
+        if review.status == ReviewRequest.Status.APPROVED or index < review.stage_index:
+            state = "done"
+        elif index == review.stage_index and review.status == ReviewRequest.Status.OPEN:
+            state = "current"
+        elif index == review.stage_index:
+            state = "stopped"
+        else:
+            state = "pending"
+        stages.append(
+            {
+                **stage,
+                "number": index + 1,
+                "state": state,
+                "rule_label": Rule(stage["rule"]).label.replace(" N ", f" {stage['quorum']} "),
+                "signatures": [s for s in signatures if s.stage_index == index],
+            }
+        )
+    return stages
+
+
+def review_page(
+    review: ReviewRequest, *, membership: Membership, user: User, compare: str = ""
+) -> ReviewPage:
+    """The review page for this reader; ``compare`` picks the redline ("approved" or "seen")."""
+    version = review.version
+    signatures = list(review.signatures.select_related("signer"))
+    decision = Decision.objects.filter(review=review).select_related("actor").first()
+    comments = list(review.comments.select_related("author", "resolved_by"))
+    threads = _threads(comments)
+
+    baseline_approved = selectors.last_approved(version)
+    baseline_seen = selectors.last_seen(version, user.pk)
+    if baseline_seen and baseline_approved and baseline_seen.pk == baseline_approved.pk:
+        baseline_seen = None  # the same redline twice would only confuse
+    baseline = {"approved": baseline_approved, "seen": baseline_seen}.get(compare)
+    mode = compare if baseline is not None else ""
+    diffs = compare_content(SECTIONS, baseline.content, version.content) if baseline else []
+    sections = [
+        {
+            "section": section,
+            "number": index + 1,
+            "blocks": section_blocks(section, version.content.get(section.key)),
+            "diff": diffs[index] if diffs else None,
+            "threads": threads.get(section.key, []),
+        }
+        for index, section in enumerate(SECTIONS)
+    ]
+
+    is_open = review.status == ReviewRequest.Status.OPEN
+    # Refusal reasons are shown next to the disabled action, so nobody wonders why.
+    sign_refusal = None
+    if is_open:
+        try:
+            workflow.check_can_sign(review, membership, [s.signer_id for s in signatures])
+        except WorkflowError as exc:
+            sign_refusal = str(exc)
+    may_revise = (
+        review.status in (ReviewRequest.Status.CHANGES_REQUESTED, ReviewRequest.Status.WITHDRAWN)
+        and (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN))
+        and not review.guideline.versions.filter(number__gt=version.number).exists()
+    )
+    return ReviewPage(
+        review=review,
+        version=version,
+        guideline=review.guideline,
+        signatures=signatures,
+        decision=decision,
+        stages=_stages(review, signatures),
+        sections=sections,
+        mode=mode,
+        baseline=baseline,
+        baseline_approved=baseline_approved,
+        baseline_seen=baseline_seen,
+        changed_sections=changed_count(diffs) if diffs else 0,
+        open_threads=sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved),
+        comment_count=len(comments),
+        may_comment=services.can_comment(review, membership),
+        may_sign=is_open and sign_refusal is None,
+        sign_refusal=sign_refusal,
+        may_withdraw=workflow.can_withdraw(review, membership),
+        may_revise=may_revise,
+        second_factor=workflow.second_factor_required(review, user),
+        overdue=is_open and review.stage_due_at < timezone.now(),
+    )
