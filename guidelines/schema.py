@@ -1,5 +1,8 @@
 """The shapes a guideline section is made of: fields, checks and the section itself.
 
+The check factories and keyword patterns the catalogue builds its checks from live beside
+this file, in ``guidelines/checks.py``; ``run_checks`` and ``section_state`` here run them.
+
 The catalogue of the twelve sections (``guidelines/sections.py``) is written with these
 types; the wizard, progress bar, validation, compare, renderers and PDF read them, so a new
 section is one more entry in the catalogue and nothing else.
@@ -13,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import html
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -243,7 +245,8 @@ def _choice_label(fld: Field, value: str) -> str:
     return dict(fld.choices).get(value, value)
 
 
-def _url_error(label: str, value: str) -> str | None:
+def url_error(label: str, value: str) -> str | None:
+    """Why this is not an http(s) web address, or None; shared by validation and checks."""
     scheme = _SCHEME.match(value)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
         return f"{label}: only web addresses starting with http:// or https:// are allowed."
@@ -263,7 +266,7 @@ def _scalar_errors(fld: Field, value: str, label: str) -> list[str]:
     if len(value) > fld.max_length:
         return [f"{label} is too long: {len(value)} characters, the limit is {fld.max_length}."]
     if fld.kind is FieldKind.URL:
-        error = _url_error(label, value)
+        error = url_error(label, value)
         return [error] if error else []
     if fld.kind is FieldKind.EMAIL:
         try:
@@ -406,113 +409,3 @@ def section_state(section: Section, data: Mapping[str, Any] | None) -> SectionSt
     if any(f.required and not clean[f.name] for f in section.fields):
         return SectionState.IN_PROGRESS
     return SectionState.FAILING
-
-
-# --- Check helpers ------------------------------------------------------------------------------
-# Small factories the catalogue builds its checks from. Keyword checks read the section's prose
-# with Markdown stripped and case, dashes and apostrophes folded, so "**Two**-factor" and
-# "two factor" count the same.
-
-CheckTest = Callable[[SectionData], bool]
-
-_FENCE = re.compile(r"^\s*(```|~~~).*$", re.MULTILINE)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^>\s]+|[^@>\s]+@[^>\s]+)>")
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
-_LINE_MARKER = re.compile(r"^[ \t]*(?:(?:#{1,6}|[-*+]|\d+[.)])[ \t]+|>[ \t]?)+", re.MULTILINE)
-_DECORATION = re.compile(r"[*_~`|]+")
-_DASHES = re.compile("[\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/]")
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown reduced to its words (line breaks kept), for keyword checks and previews."""
-    text = _FENCE.sub("", markdown)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _HTML_TAG.sub(" ", text)
-    text = _LINE_MARKER.sub("", text)
-    text = _ESCAPE.sub(r"\1", text)
-    text = _DECORATION.sub(" ", text)
-    return html.unescape(text)
-
-
-def _fold(text: str) -> str:
-    """Lower-case, straight quotes, dashes and slashes as spaces, single spaces."""
-    text = _DASHES.sub(" ", text.casefold().translate(_QUOTES))
-    return " ".join(text.split())
-
-
-def _prose(data: Any) -> str:
-    """All the words in a section's content, one value per line."""
-    if isinstance(data, str):
-        return plain_text(data)
-    if isinstance(data, Mapping):
-        return "\n".join(_prose(v) for v in data.values())
-    if isinstance(data, list | tuple):
-        return "\n".join(_prose(v) for v in data)
-    return ""
-
-
-def mentions(text: str, *patterns: str) -> bool:
-    """Whether folded text matches any of the regex patterns (written lower-case, dash-free)."""
-    folded = _fold(text)
-    return any(re.search(p, folded) for p in patterns)
-
-
-def filled(name: str) -> CheckTest:
-    """Passes when the field has a value (text, or at least one item or row)."""
-    return lambda data: bool(data.get(name))
-
-
-def at_least(name: str, count: int) -> CheckTest:
-    """Passes when a list or table field has at least ``count`` entries."""
-    return lambda data: len(data.get(name) or []) >= count
-
-
-def one_of(name: str, values: tuple[str, ...]) -> CheckTest:
-    """Passes when a choice field holds one of the allowed values."""
-    return lambda data: data.get(name) in values
-
-
-def valid_url(name: str) -> CheckTest:
-    """Passes when the field holds a valid http(s) web address."""
-    return lambda data: bool(data.get(name)) and _url_error("", str(data[name])) is None
-
-
-def rows_have(name: str, *columns: str) -> CheckTest:
-    """Passes when every row of a table fills in the given columns."""
-    return lambda data: all(
-        all(str(row.get(col) or "").strip() for col in columns) for row in data.get(name) or []
-    )
-
-
-def rows_valid_url(name: str, column: str) -> CheckTest:
-    """Passes when the table has rows and each row's web address is valid."""
-
-    def test(data: SectionData) -> bool:
-        rows = data.get(name) or []
-        return bool(rows) and all(
-            row.get(column) and _url_error("", str(row[column])) is None for row in rows
-        )
-
-    return test
-
-
-def mentions_any(*patterns: str) -> CheckTest:
-    """Passes when the section's prose matches any pattern."""
-    return lambda data: mentions(_prose(data), *patterns)
-
-
-def mentions_together(first: tuple[str, ...], second: tuple[str, ...]) -> CheckTest:
-    """Passes when one sentence matches a pattern from each group ("report" + "hacked")."""
-
-    def test(data: SectionData) -> bool:
-        sentences = _SENTENCE_END.split(_prose(data))
-        return any(mentions(s, *first) and mentions(s, *second) for s in sentences)
-
-    return test

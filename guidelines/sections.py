@@ -2,7 +2,8 @@
 
 This is the only place a section is defined. Each entry carries its fields, the prompts and
 scenario questions shown to the author, healthcare starter text written for Charter (with
-``{placeholder}`` slots filled from the institution's details) and its completeness checks.
+``{placeholder}`` slots filled from the institution's details) and its completeness checks,
+built from the factories and keyword patterns in ``guidelines/checks.py``.
 """
 
 from __future__ import annotations
@@ -11,23 +12,26 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from .schema import (
-    Check,
-    Content,
-    Field,
-    FieldKind,
-    Section,
+from .checks import (
+    AFFILIATION,
+    COMPROMISE,
+    CONFLICTS,
+    IMAGES,
+    LOOKING_UP,
+    NOT_ADVICE,
+    PATIENT_INFORMATION,
+    REPORT,
+    TWO_FACTOR,
     at_least,
-    empty_section,
     filled,
     mentions_any,
     mentions_together,
-    normalise,
     one_of,
     rows_have,
     rows_valid_url,
     valid_url,
 )
+from .schema import Check, Content, Field, FieldKind, Section, empty_section, normalise
 
 # The institution details starter text may refer to; anything else would stay unfilled.
 PLACEHOLDERS: tuple[str, ...] = (
@@ -104,63 +108,6 @@ def _links_table(name: str, label: str, help: str, title_label: str) -> Field:
         item_label="{title}",
     )
 
-
-# Keyword patterns for checks. They run on folded text: lower-case, Markdown stripped, dashes
-# and slashes turned into spaces, so write them lower-case with spaces instead of hyphens.
-_GAP = r"(?:\W+\w+){0,5}?\W+"  # up to five words in between
-_NEGATION = r"\b(not|never|no|don't|do not|doesn't|does not|isn't|aren't|cannot|can't|won't)\b"
-
-_AFFILIATION = (
-    r"\bdisclos",
-    r"\baffiliat",
-    r"\b(views|opinions?|thoughts|posts?) (are|is) (my|their|his|her|your|our) own\b",
-    r"\bspeak\w* (only )?for (myself|yourself|themselves|himself|herself)\b",
-    r"\b(do not|don't|does not|doesn't) (necessarily )?(represent|reflect) the views\b",
-    r"\b(say|state|mention|make (it )?clear) (that )?(you|they) work (at|for)\b",
-)
-_PATIENT_INFORMATION = (
-    r"\bpatients?\b(?:\W+\w+){0,3}?\W+(information|info|data|details|records?|identit\w*"
-    r"|privacy|confidentiality)\b",
-    r"\b(personal|protected|private|confidential) (health|medical) information\b",
-    r"\bphi\b",
-    r"\bmedical records?\b",
-)
-_IMAGES = (r"\b(photo\w*|images?|imagery|pictures?|pics|videos?|selfies?|footage)\b",)
-_LOOKING_UP = (
-    r"\b(search\w*|googl\w*|snoop\w*|stalk\w*|cyberstalk\w*|look\w* (up|for|into)"
-    r"|check\w* up on|seek\w* out|track\w* down|hunt\w* (for|down))" + _GAP + r"(patients?"
-    r"|people (in|under) your care|those (in|under) your care)\b",
-    r"\blook\w* (?:\w+ ){0,3}?patients? up\b",
-    r"\bpatients?\b" + _GAP + r"(searched|googled|looked up|looked for|looked into)\b",
-)
-_NOT_ADVICE = (
-    _NEGATION + r"(?:\W+\w+){0,6}?\W+(medical|clinical|health|healthcare|individual|personal"
-    r"|personali[sz]ed|individuali[sz]ed|specific) advice\b",
-    r"\b(substitute|replacement) for\b(?:\W+\w+){0,3}?\W+(advice|care|consultation|visit)\b",
-    r"\bgeneral (health )?information only\b",
-)
-_CONFLICTS = (
-    r"\bconflicts? of interests?\b",
-    r"\bcompeting interests?\b",
-    r"\bcoi\b",
-    r"\b(financial|commercial|industry) (interests?|ties|relationships?)\b",
-)
-_TWO_FACTOR = (
-    r"\btwo (factor|step)\b",
-    r"\b2 (factor|step)\b",
-    r"\b2fa\b",
-    r"\b2sv\b",
-    r"\bmulti factor\b",
-    r"\bmfa\b",
-)
-_REPORT = (
-    r"\b(report\w*|tell|telling|notify\w*|contact\w*|call\w*|alert\w*|inform\w*|escalat\w*"
-    r"|let (?:\w+ ){0,2}?know)\b",
-)
-_COMPROMISE = (
-    r"\b(compromis\w*|hack\w*|breach\w*|hijack\w*|taken over|takeover|unauthori[sz]ed"
-    r"|stolen|suspicious (login|log in|sign in|activity))\b",
-)
 
 PLATFORMS: tuple[str, ...] = (
     "Facebook",
@@ -567,7 +514,7 @@ DISCLOSURE = Section(
         Check(
             "disclosure.affiliation",
             'Explain how staff disclose that they work here ("views are my own")',
-            mentions_any(*_AFFILIATION),
+            mentions_any(*AFFILIATION),
             "body",
         ),
     ),
@@ -640,19 +587,19 @@ PRIVACY = Section(
         Check(
             "privacy.patient_information",
             "Say that patient information must never be posted",
-            mentions_any(*_PATIENT_INFORMATION),
+            mentions_any(*PATIENT_INFORMATION),
             "body",
         ),
         Check(
             "privacy.patient_photos",
             "Cover photos, videos and other images of patients",
-            mentions_any(*_IMAGES),
+            mentions_any(*IMAGES),
             "body",
         ),
         Check(
             "privacy.searching_patients",
             "Say that staff must not look patients up online",
-            mentions_any(*_LOOKING_UP),
+            mentions_any(*LOOKING_UP),
             "body",
         ),
     ),
@@ -732,7 +679,7 @@ ACCURACY = Section(
         Check(
             "accuracy.advice_disclaimer",
             "Say that posts are not individual medical advice",
-            mentions_any(*_NOT_ADVICE),
+            mentions_any(*NOT_ADVICE),
             "body",
         ),
     ),
@@ -791,7 +738,7 @@ PROFESSIONALISM = Section(
         Check(
             "professionalism.conflicts_of_interest",
             "Explain how staff disclose conflicts of interest",
-            mentions_any(*_CONFLICTS),
+            mentions_any(*CONFLICTS),
             "body",
         ),
     ),
@@ -855,13 +802,13 @@ SECURITY = Section(
         Check(
             "security.two_factor",
             "Require two-factor authentication",
-            mentions_any(*_TWO_FACTOR),
+            mentions_any(*TWO_FACTOR),
             "body",
         ),
         Check(
             "security.report_compromise",
             "Say how to report a hacked or compromised account",
-            mentions_together(_REPORT, _COMPROMISE),
+            mentions_together(REPORT, COMPROMISE),
             "body",
         ),
     ),

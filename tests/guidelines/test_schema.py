@@ -14,7 +14,6 @@ from guidelines.schema import (
     empty_section,
     is_empty,
     normalise,
-    plain_text,
     row_identity,
     run_checks,
     section_state,
@@ -242,31 +241,6 @@ def test_section_state_walks_from_not_started_to_complete() -> None:
     assert section_state(CONTACT, {"name": "Jo", "phone": "555 0100"}) is SectionState.COMPLETE
     assert section_state(CONTACT, {"name": "Jo", "email": "x@"}) is SectionState.FAILING
     assert SectionState.FAILING.label == "Check failing"
-
-
-# --- Markdown to words --------------------------------------------------------------------------
-
-
-def test_plain_text_strips_markdown_but_keeps_the_words() -> None:
-    markdown = (
-        "# Heading\n> quoted **bold** and _italic_\n- [a link](https://x.example) and "
-        "![an image](i.png)\n1. `code` &amp; <b>html</b>"
-    )
-    assert plain_text(markdown).split() == [
-        "Heading",
-        "quoted",
-        "bold",
-        "and",
-        "italic",
-        "a",
-        "link",
-        "and",
-        "an",
-        "image",
-        "code",
-        "&",
-        "html",
-    ]
 
 
 # --- canonical form and hashing -----------------------------------------------------------------
