@@ -45,6 +45,9 @@ class AuditEvent(models.Model):
     sequence = models.PositiveBigIntegerField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # HMAC of ``hash`` under the audit key named by ``key_id``; the database never holds the key.
+    mac = models.CharField(max_length=64, blank=True, default="")
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -98,6 +101,9 @@ class ChainHead(models.Model):
     key = models.CharField(max_length=40, unique=True)
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # HMAC of (key, sequence, hash): moving the head back needs the audit key, or an old copy.
+    mac = models.CharField(max_length=64, blank=True, default="")
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     def __str__(self) -> str:
         return f"{self.key} #{self.sequence}"
@@ -105,3 +111,14 @@ class ChainHead(models.Model):
     @staticmethod
     def key_for(organization_id: int | None) -> str:
         return f"org:{organization_id}" if organization_id is not None else "global"
+
+    @staticmethod
+    def organization_for(key: str) -> int | None:
+        """The institution a chain key names (None for the institution-less chain); ValueError
+        for a key that names no chain."""
+        if key == "global":
+            return None
+        prefix, _, number = key.partition(":")
+        if prefix != "org" or not number.isdigit():
+            raise ValueError(f"not a chain key: {key!r}")
+        return int(number)

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import AuditEvent, ChainHead
+from .signing import Keyring, event_message, head_message
 
 
 def _address(text: str) -> str | None:
@@ -73,9 +74,17 @@ def record(
             sequence=head.sequence + 1,
             prev_hash=head.hash,
         )
+        keys = Keyring.from_settings()
         event.hash = event.compute_hash()
+        event.key_id = keys.current_id
+        event.mac = keys.sign(event_message(event.hash))
         event.save(force_insert=True)
-        ChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+        ChainHead.objects.filter(pk=head.pk).update(
+            sequence=event.sequence,
+            hash=event.hash,
+            key_id=keys.current_id,
+            mac=keys.sign(head_message(head.key, event.sequence, event.hash)),
+        )
     return event
 
 

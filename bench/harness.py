@@ -19,6 +19,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdef"
+AUDIT_HMAC_KEY = "bench-only-audit-key-not-for-production-fedcba9876543210"
 CSRF_TOKEN = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: an unmasked CSRF secret
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -38,6 +39,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         DEBUG="0",
         SECRET_KEY=SECRET_KEY,
+        AUDIT_HMAC_KEY=AUDIT_HMAC_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         CHARTER_INSECURE_COOKIES="1",
         SECURE_SSL_REDIRECT="0",

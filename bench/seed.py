@@ -14,7 +14,8 @@ What is built (sizes are parameters, defaults are the health-system scale of ``m
 * versions 1..N-1 published in turn (N-1 is in force), version N under review at the legal stage;
 * a campaign for version N-1 asking everyone, ``ack_ratio`` of whom acknowledged;
 * ``audit_events`` audit events on the institution's hash chain, hashed here exactly as
-  ``audit.services.record`` would, with the chain head pointing at the last one.
+  ``audit.services.record`` would (hash and MAC under the audit key), with the chain head
+  pointing at the last one.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
 from approvals.models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Signature
 from audit.models import AuditEvent, ChainHead
+from audit.signing import Keyring, event_message, head_message
 from guidelines.models import Draft, DraftSection, Guideline, Version
 from guidelines.schema import content_hash
 from guidelines.sections import SECTIONS, starter_content
@@ -725,6 +727,7 @@ def _seed_audit(
     sequence = head.sequence if head else 0
     prev_hash = head.hash if head else "0" * 64
     first_id = w.next_id(AuditEvent)
+    keys = Keyring.from_settings()
     emails = dict(User.objects.filter(pk__in=set(actors) | {author_id}).values_list("pk", "email"))
 
     def rows() -> Iterable[tuple[Any, ...]]:
@@ -750,6 +753,7 @@ def _seed_audit(
             )
             digest = event.compute_hash()
             prev_hash = digest
+            mac = keys.sign(event_message(digest))
             yield (
                 first_id + i,
                 org.pk,
@@ -767,6 +771,8 @@ def _seed_audit(
                 sequence,
                 event.prev_hash,
                 digest,
+                mac,
+                keys.current_id,
             )
 
     count = w.insert(
@@ -774,11 +780,18 @@ def _seed_audit(
         (
             "id organization_id actor_id actor_label action object_type object_id "
             "object_repr guideline_id details ip_address user_agent created_at "
-            "sequence prev_hash hash"
+            "sequence prev_hash hash mac key_id"
         ),
         rows(),
     )
+    chain = ChainHead.key_for(org.pk)
     ChainHead.objects.update_or_create(
-        key=ChainHead.key_for(org.pk), defaults={"sequence": sequence, "hash": prev_hash}
+        key=chain,
+        defaults={
+            "sequence": sequence,
+            "hash": prev_hash,
+            "key_id": keys.current_id,
+            "mac": keys.sign(head_message(chain, sequence, prev_hash)),
+        },
     )
     return count

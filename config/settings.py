@@ -38,6 +38,17 @@ SECRET_KEY = env_str("SECRET_KEY") or (
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 
+# The audit trail's MAC key, kept apart from SECRET_KEY so that rotating one never touches the
+# other; the database never holds it, so rewriting history needs more than database access
+# (docs/security.md). Retired keys stay listed so that the events they signed still verify.
+AUDIT_HMAC_DEV_KEY = "charter-dev-and-test-audit-key-not-a-secret"
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY") or (
+    AUDIT_HMAC_DEV_KEY if DEBUG or env_bool("CHARTER_TESTING") else ""
+)
+if not AUDIT_HMAC_KEY:
+    raise RuntimeError("AUDIT_HMAC_KEY must be set when DEBUG is off")
+AUDIT_HMAC_PREVIOUS_KEYS = env_list("AUDIT_HMAC_PREVIOUS_KEYS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

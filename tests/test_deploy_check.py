@@ -16,6 +16,7 @@ def test_check_deploy_is_clean_with_production_settings():
     }
     env.update(
         SECRET_KEY="a-long-random-production-secret-" + "x" * 40,
+        AUDIT_HMAC_KEY="a-different-long-random-audit-key-" + "y" * 40,
         DEBUG="0",
         ALLOWED_HOSTS="charter.example.org",
         DATABASE_URL=os.environ.get("DATABASE_URL", "sqlite:////tmp/charter-deploy-check.sqlite3"),
@@ -39,3 +40,13 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_audit_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"AUDIT_HMAC_KEY", "CHARTER_TESTING"}}
+    env.update(DEBUG="0", SECRET_KEY="a-long-random-production-secret-" + "x" * 40)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set" in result.stderr
