@@ -124,6 +124,20 @@ class Organization(models.Model):
     def handle_base(self) -> str:
         return "".join(part.capitalize() for part in self.slug.split("-"))
 
+    def placeholder_context(self) -> dict[str, str]:
+        """The institution's details by the names the starter text's {placeholders} use."""
+        return {
+            "institution": self.name,
+            "institution_handle": self.handle_base,
+            "website": self.website,
+            "policy_url": self.policy_url,
+            "brand_url": self.brand_url,
+            "contact_name": self.contact_name,
+            "contact_role": self.contact_role,
+            "contact_email": self.contact_email,
+            "contact_phone": self.contact_phone,
+        }
+
 
 class StaffGroup(models.Model):
     """A department or other group that acknowledgement campaigns target and report by."""

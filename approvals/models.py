@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Rule(models.TextChoices):
@@ -61,6 +63,12 @@ class ApprovalStage(models.Model):
         }
 
 
+class ReviewRequestQuerySet(models.QuerySet["ReviewRequest"]):
+    def overdue(self, *, now: dt.datetime) -> ReviewRequestQuerySet:
+        """Open reviews whose current stage is past its due time."""
+        return self.filter(status=ReviewRequest.Status.OPEN, stage_due_at__lt=now)
+
+
 class ReviewRequest(models.Model):
     """One pass of one frozen version through the route it started with."""
 
@@ -88,6 +96,8 @@ class ReviewRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closing_comment = models.TextField(blank=True)
 
+    objects = ReviewRequestQuerySet.as_manager()
+
     class Meta:
         ordering = ["submitted_at"]
         constraints = [
@@ -107,6 +117,10 @@ class ReviewRequest(models.Model):
         if self.status != self.Status.OPEN or self.stage_index >= len(self.route):
             return None
         return self.route[self.stage_index]
+
+    def is_overdue(self, now: dt.datetime | None = None) -> bool:
+        """The row-level twin of ``ReviewRequest.objects.overdue(now=…)``."""
+        return self.status == self.Status.OPEN and self.stage_due_at < (now or timezone.now())
 
 
 class Signature(models.Model):

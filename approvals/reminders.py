@@ -24,9 +24,9 @@ def overdue_reviews(*, now: dt.datetime | None = None, today: dt.date | None = N
     now = now or timezone.now()
     day = today or timezone.localdate(now)
     sent = 0
-    overdue = ReviewRequest.objects.filter(
-        status=ReviewRequest.Status.OPEN, stage_due_at__lt=now
-    ).select_related("guideline__organization", "version")
+    overdue = ReviewRequest.objects.overdue(now=now).select_related(
+        "guideline__organization", "version"
+    )
     for review in overdue:
         stage = review.current_stage
         if stage is None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.utils import timezone
-
 from accounts.models import Membership, Role, User
 from guidelines.compare import changed_count, compare_content
 from guidelines.document import section_blocks
@@ -153,5 +151,5 @@ def review_page(
         may_withdraw=workflow.can_withdraw(review, membership),
         may_revise=may_revise,
         second_factor=workflow.second_factor_required(review, user),
-        overdue=is_open and review.stage_due_at < timezone.now(),
+        overdue=review.is_overdue(),
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
-
 from accounts.models import Membership
 from guidelines.models import Version
 
@@ -32,7 +30,7 @@ class InboxItem:
 
     @property
     def overdue(self) -> bool:
-        return self.review.stage_due_at < timezone.now()
+        return self.review.is_overdue()
 
 
 def open_reviews(membership: Membership) -> list[InboxItem]:

@@ -41,7 +41,6 @@ from audit.signing import Keyring, event_message, head_message
 from guidelines.models import Draft, DraftSection, Guideline, Version
 from guidelines.schema import content_hash
 from guidelines.sections import SECTIONS, starter_content
-from guidelines.services import institution_context
 from guidelines.status import move_many
 from publishing.models import Acknowledgement, AckRequest, Campaign, Publication
 
@@ -374,7 +373,7 @@ def seed(
         )
         result.guideline_id = guideline.pk
         result.guideline_slug = guideline.slug
-        contents = [starter_content(institution_context(org))]
+        contents = [starter_content(org.placeholder_context())]
         for n in range(2, cfg.versions + 1):
             contents.append(_bump(contents[-1], n, rng))
         start_day = now - dt.timedelta(days=30 * cfg.versions)

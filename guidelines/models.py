@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .schema import content_hash
@@ -18,6 +20,26 @@ class FrozenVersionError(Exception):
 
 class VersionStatusError(Exception):
     """A refused change of a version's status, with a message written for the person."""
+
+
+REVIEW_WARNING_DAYS = 30  # a guideline's review is "due" this many days before its date
+
+
+class ReviewState(models.TextChoices):
+    """Where a guideline stands against its next review date."""
+
+    OVERDUE = "overdue", "Review overdue"
+    DUE = "soon", "Review due"
+
+
+class GuidelineQuerySet(models.QuerySet["Guideline"]):
+    def review_due(self, *, on: dt.date) -> GuidelineQuerySet:
+        """Active guidelines whose review is due within REVIEW_WARNING_DAYS, or overdue."""
+        return self.filter(
+            status=Guideline.Status.ACTIVE,
+            next_review_date__isnull=False,
+            next_review_date__lte=on + dt.timedelta(days=REVIEW_WARNING_DAYS),
+        )
 
 
 class Guideline(models.Model):
@@ -38,6 +60,8 @@ class Guideline(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = GuidelineQuerySet.as_manager()
+
     class Meta:
         ordering = ["title"]
         constraints = [
@@ -46,6 +70,17 @@ class Guideline(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def review_state(self, today: dt.date | None = None) -> ReviewState | None:
+        """Overdue once the review date has passed; due within REVIEW_WARNING_DAYS of it."""
+        if self.next_review_date is None:
+            return None
+        day = today or timezone.localdate()
+        if self.next_review_date < day:
+            return ReviewState.OVERDUE
+        if self.next_review_date <= day + dt.timedelta(days=REVIEW_WARNING_DAYS):
+            return ReviewState.DUE
+        return None
 
 
 class Draft(models.Model):

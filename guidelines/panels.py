@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,8 +12,6 @@ from accounts.access import can_edit_drafts
 from .models import Draft, Guideline
 from .schema import SectionState, section_state
 from .sections import SECTIONS
-
-REVIEW_DUE_DAYS = 30
 
 Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the home page
 
@@ -42,10 +39,8 @@ def author_panel(request: HttpRequest) -> Panel | None:
             }
         )
     due = list(
-        Guideline.objects.filter(
-            organization_id=org_id,
-            status=Guideline.Status.ACTIVE,
-            next_review_date__lte=timezone.localdate() + timedelta(days=REVIEW_DUE_DAYS),
-        ).order_by("next_review_date")[:10]
+        Guideline.objects.filter(organization_id=org_id)
+        .review_due(on=timezone.localdate())
+        .order_by("next_review_date")[:10]
     )
     return "guidelines/panels/author.html", {"drafts": drafts, "due": due}

@@ -33,19 +33,6 @@ from .checks import (
 )
 from .schema import Check, Content, Field, FieldKind, Section, empty_section, normalise
 
-# The institution details starter text may refer to; anything else would stay unfilled.
-PLACEHOLDERS: tuple[str, ...] = (
-    "institution",
-    "institution_handle",
-    "website",
-    "policy_url",
-    "brand_url",
-    "contact_name",
-    "contact_role",
-    "contact_email",
-    "contact_phone",
-)
-
 # A fictional institution for previews, demos and tests (reserved .example domain).
 SAMPLE_CONTEXT: Mapping[str, str] = {
     "institution": "Riverside Health",

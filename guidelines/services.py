@@ -70,26 +70,11 @@ class EditConflict(GuidelineError):
         self.saved_at = saved_at
 
 
-def institution_context(organization: Any) -> dict[str, str]:
-    """The institution's details, as the starter text's placeholders expect them."""
-    return {
-        "institution": organization.name,
-        "institution_handle": organization.handle_base,
-        "website": organization.website,
-        "policy_url": organization.policy_url,
-        "brand_url": organization.brand_url,
-        "contact_name": organization.contact_name,
-        "contact_role": organization.contact_role,
-        "contact_email": organization.contact_email,
-        "contact_phone": organization.contact_phone,
-    }
-
-
 def _initial_content(
     *, organization: Any, start: str, copy_from: Version | None
 ) -> tuple[Content, Version | None]:
     if start == Draft.Start.TEMPLATE:
-        return starter_content(institution_context(organization)), None
+        return starter_content(organization.placeholder_context()), None
     if start == Draft.Start.COPY:
         if copy_from is None:
             raise GuidelineError("Choose the version to copy.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -36,7 +35,6 @@ from .sections import SECTIONS, SECTIONS_BY_KEY, normalise_content
 
 READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
 EDITORS = (Role.AUTHOR, Role.ADMIN)
-REVIEW_DUE_DAYS = 30
 HISTORY_LIMIT = 50
 # Institution details the starter template fills in, as an author would name them.
 MISSING_DETAIL_LABELS = {
@@ -205,14 +203,11 @@ def list_view(request: HttpRequest) -> HttpResponse:
         )
         .order_by("title")
     )
-    today = timezone.localdate()
     return render(
         request,
         "guidelines/list.html",
         {
             "guidelines": guidelines,
-            "today": today,
-            "due_before": today + timedelta(days=REVIEW_DUE_DAYS),
             "can_edit": can_edit_drafts(request.membership),  # type: ignore[attr-defined]
             "status_labels": dict(Version.Status.choices),
         },
@@ -279,8 +274,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "new_draft_form": NewDraftForm(guideline=guideline)
             if may_edit and draft is None
             else None,
-            "review_due": guideline.next_review_date is not None
-            and guideline.next_review_date <= today + timedelta(days=REVIEW_DUE_DAYS),
+            "review_state": guideline.review_state(today),
         },
     )
 

@@ -44,20 +44,6 @@ DEMO_QUIZ = [
 ]
 
 
-def _context(org: Organization) -> dict[str, str]:
-    return {
-        "institution": org.name,
-        "institution_handle": org.handle_base,
-        "website": org.website,
-        "policy_url": org.policy_url,
-        "brand_url": org.brand_url,
-        "contact_name": org.contact_name,
-        "contact_role": org.contact_role,
-        "contact_email": org.contact_email,
-        "contact_phone": org.contact_phone,
-    }
-
-
 def _sign(version: Version, signed_at: dt.datetime) -> None:
     from approvals.models import ReviewRequest, Signature
 
@@ -128,7 +114,7 @@ def ensure_published_version(organization: Organization) -> Publication | None:
         version = Version.objects.create(
             guideline=guideline,
             number=1,
-            content=starter_content(_context(organization)),
+            content=starter_content(organization.placeholder_context()),
             quiz=DEMO_QUIZ,
             change_summary="First edition, written from the healthcare starter template.",
             created_by=author,

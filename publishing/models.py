@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 # Quiz shape stored on guidelines.Version.quiz (and Draft.quiz):
@@ -105,6 +106,28 @@ class Campaign(models.Model):
         return self.status == self.Status.OPEN
 
 
+class AckRequestQuerySet(models.QuerySet["AckRequest"]):
+    """The one definition of "pending" and "overdue" for acknowledgement requests."""
+
+    @staticmethod
+    def pending_q() -> Q:
+        return Q(acknowledged_at__isnull=True)
+
+    @staticmethod
+    def overdue_q(*, on: dt.date) -> Q:
+        """Not acknowledged and past the person's due date (due today is not yet overdue)."""
+        return Q(acknowledged_at__isnull=True, due_date__lt=on)
+
+    def pending(self) -> AckRequestQuerySet:
+        return self.filter(self.pending_q())
+
+    def acknowledged(self) -> AckRequestQuerySet:
+        return self.exclude(self.pending_q())
+
+    def overdue(self, *, on: dt.date) -> AckRequestQuerySet:
+        return self.filter(self.overdue_q(on=on))
+
+
 class AckRequest(models.Model):
     """One targeted person in a campaign, with their own due date and reminder bookkeeping."""
 
@@ -122,6 +145,8 @@ class AckRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveIntegerField(default=0)
+
+    objects = AckRequestQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -142,7 +167,14 @@ class AckRequest(models.Model):
         return f"{self.user} for {self.campaign}"
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
+        """The row-level twin of ``AckRequest.objects.overdue(on=…)``."""
         return self.acknowledged_at is None and self.due_date < (today or timezone.localdate())
+
+    def state(self, today: dt.date | None = None) -> str:
+        """ "acknowledged", "overdue" or "pending": the roster's and the export's status."""
+        if self.acknowledged_at is not None:
+            return "acknowledged"
+        return "overdue" if self.is_overdue(today) else "pending"
 
 
 class Acknowledgement(models.Model):

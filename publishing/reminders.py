@@ -21,13 +21,11 @@ from django.utils import timezone
 from accounts.models import Notification, Organization, User
 from audit.services import record
 from config.mail import send_to_each
-from guidelines.models import Guideline
+from guidelines.models import Guideline, ReviewState
 
 from .models import AckRequest, Campaign, ReminderLog
 from .selectors import campaign_figures
 from .services import BATCH_SIZE, PublishingError, _ack_url, _chunks
-
-REVIEW_WARNING_DAYS = 30
 
 
 def _tell(
@@ -99,9 +97,7 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
     if not campaign.is_open:
         return 0
     subject = f"ack:{campaign.pk}"
-    qs = AckRequest.objects.filter(
-        campaign=campaign, acknowledged_at__isnull=True, due_date__lt=day
-    )
+    qs = AckRequest.objects.filter(campaign=campaign).overdue(on=day)
     sent = 0
     for rows in _chunks(qs, ("user_id",)):
         with transaction.atomic():
@@ -176,24 +172,19 @@ def _owners(organization: Organization) -> list[User]:
 
 
 def remind_review_cycle(*, today: dt.date | None = None) -> int:
-    """Daily: tell owners when a guideline's review is 30 days away, then weekly once overdue."""
+    """Daily: tell owners when a guideline's review falls due, then weekly once overdue."""
     day = today or timezone.localdate()
     sent = 0
-    soon_limit = day + dt.timedelta(days=REVIEW_WARNING_DAYS)
     guidelines = (
-        Guideline.objects.filter(
-            status=Guideline.Status.ACTIVE,
-            next_review_date__isnull=False,
-            next_review_date__lte=soon_limit,
-            publications__isnull=False,
-        )
+        Guideline.objects.review_due(on=day)
+        .filter(publications__isnull=False)
         .select_related("organization")
         .distinct()
     )
     for guideline in guidelines:
         review = guideline.next_review_date
         assert review is not None
-        if review < day:
+        if guideline.review_state(day) == ReviewState.OVERDUE:
             kind, log_day = "overdue", day - dt.timedelta(days=day.weekday())  # once a week
         else:
             kind, log_day = "soon", review  # once per review date

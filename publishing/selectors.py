@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from guidelines.models import Guideline, Version
 
-from .models import AckRequest, Campaign, Publication
+from .models import AckRequest, AckRequestQuerySet, Campaign, Publication
 
 
 def in_force(guideline: Guideline, *, on: dt.date | None = None) -> Publication | None:
@@ -82,12 +82,11 @@ def campaign_figures(
     The overall figures are the sum of the group rows, so the campaign is scanned once.
     """
     day = today or timezone.localdate()
-    pending = Q(acknowledged_at__isnull=True)
     qs = AckRequest.objects.filter(campaign=campaign)
     counts = {
         "total": Count("pk"),
-        "acknowledged": Count("pk", filter=Q(acknowledged_at__isnull=False)),
-        "overdue": Count("pk", filter=pending & Q(due_date__lt=day)),
+        "acknowledged": Count("pk", filter=~AckRequestQuerySet.pending_q()),
+        "overdue": Count("pk", filter=AckRequestQuerySet.overdue_q(on=day)),
     }
     if not by_group:
         overall: dict[str, Any] = qs.aggregate(**counts)
@@ -130,35 +129,23 @@ def roster(
     if group_id:
         qs = qs.filter(staff_group_id=group_id)
     if status == "acknowledged":
-        qs = qs.filter(acknowledged_at__isnull=False)
+        qs = qs.acknowledged()
     elif status == "pending":
-        qs = qs.filter(acknowledged_at__isnull=True)
+        qs = qs.pending()
     elif status == "overdue":
-        qs = qs.filter(acknowledged_at__isnull=True, due_date__lt=day)
+        qs = qs.overdue(on=day)
     return qs.select_related("user", "staff_group").order_by("user__full_name", "user__email")
 
 
 def pending_requests(user: Any, organization: Any) -> QuerySet[AckRequest]:
     """What this person still has to acknowledge in this institution."""
     return (
-        AckRequest.objects.filter(
+        AckRequest.objects.pending()
+        .filter(
             user=user,
-            acknowledged_at__isnull=True,
             campaign__organization=organization,
             campaign__status=Campaign.Status.OPEN,
         )
         .select_related("campaign__version__guideline", "campaign__publication")
         .order_by("due_date")
     )
-
-
-def review_due(guideline: Guideline, *, today: dt.date | None = None) -> str:
-    """ "overdue", "soon" (within 30 days) or "" for a guideline's next review."""
-    day = today or timezone.localdate()
-    if guideline.next_review_date is None:
-        return ""
-    if guideline.next_review_date < day:
-        return "overdue"
-    if guideline.next_review_date <= day + dt.timedelta(days=30):
-        return "soon"
-    return ""

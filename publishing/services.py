@@ -472,8 +472,9 @@ def acknowledge(
     ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
     with transaction.atomic():
         pending = list(
-            AckRequest.objects.select_for_update()
-            .filter(user=user, campaign__version=version, acknowledged_at__isnull=True)
+            AckRequest.objects.pending()
+            .select_for_update()
+            .filter(user=user, campaign__version=version)
             .values_list("pk", flat=True)
         )
         try:

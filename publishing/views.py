@@ -409,7 +409,6 @@ def tracking(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "overdue": overdue,
             "query": query.urlencode(),
-            "today": timezone.localdate(),
             "can_remind": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
         },
     )
@@ -448,12 +447,6 @@ def tracking_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     def stream() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)
         for r in qs.iterator(chunk_size=2000):
-            if r.acknowledged_at:
-                status = "acknowledged"
-            elif r.due_date < today:
-                status = "overdue"
-            else:
-                status = "pending"
             yield writer.writerow(
                 [
                     safe_cell(v)
@@ -462,7 +455,7 @@ def tracking_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
                         r.user.email,
                         r.staff_group.name if r.staff_group else "",
                         r.due_date.isoformat(),
-                        status,
+                        r.state(today),
                         r.acknowledged_at.astimezone(UTC).isoformat() if r.acknowledged_at else "",
                         r.reminder_count,
                         r.last_reminded_at.astimezone(UTC).isoformat()

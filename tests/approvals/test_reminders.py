@@ -71,3 +71,22 @@ def test_finished_reviews_are_not_reminded(
     with time_machine.travel(review.stage_due_at + dt.timedelta(days=3), tick=False):
         run(django_capture_on_commit_callbacks)
     assert mailoutbox == []
+
+
+def test_a_review_is_overdue_once_its_stage_is_past_due_and_only_while_open(review, author):
+    from approvals import workflow
+    from approvals.models import ReviewRequest
+
+    due = review.stage_due_at
+    for now, overdue in (
+        (due - dt.timedelta(minutes=1), False),
+        (due, False),
+        (due + dt.timedelta(minutes=1), True),
+    ):
+        assert review.is_overdue(now) is overdue
+        assert ReviewRequest.objects.overdue(now=now).filter(pk=review.pk).exists() is overdue
+    workflow.withdraw(review=review, by=author.user, membership=author.membership, reason="x")
+    review.refresh_from_db()
+    later = due + dt.timedelta(days=1)
+    assert not review.is_overdue(later)
+    assert not ReviewRequest.objects.overdue(now=later).exists()

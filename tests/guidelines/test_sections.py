@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from accounts.models import Organization
 from guidelines.schema import (
     FieldKind,
     Section,
@@ -21,7 +22,6 @@ from guidelines.schema import (
     validate,
 )
 from guidelines.sections import (
-    PLACEHOLDERS,
     SAMPLE_CONTEXT,
     SECTIONS,
     SECTIONS_BY_KEY,
@@ -159,6 +159,10 @@ def test_normalise_content_fills_missing_sections_and_drops_unknown_ones() -> No
 
 
 # --- starter text and placeholders --------------------------------------------------------------
+
+
+# The placeholders an institution fills in: the one mapping lives on Organization.
+PLACEHOLDERS = tuple(Organization(name="Any", slug="any").placeholder_context())
 
 
 def test_starter_uses_only_known_placeholders_and_all_of_them() -> None:

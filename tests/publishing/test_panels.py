@@ -1,11 +1,6 @@
-import datetime as dt
-
-from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Membership, User
-from guidelines.models import Guideline
 from publishing.services import target_campaign
 
 
@@ -45,14 +40,3 @@ def test_home_query_count_is_bounded(
             employee_client.get(reverse("publishing:my_acknowledgements"))
         _add_people(org, 300, batch)
         target_campaign(campaign_id=published.campaign.pk)
-
-
-def test_review_due_filter_for_guideline_lists(guideline):
-    template = Template("{% load publishing_tags %}{{ g|review_due }}")
-    today = timezone.localdate()
-    for days, expected in ((40, ""), (20, "Review due"), (-1, "Review overdue")):
-        Guideline.objects.filter(pk=guideline.pk).update(
-            next_review_date=today + dt.timedelta(days=days)
-        )
-        guideline.refresh_from_db()
-        assert template.render(Context({"g": guideline})) == expected

@@ -365,3 +365,20 @@ def test_send_reminders_twice_reminds_each_overdue_person_once(
             call_command("send_reminders", stdout=io.StringIO())
     overdue = AckRequest.objects.filter(acknowledged_at__isnull=True).count()
     assert len([m for m in mailoutbox if "Reminder" in m.subject]) == overdue
+
+
+# --- "overdue" -----------------------------------------------------------------------------
+
+
+def test_overdue_means_unacknowledged_and_past_the_due_date(published, author):
+    services.acknowledge(version=published.version, user=author.user, confirmed=True)
+    requests = AckRequest.objects.filter(campaign=published.campaign)
+    due = requests.first().due_date
+    for day, overdue in ((due, False), (due + dt.timedelta(days=1), True)):
+        expected = {r.pk for r in requests if r.is_overdue(day)}
+        assert set(requests.overdue(on=day).values_list("pk", flat=True)) == expected
+        assert bool(expected) is overdue
+        assert author.user.pk not in set(requests.overdue(on=day).values_list("user_id", flat=True))
+    assert requests.pending().count() + requests.acknowledged().count() == requests.count()
+    mine = requests.get(user=author.user)
+    assert mine.state(due + dt.timedelta(days=1)) == "acknowledged"
