@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db.models import Exists, OuterRef
 
 from .emails import normalize_email
-from .models import Membership, Organization, ReviewerRole, StaffGroup
+from .models import Membership, Organization, ReviewerRole, StaffGroup, User
 
 
 class BootstrapMixin:
@@ -96,6 +98,30 @@ class ImportForm(forms.Form):
         label="Staff CSV file",
         help_text="Columns: email, name, staff group, job title. The first line names the columns.",
     )
+    invite = forms.BooleanField(
+        label="E-mail each person who joins an invitation to choose a password",
+        required=False,
+        help_text="Sent in batches in the background. Without it, people can still use "
+        '"Forgot your password?" on the sign-in page, or you can invite them later from People.',
+    )
+
+
+class StaffPasswordResetForm(EmailPasswordResetForm):
+    """Password reset that also reaches invited and imported staff who have no password yet."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        # Django skips accounts with an unusable password (meant for accounts that sign in
+        # elsewhere). In Charter those are exactly the people invited or imported who have not
+        # chosen a password yet; the link is the same one an invitation carries.
+        users = User.objects.filter(email__iexact=email.strip(), is_active=True).annotate(
+            member=Exists(Membership.objects.filter(user=OuterRef("pk"), is_active=True))
+        )
+        wanted = email.strip().casefold()
+        return (
+            u
+            for u in users
+            if u.email.casefold() == wanted and (u.has_usable_password() or u.member)
+        )
 
 
 class StaffGroupForm(forms.Form):

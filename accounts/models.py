@@ -330,6 +330,32 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.get_status_display()})"
 
+    @property
+    def steps(self) -> list[str]:
+        phases = [self.Phase.MEMBERS, self.Phase.INVITATIONS, self.Phase.CAMPAIGNS]
+        return [p for p in phases if self.invite or p != self.Phase.INVITATIONS]
+
+    @property
+    def step_number(self) -> int:
+        """Which of ``steps`` is under way (1-based); past the last once finished."""
+        steps = self.steps
+        return steps.index(self.phase) + 1 if self.phase in steps else len(steps) + 1
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """How far the current step has come: (done, out of)."""
+        if self.phase == self.Phase.MEMBERS:
+            return self.rows_done, self.total_rows
+        if self.phase == self.Phase.INVITATIONS:
+            return self.invitations_done, len(self.joined_ids)
+        if self.phase == self.Phase.CAMPAIGNS:
+            return self.campaigns_done, len(self.joined_ids)
+        return 1, 1
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.DONE
+
 
 class Notification(models.Model):
     """An in-app notification; the navigation shows the unread count."""

@@ -46,4 +46,4 @@ def on_login_failed(
 
 # Sent (after commit) when people join an institution by invitation or import, so that
 # other apps can ask them to acknowledge the guideline in force.
-members_joined = Signal()  # kwargs: organization, membership_ids
+members_joined = Signal()  # kwargs: organization, membership_ids, background (default True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -11,11 +12,10 @@ from django.views.decorators.http import require_POST
 
 from audit.services import record
 
-from . import services
+from . import services, staff_import
 from .access import active_org, get_for_org, require_role
 from .forms import (
     EmailLoginForm,
-    EmailPasswordResetForm,
     EmailSettingsForm,
     ImportForm,
     InviteForm,
@@ -23,8 +23,9 @@ from .forms import (
     PeopleFilterForm,
     ReviewerRoleForm,
     StaffGroupForm,
+    StaffPasswordResetForm,
 )
-from .models import Membership, Notification, ReviewerRole, Role, StaffGroup
+from .models import ImportJob, Membership, Notification, ReviewerRole, Role, StaffGroup
 
 
 class LoginView(auth_views.LoginView):
@@ -38,7 +39,7 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Anyone: ask for a password reset link by e-mail."""
 
-    form_class = EmailPasswordResetForm
+    form_class = StaffPasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password_reset.txt"
     html_email_template_name = "emails/password_reset.html"
@@ -98,7 +99,12 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/people.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "never_signed_in": staff_import.never_signed_in(org).count(),
+        },
     )
 
 
@@ -184,29 +190,90 @@ def person_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_role(Role.ADMIN)
 def import_people(request: HttpRequest) -> HttpResponse:
-    """Admins: import staff from CSV, all rows or none."""
+    """Admins: import staff from CSV; the whole file is checked before anything is saved."""
     org = active_org(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
+    errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        from django.conf import settings
-
-        raw = upload.read(settings.CHARTER_IMPORT_MAX_BYTES + 1)
-        result = services.import_staff(
+        job, errors = staff_import.create_import_job(
             organization=org,
             imported_by=request.user,  # type: ignore[arg-type]
-            raw=raw,
+            raw=upload.read(settings.CHARTER_IMPORT_MAX_BYTES + 1),
+            file_name=upload.name or "",
+            invite=form.cleaned_data["invite"],
+        )
+        if job is not None:
+            job = staff_import.start_import_job(job)
+            if job.status == ImportJob.Status.DONE:
+                messages.success(request, import_summary(job))
+                return redirect("accounts:people")
+            return redirect("accounts:import_job", pk=job.pk)
+    recent = ImportJob.objects.filter(organization=org).select_related("created_by")[:5]
+    return render(
+        request,
+        "accounts/import_people.html",
+        {
+            "form": form,
+            "errors": errors[: staff_import.MAX_LISTED_ERRORS],
+            "error_count": len(errors),
+            "more_errors": max(0, len(errors) - staff_import.MAX_LISTED_ERRORS),
+            "recent": recent,
+        },
+    )
+
+
+def import_summary(job: ImportJob) -> str:
+    summary = (
+        f"Import finished: {job.created_count} added, {job.updated_count} updated, "
+        f"{job.unchanged_count} unchanged."
+    )
+    if job.invite:
+        summary += f" Invitations e-mailed: {job.invitations_sent}."
+    return summary
+
+
+@require_role(Role.ADMIN)
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins: follow an import's progress (the page refreshes itself); resume a stopped one."""
+    job = get_for_org(ImportJob.objects.select_related("created_by").defer("data"), request, pk=pk)
+    if request.method == "POST":
+        if staff_import.can_resume(job):
+            staff_import.start_import_job(job)
+            messages.success(request, "The import continues where it stopped.")
+        else:
+            messages.error(
+                request, "This import is running or finished: there is nothing to resume."
+            )
+        return redirect("accounts:import_job", pk=job.pk)
+    context = {
+        "job": job,
+        "summary": import_summary(job),
+        "can_resume": staff_import.can_resume(job),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "accounts/partials/import_progress.html", context)
+    return render(request, "accounts/import_job.html", context)
+
+
+@require_POST
+@require_role(Role.ADMIN)
+def resend_invitations(request: HttpRequest) -> HttpResponse:
+    """Admins: e-mail a new invitation to everyone who has never signed in (in the background)."""
+    try:
+        count = staff_import.request_invitations(
+            organization=active_org(request),
+            by=request.user,  # type: ignore[arg-type]
             request=request,
         )
-        if result.ok:
-            messages.success(
-                request,
-                f"Import finished: {result.created} added, {result.updated} updated, "
-                f"{result.unchanged} unchanged.",
-            )
-            return redirect("accounts:people")
-    return render(request, "accounts/import_people.html", {"form": form, "result": result})
+    except services.PeopleError as exc:
+        messages.error(request, str(exc))
+    else:
+        people = "1 person" if count == 1 else f"{count} people"
+        messages.success(
+            request, f"Invitations are on their way to {people} who have never signed in."
+        )
+    return redirect("accounts:people")
 
 
 @require_role(Role.ADMIN)

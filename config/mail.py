@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -11,12 +11,17 @@ from django.template.loader import render_to_string
 
 
 def send_to_each(
-    users: Iterable[Any], template: str, subject: str, context: Mapping[str, Any]
+    users: Iterable[Any],
+    template: str,
+    subject: str,
+    context: Mapping[str, Any],
+    per_person: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> int:
-    """Send ``template`` to each person, with ``user`` added to the context; returns how many."""
+    """Send ``template`` to each person, with ``user`` (and ``per_person(user)``, for what
+    differs between people, such as a personal link) added to the context; returns how many."""
     messages = []
     for user in users:
-        ctx = {**context, "user": user}
+        ctx = {**context, **(per_person(user) if per_person else {}), "user": user}
         message = EmailMultiAlternatives(
             subject=subject,
             body=render_to_string(f"emails/{template}.txt", ctx),

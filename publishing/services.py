@@ -319,8 +319,11 @@ def target_campaign(
             )
             to_tell = [r[1] for r in new_rows if r[1] not in done]
             created_total += len(new_rows)
+            # The in-app notice commits with the request it announces (a run stopped between
+            # the two would otherwise leave people asked but never told); e-mail follows commit.
+            _notify_requested(campaign, to_tell, due)
             transaction.on_commit(
-                lambda users=to_tell: _tell_requested(campaign, users, due)  # type: ignore[misc]
+                lambda users=to_tell: _email_requested(campaign, users, due)  # type: ignore[misc]
             )
     with transaction.atomic():
         if campaign.populated_at is None:
@@ -344,11 +347,10 @@ def _ack_url(version_id: int) -> str:
     return reverse("publishing:acknowledge", args=[version_id])
 
 
-def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
+def _notify_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
     if not user_ids:
         return
     version = campaign.version
-    path = _ack_url(version.pk)
     message = f"Please read and acknowledge {version.guideline.title} (version {version.number})"
     Notification.objects.bulk_create(
         [
@@ -356,12 +358,19 @@ def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -
                 user_id=user_id,
                 organization_id=campaign.organization_id,
                 message=f"{message} by {due:%d %b %Y}.",
-                url=path,
+                url=_ack_url(version.pk),
             )
             for user_id in user_ids
         ],
         batch_size=BATCH_SIZE,
     )
+
+
+def _email_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
+    if not user_ids:
+        return
+    version = campaign.version
+    path = _ack_url(version.pk)
     users = list(User.objects.filter(pk__in=user_ids, is_active=True).only("email", "full_name"))
     send_to_each(
         users,

@@ -10,9 +10,22 @@ from accounts.signals import members_joined
 
 
 @receiver(members_joined)
-def ask_late_joiners(sender: Any, organization: Any, membership_ids: list[int], **kw: Any) -> None:
+def ask_late_joiners(
+    sender: Any,
+    organization: Any,
+    membership_ids: list[int],
+    background: bool = True,
+    **kw: Any,
+) -> None:
+    """Queue the requests, or (``background=False``, from a job already in the background)
+    create them here, inside the sender's transaction, so they commit with its bookmark."""
     from .models import Campaign
+    from .services import add_late_joiners as add_now
     from .tasks import add_late_joiners
 
-    if Campaign.objects.filter(organization=organization, status=Campaign.Status.OPEN).exists():
+    if not Campaign.objects.filter(organization=organization, status=Campaign.Status.OPEN).exists():
+        return
+    if background:
         add_late_joiners.delay(organization.pk, list(membership_ids))
+    else:
+        add_now(organization_id=organization.pk, membership_ids=list(membership_ids))

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.staff_import import create_import_job
 from approvals.models import ApprovalRoute, ApprovalStage
 from approvals.services import add_comment
 from approvals.workflow import submit
@@ -90,6 +91,8 @@ MATRIX: dict[str, Entry] = {
     "accounts:people": Entry({"admin", "outsider"}, org_object=False),
     "accounts:invite": Entry({"admin", "outsider"}, org_object=False),
     "accounts:import_people": Entry({"admin", "outsider"}, org_object=False),
+    "accounts:import_job": Entry({"admin"}, kwargs=lambda w: {"pk": w.import_job.pk}),
+    "accounts:resend_invitations": Entry({"admin", "outsider"}, method="post", org_object=False),
     "accounts:groups": Entry({"admin", "outsider"}, org_object=False),
     "accounts:security": Entry({"admin", "outsider"}, org_object=False),
     "accounts:person": Entry({"admin"}, kwargs=lambda w: {"pk": w.employee.membership.pk}),
@@ -300,6 +303,11 @@ class World:
             )
         self.draft_guideline = create_guideline(
             organization=org, by=author.user, title="Drafting guideline", start="template"
+        )
+        self.import_job, _ = create_import_job(
+            organization=org,
+            imported_by=personas["admin"].user,
+            raw=b"email,name\nnew@riverside.test,New Person\n",
         )
 
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Membership
-from accounts.services import parse_staff_csv
+from accounts.staff_import import parse_staff_csv
 
 
 @given(st.binary(max_size=2000))

@@ -1,0 +1,669 @@
+"""The staff CSV import: check the whole file, then apply it as a resumable background job.
+
+The file is read and checked whole before anything is saved: one bad row, and nothing is
+imported and every bad row is listed. A good file becomes an ImportJob that works in committed
+batches (people, then invitations, then acknowledgement requests) and keeps its place, so a
+run that stops half-way — a worker killed, a database restart — continues where it stopped and
+asks nobody twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from audit.services import record
+
+from .emails import normalize_email
+from .models import ImportJob, Invitation, Membership, Organization, StaffGroup, User
+from .services import PeopleError, send_invitation_emails
+from .signals import members_joined
+
+log = logging.getLogger(__name__)
+
+MEMBER_BATCH = 1000  # rows applied per committed batch
+FOLLOW_UP_BATCH = 2000  # people invited, or asked to acknowledge, per committed batch
+
+IMPORT_COLUMNS = ("email", "name", "staff_group", "job_title")
+_HEADER_ALIASES = {
+    "email": "email",
+    "e-mail": "email",
+    "name": "name",
+    "full name": "name",
+    "staff group": "staff_group",
+    "staff_group": "staff_group",
+    "group": "staff_group",
+    "department": "staff_group",
+    "job title": "job_title",
+    "job_title": "job_title",
+    "title": "job_title",
+}
+_COLUMN_LABELS = {
+    "email": "e-mail address",
+    "name": "name",
+    "staff_group": "staff group",
+    "job_title": "job title",
+}
+MAX_LISTED_ERRORS = 200  # a file of 50,000 bad rows lists the first ones and counts the rest
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    assert isinstance(length, int)
+    return length
+
+
+def field_limits() -> dict[str, int]:
+    """How long each column may be: the database column that will hold it decides."""
+    return {
+        "email": _max_length(User, "email"),
+        "name": _max_length(User, "full_name"),
+        "staff_group": _max_length(StaffGroup, "name"),
+        "job_title": _max_length(Membership, "job_title"),
+    }
+
+
+@dataclass
+class ImportRow:
+    line: int
+    email: str
+    name: str
+    staff_group: str
+    job_title: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invited: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    membership_ids: list[int] = field(default_factory=list)
+    job: ImportJob | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value quoted back in a message, cut short so one huge cell cannot flood the page."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+
+def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]:
+    """Read the file; return rows and (line, message) errors for the file's own faults.
+
+    Line numbers are the file's physical lines, as a spreadsheet or editor shows them. No
+    column can hold a line break, so a value spanning lines (almost always a quote that is
+    never closed, which would swallow every row after it) refuses the whole file. One pass of
+    the C csv reader plus one scan of each value: linear in the size of the file.
+    """
+    if len(raw) > settings.CHARTER_IMPORT_MAX_BYTES:
+        limit = settings.CHARTER_IMPORT_MAX_BYTES
+        size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        return [], [(0, f"The file is larger than {size}; split it into smaller files.")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [(0, "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")]
+    if "\x00" in text:
+        return [], [(0, "The file is not a CSV text file.")]
+    # newline="" hands the reader every line ending (\n, \r\n, \r) untouched, as csv expects.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1  # the physical line the record being read starts on
+    rows: list[ImportRow] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            return [], [(0, "The file is empty.")]
+        if _spans_lines(header):
+            return [], [(1, _spanning_message(1, reader.line_num, text))]
+        columns = [_HEADER_ALIASES.get(h.strip().lower(), "") for h in header]
+        if any(c not in columns for c in ("email", "name")):
+            return [], [
+                (1, "The first line must name the columns: email, name, staff group, job title.")
+            ]
+        start = reader.line_num + 1
+        for values in reader:
+            line, start = start, reader.line_num + 1
+            if _spans_lines(values):
+                return [], [(line, _spanning_message(line, reader.line_num, text))]
+            if not any(v.strip() for v in values):
+                continue
+            cells = {
+                col: (values[i].strip() if i < len(values) else "")
+                for i, col in enumerate(columns)
+                if col
+            }
+            rows.append(
+                ImportRow(
+                    line=line,
+                    email=normalize_email(cells.get("email", "")),
+                    name=cells.get("name", ""),
+                    staff_group=cells.get("staff_group", ""),
+                    job_title=cells.get("job_title", ""),
+                )
+            )
+    except csv.Error as exc:
+        return [], [
+            (
+                start,
+                f"This line could not be read as CSV ({exc}). Check its quotes: a value "
+                "that contains a comma is wrapped in double quotes, and a quote inside it is "
+                'doubled ("").',
+            )
+        ]
+    if not rows:
+        return [], [(0, "The file has no rows after the header.")]
+    return rows, []
+
+
+def _spans_lines(values: Sequence[str]) -> bool:
+    return any("\n" in v or "\r" in v for v in values)
+
+
+def _spanning_message(line: int, last_line: int, text: str) -> str:
+    if last_line >= text.count("\n") + (0 if text.endswith("\n") else 1):
+        return (
+            'A double quote (") opened on this line is never closed, so every line after it '
+            "would be read as part of one value. Nothing was imported: close or remove the "
+            "quote and import again."
+        )
+    return (
+        f"A quoted value on this line runs on to line {last_line}. Names, e-mail addresses, "
+        "staff groups and job titles are one line each: remove the line break (or the stray "
+        "quote) and import again."
+    )
+
+
+def check_rows(rows: Sequence[ImportRow], groups: dict[str, StaffGroup]) -> list[tuple[int, str]]:
+    """Every problem of every row: bad or over-long values, unknown groups, duplicates."""
+    limits = field_limits()
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        too_long = [
+            (column, len(value), limits[column])
+            for column, value in (
+                ("email", row.email),
+                ("name", row.name),
+                ("staff_group", row.staff_group),
+                ("job_title", row.job_title),
+            )
+            if len(value) > limits[column]
+        ]
+        for column, length, limit in too_long:
+            errors.append(
+                (
+                    row.line,
+                    f"The {_COLUMN_LABELS[column]} is {length} characters long; at most "
+                    f"{limit} fit.",
+                )
+            )
+        long_columns = {c for c, _, _ in too_long}
+        if not row.email:
+            errors.append((row.line, "The e-mail address is empty."))
+        elif "email" not in long_columns:
+            try:
+                validate_email(row.email)
+            except ValidationError:
+                errors.append((row.line, f"'{_shown(row.email)}' is not a valid e-mail address."))
+        if not row.name:
+            errors.append((row.line, "The name is empty."))
+        if (
+            row.staff_group
+            and "staff_group" not in long_columns
+            and row.staff_group.lower() not in groups
+        ):
+            errors.append(
+                (
+                    row.line,
+                    f"Unknown staff group '{_shown(row.staff_group)}'. Create it first or fix "
+                    "the name.",
+                )
+            )
+        if row.email:
+            if row.email in seen:
+                errors.append(
+                    (
+                        row.line,
+                        f"{_shown(row.email)} appears twice in the file (first on line "
+                        f"{seen[row.email]}).",
+                    )
+                )
+            else:
+                seen[row.email] = row.line
+    return errors
+
+
+def _groups(organization: Organization) -> dict[str, StaffGroup]:
+    return {g.name.lower(): g for g in StaffGroup.objects.filter(organization=organization)}
+
+
+def validate_staff_csv(
+    *, organization: Organization, raw: bytes
+) -> tuple[list[ImportRow], list[tuple[int, str]]]:
+    """The whole file checked, nothing saved: rows to import, or every problem found."""
+    rows, errors = parse_staff_csv(raw)
+    if errors:
+        return [], errors
+    errors = check_rows(rows, _groups(organization))
+    return (rows, []) if not errors else ([], errors)
+
+
+# --- the job ---------------------------------------------------------------------------------
+
+
+def create_import_job(
+    *,
+    organization: Organization,
+    imported_by: User,
+    raw: bytes,
+    file_name: str = "",
+    invite: bool = False,
+) -> tuple[ImportJob | None, list[tuple[int, str]]]:
+    """Check the file whole; a good file becomes a queued job, a bad one saves nothing."""
+    rows, errors = validate_staff_csv(organization=organization, raw=raw)
+    if errors:
+        return None, errors
+    job = ImportJob.objects.create(
+        organization=organization,
+        created_by=imported_by,
+        file_name=file_name[:200],
+        data=raw,
+        invite=invite,
+        total_rows=len(rows),
+    )
+    return job, []
+
+
+def start_import_job(job: ImportJob) -> ImportJob:
+    """Apply a small file now (the admin sees the result at once); a large one in the background."""
+    if job.total_rows <= settings.CHARTER_IMPORT_INLINE_ROWS:
+        return run_import_job(job_id=job.pk)
+    from .tasks import run_import_job as task
+
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+        status=ImportJob.Status.QUEUED, error=""
+    )
+    job_id = job.pk
+    transaction.on_commit(lambda: task.delay(job_id))
+    job.refresh_from_db()
+    return job
+
+
+STALE_AFTER = dt.timedelta(minutes=10)  # a running job silent this long was stopped
+
+
+def can_resume(job: ImportJob) -> bool:
+    """A stopped job, or one whose worker went silent, may be continued by an admin."""
+    if job.status == ImportJob.Status.FAILED:
+        return True
+    return (
+        job.status in (ImportJob.Status.RUNNING, ImportJob.Status.QUEUED)
+        and job.updated_at < timezone.now() - STALE_AFTER
+    )
+
+
+def import_staff(
+    *,
+    organization: Organization,
+    imported_by: User,
+    raw: bytes,
+    invite: bool = False,
+    request: Any = None,
+) -> ImportResult:
+    """Check and apply a file to the end, here and now (scripts, tests, small files)."""
+    job, errors = create_import_job(
+        organization=organization, imported_by=imported_by, raw=raw, invite=invite
+    )
+    if job is None:
+        return ImportResult(errors=errors)
+    job = run_import_job(job_id=job.pk)
+    return ImportResult(
+        created=job.created_count,
+        updated=job.updated_count,
+        unchanged=job.unchanged_count,
+        invited=job.invitations_sent,
+        membership_ids=list(job.joined_ids),
+        job=job,
+    )
+
+
+# Everything a batch moves on; the stored file is written once (emptied) at the end.
+_PROGRESS_FIELDS = (
+    "status",
+    "phase",
+    "finished_at",
+    "updated_at",
+    "rows_done",
+    "created_count",
+    "updated_count",
+    "unchanged_count",
+    "joined_ids",
+    "invitations_done",
+    "invitations_sent",
+    "campaigns_done",
+)
+
+
+def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> ImportJob:
+    """Run a job to the end from wherever it stands; each batch commits with its bookmark.
+
+    Running a finished job does nothing; running a stopped one continues it. Each batch
+    locks the job row, so two runs of the same job take turns rather than repeat work.
+    ``stop_after_batches`` ends the run early, as a killed worker would (drills and tests).
+    """
+    ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
+        status=ImportJob.Status.RUNNING, error=""
+    )
+    rows: list[ImportRow] | None = None
+    groups: dict[str, StaffGroup] = {}
+    batches = 0
+    try:
+        while True:
+            if stop_after_batches is not None and batches >= stop_after_batches:
+                break
+            with transaction.atomic():
+                job = (
+                    ImportJob.objects.select_for_update()
+                    .select_related("organization", "created_by")
+                    .defer("data")
+                    .get(pk=job_id)
+                )
+                if job.status == ImportJob.Status.DONE:
+                    break
+                if job.phase == ImportJob.Phase.MEMBERS:
+                    if rows is None:
+                        stored = ImportJob.objects.values_list("data", flat=True).get(pk=job_id)
+                        rows, errors = parse_staff_csv(bytes(stored))
+                        if errors:
+                            raise ValueError("the stored file no longer reads")
+                        groups = _groups(job.organization)
+                    _members_batch(job, rows, groups)
+                elif job.phase == ImportJob.Phase.INVITATIONS:
+                    _invitations_batch(job)
+                elif job.phase == ImportJob.Phase.CAMPAIGNS:
+                    _campaigns_batch(job)
+                else:
+                    _finish(job)
+                done = job.status == ImportJob.Status.DONE
+                job.save(update_fields=[*_PROGRESS_FIELDS, *(["data"] if done else [])])
+            batches += 1
+    except Exception:
+        log.exception("Import job %s stopped", job_id)
+        job = ImportJob.objects.get(pk=job_id)
+        job.status = ImportJob.Status.FAILED
+        job.error = (
+            f"The import stopped while {job.get_phase_display().lower()}. Everything before "
+            "that point is saved and nothing was done twice; choose Resume to continue where "
+            "it stopped."
+        )
+        job.save(update_fields=["status", "error", "updated_at"])
+        return job
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _members_batch(
+    job: ImportJob, rows: Sequence[ImportRow], groups: dict[str, StaffGroup]
+) -> None:
+    """Create or update the next MEMBER_BATCH rows' people, then move the bookmark on."""
+    batch = rows[job.rows_done : job.rows_done + MEMBER_BATCH]
+    organization = job.organization
+    emails = [r.email for r in batch]
+    users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    new_users = [
+        User(email=r.email, full_name=r.name, password=make_password(None))  # set by invitation
+        for r in batch
+        if r.email not in users
+    ]
+    if new_users:
+        bulk_create_with_history(
+            new_users, User, batch_size=MEMBER_BATCH, default_user=job.created_by
+        )
+        users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    memberships = {
+        m.user_id: m
+        for m in Membership.objects.filter(
+            organization=organization, user_id__in=[u.pk for u in users.values()]
+        )
+    }
+    to_create: list[Membership] = []
+    to_update: list[Membership] = []
+    rejoined: list[int] = []
+    unchanged = 0
+    for row in batch:
+        group = groups.get(row.staff_group.lower()) if row.staff_group else None
+        user = users[row.email]
+        membership = memberships.get(user.pk)
+        if membership is None:
+            to_create.append(
+                Membership(
+                    user=user,
+                    organization=organization,
+                    staff_group=group,
+                    job_title=row.job_title,
+                )
+            )
+            continue
+        wanted = (True, group.pk if group else None, row.job_title)
+        current = (membership.is_active, membership.staff_group_id, membership.job_title)
+        if wanted == current:
+            unchanged += 1
+            continue
+        if not membership.is_active:
+            rejoined.append(membership.pk)
+        membership.is_active = True
+        membership.deactivated_at = None
+        membership.staff_group = group
+        membership.job_title = row.job_title
+        to_update.append(membership)
+    if to_create:
+        bulk_create_with_history(
+            to_create, Membership, batch_size=MEMBER_BATCH, default_user=job.created_by
+        )
+        job.joined_ids.extend(
+            Membership.objects.filter(
+                organization=organization, user_id__in=[m.user_id for m in to_create]
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    if to_update:
+        bulk_update_with_history(
+            to_update,
+            Membership,
+            ["is_active", "deactivated_at", "staff_group", "job_title"],
+            batch_size=MEMBER_BATCH,
+            default_user=job.created_by,
+        )
+    job.joined_ids.extend(rejoined)
+    job.created_count += len(to_create)
+    job.updated_count += len(to_update)
+    job.unchanged_count += unchanged
+    job.rows_done += len(batch)
+    if job.rows_done >= job.total_rows:
+        if job.created_count or job.updated_count:
+            record(
+                "accounts.staff.imported",
+                actor=job.created_by,
+                organization=organization,
+                obj=job,
+                details={
+                    "created": job.created_count,
+                    "updated": job.updated_count,
+                    "unchanged": job.unchanged_count,
+                    "file": job.file_name,
+                },
+            )
+        job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
+
+
+def _invitations_batch(job: ImportJob) -> None:
+    """Invite the next people who joined: a set-password link, once per person per job."""
+    ids = job.joined_ids[job.invitations_done : job.invitations_done + FOLLOW_UP_BATCH]
+    job.invitations_sent += invite_batch(
+        organization=job.organization,
+        membership_ids=ids,
+        invited_by=job.created_by,
+        batch_key=f"import-{job.pk}",
+    )
+    job.invitations_done += len(ids)
+    if job.invitations_done >= len(job.joined_ids):
+        if job.invitations_sent:
+            record(
+                "accounts.invitations.sent",
+                actor=job.created_by,
+                organization=job.organization,
+                obj=job,
+                details={"people": job.invitations_sent, "reason": "staff import"},
+            )
+        job.phase = ImportJob.Phase.CAMPAIGNS
+
+
+def _campaigns_batch(job: ImportJob) -> None:
+    """Ask the next people who joined to acknowledge what is in force (a publishing listener).
+
+    The listener works inside this batch's transaction, so its requests commit together with
+    the bookmark: a batch is either done and marked done, or neither.
+    """
+    ids = job.joined_ids[job.campaigns_done : job.campaigns_done + FOLLOW_UP_BATCH]
+    if ids:
+        members_joined.send(
+            sender=Membership, organization=job.organization, membership_ids=ids, background=False
+        )
+    job.campaigns_done += len(ids)
+    if job.campaigns_done >= len(job.joined_ids):
+        job.phase = ImportJob.Phase.FINISHED
+
+
+def _finish(job: ImportJob) -> None:
+    job.status = ImportJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.data = b""  # the people are saved; the file itself is not kept
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def never_signed_in(organization: Organization) -> models.QuerySet[Membership]:
+    """Active people of the institution who have never signed in to Charter."""
+    return Membership.objects.filter(
+        organization=organization,
+        is_active=True,
+        user__is_active=True,
+        user__last_login__isnull=True,
+    )
+
+
+def invite_batch(
+    *,
+    organization: Organization,
+    membership_ids: Sequence[int],
+    invited_by: User | None,
+    batch_key: str,
+) -> int:
+    """Invite these people (who have never signed in) once for ``batch_key``; returns how many.
+
+    Runs inside the caller's transaction: the Invitation rows are the record that a person
+    was invited in this sending, and the e-mails go out only after they commit.
+    """
+    candidates = list(
+        never_signed_in(organization)
+        .filter(pk__in=list(membership_ids))
+        .exclude(invitations__batch_key=batch_key)
+        .select_related("user", "organization")
+        .order_by("pk")
+    )
+    if not candidates:
+        return 0
+    Invitation.objects.bulk_create(
+        [Invitation(membership=m, invited_by=invited_by, batch_key=batch_key) for m in candidates],
+        ignore_conflicts=True,
+    )
+
+    users = [m.user for m in candidates]
+    transaction.on_commit(
+        lambda: send_invitation_emails(
+            organization=organization, users=users, invited_by=invited_by
+        )
+    )
+    return len(candidates)
+
+
+def request_invitations(*, organization: Organization, by: User, request: Any = None) -> int:
+    """An admin asks for everyone who has never signed in to be invited again (in batches,
+    in the background); returns how many people that is now."""
+    count = never_signed_in(organization).count()
+    if not count:
+        raise PeopleError("Everyone here has signed in at least once: there is nobody to invite.")
+    batch_key = f"resend-{uuid.uuid4().hex[:20]}"
+    with transaction.atomic():
+        record(
+            "accounts.invitations.requested",
+            actor=by,
+            organization=organization,
+            details={"people": count, "sending": batch_key},
+            request=request,
+        )
+        organization_id, by_id = organization.pk, by.pk
+
+        def enqueue() -> None:
+            from .tasks import send_invitations
+
+            send_invitations.delay(organization_id, batch_key, by_id)
+
+        transaction.on_commit(enqueue)
+    return count
+
+
+def resend_invitations_now(*, organization_id: int, batch_key: str, invited_by_id: int) -> int:
+    """Invite, batch by batch, everyone who has not signed in; a re-run skips those invited."""
+    organization = Organization.objects.get(pk=organization_id)
+    invited_by = User.objects.get(pk=invited_by_id)
+    sent, last = 0, 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                never_signed_in(organization)
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:FOLLOW_UP_BATCH]
+            )
+            if not ids:
+                return sent
+            invited = invite_batch(
+                organization=organization,
+                membership_ids=ids,
+                invited_by=invited_by,
+                batch_key=batch_key,
+            )
+            if invited:
+                # One event per batch keeps the trail readable at 50,000 people.
+                record(
+                    "accounts.invitations.sent",
+                    actor=invited_by,
+                    organization=organization,
+                    details={"people": invited, "sending": batch_key},
+                )
+            sent += invited
+            last = ids[-1]
