@@ -247,423 +247,519 @@ def _typing(data: dict[str, Any], share: float) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class _Run:
+    """What every phase shares: the sizes, the writer, one clock and the result being filled."""
+
+    cfg: SeedConfig
+    w: BulkWriter
+    result: SeedResult
+    rng: random.Random
+    now: dt.datetime
+    today: dt.date
+    password_hash: str
+
+
+@dataclass
+class _Institution:
+    org: Organization
+    groups: list[StaffGroup]
+    route: ApprovalRoute
+    admin: Membership
+    author: Membership
+    legal: Membership
+    compliance: Membership
+
+
+@dataclass
+class _Story:
+    """The guideline's history, as the campaign and the audit trail need to know it."""
+
+    guideline: Guideline
+    contents: list[dict[str, Any]]  # each version's text, version 1 first
+    version_id: dict[int, int]  # version number -> id
+    start_day: dt.datetime  # when version 1 was written
+    current: Publication  # the publication in force today
+    saves: int  # section saves in the drafts' history
+
+
 def seed(
     config: SeedConfig | None = None, *, log: Callable[[str], None] = lambda _msg: None
 ) -> SeedResult:
     """Build the institution described in the module docstring; returns ids and timings."""
     cfg = config or SeedConfig()
-    rng = random.Random(cfg.seed)
-    result = SeedResult()
-    timer = Timer(result, log)
-    w = BulkWriter()
     now = timezone.now().replace(microsecond=0)
-    today = timezone.localdate()
-    password_hash = make_password(PASSWORD)
-
-    # --- the institution, its groups, roles, route and personas (a few ORM saves) ---------
+    run = _Run(
+        cfg=cfg,
+        w=BulkWriter(),
+        result=SeedResult(),
+        rng=random.Random(cfg.seed),
+        now=now,
+        today=timezone.localdate(),
+        password_hash=make_password(PASSWORD),
+    )
+    result = run.result
+    timer = Timer(result, log)
     with timer.phase("institution"):
-        org = Organization.objects.create(
-            name=cfg.org_name,
-            slug=cfg.org_slug,
-            website="https://northfield.example",
-            contact_name="Sam Social",
-            contact_role="Head of Social Media",
-            contact_email="social@northfield.example",
-            contact_phone="+1 555 0100",
-            policy_url="https://northfield.example/policy",
-            brand_url="https://northfield.example/brand",
-        )
-        result.organization_id = org.pk
-        result.org_slug = org.slug
-        names = [
-            f"{d} ({campus})" if cfg.groups > len(DEPARTMENTS) else d
-            for campus in ("North", "South", "East", "West")
-            for d in DEPARTMENTS
-        ][: cfg.groups]
-        groups = [StaffGroup.objects.create(organization=org, name=n) for n in names]
-        result.big_group_id = groups[0].pk
-        legal_role = ReviewerRole.objects.create(organization=org, name="Legal")
-        compliance_role = ReviewerRole.objects.create(organization=org, name="Compliance")
-        route = ApprovalRoute.objects.create(organization=org)
-        ApprovalStage.objects.create(route=route, order=1, reviewer_role=legal_role, due_days=5)
-        ApprovalStage.objects.create(
-            route=route, order=2, reviewer_role=compliance_role, due_days=5
-        )
-
-        def persona(
-            role: str, name: str, group: StaffGroup | None = None, **flags: bool
-        ) -> Membership:
-            email = f"{role}@{cfg.org_slug}.example"
-            user = User.objects.create(email=email, full_name=name, password=password_hash)
-            result.personas[role] = email
-            return Membership.objects.create(
-                user=user, organization=org, staff_group=group, **flags
-            )
-
-        admin = persona("admin", "Alex Admin", is_admin=True)
-        author = persona("author", "Avery Author", is_author=True)
-        legal = persona("legal", "Lou Legal")
-        legal.reviewer_roles.set([legal_role])
-        compliance = persona("compliance", "Cam Compliance")
-        compliance.reviewer_roles.set([compliance_role])
-        persona("auditor", "Aud Auditor", is_auditor=True)
-        persona("employee", "Emery Employee", group=groups[0])
-
-    # --- staff: users and memberships ------------------------------------------------------
+        inst = _institution(run)
     with timer.phase("staff"):
-        first_user = w.next_id(User)
-        first_member = w.next_id(Membership)
-        big = int(cfg.employees * cfg.big_group_share) if len(groups) > 1 else cfg.employees
-        result.big_group_size = big + 1  # plus the employee persona
-        joined = now - dt.timedelta(days=400)
-
-        def group_of(i: int) -> int:
-            if i < big or len(groups) == 1:
-                return groups[0].pk
-            return groups[1 + (i - big) % (len(groups) - 1)].pk
-
-        names_rng = random.Random(cfg.seed + 1)
-        w.insert(
-            User,
-            ("id password email full_name is_active is_staff is_superuser date_joined"),
-            (
-                (
-                    first_user + i,
-                    password_hash,
-                    f"staff{i:06d}@{cfg.org_slug}.example",
-                    f"{names_rng.choice(FIRST)} {names_rng.choice(LAST)} {i:06d}",
-                    True,
-                    False,
-                    False,
-                    joined,
-                )
-                for i in range(cfg.employees)
-            ),
-        )
-        w.insert(
-            Membership,
-            (
-                "id user_id organization_id is_active is_admin is_author is_auditor "
-                "staff_group_id job_title joined_at"
-            ),
-            (
-                (
-                    first_member + i,
-                    first_user + i,
-                    org.pk,
-                    True,
-                    False,
-                    False,
-                    False,
-                    group_of(i),
-                    "Staff member",
-                    joined,
-                )
-                for i in range(cfg.employees)
-            ),
-        )
-
-    # --- the guideline: versions, drafts with history, reviews, publications --------------
+        _staff(run, inst)
     with timer.phase("guideline"):
-        guideline = Guideline.objects.create(
-            organization=org,
-            title="Social media guidelines",
-            slug="social-media",
-            created_by=author.user,
-        )
-        result.guideline_id = guideline.pk
-        result.guideline_slug = guideline.slug
-        contents = [starter_content(org.placeholder_context())]
-        for n in range(2, cfg.versions + 1):
-            contents.append(_bump(contents[-1], n, rng))
-        start_day = now - dt.timedelta(days=30 * cfg.versions)
-        first_version = w.next_id(Version)
-        n_versions = cfg.versions
-
-        w.insert(
-            Version,
-            (
-                "id guideline_id number content content_hash quiz change_summary status "
-                "based_on_id created_by_id created_at"
-            ),
-            (
-                (
-                    first_version + n - 1,
-                    guideline.pk,
-                    n,
-                    contents[n - 1],
-                    content_hash(contents[n - 1]),
-                    [],
-                    f"Version {n}: yearly review" if n > 1 else "First version",
-                    Version.Status.IN_REVIEW,
-                    first_version + n - 2 if n > 1 else None,
-                    author.user_id,
-                    start_day + dt.timedelta(days=30 * (n - 1)),
-                )
-                for n in range(1, cfg.versions + 1)
-            ),
-        )
-        version_id = {n: first_version + n - 1 for n in range(1, cfg.versions + 1)}
-        # Every version but the newest went through review and publication; all but the one
-        # in force since were superseded. They walk the same door as the app's own versions.
-        older = [version_id[n] for n in range(1, n_versions)]
-        move_many(older, from_=Version.Status.IN_REVIEW, to=Version.Status.APPROVED)
-        move_many(older, from_=Version.Status.APPROVED, to=Version.Status.PUBLISHED)
-        move_many(older[:-1], from_=Version.Status.PUBLISHED, to=Version.Status.SUPERSEDED)
-
-        # One closed draft per version and the open draft now being written, each section
-        # with its history of saves (the wizard's history page and restore read these).
-        first_draft = w.next_id(Draft)
-        drafts = [
-            (first_draft + n - 1, n, False, version_id.get(n - 1))
-            for n in range(1, cfg.versions + 1)
-        ]
-        drafts.append((first_draft + cfg.versions, cfg.versions + 1, True, version_id[n_versions]))
-        w.insert(
-            Draft,
-            ("id guideline_id based_on_id start is_open quiz created_by_id created_at updated_at"),
-            (
-                (
-                    pk,
-                    guideline.pk,
-                    based_on,
-                    Draft.Start.COPY if based_on else Draft.Start.TEMPLATE,
-                    is_open,
-                    [],
-                    author.user_id,
-                    start_day + dt.timedelta(days=30 * (n - 1)),
-                    start_day + dt.timedelta(days=30 * (n - 1) + 1),
-                )
-                for pk, n, is_open, based_on in drafts
-            ),
-        )
-        first_section = w.next_id(DraftSection)
-        history_model = DraftSection.history.model
-        first_history = w.next_id(history_model)
-        section_rows = []
-        history_rows = []
-        for pk, n, is_open, _based_on in drafts:
-            content = contents[min(n, cfg.versions) - 1]
-            saves = cfg.open_draft_saves if is_open else cfg.saves_per_section
-            day0 = start_day + dt.timedelta(days=30 * (n - 1))
-            for s_index, section in enumerate(SECTIONS):
-                section_pk = first_section + len(section_rows)
-                final = content[section.key]
-                saved_at = day0
-                for rev in range(saves + 1):
-                    saved_at = day0 + dt.timedelta(minutes=10 * rev + s_index)
-                    data = final if rev == saves else _typing(final, (rev + 1) / (saves + 1))
-                    history_rows.append(
-                        (
-                            first_history + len(history_rows),
-                            section_pk,
-                            pk,
-                            section.key,
-                            data,
-                            rev,
-                            author.user_id,
-                            saved_at,
-                            saved_at,
-                            "saved" if rev else None,
-                            "~" if rev else "+",
-                            author.user_id,
-                        )
-                    )
-                section_rows.append(
-                    (section_pk, pk, section.key, final, saves, author.user_id, saved_at)
-                )
-        w.insert(
-            DraftSection,
-            "id draft_id key data revision updated_by_id updated_at",
-            section_rows,
-        )
-        w.insert(
-            history_model,
-            (
-                "history_id id draft_id key data revision updated_by_id updated_at "
-                "history_date history_change_reason history_type history_user_id"
-            ),
-            history_rows,
-        )
-        result.counts["draft_section_history"] = len(history_rows)
-
-        # Reviews: every version but the last was approved by Legal then Compliance.
-        route_snapshot = route.snapshot()
-        reviews = ReviewRequest.objects.bulk_create(
-            [
-                ReviewRequest(
-                    guideline=guideline,
-                    version_id=version_id[n],
-                    status=ReviewRequest.Status.APPROVED
-                    if n < n_versions
-                    else ReviewRequest.Status.OPEN,
-                    route=route_snapshot,
-                    stage_index=len(route_snapshot) if n < n_versions else 0,
-                    stage_started_at=now - dt.timedelta(days=1),
-                    stage_due_at=now + dt.timedelta(days=4),
-                    submitted_by=author.user,
-                    closed_at=now if n < n_versions else None,
-                )
-                for n in range(1, cfg.versions + 1)
-            ]
-        )
-        result.review_id = reviews[-1].pk
-        signatures = []
-        for review, n in zip(reviews[:-1], range(1, cfg.versions), strict=True):
-            for stage, member in enumerate((legal, compliance)):
-                signatures.append(
-                    Signature(
-                        review=review,
-                        version_id=version_id[n],
-                        stage_index=stage,
-                        signer=member.user,
-                        printed_name=member.user.full_name,
-                        role_name=("Legal", "Compliance")[stage],
-                        meaning=f"Approved — {('Legal', 'Compliance')[stage]} review",
-                        content_hash=content_hash(contents[n - 1]),
-                        signed_at=start_day + dt.timedelta(days=30 * (n - 1) + 2 + stage),
-                    )
-                )
-        Signature.objects.bulk_create(signatures)
-        Comment.objects.bulk_create(
-            [
-                Comment(
-                    review=reviews[-1],
-                    section_key=SECTIONS[i % len(SECTIONS)].key,
-                    author=(legal.user, author.user)[i % 2],
-                    body=f"Comment {i + 1}: please tighten this wording.",
-                )
-                for i in range(cfg.comments)
-            ]
-        )
-
-        # Publications: each approved version in turn; version N-1 is in force today.
-        pubs = []
-        for n in range(1, cfg.versions):
-            effective = today - dt.timedelta(days=30 * (cfg.versions - 1 - n) + 10)
-            pubs.append(
-                Publication(
-                    organization=org,
-                    guideline=guideline,
-                    version_id=version_id[n],
-                    effective_date=effective,
-                    published_by=admin.user,
-                    published_at=now - dt.timedelta(days=30 * (cfg.versions - 1 - n) + 10),
-                    requires_acknowledgement=n == cfg.versions - 1,
-                    skip_reason="" if n == cfg.versions - 1 else "Seeded history",
-                    next_review_date=effective + dt.timedelta(days=365),
-                    superseded_at=None if n == cfg.versions - 1 else now,
-                )
-            )
-        Publication.objects.bulk_create(pubs)
-        current = Publication.objects.get(version_id=version_id[n_versions - 1])
-        Guideline.objects.filter(pk=guideline.pk).update(next_review_date=current.next_review_date)
-        result.published_version_id = version_id[n_versions - 1]
-        result.published_number = n_versions - 1
-
-    # --- the campaign: everyone asked, ack_ratio acknowledged ------------------------------
+        story = _guideline(run, inst)
     with timer.phase("campaign"):
-        campaign = Campaign.objects.create(
-            organization=org,
-            publication=current,
-            version_id=current.version_id,
-            due_date=today + dt.timedelta(days=7),
-            all_staff=True,
-            created_by=admin.user,
-            created_at=current.published_at,
-            populated_at=current.published_at,
-        )
-        result.campaign_id = campaign.pk
-        members = list(
-            Membership.objects.filter(organization=org)
-            .order_by("pk")
-            .values_list("pk", "user_id", "staff_group_id", "is_admin", "is_author")
-        )
-        persona_users = set(
-            User.objects.filter(email__in=result.personas.values()).values_list("pk", flat=True)
-        )
-        ack_rng = random.Random(cfg.seed + 2)
-        published_hash = content_hash(contents[n_versions - 2])
-        span = (now - current.published_at).total_seconds()
-        requests = []
-        acks = []
-        for pk, user_id, group_id, _is_admin, _is_author in members:
-            overdue = ack_rng.random() < cfg.overdue_share
-            acked_at = None
-            if user_id not in persona_users and ack_rng.random() < cfg.ack_ratio:
-                acked_at = current.published_at + dt.timedelta(seconds=ack_rng.random() * span)
-                acks.append((user_id, acked_at))
-            requests.append(
-                (
-                    pk,
-                    user_id,
-                    group_id,
-                    today - dt.timedelta(days=3) if overdue else campaign.due_date,
-                    acked_at,
-                )
-            )
-        first_request = w.next_id(AckRequest)
-        w.insert(
-            AckRequest,
-            (
-                "id campaign_id membership_id user_id staff_group_id due_date "
-                "acknowledged_at created_at reminder_count"
-            ),
-            (
-                (first_request + i, campaign.pk, m, u, g, due, at, current.published_at, 0)
-                for i, (m, u, g, due, at) in enumerate(requests)
-            ),
-        )
-        first_ack = w.next_id(Acknowledgement)
-        w.insert(
-            Acknowledgement,
-            (
-                "id organization_id user_id version_id content_hash acknowledged_at "
-                "ip_address user_agent quiz_answered"
-            ),
-            (
-                (
-                    first_ack + i,
-                    org.pk,
-                    u,
-                    current.version_id,
-                    published_hash,
-                    at,
-                    f"10.{(u >> 16) & 255}.{(u >> 8) & 255}.{u & 255}",
-                    USER_AGENT,
-                    False,
-                )
-                for i, (u, at) in enumerate(acks)
-            ),
-        )
-        result.counts["ack_requests"] = len(requests)
-        result.counts["acknowledged"] = len(acks)
-
-    # --- the audit trail: one valid hash chain ----------------------------------------------
+        acks, actors, published_hash = _campaign(run, inst, story)
     with timer.phase("audit"):
         result.counts["audit_events"] = _seed_audit(
-            w,
+            run.w,
             cfg,
-            org=org,
-            guideline=guideline,
+            org=inst.org,
+            guideline=story.guideline,
             acks=acks,
-            published_version_id=current.version_id,
-            published_number=n_versions - 1,
+            published_version_id=story.current.version_id,
+            published_number=cfg.versions - 1,
             published_hash=published_hash,
-            actors=[m[1] for m in members],
-            start=start_day,
+            actors=actors,
+            start=story.start_day,
             now=now,
-            author_id=author.user_id,
-            history=len(history_rows),
+            author_id=inst.author.user_id,
+            history=story.saves,
         )
-
     with timer.phase("indexes"):
-        w.reset_sequences()
-        w.analyze()
+        run.w.reset_sequences()
+        run.w.analyze()
     result.counts["employees"] = cfg.employees
-    result.counts["staff_groups"] = len(groups)
+    result.counts["staff_groups"] = len(inst.groups)
     result.counts["versions"] = cfg.versions
     return result
+
+
+def _institution(run: _Run) -> _Institution:
+    """The institution, its groups, roles, route and personas (a few ORM saves)."""
+    cfg, result = run.cfg, run.result
+    org = Organization.objects.create(
+        name=cfg.org_name,
+        slug=cfg.org_slug,
+        website="https://northfield.example",
+        contact_name="Sam Social",
+        contact_role="Head of Social Media",
+        contact_email="social@northfield.example",
+        contact_phone="+1 555 0100",
+        policy_url="https://northfield.example/policy",
+        brand_url="https://northfield.example/brand",
+    )
+    result.organization_id = org.pk
+    result.org_slug = org.slug
+    names = [
+        f"{d} ({campus})" if cfg.groups > len(DEPARTMENTS) else d
+        for campus in ("North", "South", "East", "West")
+        for d in DEPARTMENTS
+    ][: cfg.groups]
+    groups = [StaffGroup.objects.create(organization=org, name=n) for n in names]
+    result.big_group_id = groups[0].pk
+    legal_role = ReviewerRole.objects.create(organization=org, name="Legal")
+    compliance_role = ReviewerRole.objects.create(organization=org, name="Compliance")
+    route = ApprovalRoute.objects.create(organization=org)
+    ApprovalStage.objects.create(route=route, order=1, reviewer_role=legal_role, due_days=5)
+    ApprovalStage.objects.create(route=route, order=2, reviewer_role=compliance_role, due_days=5)
+
+    def persona(role: str, name: str, group: StaffGroup | None = None, **flags: bool) -> Membership:
+        email = f"{role}@{cfg.org_slug}.example"
+        user = User.objects.create(email=email, full_name=name, password=run.password_hash)
+        result.personas[role] = email
+        return Membership.objects.create(user=user, organization=org, staff_group=group, **flags)
+
+    admin = persona("admin", "Alex Admin", is_admin=True)
+    author = persona("author", "Avery Author", is_author=True)
+    legal = persona("legal", "Lou Legal")
+    legal.reviewer_roles.set([legal_role])
+    compliance = persona("compliance", "Cam Compliance")
+    compliance.reviewer_roles.set([compliance_role])
+    persona("auditor", "Aud Auditor", is_auditor=True)
+    persona("employee", "Emery Employee", group=groups[0])
+    return _Institution(org, groups, route, admin, author, legal, compliance)
+
+
+def _staff(run: _Run, inst: _Institution) -> None:
+    """Staff: users and memberships, the first group holding ``big_group_share`` of them."""
+    cfg, w, groups = run.cfg, run.w, inst.groups
+    first_user = w.next_id(User)
+    first_member = w.next_id(Membership)
+    big = int(cfg.employees * cfg.big_group_share) if len(groups) > 1 else cfg.employees
+    run.result.big_group_size = big + 1  # plus the employee persona
+    joined = run.now - dt.timedelta(days=400)
+
+    def group_of(i: int) -> int:
+        if i < big or len(groups) == 1:
+            return groups[0].pk
+        return groups[1 + (i - big) % (len(groups) - 1)].pk
+
+    names_rng = random.Random(cfg.seed + 1)
+    w.insert(
+        User,
+        ("id password email full_name is_active is_staff is_superuser date_joined"),
+        (
+            (
+                first_user + i,
+                run.password_hash,
+                f"staff{i:06d}@{cfg.org_slug}.example",
+                f"{names_rng.choice(FIRST)} {names_rng.choice(LAST)} {i:06d}",
+                True,
+                False,
+                False,
+                joined,
+            )
+            for i in range(cfg.employees)
+        ),
+    )
+    w.insert(
+        Membership,
+        (
+            "id user_id organization_id is_active is_admin is_author is_auditor "
+            "staff_group_id job_title joined_at"
+        ),
+        (
+            (
+                first_member + i,
+                first_user + i,
+                inst.org.pk,
+                True,
+                False,
+                False,
+                False,
+                group_of(i),
+                "Staff member",
+                joined,
+            )
+            for i in range(cfg.employees)
+        ),
+    )
+
+
+def _guideline(run: _Run, inst: _Institution) -> _Story:
+    """The guideline: versions, drafts with history, reviews, publications."""
+    cfg = run.cfg
+    guideline = Guideline.objects.create(
+        organization=inst.org,
+        title="Social media guidelines",
+        slug="social-media",
+        created_by=inst.author.user,
+    )
+    run.result.guideline_id = guideline.pk
+    run.result.guideline_slug = guideline.slug
+    contents = [starter_content(inst.org.placeholder_context())]
+    for n in range(2, cfg.versions + 1):
+        contents.append(_bump(contents[-1], n, run.rng))
+    start_day = run.now - dt.timedelta(days=30 * cfg.versions)
+    version_id = _versions(run, inst, guideline, contents, start_day)
+    saves = _drafts(run, inst, guideline, contents, version_id, start_day)
+    _reviews(run, inst, guideline, contents, version_id, start_day)
+    current = _publications(run, inst, guideline, version_id)
+    return _Story(guideline, contents, version_id, start_day, current, saves)
+
+
+def _versions(
+    run: _Run,
+    inst: _Institution,
+    guideline: Guideline,
+    contents: list[dict[str, Any]],
+    start_day: dt.datetime,
+) -> dict[int, int]:
+    """Every version's frozen text; all but the newest approved, published and superseded."""
+    cfg, w = run.cfg, run.w
+    first_version = w.next_id(Version)
+    w.insert(
+        Version,
+        (
+            "id guideline_id number content content_hash quiz change_summary status "
+            "based_on_id created_by_id created_at"
+        ),
+        (
+            (
+                first_version + n - 1,
+                guideline.pk,
+                n,
+                contents[n - 1],
+                content_hash(contents[n - 1]),
+                [],
+                f"Version {n}: yearly review" if n > 1 else "First version",
+                Version.Status.IN_REVIEW,
+                first_version + n - 2 if n > 1 else None,
+                inst.author.user_id,
+                start_day + dt.timedelta(days=30 * (n - 1)),
+            )
+            for n in range(1, cfg.versions + 1)
+        ),
+    )
+    version_id = {n: first_version + n - 1 for n in range(1, cfg.versions + 1)}
+    # Every version but the newest went through review and publication; all but the one
+    # in force since were superseded. They walk the same door as the app's own versions.
+    older = [version_id[n] for n in range(1, cfg.versions)]
+    move_many(older, from_=Version.Status.IN_REVIEW, to=Version.Status.APPROVED)
+    move_many(older, from_=Version.Status.APPROVED, to=Version.Status.PUBLISHED)
+    move_many(older[:-1], from_=Version.Status.PUBLISHED, to=Version.Status.SUPERSEDED)
+    return version_id
+
+
+def _drafts(
+    run: _Run,
+    inst: _Institution,
+    guideline: Guideline,
+    contents: list[dict[str, Any]],
+    version_id: dict[int, int],
+    start_day: dt.datetime,
+) -> int:
+    """One closed draft per version and the open draft now being written, each section with
+    its history of saves (the wizard's history page and restore read these)."""
+    cfg, w, author_id = run.cfg, run.w, inst.author.user_id
+    first_draft = w.next_id(Draft)
+    drafts = [
+        (first_draft + n - 1, n, False, version_id.get(n - 1)) for n in range(1, cfg.versions + 1)
+    ]
+    drafts.append((first_draft + cfg.versions, cfg.versions + 1, True, version_id[cfg.versions]))
+    w.insert(
+        Draft,
+        ("id guideline_id based_on_id start is_open quiz created_by_id created_at updated_at"),
+        (
+            (
+                pk,
+                guideline.pk,
+                based_on,
+                Draft.Start.COPY if based_on else Draft.Start.TEMPLATE,
+                is_open,
+                [],
+                author_id,
+                start_day + dt.timedelta(days=30 * (n - 1)),
+                start_day + dt.timedelta(days=30 * (n - 1) + 1),
+            )
+            for pk, n, is_open, based_on in drafts
+        ),
+    )
+    first_section = w.next_id(DraftSection)
+    history_model = DraftSection.history.model
+    first_history = w.next_id(history_model)
+    section_rows = []
+    history_rows = []
+    for pk, n, is_open, _based_on in drafts:
+        content = contents[min(n, cfg.versions) - 1]
+        saves = cfg.open_draft_saves if is_open else cfg.saves_per_section
+        day0 = start_day + dt.timedelta(days=30 * (n - 1))
+        for s_index, section in enumerate(SECTIONS):
+            section_pk = first_section + len(section_rows)
+            final = content[section.key]
+            saved_at = day0
+            for rev in range(saves + 1):
+                saved_at = day0 + dt.timedelta(minutes=10 * rev + s_index)
+                data = final if rev == saves else _typing(final, (rev + 1) / (saves + 1))
+                history_rows.append(
+                    (
+                        first_history + len(history_rows),
+                        section_pk,
+                        pk,
+                        section.key,
+                        data,
+                        rev,
+                        author_id,
+                        saved_at,
+                        saved_at,
+                        "saved" if rev else None,
+                        "~" if rev else "+",
+                        author_id,
+                    )
+                )
+            section_rows.append((section_pk, pk, section.key, final, saves, author_id, saved_at))
+    w.insert(
+        DraftSection,
+        "id draft_id key data revision updated_by_id updated_at",
+        section_rows,
+    )
+    w.insert(
+        history_model,
+        (
+            "history_id id draft_id key data revision updated_by_id updated_at "
+            "history_date history_change_reason history_type history_user_id"
+        ),
+        history_rows,
+    )
+    run.result.counts["draft_section_history"] = len(history_rows)
+    return len(history_rows)
+
+
+def _reviews(
+    run: _Run,
+    inst: _Institution,
+    guideline: Guideline,
+    contents: list[dict[str, Any]],
+    version_id: dict[int, int],
+    start_day: dt.datetime,
+) -> None:
+    """Every version but the last approved by Legal then Compliance; the last one open at the
+    legal stage, with comments."""
+    cfg, now, n_versions = run.cfg, run.now, run.cfg.versions
+    legal, compliance, author = inst.legal, inst.compliance, inst.author
+    route_snapshot = inst.route.snapshot()
+    reviews = ReviewRequest.objects.bulk_create(
+        [
+            ReviewRequest(
+                guideline=guideline,
+                version_id=version_id[n],
+                status=ReviewRequest.Status.APPROVED
+                if n < n_versions
+                else ReviewRequest.Status.OPEN,
+                route=route_snapshot,
+                stage_index=len(route_snapshot) if n < n_versions else 0,
+                stage_started_at=now - dt.timedelta(days=1),
+                stage_due_at=now + dt.timedelta(days=4),
+                submitted_by=author.user,
+                closed_at=now if n < n_versions else None,
+            )
+            for n in range(1, cfg.versions + 1)
+        ]
+    )
+    run.result.review_id = reviews[-1].pk
+    signatures = []
+    for review, n in zip(reviews[:-1], range(1, cfg.versions), strict=True):
+        for stage, member in enumerate((legal, compliance)):
+            signatures.append(
+                Signature(
+                    review=review,
+                    version_id=version_id[n],
+                    stage_index=stage,
+                    signer=member.user,
+                    printed_name=member.user.full_name,
+                    role_name=("Legal", "Compliance")[stage],
+                    meaning=f"Approved — {('Legal', 'Compliance')[stage]} review",
+                    content_hash=content_hash(contents[n - 1]),
+                    signed_at=start_day + dt.timedelta(days=30 * (n - 1) + 2 + stage),
+                )
+            )
+    Signature.objects.bulk_create(signatures)
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                review=reviews[-1],
+                section_key=SECTIONS[i % len(SECTIONS)].key,
+                author=(legal.user, author.user)[i % 2],
+                body=f"Comment {i + 1}: please tighten this wording.",
+            )
+            for i in range(cfg.comments)
+        ]
+    )
+
+
+def _publications(
+    run: _Run, inst: _Institution, guideline: Guideline, version_id: dict[int, int]
+) -> Publication:
+    """Each approved version published in turn; version N-1 is in force today."""
+    cfg, now, today = run.cfg, run.now, run.today
+    pubs = []
+    for n in range(1, cfg.versions):
+        effective = today - dt.timedelta(days=30 * (cfg.versions - 1 - n) + 10)
+        pubs.append(
+            Publication(
+                organization=inst.org,
+                guideline=guideline,
+                version_id=version_id[n],
+                effective_date=effective,
+                published_by=inst.admin.user,
+                published_at=now - dt.timedelta(days=30 * (cfg.versions - 1 - n) + 10),
+                requires_acknowledgement=n == cfg.versions - 1,
+                skip_reason="" if n == cfg.versions - 1 else "Seeded history",
+                next_review_date=effective + dt.timedelta(days=365),
+                superseded_at=None if n == cfg.versions - 1 else now,
+            )
+        )
+    Publication.objects.bulk_create(pubs)
+    current = Publication.objects.get(version_id=version_id[cfg.versions - 1])
+    Guideline.objects.filter(pk=guideline.pk).update(next_review_date=current.next_review_date)
+    run.result.published_version_id = version_id[cfg.versions - 1]
+    run.result.published_number = cfg.versions - 1
+    return current
+
+
+def _campaign(
+    run: _Run, inst: _Institution, story: _Story
+) -> tuple[list[tuple[int, dt.datetime]], list[int], str]:
+    """The campaign for the version in force: everyone asked, ``ack_ratio`` acknowledged.
+    Returns the acknowledgements (user id, when), every member's user id and the text's hash.
+    """
+    cfg, w, result, current = run.cfg, run.w, run.result, story.current
+    org = inst.org
+    campaign = Campaign.objects.create(
+        organization=org,
+        publication=current,
+        version_id=current.version_id,
+        due_date=run.today + dt.timedelta(days=7),
+        all_staff=True,
+        created_by=inst.admin.user,
+        created_at=current.published_at,
+        populated_at=current.published_at,
+    )
+    result.campaign_id = campaign.pk
+    members = list(
+        Membership.objects.filter(organization=org)
+        .order_by("pk")
+        .values_list("pk", "user_id", "staff_group_id", "is_admin", "is_author")
+    )
+    persona_users = set(
+        User.objects.filter(email__in=result.personas.values()).values_list("pk", flat=True)
+    )
+    ack_rng = random.Random(cfg.seed + 2)
+    published_hash = content_hash(story.contents[cfg.versions - 2])
+    span = (run.now - current.published_at).total_seconds()
+    requests = []
+    acks = []
+    for pk, user_id, group_id, _is_admin, _is_author in members:
+        overdue = ack_rng.random() < cfg.overdue_share
+        acked_at = None
+        if user_id not in persona_users and ack_rng.random() < cfg.ack_ratio:
+            acked_at = current.published_at + dt.timedelta(seconds=ack_rng.random() * span)
+            acks.append((user_id, acked_at))
+        requests.append(
+            (
+                pk,
+                user_id,
+                group_id,
+                run.today - dt.timedelta(days=3) if overdue else campaign.due_date,
+                acked_at,
+            )
+        )
+    first_request = w.next_id(AckRequest)
+    w.insert(
+        AckRequest,
+        (
+            "id campaign_id membership_id user_id staff_group_id due_date "
+            "acknowledged_at created_at reminder_count"
+        ),
+        (
+            (first_request + i, campaign.pk, m, u, g, due, at, current.published_at, 0)
+            for i, (m, u, g, due, at) in enumerate(requests)
+        ),
+    )
+    first_ack = w.next_id(Acknowledgement)
+    w.insert(
+        Acknowledgement,
+        (
+            "id organization_id user_id version_id content_hash acknowledged_at "
+            "ip_address user_agent quiz_answered"
+        ),
+        (
+            (
+                first_ack + i,
+                org.pk,
+                u,
+                current.version_id,
+                published_hash,
+                at,
+                f"10.{(u >> 16) & 255}.{(u >> 8) & 255}.{u & 255}",
+                USER_AGENT,
+                False,
+            )
+            for i, (u, at) in enumerate(acks)
+        ),
+    )
+    result.counts["ack_requests"] = len(requests)
+    result.counts["acknowledged"] = len(acks)
+    return acks, [m[1] for m in members], published_hash
 
 
 def _seed_audit(
