@@ -76,6 +76,12 @@ def judge_bench(res: dict[str, Any], b: dict[str, Any]) -> list[str]:
             f"export memory grows {growth} MB from 10k to 100k rows "
             f"(max {rb['export_memory_growth_100k_minus_10k_mb_max']} MB)"
         )
+    markdown = r.get("markdown_pathological_vs_normal")
+    if markdown is not None and markdown > rb["markdown_pathological_vs_normal_max"]:
+        out.append(
+            f"hostile Markdown renders {markdown}× slower than ordinary text "
+            f"(max {rb['markdown_pathological_vs_normal_max']}×)"
+        )
     for page, limit in b.get("p95_ms", {}).items():
         if page in t and t[page]["p95_ms"] > limit:
             out.append(f"{page} p95 {t[page]['p95_ms']} ms (max {limit} ms)")
@@ -172,6 +178,16 @@ def _bench_section(res: dict[str, Any], b: dict[str, Any], failures: list[str]) 
         f"{r['export_memory_growth_100k_minus_10k_mb']} MB | ≤ "
         f"{rb['export_memory_growth_100k_minus_10k_mb_max']} MB | "
         f"{_mark(mem_growth <= rb['export_memory_growth_100k_minus_10k_mb_max'])} |",
+    ]
+    if "markdown" in res:
+        md = res["markdown"]
+        lines.append(
+            f"| Slowest hostile Markdown vs ordinary text, {md['length']:,} characters "
+            f"({md['worst']}: {md['pathological_ms'][md['worst']]} ms vs {md['normal_ms']} ms) | "
+            f"{md['worst_vs_normal']}× | ≤ {rb['markdown_pathological_vs_normal_max']}× | "
+            f"{_mark(md['worst_vs_normal'] <= rb['markdown_pathological_vs_normal_max'])} |"
+        )
+    lines += [
         "",
         "### CSV export: streaming and memory (fresh gunicorn workers for each size)",
         "",

@@ -524,6 +524,13 @@ class Bench:
         for name, row in q.items():
             self.log(f"  {name:<28} {row['queries']:>4} queries (HTTP {row['status']})")
 
+    def markdown(self) -> None:
+        """Rendering hostile Markdown at the section limit, against ordinary text (in-process)."""
+        from bench import markdown
+
+        self.results["markdown"] = markdown.measure()
+        self.log(f"  markdown: {self.results['markdown']}")
+
     def ratios(self) -> None:
         t, r = self.results["timings"], self.results["ratios"]
         trivial = t["trivial"]["p50_ms"]
@@ -550,6 +557,7 @@ class Bench:
         r["pdf_first_vs_cached_p50"] = round(
             t["pdf_first"]["p50_ms"] / t["pdf_cached"]["p50_ms"], 1
         )
+        r["markdown_pathological_vs_normal"] = self.results["markdown"]["worst_vs_normal"]
         m = self.results["export_memory"]
         r["export_memory_growth_100k_minus_10k_mb"] = round(
             m["100k"]["peak_rss_growth_mb"] - m["10k"]["peak_rss_growth_mb"], 1
@@ -566,6 +574,7 @@ class Bench:
         self.raw_aggregate()
         self.export_memory()
         self.query_counts()
+        self.markdown()
         self.ratios()
         self.results["total_seconds"] = round(time.perf_counter() - total, 1)
         RESULTS.mkdir(parents=True, exist_ok=True)

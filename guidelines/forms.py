@@ -293,7 +293,8 @@ class SectionEditor:
             else:
                 value = self.raw.get(fld.name, "")
                 item.value = value if isinstance(value, str) else "\n".join(value)
-                if fld.kind is FieldKind.MARKDOWN:
+                if fld.kind is FieldKind.MARKDOWN and not item.errors:
+                    # Refused text is not rendered: it may be far over the limit.
                     item.preview = render_markdown(item.value)
             result.append(item)
         return result

@@ -33,6 +33,11 @@ from .rendering import render_markdown
 from .schema import FieldKind, Section, SectionState, run_checks, section_state, validate
 from .sections import SECTIONS, SECTIONS_BY_KEY, normalise_content
 
+# The longest Markdown any section accepts; a preview of more would be refused on saving.
+MARKDOWN_LIMIT = max(
+    fld.max_length for sec in SECTIONS for fld in sec.fields if fld.kind is FieldKind.MARKDOWN
+)
+
 READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
 EDITORS = (Role.AUTHOR, Role.ADMIN)
 HISTORY_LIMIT = 50
@@ -397,11 +402,14 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Authors and admins: the Markdown being typed, as staff will see it (htmx)."""
     _guideline(request, pk)
     name = request.POST.get("preview_field", "body")
-    return render(
-        request,
-        "guidelines/partials/preview.html",
-        {"html": render_markdown(request.POST.get(name, "")[:40000])},
-    )
+    text = request.POST.get(name, "")
+    context: dict[str, Any]
+    if len(text) > MARKDOWN_LIMIT:
+        # Text the section would refuse is never rendered: rendering is the costly part.
+        context = {"too_long": len(text), "limit": MARKDOWN_LIMIT}
+    else:
+        context = {"html": render_markdown(text)}
+    return render(request, "guidelines/partials/preview.html", context)
 
 
 @require_role(*EDITORS)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from html.parser import HTMLParser
 
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from guidelines.rendering import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
+    RENDER_CACHE,
+    _RenderCache,
     render_markdown,
     render_plain,
 )
@@ -195,3 +198,77 @@ def test_plain_text_of_nothing_is_empty() -> None:
 
 def test_plain_text_of_a_table_keeps_rows_on_lines() -> None:
     assert render_plain("| a | b |\n|---|---|\n| 1 | 2 |") == "a b\n1 2"
+
+
+# --- Pathological input: rendering time is bounded by the length, never its square --------
+
+FIELD_LIMIT = 20_000  # the longest Markdown a section accepts
+PATHOLOGICAL = {
+    "4,000 unmatched [": "[" * 4000,
+    "20,000 characters of ![": "![" * (FIELD_LIMIT // 2),
+    "[[[[ runs": "[[[[" * (FIELD_LIMIT // 4),
+    "nested brackets": "[" * (FIELD_LIMIT // 2) + "]" * (FIELD_LIMIT // 2),
+    "links never closed": "[a](" * (FIELD_LIMIT // 4),
+    "*_*_ runs": "*_" * (FIELD_LIMIT // 2),
+    "quotes nested >>>>>": ">" * FIELD_LIMIT,
+    "quotes nested > > >": "> " * (FIELD_LIMIT // 2),
+    "lists nested": "1. " * (FIELD_LIMIT // 3),
+    "lists indented": "".join("  " * i + "- x\n" for i in range(130)),
+    "long backtick run": "`" * FIELD_LIMIT,
+    "code spans never closed": "``a`" * (FIELD_LIMIT // 4),
+    "many equal headings": "# a\n" * (FIELD_LIMIT // 4),
+}
+CPU_BUDGET_SECONDS = 0.5
+
+
+def _cpu_seconds_to_render(text: str) -> float:
+    RENDER_CACHE.clear()
+    start = time.process_time()
+    render_markdown(text)
+    return time.process_time() - start
+
+
+def test_pathological_input_renders_within_the_time_budget() -> None:
+    slow = {}
+    for name, text in PATHOLOGICAL.items():
+        assert len(text) <= FIELD_LIMIT, name
+        seconds = _cpu_seconds_to_render(text)
+        if seconds > CPU_BUDGET_SECONDS:
+            slow[name] = round(seconds, 2)
+    assert slow == {}
+
+
+def test_pathological_input_is_still_sanitised_text() -> None:
+    for text in PATHOLOGICAL.values():
+        assert_script_free(render_markdown(text))
+
+
+def test_deep_nesting_is_cut_off_but_keeps_the_text() -> None:
+    html = render_markdown("> " * 40 + "deep words")
+    assert html.count("<blockquote>") == 16
+    assert "deep words" in html
+
+
+def test_brackets_and_code_spans_within_reach_still_work() -> None:
+    html = render_markdown("[" * 20 + " [policy](https://example.org) and `code` ``a`b``")
+    assert '<a href="https://example.org" rel="nofollow noopener">policy</a>' in html
+    assert "<code>code</code>" in html and "<code>a`b</code>" in html
+
+
+def test_render_cache_is_bounded_by_characters_not_entries() -> None:
+    cache = _RenderCache(max_chars=10_000, max_entry_chars=3_000)
+    for i in range(20):
+        cache.put(f"{i:04d}" + "x" * 996, mark_safe("y" * 1000))
+    assert cache.chars <= 10_000
+    assert cache.get("0019" + "x" * 996) is not None  # the newest stay
+    assert cache.get("0000" + "x" * 996) is None  # the oldest went
+    cache.put("z" * 5000, mark_safe("big"))  # larger than one entry may be
+    assert cache.get("z" * 5000) is None
+
+
+def test_render_markdown_keeps_large_text_out_of_the_cache() -> None:
+    RENDER_CACHE.clear()
+    render_markdown("short text")
+    render_markdown("word " * 30_000)
+    assert RENDER_CACHE.get("short text") is not None
+    assert RENDER_CACHE.chars < 1_000

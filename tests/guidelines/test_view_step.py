@@ -178,3 +178,16 @@ def test_step_query_count_is_bounded(
     client.get(_url(wizard_guideline))
     with django_assert_max_num_queries(12):
         client.get(_url(wizard_guideline))
+
+
+def test_refused_markdown_keeps_the_typing_but_is_not_rendered(
+    author, wizard_guideline, wizard_draft
+):
+    data = {**_post_data(wizard_draft, "privacy"), "action": "save"}
+    data["body"] = "**bold** " * 2500  # over the 20,000-character limit
+    response = author.client().post(_url(wizard_guideline, "privacy"), data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "is too long" in html and "the limit is 20000" in html
+    assert "**bold** **bold**" in html  # what was typed is still in the editor
+    assert "<strong>bold</strong>" not in html  # but no preview was rendered from it
