@@ -35,18 +35,3 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
-
-
-class InForceForm(BootstrapMixin, forms.Form):
-    guideline: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=Membership.objects.none(), label="Guideline"
-    )
-    date = forms.DateField(label="In force on", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
-        from guidelines.models import Guideline
-
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["guideline"])
-        field.queryset = Guideline.objects.filter(organization=organization)
-        self.style_fields()

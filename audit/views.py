@@ -2,19 +2,19 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.access import active_org, get_for_org, require_role
+from accounts.access import active_org, require_role
 from accounts.models import Role
-from config.csv_export import Echo, safe_cell
+from config.csv_export import Echo
 
+from .export import CSV_HEADER, event_rows
 from .forms import AuditFilterForm
 from .models import AuditEvent
 from .services import record
@@ -55,47 +55,6 @@ def events(request: HttpRequest) -> HttpResponse:
     )
 
 
-CSV_HEADER = [
-    "sequence",
-    "time_utc",
-    "action",
-    "actor_email",
-    "object_type",
-    "object_id",
-    "object",
-    "guideline_id",
-    "details",
-    "ip_address",
-    "user_agent",
-    "prev_hash",
-    "hash",
-]
-
-
-def event_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[str]]:
-    import json
-
-    for e in qs.iterator(chunk_size=2000):
-        yield [
-            safe_cell(v)
-            for v in (
-                e.sequence,
-                e.created_at.astimezone(UTC).isoformat(),
-                e.action,
-                e.actor_label,
-                e.object_type,
-                e.object_id,
-                e.object_repr,
-                e.guideline_id,
-                json.dumps(e.details, sort_keys=True, default=str),
-                e.ip_address,
-                e.user_agent,
-                e.prev_hash,
-                e.hash,
-            )
-        ]
-
-
 @require_role(Role.ADMIN, Role.AUDITOR)
 def export(request: HttpRequest) -> StreamingHttpResponse:
     """Admins and auditors: the filtered audit trail as CSV, streamed."""
@@ -118,53 +77,3 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
     return response
-
-
-@require_role(Role.ADMIN, Role.AUDITOR)
-def evidence_pack(request: HttpRequest, publication_id: int) -> HttpResponseBase:
-    """Admins and auditors: the ZIP evidence pack of one published version."""
-    from publishing.models import Publication
-
-    from .evidence import build_evidence_pack
-
-    publication = get_for_org(
-        Publication.objects.select_related("version__guideline", "organization"),
-        request,
-        pk=publication_id,
-    )
-    archive = build_evidence_pack(publication=publication, generated_by=request.user)
-    record(
-        "audit.evidence_pack.downloaded",
-        actor=request.user,
-        organization=publication.organization,
-        obj=publication.version,
-        guideline_id=publication.guideline_id,
-        request=request,
-    )
-    version = publication.version
-    name = f"evidence-{version.guideline.slug}-v{version.number}.zip"
-    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
-
-
-@require_role(Role.ADMIN, Role.AUDITOR)
-def in_force(request: HttpRequest) -> HttpResponse:
-    """Admins and auditors: which text of a guideline was in force on a given date."""
-    from guidelines.models import Guideline
-    from publishing.selectors import in_force as publication_in_force
-
-    from .forms import InForceForm
-
-    org = active_org(request)
-    form = InForceForm(request.GET or None, organization=org)
-    result = None
-    asked = False
-    if form.is_valid():
-        asked = True
-        guideline: Guideline = form.cleaned_data["guideline"]
-        result = publication_in_force(guideline, on=form.cleaned_data["date"])
-    signatures = list(result.version.signatures.order_by("signed_at")) if result else []
-    return render(
-        request,
-        "audit/in_force.html",
-        {"form": form, "result": result, "asked": asked, "signatures": signatures},
-    )

@@ -6,7 +6,9 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
+from accounts.forms import BootstrapMixin
 from accounts.models import Organization, StaffGroup
+from guidelines.models import Guideline
 
 from .services import add_months
 
@@ -139,3 +141,18 @@ class HandleForm(forms.Form):
         max_length=100,
         help_text='As shown on the platform, for example "@RiversideHealth".',
     )
+
+
+class InForceForm(BootstrapMixin, forms.Form):
+    """Which guideline, and the day an auditor asks about."""
+
+    guideline: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Guideline.objects.none(), label="Guideline"
+    )
+    date = forms.DateField(label="In force on", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["guideline"])
+        field.queryset = Guideline.objects.filter(organization=organization)
+        self.style_fields()

@@ -10,12 +10,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -30,7 +32,8 @@ from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
 
 from . import reminders, services
-from .forms import AcknowledgeForm, HandleForm, PublishForm, RosterFilterForm
+from .evidence import build_evidence_pack
+from .forms import AcknowledgeForm, HandleForm, InForceForm, PublishForm, RosterFilterForm
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
 from .selectors import (
@@ -487,3 +490,50 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Reminders are on their way to everyone overdue.")
     return redirect("publishing:tracking", pk=campaign.pk)
+
+
+# --- for auditors: the text in force on a date, and its evidence -----------------------------
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def in_force_on(request: HttpRequest) -> HttpResponse:
+    """Admins and auditors: which text of a guideline was in force on a given date."""
+    org = active_org(request)
+    form = InForceForm(request.GET or None, organization=org)
+    result = None
+    asked = False
+    if form.is_valid():
+        asked = True
+        guideline: Guideline = form.cleaned_data["guideline"]
+        result = in_force(guideline, on=form.cleaned_data["date"])
+    signatures = list(result.version.signatures.order_by("signed_at")) if result else []
+    return render(
+        request,
+        "publishing/in_force_on.html",
+        {"form": form, "result": result, "asked": asked, "signatures": signatures},
+    )
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def evidence_pack(request: HttpRequest, publication_id: int) -> HttpResponseBase:
+    """Admins and auditors: the ZIP evidence pack of one published version."""
+    publication = get_for_org(
+        Publication.objects.select_related("version__guideline", "organization"),
+        request,
+        pk=publication_id,
+    )
+    archive = build_evidence_pack(
+        publication=publication,
+        generated_by=request.user,  # type: ignore[arg-type]
+    )
+    record(
+        "audit.evidence_pack.downloaded",
+        actor=request.user,
+        organization=publication.organization,
+        obj=publication.version,
+        guideline_id=publication.guideline_id,
+        request=request,
+    )
+    version = publication.version
+    name = f"evidence-{version.guideline.slug}-v{version.number}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")

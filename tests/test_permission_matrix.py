@@ -192,13 +192,13 @@ MATRIX: dict[str, Entry] = {
         {"admin", "auditor"}, kwargs=lambda w: {"pk": w.campaign.pk}
     ),
     "publishing:remind": Entry({"admin"}, kwargs=lambda w: {"pk": w.campaign.pk}, method="post"),
+    "publishing:in_force_on": Entry({"admin", "auditor", "outsider"}, org_object=False),
+    "publishing:evidence_pack": Entry(
+        {"admin", "auditor"}, kwargs=lambda w: {"publication_id": w.publication.pk}
+    ),
     # Audit.
     "audit:events": Entry({"admin", "auditor", "outsider"}, org_object=False),
     "audit:export": Entry({"admin", "auditor", "outsider"}, org_object=False),
-    "audit:in_force": Entry({"admin", "auditor", "outsider"}, org_object=False),
-    "audit:evidence_pack": Entry(
-        {"admin", "auditor"}, kwargs=lambda w: {"publication_id": w.publication.pk}
-    ),
 }
 # "archive" is not a URL argument; drop it (kept above only to show the reader shape).
 MATRIX["publishing:archive"].kwargs = reader

@@ -20,5 +20,5 @@ def test_published_version_page_links_reading_page_and_evidence(auditor, publish
     assert Version.objects.get(pk=version.pk).status == Version.Status.PUBLISHED
     url = reverse("guidelines:version", args=[version.guideline_id, version.number])
     html = auditor.client().get(url).content.decode()
-    assert reverse("audit:evidence_pack", args=[published.pk]) in html
+    assert reverse("publishing:evidence_pack", args=[published.pk]) in html
     assert "/pdf/" in html

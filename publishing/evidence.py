@@ -8,16 +8,21 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from typing import IO, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from accounts.models import User
+from audit.export import CSV_HEADER, event_rows
+from audit.models import AuditEvent
 from config.csv_export import safe_cell
+from guidelines.models import Version
 from guidelines.schema import canonical_json
 
-from .models import AuditEvent
-from .views import CSV_HEADER, event_rows
+from .models import Acknowledgement, AckRequest, Publication
+from .pdf import get_pdf
 
 README = """Evidence pack — {title}, version {number} ({institution})
 Generated {generated} by {generated_by}.
@@ -49,7 +54,7 @@ def _csv_bytes(header: list[str], rows: Any) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def signature_rows(version: Any) -> list[dict[str, Any]]:
+def signature_rows(version: Version) -> list[dict[str, Any]]:
     return [
         {
             "printed_name": s.printed_name,
@@ -66,10 +71,8 @@ def signature_rows(version: Any) -> list[dict[str, Any]]:
     ]
 
 
-def roster_rows(publication: Any) -> Any:
+def roster_rows(publication: Publication) -> Iterator[list[Any]]:
     """One row per targeted person, plus anyone who acknowledged without being targeted."""
-    from publishing.models import Acknowledgement, AckRequest
-
     acks = {
         a.user_id: a
         for a in Acknowledgement.objects.filter(version=publication.version).only(
@@ -122,10 +125,8 @@ ROSTER_HEADER = [
 ]
 
 
-def build_evidence_pack(*, publication: Any, generated_by: Any) -> IO[bytes]:
+def build_evidence_pack(*, publication: Publication, generated_by: User) -> IO[bytes]:
     """Write the ZIP to a temporary file (rosters can be 100,000 rows) and return it."""
-    from publishing.pdf import get_pdf
-
     version = publication.version
     guideline = version.guideline
     signatures = signature_rows(version)
