@@ -11,9 +11,8 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
-from publishing.models import QUIZ_MAX as QUIZ_MAX_QUESTIONS
-
 from .models import Draft, Version
+from .quiz import QUIZ_MAX
 from .rendering import render_markdown
 from .schema import Field, FieldKind, Section, SectionData, normalise
 
@@ -436,8 +435,8 @@ class QuizEditor:
         return result
 
     def add(self) -> bool:
-        if len(self.questions) >= QUIZ_MAX_QUESTIONS:
-            self.form_errors.append(f"A quiz has at most {QUIZ_MAX_QUESTIONS} questions.")
+        if len(self.questions) >= QUIZ_MAX:
+            self.form_errors.append(f"A quiz has at most {QUIZ_MAX} questions.")
             return False
         self.questions.append(_question(len(self.questions), "", [], None))
         return True
@@ -477,7 +476,7 @@ class QuizEditor:
 
     @property
     def can_add(self) -> bool:
-        return len(self.questions) < QUIZ_MAX_QUESTIONS
+        return len(self.questions) < QUIZ_MAX
 
 
 def _checked(q: QuizQuestion) -> int | None:

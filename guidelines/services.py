@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import record
-from publishing.services import quiz_problems
 
 from .models import Draft, DraftSection, Guideline, Version
+from .quiz import entry_limit_problems, quiz_problems
 from .schema import Content, SectionData, normalise, validate
 from .sections import SECTIONS, empty_content, get_section, normalise_content, starter_content
 
@@ -37,11 +37,6 @@ class QuizInvalid(GuidelineError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("Quiz not saved: correct the entries marked below.")
         self.problems = problems
-
-
-QUIZ_MAX_CHOICES = 5
-QUIZ_QUESTION_LENGTH = 300
-QUIZ_CHOICE_LENGTH = 200
 
 
 class EditConflict(GuidelineError):
@@ -294,29 +289,9 @@ def restore_section(
     )
 
 
-def _quiz_limits(quiz: list[Any]) -> list[str]:
-    """Entry limits the quiz editor adds to publishing's shape rules (which it reuses)."""
-    problems = []
-    for i, item in enumerate(quiz, start=1):
-        if not isinstance(item, dict):
-            continue
-        choices = item.get("choices")
-        if len(str(item.get("question", ""))) > QUIZ_QUESTION_LENGTH:
-            problems.append(f"Question {i} is longer than {QUIZ_QUESTION_LENGTH} characters.")
-        if isinstance(choices, list) and len(choices) > QUIZ_MAX_CHOICES:
-            problems.append(f"Question {i} has more than {QUIZ_MAX_CHOICES} choices.")
-        elif isinstance(choices, list) and any(len(str(c)) > QUIZ_CHOICE_LENGTH for c in choices):
-            problems.append(
-                f"Question {i} has a choice longer than {QUIZ_CHOICE_LENGTH} characters."
-            )
-        elif isinstance(choices, list) and any(not str(c).strip() for c in choices):
-            problems.append(f"Question {i} has an empty choice.")
-    return problems
-
-
 def save_quiz(*, draft: Draft, quiz: list[dict[str, Any]], by: Any, request: Any = None) -> Draft:
     """Save the open draft's optional quiz: staff must answer it right before acknowledging."""
-    problems = quiz_problems(quiz) + _quiz_limits(quiz if isinstance(quiz, list) else [])
+    problems = quiz_problems(quiz) + entry_limit_problems(quiz if isinstance(quiz, list) else [])
     if problems:
         raise QuizInvalid(problems)
     clean = [

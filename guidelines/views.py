@@ -21,7 +21,6 @@ from . import services
 from .compare import changed_count, compare_content, compare_section
 from .forms import (
     NAV_ACTIONS,
-    QUIZ_MAX_QUESTIONS,
     CreateGuidelineForm,
     NewDraftForm,
     QuizEditor,
@@ -29,6 +28,7 @@ from .forms import (
     quiz_action,
 )
 from .models import Draft, DraftSection, Guideline, Version
+from .quiz import QUIZ_MAX
 from .rendering import render_markdown
 from .schema import FieldKind, Section, SectionState, run_checks, section_state, validate
 from .sections import SECTIONS, SECTIONS_BY_KEY, normalise_content
@@ -559,7 +559,7 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
             "unsaved": request.method == "POST",
             "steps": steps,
             "quiz_current": True,
-            "max_questions": QUIZ_MAX_QUESTIONS,
+            "max_questions": QUIZ_MAX,
             "last_key": SECTIONS[-1].key,
             "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
         },

@@ -10,11 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# Quiz shape stored on guidelines.Version.quiz (and Draft.quiz):
-#   [{"question": str, "choices": [str, ...], "answer": int}, ...]   at most QUIZ_MAX questions,
-# "answer" is the 0-based index of the right choice.
-QUIZ_MAX = 5
-
 
 class ImmutableRecordError(Exception):
     """Acknowledgements are evidence: once written they are never changed or removed."""

@@ -22,10 +22,10 @@ from accounts.models import Membership, Notification, StaffGroup, User
 from audit.services import client_ip, record
 from config.mail import send_to_each
 from guidelines.models import Guideline, Version
+from guidelines.quiz import wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
 
 from .models import (
-    QUIZ_MAX,
     Acknowledgement,
     AckRequest,
     Campaign,
@@ -402,34 +402,6 @@ def add_late_joiners(*, organization_id: int, membership_ids: Sequence[int]) -> 
 
 
 # --- acknowledging -------------------------------------------------------------------------
-
-
-def quiz_problems(quiz: Any) -> list[str]:
-    """What is wrong with a quiz's shape (for authors and for refusing bad stored data)."""
-    if not isinstance(quiz, list):
-        return ["The quiz must be a list of questions."]
-    problems = []
-    if len(quiz) > QUIZ_MAX:
-        problems.append(f"A quiz has at most {QUIZ_MAX} questions.")
-    for i, item in enumerate(quiz, start=1):
-        choices = item.get("choices") if isinstance(item, dict) else None
-        answer = item.get("answer") if isinstance(item, dict) else None
-        if not isinstance(item, dict) or not str(item.get("question", "")).strip():
-            problems.append(f"Question {i} has no text.")
-        elif not isinstance(choices, list) or len(choices) < 2:
-            problems.append(f"Question {i} needs at least two choices.")
-        elif not isinstance(answer, int) or not 0 <= answer < len(choices):
-            problems.append(f"Question {i} has no valid right answer.")
-    return problems
-
-
-def wrong_answers(quiz: Sequence[dict[str, Any]], answers: dict[int, int | None]) -> list[int]:
-    """The 1-based numbers of the questions answered wrongly or not at all."""
-    return [
-        i
-        for i, item in enumerate(quiz[:QUIZ_MAX], start=1)
-        if answers.get(i - 1) is None or answers.get(i - 1) != item.get("answer")
-    ]
 
 
 def acknowledge(

@@ -275,14 +275,6 @@ def test_unpublished_version_cannot_be_acknowledged(approved, employee):
         services.acknowledge(version=approved, user=employee.user, confirmed=True)
 
 
-def test_quiz_shape_problems_are_named():
-    assert services.quiz_problems(QUIZ) == []
-    assert services.quiz_problems([{"question": "Q", "choices": ["a"], "answer": 0}]) == [
-        "Question 1 needs at least two choices."
-    ]
-    assert "at most 5" in services.quiz_problems(QUIZ * 3)[0]
-
-
 # --- reminders -----------------------------------------------------------------------------
 
 
