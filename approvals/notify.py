@@ -12,7 +12,8 @@ from accounts.models import Membership, Notification, User
 from config.mail import send_to_each
 from guidelines.sections import SECTIONS
 
-from .models import ReviewRequest
+from .models import Comment, ReviewRequest
+from .selectors import stage_holders
 
 
 def review_url(review: ReviewRequest) -> str:
@@ -92,8 +93,6 @@ def _title(review: ReviewRequest) -> str:
 
 def stage_started(review_pk: int) -> None:
     """Ask the holders of the current stage's role to review."""
-    from .workflow import stage_holders
-
     review = _load(review_pk)
     stage = review.current_stage
     if stage is None:
@@ -146,8 +145,6 @@ def approved(review_pk: int) -> None:
 
 def closed(review_pk: int) -> None:
     """Changes requested or withdrawn: tell the author and everyone who took part."""
-    from .workflow import stage_holders
-
     review = _load(review_pk)
     decision = review.decision
     extra = {"decision": decision}
@@ -194,8 +191,6 @@ def reminder(review: ReviewRequest, user: User) -> None:
 def comment_added(comment_pk: int) -> int:
     """The author and everyone else in the thread or already reviewing hear that there is
     something to read: in the app always, by e-mail for those who keep comment e-mails on."""
-    from .models import Comment
-
     comment = Comment.objects.select_related("author", "parent").get(pk=comment_pk)
     review = _load(comment.review_id)
     others = User.objects.filter(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,27 @@ from accounts.models import Membership
 from guidelines.models import Version
 
 from .models import ReviewRequest, Signature, VersionSeen
+
+
+def author_ids(review: ReviewRequest) -> set[int]:
+    """Who wrote or submitted the version: they never review it."""
+    return {review.version.created_by_id, review.submitted_by_id}
+
+
+def stage_holders(review: ReviewRequest, stage: Mapping[str, Any]) -> list[Membership]:
+    """The active members who may sign this stage (the version's authors excluded)."""
+    return list(
+        Membership.objects.filter(
+            organization_id=review.guideline.organization_id,
+            is_active=True,
+            user__is_active=True,
+            reviewer_roles__id=stage["role_id"],
+        )
+        .exclude(user_id__in=author_ids(review))
+        .select_related("user")
+        .distinct()
+    )
+
 
 # Versions a redline is drawn against: ones that were approved (and later published).
 APPROVED_STATUSES = (

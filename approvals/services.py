@@ -15,6 +15,7 @@ from accounts.models import Membership, Organization, ReviewerRole, Role, User
 from audit.services import record
 from guidelines.models import Draft, Version
 from guidelines.sections import SECTIONS_BY_KEY
+from guidelines.services import GuidelineError, start_draft
 
 from . import notify
 from .models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Rule, VersionSeen
@@ -223,8 +224,6 @@ def start_revision(
     *, review: ReviewRequest, by: User, membership: Membership | None, request: Any = None
 ) -> Draft:
     """After changes were requested (or a withdrawal): a new draft copied from this version."""
-    from guidelines.services import GuidelineError, start_draft
-
     if membership is None or not (
         membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN)
     ):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import active_org, get_for_org, require_role
 from accounts.models import Role
+from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline
 
 from . import selectors, services, workflow
@@ -136,7 +137,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def _submit_page(
     request: HttpRequest, guideline: Guideline, draft: Draft | None, form: SubmitForm
 ) -> HttpResponse:
-    failing = workflow.failing_checks(draft.content()) if draft else []
+    failing = failing_checks(draft.content()) if draft else []
     route_obj = ApprovalRoute.objects.filter(organization=guideline.organization_id).first()
     open_review = ReviewRequest.objects.filter(
         guideline=guideline, status=ReviewRequest.Status.OPEN

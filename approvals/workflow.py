@@ -19,13 +19,15 @@ from accounts.models import Membership, Role, User
 from accounts.reauth import PasswordRefused, confirm_password
 from accounts.twofactor.services import has_device, verify_code
 from audit.services import record
+from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline, Version
-from guidelines.schema import content_hash, run_checks
-from guidelines.sections import SECTIONS
+from guidelines.schema import content_hash
+from guidelines.services import GuidelineError, freeze_draft
 from guidelines.status import VersionStatusError, move
 
 from . import notify
 from .models import ApprovalRoute, Decision, ReviewRequest, Rule, Signature
+from .selectors import author_ids, stage_holders
 
 Status = ReviewRequest.Status
 
@@ -81,10 +83,6 @@ def check_transition(status: str | None, action: str, target: str | None = None)
 # --- pure permission questions ---------------------------------------------------------------
 
 
-def _authors(review: ReviewRequest) -> set[int]:
-    return {review.version.created_by_id, review.submitted_by_id}
-
-
 def _check_member(review: ReviewRequest, membership: Membership | None) -> Membership:
     if (
         membership is None
@@ -99,7 +97,7 @@ def _check_turn(review: ReviewRequest, membership: Membership, verb: str) -> dic
     """The reviewer must hold the role of the stage the review is at now."""
     stage = review.current_stage
     assert stage is not None  # the caller checked the review is open
-    if membership.user_id in _authors(review):
+    if membership.user_id in author_ids(review):
         raise WorkflowError(
             f"You wrote or submitted this version, so you cannot {verb} it: "
             "another person must review it."
@@ -144,7 +142,7 @@ def check_can_request_changes(
 def check_can_withdraw(review: ReviewRequest, membership: Membership | None) -> None:
     member = _check_member(review, membership)
     check_transition(review.status, Action.WITHDRAW)
-    if member.user_id not in _authors(review) and not member.has_role(Role.ADMIN):
+    if member.user_id not in author_ids(review) and not member.has_role(Role.ADMIN):
         raise WorkflowError("Only the version's author or an institution admin can withdraw it.")
 
 
@@ -195,31 +193,6 @@ def stage_met(stage: Mapping[str, Any], signer_ids: set[int], holder_ids: set[in
     raise ValueError(f"unknown rule {rule!r}")
 
 
-def failing_checks(content: Mapping[str, Any]) -> list[str]:
-    """The messages of every completeness check the content does not pass, section by section."""
-    failing = []
-    for section in SECTIONS:
-        for result in run_checks(section, content.get(section.key)):
-            if not result.passed:
-                failing.append(f"{section.title}: {result.message}")
-    return failing
-
-
-def stage_holders(review: ReviewRequest, stage: Mapping[str, Any]) -> list[Membership]:
-    """The active members who may sign this stage (the version's authors excluded)."""
-    return list(
-        Membership.objects.filter(
-            organization_id=review.guideline.organization_id,
-            is_active=True,
-            user__is_active=True,
-            reviewer_roles__id=stage["role_id"],
-        )
-        .exclude(user_id__in=_authors(review))
-        .select_related("user")
-        .distinct()
-    )
-
-
 # --- the one place statuses change ---------------------------------------------------------
 
 
@@ -263,8 +236,6 @@ def submit(
     request: Any = None,
 ) -> ReviewRequest:
     """Freeze the open draft into the next version and start its review at stage one."""
-    from guidelines.services import GuidelineError, freeze_draft
-
     guideline = draft.guideline
     check_can_submit(guideline, membership)
     if not draft.is_open:
