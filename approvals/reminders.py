@@ -15,12 +15,11 @@ from audit.services import record
 
 from . import notify
 from .models import ReminderLog, ReviewRequest
+from .selectors import stage_holders
 
 
 def overdue_reviews(*, now: dt.datetime | None = None, today: dt.date | None = None) -> int:
     """E-mail each reviewer whose stage is past its due date and who has not signed yet."""
-    from .workflow import stage_holders
-
     now = now or timezone.now()
     day = today or timezone.localdate(now)
     sent = 0
