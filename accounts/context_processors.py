@@ -11,8 +11,9 @@ from .models import Notification
 def charter(request: HttpRequest) -> dict[str, Any]:
     """Navigation facts every page needs: the active institution and what the person may do."""
     membership = getattr(request, "membership", None)
+    pending = getattr(request, "pending_invitations", 0)
     if membership is None:
-        return {"membership": None}
+        return {"membership": None, "pending_invitations": pending}
     unread = Notification.objects.filter(
         user_id=membership.user_id, organization_id=membership.organization_id, read_at=None
     ).count()
@@ -30,4 +31,5 @@ def charter(request: HttpRequest) -> dict[str, Any]:
             "admin": access.can(membership, access.Role.ADMIN),
         },
         "unread_notifications": unread,
+        "pending_invitations": pending,
     }

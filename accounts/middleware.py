@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from .models import Membership
@@ -11,17 +13,30 @@ from .models import Membership
 SESSION_KEY = "charter_org_id"
 
 
-def memberships_for(user) -> list[Membership]:  # type: ignore[no-untyped-def]
+def memberships_for(user: Any, *, with_invitations: bool = False) -> list[Membership]:
+    """Active memberships, and with ``with_invitations`` the open invitations too, in one
+    query (the navigation shows both)."""
+    wanted = Q(is_active=True)
+    if with_invitations:
+        wanted |= Q(awaiting_acceptance=True)
     return list(
-        Membership.objects.filter(user=user, is_active=True, organization__isnull=False)
+        Membership.objects.filter(wanted, user=user, organization__isnull=False)
         .select_related("organization", "staff_group")
         .prefetch_related("reviewer_roles")
         .order_by("organization__name")
     )
 
 
+def default_membership(memberships: list[Membership]) -> Membership | None:
+    """The institution Charter opens when the session has not chosen one: the one the person
+    joined first. Joining another (always the person's own act) comes later, so it never
+    changes which institution a sign-in opens."""
+    return min(memberships, key=lambda m: (m.joined_at, m.pk), default=None)
+
+
 class ActiveOrganizationMiddleware:
-    """Sets ``request.membership`` (or None) and ``request.memberships``."""
+    """Sets ``request.membership`` (or None), ``request.memberships`` and
+    ``request.pending_invitations`` (how many institutions wait for the person's answer)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -29,13 +44,17 @@ class ActiveOrganizationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = None  # type: ignore[attr-defined]
         request.memberships = []  # type: ignore[attr-defined]
+        request.pending_invitations = 0  # type: ignore[attr-defined]
         if request.user.is_authenticated:
-            memberships = memberships_for(request.user)
+            found = memberships_for(request.user, with_invitations=True)
+            memberships = [m for m in found if m.is_active]
             request.memberships = memberships  # type: ignore[attr-defined]
+            request.pending_invitations = len(found) - len(memberships)  # type: ignore[attr-defined]
             wanted = request.session.get(SESSION_KEY)
             chosen = next((m for m in memberships if m.organization_id == wanted), None)
-            if chosen is None and memberships:
-                chosen = memberships[0]
-                request.session[SESSION_KEY] = chosen.organization_id
+            if chosen is None:
+                chosen = default_membership(memberships)
+                if chosen is not None:
+                    request.session[SESSION_KEY] = chosen.organization_id
             request.membership = chosen  # type: ignore[attr-defined]
         return self.get_response(request)

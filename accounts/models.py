@@ -201,6 +201,9 @@ class Membership(models.Model):
     job_title = models.CharField(max_length=150, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Invited by an institution while the person already has an account elsewhere: the
+    # membership stays inactive until the person accepts it themselves.
+    awaiting_acceptance = models.BooleanField(default=False, db_default=False)
 
     history = HistoricalRecords(m2m_fields=[reviewer_roles])
 

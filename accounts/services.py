@@ -16,6 +16,8 @@ from django.utils.http import urlsafe_base64_encode
 from audit.services import record
 from config.mail import send_to_each
 
+from . import joining
+from .account_events import shared_with_another
 from .emails import normalize_email
 from .models import Invitation, Membership, Organization, ReviewerRole, StaffGroup, User
 from .signals import members_joined
@@ -79,20 +81,29 @@ def invite_person(
         raise PeopleError("That staff group belongs to another institution.")
     with transaction.atomic():
         user = User.objects.filter(email=email).first()
+        # Someone with an account of their own joins only by accepting (accounts/joining.py):
+        # no password link, nothing active until they say yes.
+        consent = joining.needs_consent(user, organization)
         if user is None:
             user = User.objects.create_user(email=email, full_name=full_name.strip())
             user.set_unusable_password()
             user.save()
         if existing is not None:
             membership = existing
-            membership.is_active = True
+            membership.is_active = not consent
+            membership.awaiting_acceptance = consent
             membership.deactivated_at = None
             membership.staff_group = staff_group
             membership.job_title = job_title
             membership.save()
         else:
             membership = Membership.objects.create(
-                user=user, organization=organization, staff_group=staff_group, job_title=job_title
+                user=user,
+                organization=organization,
+                staff_group=staff_group,
+                job_title=job_title,
+                is_active=not consent,
+                awaiting_acceptance=consent,
             )
         Invitation.objects.create(membership=membership, invited_by=invited_by)
         record(
@@ -100,13 +111,20 @@ def invite_person(
             actor=invited_by,
             organization=organization,
             obj=membership,
-            details={"email": email},
+            details={"email": email, "awaiting_acceptance": consent},
             request=request,
         )
-        transaction.on_commit(
-            lambda: send_invitation_email(membership=membership, invited_by=invited_by)
-        )
-        _announce_joined(organization, [membership.pk])
+        if consent:
+            transaction.on_commit(
+                lambda: joining.send_join_request_email(
+                    membership=membership, invited_by=invited_by
+                )
+            )
+        else:
+            transaction.on_commit(
+                lambda: send_invitation_email(membership=membership, invited_by=invited_by)
+            )
+            _announce_joined(organization, [membership.pk])
     return membership
 
 
@@ -178,8 +196,26 @@ def set_active(
     """Deactivate (or bring back) a person; nothing about them is ever deleted."""
     with transaction.atomic():
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not active and locked.awaiting_acceptance:
+            # Deactivating someone who has not answered yet withdraws the invitation.
+            locked.awaiting_acceptance = False
+            locked.deactivated_at = timezone.now()
+            locked.save()
+            record(
+                "accounts.invitation.withdrawn",
+                actor=changed_by,
+                organization=locked.organization,
+                obj=locked,
+                request=request,
+            )
+            return locked
         if locked.is_active == active:
             return locked
+        if active and shared_with_another(locked.user, locked.organization):
+            raise PeopleError(
+                f"{locked.user} is also a member of another institution, so they come back "
+                "only by accepting an invitation: use Invite with their address to ask them."
+            )
         if not active and locked.user_id == changed_by.pk:
             raise PeopleError("You cannot deactivate yourself.")
         if not active and locked.is_admin and _other_admins(locked) == 0:

@@ -12,7 +12,13 @@ from audit.services import record
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    membership = user.memberships.filter(is_active=True).select_related("organization").first()
+    """Recorded in the institution the sign-in opens (the one joined first)."""
+    membership = (
+        user.memberships.filter(is_active=True)
+        .select_related("organization")
+        .order_by("joined_at", "pk")
+        .first()
+    )
     record(
         "accounts.user.signed_in",
         actor=user,

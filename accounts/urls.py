@@ -28,6 +28,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("switch/", views.switch, name="switch"),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:pk>/", views.invitation_respond, name="invitation_respond"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path("people/import/", views.import_people, name="import_people"),

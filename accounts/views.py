@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from audit.services import record
 
-from . import services, staff_import
+from . import joining, services, staff_import
 from .access import active_org, get_for_org, require_role
+from .account_events import record_account_change, shared_with_another
 from .forms import (
     EmailLoginForm,
     EmailSettingsForm,
@@ -53,6 +58,15 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        """The password is the whole account's: every institution's trail records it."""
+        with transaction.atomic():
+            response = super().form_valid(form)
+            record_account_change(
+                "accounts.user.password_set", user=form.user, actor=form.user, request=self.request
+            )
+        return response
+
 
 @require_POST
 @require_role()
@@ -67,6 +81,36 @@ def switch(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     messages.success(request, f"You are now working in {org.name}.")
     return redirect("home")
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """Any signed-in person: the institutions inviting them, to accept or decline."""
+    return render(
+        request, "accounts/invitations.html", {"pending": joining.pending_for(request.user)}
+    )
+
+
+@require_POST
+@login_required
+def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invited person only (anyone else gets 404): accept or decline one invitation."""
+    user: Any = request.user
+    joining.pending_one(user, pk)
+    answer = request.POST.get("answer")
+    if answer == "accept":
+        membership = joining.accept(user=user, membership_id=pk, request=request)
+        messages.success(
+            request,
+            f"You joined {membership.organization.name}. Switch to it from the menu when you "
+            "want to work there.",
+        )
+    elif answer == "decline":
+        membership = joining.decline(user=user, membership_id=pk, request=request)
+        messages.success(request, f"You declined the invitation of {membership.organization.name}.")
+    else:
+        messages.error(request, "Choose Accept or Decline.")
+    return redirect("accounts:invitations")
 
 
 @require_role(Role.ADMIN)
@@ -160,10 +204,20 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by(  # type: ignore[attr-defined]
         "-history_date"
     )[:20]
+    shared = shared_with_another(membership.user, membership.organization)
     return render(
         request,
         "accounts/person.html",
-        {"membership": membership, "person": membership, "form": form, "history": history},
+        {
+            "membership": membership,
+            "person": membership,
+            "form": form,
+            "history": history,
+            "shared_elsewhere": shared,
+            "may_reset_two_factor": membership.is_active
+            and not shared
+            and membership.user_id != request.user.pk,
+        },
     )
 
 

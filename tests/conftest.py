@@ -1,7 +1,8 @@
 """Personas: the people every test speaks about.
 
 ``org`` is "Riverside" with reviewer roles Legal and Compliance and two staff groups;
-``other_org`` is another institution whose admin is the ``outsider``.
+``other_org`` is another institution whose admin is the ``outsider``; ``shared`` is a
+Riverside legal reviewer who also works at Lakeside.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 class Persona:
     user: User
     membership: Membership
+    # The person's place in a second institution, for people who work in two.
+    elsewhere: Membership | None = None
 
     @property
     def email(self) -> str:
@@ -135,3 +138,12 @@ def employee(org, nursing) -> Persona:
 def outsider(other_org) -> Persona:
     """An admin, but of another institution: everything of ``org`` is a 404 to them."""
     return make_persona(other_org, "admin@lakeside.test", "Otto Outsider", is_admin=True)
+
+
+@pytest.fixture
+def shared(org, other_org, legal_role) -> Persona:
+    """A Riverside legal reviewer who later joined Lakeside too (an employee there).
+    ``membership`` is the Riverside place, ``elsewhere`` the Lakeside one."""
+    persona = make_persona(org, "shared@riverside.test", "Sam Shared", roles=(legal_role,))
+    persona.elsewhere = MembershipFactory(user=persona.user, organization=other_org)
+    return persona

@@ -19,11 +19,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.staff_import import create_import_job
+from accounts.twofactor.services import has_device
 from approvals.models import ApprovalRoute, ApprovalStage
 from approvals.services import add_comment
 from approvals.workflow import submit
 from guidelines.services import create_guideline, start_draft
 from publishing import services as publishing
+from tests.accounts.twofactor_support import enrol
 from tests.factories import GuidelineFactory, VersionFactory
 from tests.publishing.conftest import sign
 
@@ -86,6 +88,17 @@ MATRIX: dict[str, Entry] = {
     ),
     "accounts:password_reset_complete": Entry(set(PERSONAS), public=True, org_object=False),
     "accounts:switch": Entry(EVERYONE_IN_ORG | {"outsider"}, method="post", org_object=False),
+    # Anyone signed in sees the invitations addressed to them (none here: an empty list).
+    "accounts:invitations": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
+    # Only the invited person may answer, and only while it is open: to everyone else, and
+    # for a membership that is not an open invitation, there is nothing there.
+    "accounts:invitation_respond": Entry(
+        set(),
+        kwargs=lambda w: {"pk": w.employee.membership.pk},
+        method="post",
+        org_object=False,
+        override=dict.fromkeys(EVERYONE_IN_ORG | {"outsider"}, 404),
+    ),
     "accounts:notifications": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
     "accounts:email_settings": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
     "accounts:people": Entry({"admin", "outsider"}, org_object=False),
@@ -369,3 +382,55 @@ def test_permission(world, client, name, django_capture_on_commit_callbacks):
                 f"{persona}: got {response.status_code}, expected {expected(entry, persona)}"
             )
     assert wrong == [], f"{entry.method.upper()} {url} ({name}):\n" + "\n".join(wrong)
+
+
+# --- An admin of another institution acting on a shared person ----------------------------
+# ``shared`` is a Riverside reviewer who also works at Lakeside; the outsider is Lakeside's
+# admin. Lakeside's place for them is Lakeside's to manage; nothing reaches Riverside's place
+# or the person's own credentials.
+
+
+def _riverside_place_untouched(shared: Any) -> None:
+    before = (True, False, "", {r.pk for r in shared.membership.reviewer_roles.all()})
+    shared.membership.refresh_from_db()
+    after = (
+        shared.membership.is_active,
+        shared.membership.is_admin,
+        shared.membership.job_title,
+        {r.pk for r in shared.membership.reviewer_roles.all()},
+    )
+    assert after == before
+    shared.user.refresh_from_db()
+    assert shared.user.is_active and shared.user.has_usable_password()
+
+
+SHARED_PERSON_ACTIONS: dict[str, tuple[str, str, dict[str, str], int]] = {
+    # case: (url name, method, data, status of the outsider's own request)
+    "see their page": ("accounts:person", "get", {}, 200),
+    "change their roles here": ("accounts:person", "post", {"is_admin": "on"}, 302),
+    "deactivate them here": ("accounts:person_active", "post", {"active": "0"}, 302),
+    "reset their two-factor": ("accounts:two_factor_reset", "post", {}, 302),
+    "invite them again": ("accounts:invite", "post", {"full_name": "Sam"}, 200),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHARED_PERSON_ACTIONS))
+def test_admin_of_another_institution_acting_on_a_shared_person(
+    outsider, shared, case, mailoutbox, django_capture_on_commit_callbacks
+):
+    enrol(shared.user)
+    name, method, data, status = SHARED_PERSON_ACTIONS[case]
+    kwargs = {} if name == "accounts:invite" else {"pk": shared.elsewhere.pk}
+    if name == "accounts:invite":
+        data = {**data, "email": shared.email}
+    client = outsider.client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, method)(reverse(name, kwargs=kwargs), data)
+    assert response.status_code == status, case
+    _riverside_place_untouched(shared)
+    assert has_device(shared.user), "their two-factor is theirs"
+    assert mailoutbox == [], "no password link, no e-mail"
+    # Riverside's place for the same person is simply not there for Lakeside's admin.
+    if name != "accounts:invite":
+        other = getattr(client, method)(reverse(name, kwargs={"pk": shared.membership.pk}), data)
+        assert other.status_code == 404, case

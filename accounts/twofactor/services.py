@@ -24,6 +24,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.account_events import (
+    SHARED_PERSON_REFUSAL,
+    record_account_change,
+    shared_with_another,
+)
 from accounts.models import Membership, Organization, User
 from accounts.reauth import PasswordRefused, confirm_password
 from audit.services import record
@@ -207,11 +212,10 @@ def confirm_enrolment(*, user: User, code: str, request: HttpRequest | None = No
         locked.name = AUTHENTICATOR_NAME
         locked.save()
         codes = _replace_recovery_codes(user)
-        record(
+        record_account_change(
             "accounts.two_factor.enrolled",
+            user=user,
             actor=user,
-            organization=_org(request, user),
-            obj=user,
             details={"recovery_codes": len(codes)},
             request=request,
         )
@@ -244,12 +248,8 @@ def new_recovery_codes(*, user: User, code: str, request: HttpRequest | None = N
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         codes = _replace_recovery_codes(user)
-        record(
-            "accounts.two_factor.recovery_codes_replaced",
-            actor=user,
-            organization=_org(request, user),
-            obj=user,
-            request=request,
+        record_account_change(
+            "accounts.two_factor.recovery_codes_replaced", user=user, actor=user, request=request
         )
     return codes
 
@@ -332,42 +332,83 @@ def disable(*, user: User, password: str, request: HttpRequest | None = None) ->
                 device.name = f"{device.name} (turned off {stamp})"[:64]
                 device.save()
         StaticToken.objects.filter(device__user=user).delete()
-        record(
-            "accounts.two_factor.disabled",
-            actor=user,
-            organization=_org(request, user),
-            obj=user,
-            request=request,
+        record_account_change(
+            "accounts.two_factor.disabled", user=user, actor=user, request=request
         )
     if request is not None:
         request.session.pop(DEVICE_ID_SESSION_KEY, None)
         request.session[SESSION_DEVICE_KEY] = False
 
 
+def admin_may_reset(membership: Membership) -> bool:
+    """May this institution's admin reset the person's two-factor? Only for an active member
+    who belongs to no other institution: the credential is the whole account's."""
+    return membership.is_active and not shared_with_another(
+        membership.user, membership.organization
+    )
+
+
 def reset(*, membership: Membership, reset_by: User, request: HttpRequest | None = None) -> int:
     """An admin removes a person's authenticator and recovery codes (a lost phone and no
-    codes left); the person signs in with the password and sets up again. Returns how
-    many devices were removed."""
+    codes left); the person signs in with the password and sets up again. Refused for a
+    person who is also a member of another institution (see accounts/account_events.py).
+    Returns how many devices were removed."""
     if membership.user_id == reset_by.pk:
         raise TwoFactorError("Use your own Security page to change your two-factor sign-in.")
     user = membership.user
     with transaction.atomic():
+        # Locking the person first: a membership accepted elsewhere meanwhile waits for us.
         User.objects.select_for_update().filter(pk=user.pk).first()
-        had = has_device(user)
-        removed = 0
-        for model in (TOTPDevice, StaticDevice):
-            count, _ = model.objects.filter(user=user).delete()
-            removed += count
-        if not had:
+        membership.refresh_from_db(fields=["is_active"])
+        if not membership.is_active:
+            raise TwoFactorError(
+                f"{user} is not an active member of {membership.organization.name}. "
+                "Nothing was changed."
+            )
+        if shared_with_another(user, membership.organization):
+            raise TwoFactorError(SHARED_PERSON_REFUSAL.format(person=user))
+        removed = _remove_devices(user)
+        if not removed:
             raise TwoFactorError(f"{user} has not set up two-factor sign-in.")
-        record(
+        record_account_change(
             "accounts.two_factor.reset",
+            user=user,
             actor=reset_by,
-            organization=membership.organization,
-            obj=membership,
-            details={"person": user.email},
+            details={"person": user.email, "by_institution": membership.organization.name},
             request=request,
         )
+    return removed
+
+
+def operator_reset(*, user: User, reason: str) -> tuple[int, int]:
+    """A Charter operator (not an institution) removes a person's authenticator and recovery
+    codes, e.g. for someone in several institutions who lost their phone and every code.
+    Recorded in every institution the person belongs to; returns (devices removed,
+    institutions told)."""
+    if not reason.strip():
+        raise TwoFactorError("Give the reason for the reset; it goes into every audit trail.")
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        removed = _remove_devices(user)
+        if not removed:
+            raise TwoFactorError(f"{user.email} has not set up two-factor sign-in.")
+        told = record_account_change(
+            "accounts.two_factor.reset",
+            user=user,
+            actor_label="Charter operator (reset_two_factor)",
+            details={"person": user.email, "reason": reason.strip()[:500]},
+        )
+    return removed, told
+
+
+def _remove_devices(user: User) -> int:
+    """Delete the person's authenticators and recovery codes; 0 when none was confirmed."""
+    if not has_device(user):
+        return 0
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        count, _ = model.objects.filter(user=user).delete()
+        removed += count
     return removed
 
 

@@ -184,7 +184,13 @@ def security(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:security")
     q = request.GET.get("q", "").strip()[:100]
     people = Membership.objects.filter(organization=org, is_active=True).annotate(
-        has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True))
+        has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("user"), confirmed=True)),
+        # A person also active elsewhere: their two-factor is theirs, not this admin's, to reset.
+        shared_elsewhere=Exists(
+            Membership.objects.filter(user=OuterRef("user"), is_active=True).exclude(
+                organization=org
+            )
+        ),
     )
     if q:
         people = people.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))

@@ -137,7 +137,8 @@ def test_admin_reset_removes_every_device_and_is_audited(admin, employee):
     assert not TOTPDevice.objects.filter(user=employee.user).exists()
     assert not StaticDevice.objects.filter(user=employee.user).exists()
     event = AuditEvent.objects.get(action="accounts.two_factor.reset")
-    assert event.actor == admin.user and event.details == {"person": employee.email}
+    assert event.actor == admin.user and event.organization == admin.org
+    assert event.details == {"person": employee.email, "by_institution": "Riverside"}
 
 
 def test_reset_of_someone_without_two_factor_is_refused(admin, employee):
