@@ -48,4 +48,6 @@ def test_detail_query_count_is_bounded(
         VersionFactory(guideline=wizard_guideline, created_by=author.user)
     client = author.client()
     with django_assert_max_num_queries(14):
-        client.get(reverse("guidelines:detail", args=[wizard_guideline.pk]))
+        response = client.get(reverse("guidelines:detail", args=[wizard_guideline.pk]))
+    assert response.status_code == 200
+    assert f"Version {count}" in response.content.decode()

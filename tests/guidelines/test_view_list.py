@@ -43,4 +43,6 @@ def test_list_query_count_is_bounded(author, org, count, django_assert_max_num_q
         VersionFactory(guideline=GuidelineFactory(organization=org))
     client = author.client()
     with django_assert_max_num_queries(10):
-        client.get(reverse("guidelines:list"))
+        response = client.get(reverse("guidelines:list"))
+    assert response.status_code == 200
+    assert response.content.decode().count('href="/guidelines/') >= count
