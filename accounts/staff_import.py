@@ -28,6 +28,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from audit.services import record
 
+from . import joining
 from .emails import normalize_email
 from .models import ImportJob, Invitation, Membership, Organization, StaffGroup, User
 from .services import PeopleError, send_invitation_emails
@@ -431,6 +432,7 @@ def _members_batch(
     organization = job.organization
     emails = [r.email for r in batch]
     users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    known = [u.pk for u in users.values()]  # accounts that existed before this file
     new_users = [
         User(email=r.email, full_name=r.name, password=make_password(None))  # set by invitation
         for r in batch
@@ -447,25 +449,56 @@ def _members_batch(
             organization=organization, user_id__in=[u.pk for u in users.values()]
         )
     }
+    # Someone with an account of their own (a password, or a place in another institution)
+    # joins only by accepting, as with a single invitation (accounts/joining.py): a file
+    # cannot make them a member.
+    elsewhere = (
+        set(
+            Membership.objects.filter(user_id__in=known)
+            .exclude(organization=organization)
+            .values_list("user_id", flat=True)
+        )
+        if known
+        else set()
+    )
     to_create: list[Membership] = []
     to_update: list[Membership] = []
     rejoined: list[int] = []
+    asked: list[Membership] = []
     unchanged = 0
     for row in batch:
         group = groups.get(row.staff_group.lower()) if row.staff_group else None
         user = users[row.email]
         membership = memberships.get(user.pk)
+        ask = user.has_usable_password() or user.pk in elsewhere
         if membership is None:
-            to_create.append(
-                Membership(
-                    user=user,
-                    organization=organization,
-                    staff_group=group,
-                    job_title=row.job_title,
-                )
+            membership = Membership(
+                user=user,
+                organization=organization,
+                staff_group=group,
+                job_title=row.job_title,
+                is_active=not ask,
+                awaiting_acceptance=ask,
             )
+            to_create.append(membership)
+            if ask:
+                asked.append(membership)
             continue
-        wanted = (True, group.pk if group else None, row.job_title)
+        place = (group.pk if group else None, row.job_title)
+        if ask and not membership.is_active:
+            # Already asked: only the group and title follow the file; asked again if not.
+            same = place == (membership.staff_group_id, membership.job_title)
+            if same and membership.awaiting_acceptance:
+                unchanged += 1
+                continue
+            if not membership.awaiting_acceptance:
+                asked.append(membership)
+            membership.awaiting_acceptance = True
+            membership.staff_group = group
+            membership.job_title = row.job_title
+            to_update.append(membership)
+            continue
+        wanted = (True, *place)
         current = (membership.is_active, membership.staff_group_id, membership.job_title)
         if wanted == current:
             unchanged += 1
@@ -483,7 +516,9 @@ def _members_batch(
         )
         job.joined_ids.extend(
             Membership.objects.filter(
-                organization=organization, user_id__in=[m.user_id for m in to_create]
+                organization=organization,
+                is_active=True,
+                user_id__in=[m.user_id for m in to_create],
             )
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -492,10 +527,12 @@ def _members_batch(
         bulk_update_with_history(
             to_update,
             Membership,
-            ["is_active", "deactivated_at", "staff_group", "job_title"],
+            ["is_active", "deactivated_at", "awaiting_acceptance", "staff_group", "job_title"],
             batch_size=MEMBER_BATCH,
             default_user=job.created_by,
         )
+    if asked:
+        _ask_to_join(job, [m.user_id for m in asked])
     job.joined_ids.extend(rejoined)
     job.created_count += len(to_create)
     job.updated_count += len(to_update)
@@ -516,6 +553,31 @@ def _members_batch(
                 },
             )
         job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
+
+
+def _ask_to_join(job: ImportJob, user_ids: list[int]) -> None:
+    """Ask people with accounts of their own to accept their place (after this batch commits)."""
+    waiting = list(
+        Membership.objects.filter(
+            organization=job.organization, user_id__in=user_ids, awaiting_acceptance=True
+        ).select_related("user", "organization")
+    )
+    for membership in waiting:
+        Invitation.objects.create(membership=membership, invited_by=job.created_by)
+        record(
+            "accounts.person.invited",
+            actor=job.created_by,
+            organization=job.organization,
+            obj=membership,
+            details={"email": membership.user.email, "awaiting_acceptance": True, "import": job.pk},
+        )
+    invited_by = job.created_by
+
+    def send() -> None:
+        for membership in waiting:
+            joining.send_join_request_email(membership=membership, invited_by=invited_by)
+
+    transaction.on_commit(send)
 
 
 def _invitations_batch(job: ImportJob) -> None:

@@ -63,6 +63,9 @@ def test_member_of_another_institution_keeps_their_account(admin, nursing, outsi
     assert result.ok and result.created == 1
     assert User.objects.filter(email=outsider.email).count() == 1
     assert outsider.user.memberships.count() == 2
+    # They have an account of their own: the place waits for them to accept it.
+    riverside = outsider.user.memberships.get(organization=admin.org)
+    assert riverside.awaiting_acceptance and not riverside.is_active
 
 
 def test_random_bytes_and_missing_header_give_clear_errors(admin):

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, User
+from accounts.staff_import import import_staff
 from accounts.twofactor import services as twofactor
 from audit.models import AuditEvent
 from tests.accounts.twofactor_support import code_for, enrol
@@ -283,3 +284,24 @@ def test_the_other_institutions_place_is_not_there_for_this_admin(outsider, shar
 def test_sign_in_opens_the_institution_joined_first(client, shared, password):
     """Lakeside sorts first, but Sam joined Riverside first: joining never moves the default."""
     assert sign_in(client, shared.email, password).context["active_org"].name == "Riverside"
+
+
+def test_a_staff_file_cannot_make_someone_elsewhere_a_member(
+    outsider, legal, mailoutbox, django_capture_on_commit_callbacks
+):
+    raw = f"email,name\n{legal.email.upper()},Lee\nnew@lakeside.test,Nell\n".encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_staff(
+            organization=outsider.org, imported_by=outsider.user, raw=raw, invite=True
+        )
+    assert result.ok and result.created == 2
+    lakeside = Membership.objects.get(user=legal.user, organization=outsider.org)
+    assert not lakeside.is_active and lakeside.awaiting_acceptance
+    assert lakeside.pk not in result.membership_ids
+    to_legal = [m for m in mailoutbox if m.to == [legal.email]]
+    assert [m.subject for m in to_legal] == ["Lakeside invites you to join it on Charter"]
+    assert not re.search(r"/password-reset/[^/\s]+/[^/\s]+/", to_legal[0].body)
+    # The same file again changes nothing and asks nobody twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_staff(organization=outsider.org, imported_by=outsider.user, raw=raw)
+    assert again.unchanged == 2 and len([m for m in mailoutbox if m.to == [legal.email]]) == 1
