@@ -13,6 +13,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 LAST_ACTIVITY_KEY = "charter_last_activity"
+_SESSION_ENDED = "_charter_session_ended"
+
+
+def mark_session_ended(request: HttpRequest) -> None:
+    """Note on the request that it ended a session (sign-out, or found idle)."""
+    setattr(request, _SESSION_ENDED, True)
+
+
+def session_ended(request: HttpRequest) -> bool:
+    """Whether this request ended a session: its response clears the browser's copies."""
+    return getattr(request, _SESSION_ENDED, False)
+
+
 # A browser-session cookie holding the signed time of the last signed-in request. When a
 # request arrives without a session but with this cookie, the session ended on the server
 # (it expired, or was flushed) and the person deserves to know which.
@@ -58,6 +71,7 @@ class IdleSessionMiddleware:
                 ended = "Your session has ended. Please sign in again to continue."
 
         if ended is not None:
+            mark_session_ended(request)
             messages.info(request, ended)
             if getattr(request, "htmx", False):
                 # A redirect inside an htmx swap would paste the login page into a fragment.

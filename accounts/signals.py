@@ -9,6 +9,8 @@ from django.dispatch import Signal, receiver
 
 from audit.services import record
 
+from .middleware_idle import mark_session_ended
+
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
@@ -30,6 +32,8 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(user_logged_out)
 def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if request is not None:
+        mark_session_ended(request)
     if user is None:
         return
     membership = getattr(request, "membership", None)

@@ -62,13 +62,13 @@ def _reader_guideline(
         .filter(organization__slug=org_slug, slug=guideline_slug)
         .first()
     )
-    if guideline is None:
-        raise Http404("No such guideline")
-    if guideline.is_public:
+    if guideline is not None and guideline.is_public:
         return guideline
     if not request.user.is_authenticated:
+        # The same answer whether or not the address exists, so that signing in is the only
+        # way to learn which guidelines an institution keeps to itself.
         return redirect_to_login(request.get_full_path())
-    if not any(
+    if guideline is None or not any(
         m.organization_id == guideline.organization_id
         for m in request.memberships  # type: ignore[attr-defined]
     ):
@@ -196,7 +196,8 @@ def pdf(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -
     response = HttpResponse(get_pdf(publication), content_type="application/pdf")
     name = f"{found.organization.slug}-{found.slug}-v{number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    # A published version's PDF never changes: browsers may keep it.
+    # A published version's PDF never changes: a public reader's browser may keep it (for a
+    # signed-in person config.middleware makes every response no-store).
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=86400"
     return response

@@ -1,12 +1,22 @@
 """Production responses carry the security headers; no template needs inline script or style."""
 
 import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
+import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from bench import harness
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates"
 
 PRODUCTION = {
     "DEBUG": False,
@@ -43,6 +53,10 @@ def _assert_headers(response) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+    permissions = response.headers["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in permissions, feature
+    assert "Server" not in response.headers
 
 
 @override_settings(**PRODUCTION)
@@ -79,6 +93,84 @@ def test_two_factor_page_renders_its_qr_code_without_inline_style(employee):
     assert "<svg" in html
     assert not re.search(r"\sstyle\s*=", html)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+
+
+# --- Nothing a signed-in person sees stays in the browser ------------------------------
+
+
+def test_every_page_for_a_signed_in_person_is_no_store(admin, password):
+    client = Client()
+    login = client.post(reverse("accounts:login"), {"username": admin.email, "password": password})
+    assert login["Cache-Control"] == "no-store"  # the redirect that completes sign-in too
+    for name in (
+        "accounts:people",
+        "audit:events",
+        "publishing:campaigns",
+        "accounts:notifications",
+        "home",
+    ):
+        page = client.get(reverse(name))
+        assert page.status_code == 200, name
+        assert page["Cache-Control"] == "no-store", name
+        assert "Expires" not in page.headers, name
+
+
+def test_signing_out_clears_the_browsers_cache_and_storage(employee, password):
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": employee.email, "password": password})
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert response["Cache-Control"] == "no-store"
+    after = client.get(reverse("accounts:login"))
+    assert "Clear-Site-Data" not in after.headers  # only the response that ends the session
+
+
+def test_an_idle_session_that_ends_also_clears_the_browser(employee, password):
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        client = Client()
+        client.post(reverse("accounts:login"), {"username": employee.email, "password": password})
+        traveller.shift(timedelta(minutes=31))
+        response = client.get(reverse("accounts:notifications"))
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+# --- The server software is not announced ----------------------------------------------
+
+
+def test_gunicorn_with_charters_config_sends_no_server_header(tmp_path):
+    env = harness.server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    port = harness.free_port()
+    log = (tmp_path / "gunicorn.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        response = None
+        deadline = time.monotonic() + 30
+        while response is None and time.monotonic() < deadline:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert response is not None, (tmp_path / "gunicorn.log").read_text()
+        assert "server" not in response.headers
+        assert "camera=()" in response.headers["permissions-policy"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 # --- Templates -------------------------------------------------------------------------

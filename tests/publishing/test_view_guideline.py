@@ -27,6 +27,35 @@ def test_anonymous_is_sent_to_login_for_a_members_only_guideline(client, publish
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_anonymous_cannot_tell_which_members_only_addresses_exist(client, published):
+    org, slug = published.guideline.organization.slug, published.guideline.slug
+    addresses = {
+        "existing": [org, slug],
+        "no such guideline": [org, "no-such-guideline"],
+        "no such institution": ["no-such-institution", slug],
+    }
+    for name in ("publishing:guideline", "publishing:archive"):
+        answers = set()
+        for args in addresses.values():
+            response = client.get(reverse(name, args=args))
+            location = response["Location"].replace(reverse(name, args=args), "<page>")
+            answers.add((response.status_code, location))
+        assert answers == {(302, "/accounts/login/?next=<page>")}, name
+    for name in ("publishing:version", "publishing:changes", "publishing:pdf"):
+        answers = set()
+        for args in addresses.values():
+            response = client.get(reverse(name, args=[*args, 1]))
+            location = response["Location"].replace(reverse(name, args=[*args, 1]), "<page>")
+            answers.add((response.status_code, location))
+        assert answers == {(302, "/accounts/login/?next=<page>")}, name
+
+
+def test_signed_in_member_still_gets_404_for_an_address_that_does_not_exist(employee, published):
+    org = published.guideline.organization.slug
+    response = employee.client().get(reverse("publishing:guideline", args=[org, "nope"]))
+    assert response.status_code == 404
+
+
 def test_public_guideline_is_readable_without_signing_in(client, published):
     Guideline.objects.filter(pk=published.guideline_id).update(is_public=True)
     response = client.get(url(published.guideline))

@@ -96,3 +96,17 @@ def test_pdf_carries_an_etag_and_answers_not_modified(published, employee):
     assert first.status_code == 200 and first["ETag"] == f'"{version.content_hash}"'
     again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+
+def test_signed_in_pdf_is_never_kept_by_the_browser(published, employee):
+    response = employee.client().get(url(published))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response["ETag"] == f'"{published.version.content_hash}"'
+
+
+def test_published_page_is_never_kept_by_the_browser(published, employee):
+    page = reverse(
+        "publishing:guideline", args=[published.organization.slug, published.guideline.slug]
+    )
+    assert employee.client().get(page)["Cache-Control"] == "no-store"
