@@ -82,6 +82,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def clean(self) -> None:
+        """Forms over the model (the operators' admin) store the address normalised too."""
+        super().clean()
+        self.email = normalize_email(self.email)
+
     def get_full_name(self) -> str:
         return self.full_name or self.email
 

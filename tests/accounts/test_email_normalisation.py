@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.forms import modelform_factory
 from django.urls import reverse
 
 from accounts.emails import lockout_username, normalize_email
@@ -114,3 +115,14 @@ def test_the_database_refuses_an_address_that_is_not_normalised(db, stored):
     that would dodge the unique address and the lockout."""
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email=stored, full_name="Someone")
+
+
+def test_a_form_over_the_model_normalises_before_checking_uniqueness(employee):
+    """The operators' admin edits users through a model form: same rule, a clear error."""
+    form_class = modelform_factory(User, fields=["email", "full_name"])
+    form = form_class(data={"email": " EMPLOYEE@Riverside.test", "full_name": "Copy"})
+    assert not form.is_valid()
+    assert "already exists" in str(form.errors)
+    fresh = form_class(data={"email": "Fresh@Riverside.TEST", "full_name": "Fresh"})
+    assert fresh.is_valid(), fresh.errors
+    assert fresh.save().email == "fresh@riverside.test"
