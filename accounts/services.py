@@ -19,6 +19,7 @@ from config.mail import send_to_each
 from . import joining
 from .account_events import shared_with_another
 from .emails import normalize_email
+from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organization, ReviewerRole, StaffGroup, User
 from .signals import members_joined
 
@@ -256,8 +257,6 @@ def set_email_settings(
 
 
 def switch_organization(*, request: Any, organization_id: int) -> Organization:
-    from .middleware import SESSION_KEY
-
     membership = next(
         (m for m in getattr(request, "memberships", []) if m.organization_id == organization_id),
         None,

@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ from audit.services import record
 from . import joining
 from .emails import normalize_email
 from .models import ImportJob, Invitation, Membership, Organization, StaffGroup, User
-from .services import PeopleError, send_invitation_emails
+from .services import send_invitation_emails
 from .signals import members_joined
 
 log = logging.getLogger(__name__)
@@ -295,21 +294,6 @@ def create_import_job(
         total_rows=len(rows),
     )
     return job, []
-
-
-def start_import_job(job: ImportJob) -> ImportJob:
-    """Apply a small file now (the admin sees the result at once); a large one in the background."""
-    if job.total_rows <= settings.CHARTER_IMPORT_INLINE_ROWS:
-        return run_import_job(job_id=job.pk)
-    from .tasks import run_import_job as task
-
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
-        status=ImportJob.Status.QUEUED, error=""
-    )
-    job_id = job.pk
-    transaction.on_commit(lambda: task.delay(job_id))
-    job.refresh_from_db()
-    return job
 
 
 STALE_AFTER = dt.timedelta(minutes=10)  # a running job silent this long was stopped
@@ -670,32 +654,6 @@ def invite_batch(
         )
     )
     return len(candidates)
-
-
-def request_invitations(*, organization: Organization, by: User, request: Any = None) -> int:
-    """An admin asks for everyone who has never signed in to be invited again (in batches,
-    in the background); returns how many people that is now."""
-    count = never_signed_in(organization).count()
-    if not count:
-        raise PeopleError("Everyone here has signed in at least once: there is nobody to invite.")
-    batch_key = f"resend-{uuid.uuid4().hex[:20]}"
-    with transaction.atomic():
-        record(
-            "accounts.invitations.requested",
-            actor=by,
-            organization=organization,
-            details={"people": count, "sending": batch_key},
-            request=request,
-        )
-        organization_id, by_id = organization.pk, by.pk
-
-        def enqueue() -> None:
-            from .tasks import send_invitations
-
-            send_invitations.delay(organization_id, batch_key, by_id)
-
-        transaction.on_commit(enqueue)
-    return count
 
 
 def resend_invitations_now(*, organization_id: int, batch_key: str, invited_by_id: int) -> int:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from audit.services import record
 
-from . import joining, services, staff_import
+from . import jobs, joining, services, staff_import
 from .access import active_org, get_for_org, require_role
 from .account_events import record_account_change, shared_with_another
 from .forms import (
@@ -258,7 +258,7 @@ def import_people(request: HttpRequest) -> HttpResponse:
             invite=form.cleaned_data["invite"],
         )
         if job is not None:
-            job = staff_import.start_import_job(job)
+            job = jobs.start_import_job(job)
             if job.status == ImportJob.Status.DONE:
                 messages.success(request, import_summary(job))
                 return redirect("accounts:people")
@@ -293,7 +293,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_for_org(ImportJob.objects.select_related("created_by").defer("data"), request, pk=pk)
     if request.method == "POST":
         if staff_import.can_resume(job):
-            staff_import.start_import_job(job)
+            jobs.start_import_job(job)
             messages.success(request, "The import continues where it stopped.")
         else:
             messages.error(
@@ -315,7 +315,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 def resend_invitations(request: HttpRequest) -> HttpResponse:
     """Admins: e-mail a new invitation to everyone who has never signed in (in the background)."""
     try:
-        count = staff_import.request_invitations(
+        count = jobs.request_invitations(
             organization=active_org(request),
             by=request.user,  # type: ignore[arg-type]
             request=request,

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, ReviewerRole, User
+from approvals.models import ReviewRequest, Signature
 from audit.services import record
 from guidelines.models import Guideline, Version
 from guidelines.sections import starter_content
@@ -45,8 +46,6 @@ DEMO_QUIZ = [
 
 
 def _sign(version: Version, signed_at: dt.datetime) -> None:
-    from approvals.models import ReviewRequest, Signature
-
     if version.signatures.exists():
         return
     org = version.guideline.organization

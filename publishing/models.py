@@ -44,12 +44,6 @@ class Publication(models.Model):
     def __str__(self) -> str:
         return f"{self.version} effective {self.effective_date:%Y-%m-%d}"
 
-    def is_in_force(self, on: dt.date | None = None) -> bool:
-        from .selectors import in_force
-
-        current = in_force(self.guideline, on=on)
-        return current is not None and current.pk == self.pk
-
 
 class PublishedPdf(models.Model):
     """The PDF of a published version, rendered once: the text it shows can never change."""

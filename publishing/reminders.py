@@ -1,5 +1,5 @@
 """Reminders and notices that run on a schedule: overdue acknowledgers, review cycles and the
-admins' weekly digest, plus the admin's "remind now".
+admins' weekly digest (and the work behind the admin's "remind now").
 
 Each job takes ``today`` and returns how many people it told; each is idempotent (a unique
 reminder log row is claimed before anything is sent), so ``manage.py send_reminders`` may
@@ -25,7 +25,7 @@ from guidelines.models import Guideline, ReviewState
 
 from .models import AckRequest, Campaign, ReminderLog
 from .selectors import campaign_figures
-from .services import BATCH_SIZE, PublishingError, _ack_url, _chunks
+from .targeting import BATCH_SIZE, ack_url, chunks
 
 
 def _tell(
@@ -47,30 +47,6 @@ def _tell(
         batch_size=BATCH_SIZE,
     )
     send_to_each(users, template, subject, context)
-
-
-def request_reminders(*, campaign: Campaign, by: User, request: Any = None) -> None:
-    """An admin asks for everyone overdue to be reminded now (a background task)."""
-    if not campaign.is_open:
-        raise PublishingError("This campaign is closed: its version has been superseded.")
-    with transaction.atomic():
-        Campaign.objects.select_for_update().get(pk=campaign.pk)
-        record(
-            "publishing.campaign.reminders_requested",
-            actor=by,
-            organization=campaign.organization,
-            obj=campaign,
-            guideline_id=campaign.version.guideline_id,
-            request=request,
-        )
-        campaign_id = campaign.pk
-
-        def enqueue() -> None:
-            from .tasks import remind_overdue
-
-            remind_overdue.delay(campaign_id)
-
-        transaction.on_commit(enqueue)
 
 
 def _claim(user_ids: Sequence[int], subject: str, day: dt.date) -> list[int]:
@@ -99,7 +75,7 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
     subject = f"ack:{campaign.pk}"
     qs = AckRequest.objects.filter(campaign=campaign).overdue(on=day)
     sent = 0
-    for rows in _chunks(qs, ("user_id",)):
+    for rows in chunks(qs, ("user_id",)):
         with transaction.atomic():
             # Locking the rows makes a second, concurrent run wait and then find the log rows.
             ids = [r[0] for r in rows]
@@ -128,7 +104,7 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
 
 def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
     version = campaign.version
-    path = _ack_url(version.pk)
+    path = ack_url(version.pk)
     _tell(
         users,
         organization_id=campaign.organization_id,

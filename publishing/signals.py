@@ -8,6 +8,9 @@ from django.dispatch import receiver
 
 from accounts.signals import members_joined
 
+from . import targeting, tasks
+from .models import Campaign
+
 
 @receiver(members_joined)
 def ask_late_joiners(
@@ -19,13 +22,11 @@ def ask_late_joiners(
 ) -> None:
     """Queue the requests, or (``background=False``, from a job already in the background)
     create them here, inside the sender's transaction, so they commit with its bookmark."""
-    from .models import Campaign
-    from .services import add_late_joiners as add_now
-    from .tasks import add_late_joiners
-
     if not Campaign.objects.filter(organization=organization, status=Campaign.Status.OPEN).exists():
         return
     if background:
-        add_late_joiners.delay(organization.pk, list(membership_ids))
+        tasks.add_late_joiners.delay(organization.pk, list(membership_ids))
     else:
-        add_now(organization_id=organization.pk, membership_ids=list(membership_ids))
+        targeting.add_late_joiners(
+            organization_id=organization.pk, membership_ids=list(membership_ids)
+        )

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import reminders, services
+from . import reminders, targeting
+from .models import Publication
+from .pdf import get_pdf
 
 
 @shared_task
 def target_campaign(campaign_id: int) -> int:
     """Create a campaign's acknowledgement requests in batches and notify each person."""
-    return services.target_campaign(campaign_id=campaign_id)
+    return targeting.target_campaign(campaign_id=campaign_id)
 
 
 @shared_task
 def add_late_joiners(organization_id: int, membership_ids: list[int]) -> int:
     """Ask people who joined after publishing to acknowledge the guideline in force."""
-    return services.add_late_joiners(organization_id=organization_id, membership_ids=membership_ids)
+    return targeting.add_late_joiners(
+        organization_id=organization_id, membership_ids=membership_ids
+    )
 
 
 @shared_task
@@ -28,7 +32,4 @@ def remind_overdue(campaign_id: int) -> int:
 @shared_task
 def render_pdf(publication_id: int) -> int:
     """Render and store a newly published version's PDF ahead of the first download."""
-    from .models import Publication
-    from .pdf import get_pdf
-
     return len(get_pdf(Publication.objects.select_related("version").get(pk=publication_id)))

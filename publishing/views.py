@@ -31,7 +31,7 @@ from guidelines.document import document
 from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
 
-from . import reminders, services
+from . import services
 from .evidence import build_evidence_pack
 from .forms import AcknowledgeForm, HandleForm, InForceForm, PublishForm, RosterFilterForm
 from .models import Acknowledgement, Campaign, Publication
@@ -481,7 +481,7 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
     """Admins: remind everyone overdue in this campaign now (each person once a day at most)."""
     campaign = _campaign(request, pk)
     try:
-        reminders.request_reminders(
+        services.request_reminders(
             campaign=campaign,
             by=request.user,  # type: ignore[arg-type]
             request=request,

@@ -6,7 +6,7 @@ from django.core import mail
 
 from accounts.models import ImportJob, Invitation, Membership, Notification
 from accounts.staff_import import create_import_job, import_staff, run_import_job
-from publishing import services
+from publishing import targeting
 from publishing.models import AckRequest
 
 PEOPLE = 450
@@ -65,7 +65,7 @@ def test_a_crash_inside_a_batch_undoes_that_batch_and_a_rerun_completes_it(
     published, admin, small_batches, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
     mailoutbox.clear()
-    real = services.add_late_joiners
+    real = targeting.add_late_joiners
     calls = []
 
     def crash_on_third_batch(**kwargs):
@@ -75,7 +75,7 @@ def test_a_crash_inside_a_batch_undoes_that_batch_and_a_rerun_completes_it(
             raise ConnectionError("database went away")  # ...and then the process dies
         return created
 
-    monkeypatch.setattr(services, "add_late_joiners", crash_on_third_batch)
+    monkeypatch.setattr(targeting, "add_late_joiners", crash_on_third_batch)
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=staff_file())
     with django_capture_on_commit_callbacks(execute=True):
         job = run_import_job(job_id=job.pk)
@@ -84,7 +84,7 @@ def test_a_crash_inside_a_batch_undoes_that_batch_and_a_rerun_completes_it(
     assert AckRequest.objects.filter(membership_id__in=job.joined_ids).count() == 200
     assert len([m for m in mailoutbox if "acknowledge" in m.subject.lower()]) == 200
 
-    monkeypatch.setattr(services, "add_late_joiners", real)
+    monkeypatch.setattr(targeting, "add_late_joiners", real)
     with django_capture_on_commit_callbacks(execute=True):
         job = run_import_job(job_id=job.pk)
     assert job.status == ImportJob.Status.DONE

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from accounts.models import Membership, User
-from publishing.services import target_campaign
+from publishing.targeting import target_campaign
 
 
 def _add_people(org, n, batch):

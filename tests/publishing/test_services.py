@@ -10,7 +10,7 @@ from accounts.models import Membership, Notification
 from accounts.services import invite_person
 from audit.models import AuditEvent
 from guidelines.models import Version
-from publishing import reminders, services
+from publishing import reminders, services, targeting
 from publishing.models import (
     Acknowledgement,
     AckRequest,
@@ -161,7 +161,7 @@ def test_staff_invited_later_are_asked_to_acknowledge(
         )
     request = AckRequest.objects.get(membership=membership)
     assert request.campaign == published.campaign
-    assert request.due_date >= today() + dt.timedelta(days=services.LATE_JOINER_DAYS)
+    assert request.due_date >= today() + dt.timedelta(days=targeting.LATE_JOINER_DAYS)
     assert any("acknowledge" in m.subject.lower() for m in mailoutbox)
 
 
@@ -171,7 +171,7 @@ def test_late_joiners_outside_the_targeted_groups_are_not_asked(
     publication = do_publish(approved, groups=[nursing])
     pharmacist = MembershipFactory(organization=org, staff_group=pharmacy)
     nurse = MembershipFactory(organization=org, staff_group=nursing)
-    services.add_late_joiners(organization_id=org.pk, membership_ids=[pharmacist.pk, nurse.pk])
+    targeting.add_late_joiners(organization_id=org.pk, membership_ids=[pharmacist.pk, nurse.pk])
     asked = set(publication.campaign.requests.values_list("membership_id", flat=True))
     assert nurse.pk in asked and pharmacist.pk not in asked
 
@@ -179,7 +179,7 @@ def test_late_joiners_outside_the_targeted_groups_are_not_asked(
 def test_targeting_twice_creates_no_duplicates(published):
     campaign = published.campaign
     before = campaign.requests.count()
-    assert services.target_campaign(campaign_id=campaign.pk) == 0
+    assert targeting.target_campaign(campaign_id=campaign.pk) == 0
     assert campaign.requests.count() == before
 
 

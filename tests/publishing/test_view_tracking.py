@@ -6,7 +6,8 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from publishing.models import AckRequest
 from publishing.selectors import campaign_figures
-from publishing.services import acknowledge, target_campaign
+from publishing.services import acknowledge
+from publishing.targeting import target_campaign
 from tests.factories import MembershipFactory
 
 

@@ -1,0 +1,184 @@
+"""Who is asked to acknowledge: a campaign's requests created in batches, and late joiners.
+
+Runs as a background task (inline without a broker), never one INSERT per person inside a
+request; safe to re-run, since a person who already has a request is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Notification, User
+from audit.services import record
+from config.mail import send_to_each
+
+from .models import Acknowledgement, AckRequest, Campaign
+from .selectors import is_superseded
+
+BATCH_SIZE = 2000
+LATE_JOINER_DAYS = 14  # a person who joins late gets at least this long to acknowledge
+
+
+def _targets(campaign: Campaign, membership_ids: Iterable[int] | None) -> Any:
+    qs = Membership.objects.filter(
+        organization_id=campaign.organization_id, is_active=True, user__is_active=True
+    )
+    if not campaign.all_staff:
+        qs = qs.filter(staff_group__in=campaign.target_groups.all())
+    if membership_ids is not None:
+        qs = qs.filter(pk__in=list(membership_ids))
+    return qs
+
+
+def chunks(qs: Any, fields: Sequence[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """Walk a queryset by primary key, BATCH_SIZE rows at a time (keyset, not OFFSET)."""
+    last = 0
+    while True:
+        rows = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:BATCH_SIZE])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+def target_campaign(
+    *, campaign_id: int, membership_ids: Iterable[int] | None = None, today: dt.date | None = None
+) -> int:
+    """Create the campaign's acknowledgement requests in batches and tell each person.
+
+    Idempotent: a person who already has a request is skipped. With ``membership_ids`` only
+    those people are considered (late joiners), and they get at least LATE_JOINER_DAYS.
+    """
+    day = today or timezone.localdate()
+    campaign = Campaign.objects.select_related("version__guideline", "organization").get(
+        pk=campaign_id
+    )
+    if not campaign.is_open:
+        return 0
+    due = campaign.due_date
+    if membership_ids is not None:
+        due = max(due, day + dt.timedelta(days=LATE_JOINER_DAYS))
+    created_total = 0
+    qs = _targets(campaign, membership_ids)
+    for rows in chunks(qs, ("user_id", "staff_group_id")):
+        with transaction.atomic():
+            # One populating run per campaign at a time, so nobody is told twice.
+            Campaign.objects.select_for_update().get(pk=campaign.pk)
+            ids = [r[0] for r in rows]
+            existing = set(
+                AckRequest.objects.filter(campaign=campaign, membership_id__in=ids).values_list(
+                    "membership_id", flat=True
+                )
+            )
+            new_rows = [r for r in rows if r[0] not in existing]
+            if not new_rows:
+                continue
+            done = dict(
+                Acknowledgement.objects.filter(
+                    version_id=campaign.version_id, user_id__in=[r[1] for r in new_rows]
+                ).values_list("user_id", "acknowledged_at")
+            )
+            AckRequest.objects.bulk_create(
+                [
+                    AckRequest(
+                        campaign=campaign,
+                        membership_id=pk,
+                        user_id=user_id,
+                        staff_group_id=group_id,
+                        due_date=due,
+                        acknowledged_at=done.get(user_id),
+                    )
+                    for pk, user_id, group_id in new_rows
+                ],
+                batch_size=BATCH_SIZE,
+                ignore_conflicts=True,
+            )
+            to_tell = [r[1] for r in new_rows if r[1] not in done]
+            created_total += len(new_rows)
+            # The in-app notice commits with the request it announces (a run stopped between
+            # the two would otherwise leave people asked but never told); e-mail follows commit.
+            _notify_requested(campaign, to_tell, due)
+            transaction.on_commit(
+                lambda users=to_tell: _email_requested(campaign, users, due)  # type: ignore[misc]
+            )
+    with transaction.atomic():
+        if campaign.populated_at is None:
+            Campaign.objects.filter(pk=campaign.pk).update(populated_at=timezone.now())
+        record(
+            "publishing.campaign.targeted",
+            organization=campaign.organization,
+            obj=campaign,
+            guideline_id=campaign.version.guideline_id,
+            details={
+                "version": campaign.version.number,
+                "requests_created": created_total,
+                "late_joiners": membership_ids is not None,
+            },
+            actor_label="background task",
+        )
+    return created_total
+
+
+def ack_url(version_id: int) -> str:
+    return reverse("publishing:acknowledge", args=[version_id])
+
+
+def _notify_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
+    if not user_ids:
+        return
+    version = campaign.version
+    message = f"Please read and acknowledge {version.guideline.title} (version {version.number})"
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=user_id,
+                organization_id=campaign.organization_id,
+                message=f"{message} by {due:%d %b %Y}.",
+                url=ack_url(version.pk),
+            )
+            for user_id in user_ids
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+def _email_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
+    if not user_ids:
+        return
+    version = campaign.version
+    path = ack_url(version.pk)
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True).only("email", "full_name"))
+    send_to_each(
+        users,
+        "ack_request",
+        f"Please acknowledge: {version.guideline.title}, version {version.number}",
+        {
+            "organization": campaign.organization,
+            "version": version,
+            "guideline": version.guideline,
+            "due_date": due,
+            "link": settings.SITE_URL + path,
+        },
+    )
+
+
+def add_late_joiners(*, organization_id: int, membership_ids: Sequence[int]) -> int:
+    """People who joined after publishing are asked to acknowledge the guideline in force."""
+    today = timezone.localdate()
+    created = 0
+    for campaign in Campaign.objects.filter(
+        organization_id=organization_id, status=Campaign.Status.OPEN
+    ).select_related("publication"):
+        if is_superseded(campaign.publication, on=today):
+            continue
+        created += target_campaign(
+            campaign_id=campaign.pk, membership_ids=membership_ids, today=today
+        )
+    return created
