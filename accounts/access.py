@@ -98,8 +98,3 @@ def get_for_org(
         return queryset.get(**{org_field: org}, **lookup)
     except ObjectDoesNotExist as exc:
         raise Http404("Not found") from exc
-
-
-def member_of(request: HttpRequest, organization: Organization) -> bool:
-    membership: Membership | None = getattr(request, "membership", None)
-    return membership is not None and membership.organization_id == organization.pk

@@ -157,16 +157,6 @@ def check_can_submit(guideline: Guideline, membership: Membership | None) -> Non
         raise WorkflowError("Only social media managers and admins can submit for review.")
 
 
-def can_sign(
-    review: ReviewRequest, membership: Membership | None, signer_ids: Iterable[int]
-) -> bool:
-    try:
-        check_can_sign(review, membership, signer_ids)
-    except WorkflowError:
-        return False
-    return True
-
-
 def can_withdraw(review: ReviewRequest, membership: Membership | None) -> bool:
     try:
         check_can_withdraw(review, membership)

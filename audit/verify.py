@@ -285,7 +285,3 @@ def _institution_names(ids: set[int]) -> dict[int | None, str]:
 def verify_chain(organization_id: int | None, batch: int = 5000) -> ChainProblem | None:
     """One chain on its own (no checkpoints); None when it is intact."""
     return check_chain(organization_id, keys=Keyring.from_settings(), batch=batch).problem
-
-
-def verify_all() -> list[ChainProblem]:
-    return verify().problems

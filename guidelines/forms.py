@@ -153,10 +153,6 @@ class EditorField:
         """The row the "Add a row" script clones, numbered __i__."""
         return _row(self.field, "__i__", {})
 
-    @property
-    def all_errors(self) -> list[str]:
-        return self.errors + [e for row in self.rows for cell in row.cells for e in cell.errors]
-
 
 def _row(fld: Field, index: Any, values: Mapping[str, Any]) -> Row:
     return Row(

@@ -220,10 +220,6 @@ class Version(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise FrozenVersionError("Versions are kept for the record and cannot be deleted.")
 
-    @property
-    def is_frozen(self) -> bool:
-        return self.pk is not None
-
     def verify(self) -> bool:
         """True when the stored text still has the hash that was signed."""
         return content_hash(self.content) == self.content_hash

@@ -7,10 +7,8 @@ allow-list. Only the sanitiser's output is ever marked safe.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
-from html.parser import HTMLParser
 from xml.etree import ElementTree as etree
 
 import markdown
@@ -40,15 +38,6 @@ ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 # Tags whose content is code, not text, and must vanish with the tag if one ever appears.
 _DROP_WITH_CONTENT = frozenset({"script", "style"})
-
-# Plain text keeps the document's shape: blocks become paragraphs, list items and table rows
-# become lines, and everything else (including soft line breaks) flows as spaces.
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "ul", "ol", "blockquote", "pre", "h3", "h4", "h5", "h6", "hr", "table"}
-)
-_LINE_TAGS = frozenset({"li", "tr", "br"})
-_PARAGRAPH, _LINE = "\x00", "\x01"
-_WHITESPACE = re.compile(r"\s+")
 
 
 # Link and code-span scanning may look ahead this many characters per character of input, in
@@ -332,49 +321,3 @@ def render_markdown(text: str | None) -> SafeString:
         html = mark_safe(_sanitise(_markdown_to_html(text)))
         RENDER_CACHE.put(text, html)
     return html
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the text of sanitised HTML, marking paragraph and line boundaries."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.in_pre = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _PARAGRAPH_TAGS:
-            self.parts.append(_PARAGRAPH)
-        elif tag in _LINE_TAGS:
-            self.parts.append(_LINE)
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-        self.in_pre = self.in_pre or tag == "pre"
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _PARAGRAPH_TAGS:
-            self.parts.append(_PARAGRAPH)
-        self.in_pre = self.in_pre and tag != "pre"
-
-    def handle_data(self, data: str) -> None:
-        # Line breaks in code are meaningful; elsewhere they are Markdown's soft wraps.
-        self.parts.append(data.replace("\n", _LINE) if self.in_pre else data)
-
-
-def render_plain(text: str | None) -> str:
-    """Author Markdown as plain text, for checks, search and anything that is not HTML.
-
-    The result is ordinary (unescaped) text: a template must autoescape it like any string.
-    """
-    if not text or not text.strip():
-        return ""
-    extractor = _TextExtractor()
-    extractor.feed(_sanitise(_markdown_to_html(text)))
-    extractor.close()
-    paragraphs = []
-    for chunk in "".join(extractor.parts).split(_PARAGRAPH):
-        lines = (_WHITESPACE.sub(" ", line).strip() for line in chunk.split(_LINE))
-        paragraph = "\n".join(line for line in lines if line)
-        if paragraph:
-            paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.safestring import SafeString
 
 from guidelines import document
 from guidelines.document import Block
-from guidelines.rendering import render_markdown
 from guidelines.schema import Section, SectionState
 
 register = template.Library()
@@ -21,12 +19,6 @@ STATE_ICONS = {
     SectionState.COMPLETE: "✓",
     SectionState.FAILING: "!",
 }
-
-
-@register.filter
-def markdown(text: str | None) -> SafeString:
-    """Author Markdown as sanitised HTML."""
-    return render_markdown(text)
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""Author Markdown becomes HTML that can never run script, and plain text for everything else."""
+"""Author Markdown becomes HTML that can never run script, in time bounded by its length."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from guidelines.rendering import (
     RENDER_CACHE,
     _RenderCache,
     render_markdown,
-    render_plain,
 )
 
 PAYLOADS = [
@@ -173,31 +172,6 @@ def test_every_payload_alone_is_harmless() -> None:
         html = render_markdown(payload)
         assert_script_free(html)
         assert "<script" not in html.lower() and "<iframe" not in html.lower()
-
-
-def test_plain_text_drops_markup_and_keeps_structure() -> None:
-    text = render_plain(
-        "# Purpose\n\nBe **kind**, see [policy](https://example.org).\n\n- one\n- two"
-    )
-    assert text == "Purpose\n\nBe kind, see policy.\n\none\ntwo"
-
-
-def test_plain_text_joins_soft_wrapped_lines() -> None:
-    assert render_plain("one\r\ntwo  \nthree") == "one two\nthree"
-
-
-def test_plain_text_shows_typed_html_as_text() -> None:
-    # Plain text is not HTML: what the author typed comes back verbatim, and templates escape it.
-    assert render_plain("Use <b> & <i> sparingly") == "Use <b> & <i> sparingly"
-
-
-def test_plain_text_of_nothing_is_empty() -> None:
-    assert render_plain("") == ""
-    assert render_plain(None) == ""
-
-
-def test_plain_text_of_a_table_keeps_rows_on_lines() -> None:
-    assert render_plain("| a | b |\n|---|---|\n| 1 | 2 |") == "a b\n1 2"
 
 
 # --- Pathological input: rendering time is bounded by the length, never its square --------
