@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from guidelines.rendering import RENDER_CACHE, render_markdown
+
 # The longest Markdown a section accepts (guidelines/sections.py, the "body" fields).
 LENGTH = 20_000
 
@@ -40,8 +42,6 @@ def normal_text(length: int = LENGTH) -> str:
 
 def _best_ms(text: str, runs: int) -> float:
     """Fastest of ``runs`` renderings, with the cache bypassed (CPU time of this process)."""
-    from guidelines.rendering import RENDER_CACHE, render_markdown
-
     best = float("inf")
     for _ in range(runs):
         RENDER_CACHE.clear()
