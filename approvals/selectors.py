@@ -13,8 +13,9 @@ from .models import ReviewRequest, Signature, VersionSeen
 
 
 def author_ids(review: ReviewRequest) -> set[int]:
-    """Who wrote or submitted the version: they never review it."""
-    return {review.version.created_by_id, review.submitted_by_id}
+    """Who wrote, edited or submitted the version: they never review it."""
+    contributors = {int(user_id) for user_id in review.version.contributors}
+    return {review.version.created_by_id, review.submitted_by_id} | contributors
 
 
 def stage_holders(review: ReviewRequest, stage: Mapping[str, Any]) -> list[Membership]:

@@ -22,7 +22,8 @@ from audit.services import record
 from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline, Version
 from guidelines.schema import content_hash
-from guidelines.services import GuidelineError, freeze_draft
+from guidelines.sections import SECTIONS_BY_KEY
+from guidelines.services import QUIZ_PART, STARTED_PART, GuidelineError, freeze_draft
 from guidelines.status import VersionStatusError, move
 
 from . import notify
@@ -93,15 +94,53 @@ def _check_member(review: ReviewRequest, membership: Membership | None) -> Membe
     return membership
 
 
+def _part_names(parts: Iterable[str]) -> str:
+    """Parts of a draft in words: 'the "Privacy" section', 'the quiz', joined with "and"."""
+    names = []
+    sections = [SECTIONS_BY_KEY[p].title for p in parts if p in SECTIONS_BY_KEY]
+    if sections:
+        quoted = [f"“{title}”" for title in sections]
+        listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        names.append(f"the {listed} section{'s' if len(quoted) > 1 else ''}")
+    if QUIZ_PART in parts:
+        names.append("the quiz")
+    return " and ".join(names)
+
+
+def authorship_refusal(review: ReviewRequest, user_id: int, verb: str) -> str | None:
+    """Why this person may not review the version because they wrote part of it, or None.
+
+    Everyone who saved any part of the draft is excluded, not only the submitter: a reviewer
+    who co-wrote a section would otherwise approve their own words.
+    """
+    parts = review.version.contributors.get(str(user_id), [])
+    if user_id == review.submitted_by_id or user_id == review.version.created_by_id:
+        return (
+            f"You submitted this version, so you cannot {verb} it: another person must review it."
+        )
+    edited = _part_names(parts)
+    if edited:
+        return (
+            f"You edited {edited} of this version's draft, so you cannot {verb} it: "
+            "someone else must review it."
+        )
+    if STARTED_PART in parts:
+        return (
+            f"You started this version's draft, so you cannot {verb} it: "
+            "someone else must review it."
+        )
+    if user_id in author_ids(review):
+        return f"You wrote this version, so you cannot {verb} it: another person must review it."
+    return None
+
+
 def _check_turn(review: ReviewRequest, membership: Membership, verb: str) -> dict[str, Any]:
     """The reviewer must hold the role of the stage the review is at now."""
     stage = review.current_stage
     assert stage is not None  # the caller checked the review is open
-    if membership.user_id in author_ids(review):
-        raise WorkflowError(
-            f"You wrote or submitted this version, so you cannot {verb} it: "
-            "another person must review it."
-        )
+    refusal = authorship_refusal(review, membership.user_id, verb)
+    if refusal:
+        raise WorkflowError(refusal)
     if stage["role_id"] in membership.reviewer_role_ids:
         return stage
     mine = [i for i, s in enumerate(review.route) if s["role_id"] in membership.reviewer_role_ids]

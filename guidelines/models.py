@@ -143,7 +143,7 @@ class DraftSection(models.Model):
 
 class VersionQuerySet(models.QuerySet["Version"]):
     FROZEN_FIELDS = frozenset(
-        {"content", "content_hash", "quiz", "number", "guideline", "guideline_id"}
+        {"content", "content_hash", "quiz", "number", "guideline", "guideline_id", "contributors"}
     )
 
     def update(self, **kwargs: Any) -> int:
@@ -183,6 +183,10 @@ class Version(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who saved which part of the draft that became this version ({user id: [part, ...]}, a
+    # part being a section key, "quiz" or "draft" for starting it), fixed at submission so
+    # that "did you write this?" is one lookup: none of them may review it.
+    contributors = models.JSONField(default=dict, blank=True)
 
     objects = VersionQuerySet.as_manager()
 
@@ -200,7 +204,15 @@ class Version(models.Model):
         else:
             stored = (
                 Version.objects.filter(pk=self.pk)
-                .values("content", "content_hash", "quiz", "number", "guideline_id", "status")
+                .values(
+                    "content",
+                    "content_hash",
+                    "quiz",
+                    "number",
+                    "guideline_id",
+                    "status",
+                    "contributors",
+                )
                 .first()
             )
             if stored is not None and stored["status"] != self.status:
@@ -211,6 +223,7 @@ class Version(models.Model):
                 stored["content_hash"] != content_hash(self.content)
                 or stored["content_hash"] != self.content_hash
                 or stored["quiz"] != self.quiz
+                or stored["contributors"] != self.contributors
                 or stored["number"] != self.number
                 or stored["guideline_id"] != self.guideline_id
             ):

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audit.models import AuditEvent
 from audit.services import record
 
 from .models import Draft, DraftSection, Guideline, Version
@@ -322,6 +323,42 @@ def save_quiz(*, draft: Draft, quiz: list[dict[str, Any]], by: Any, request: Any
     return locked
 
 
+QUIZ_PART = "quiz"
+STARTED_PART = "draft"
+
+
+def draft_contributors(draft: Draft) -> dict[str, list[str]]:
+    """Everyone who saved any part of the draft, and which parts: {user id: [part, ...]}.
+
+    Read from the sections' history (every save, even one later overwritten or restored
+    away), the quiz saves in the audit trail and the draft's creator; two queries.
+    """
+    parts: dict[str, set[str]] = {}
+    if draft.created_by_id is not None:
+        parts.setdefault(str(draft.created_by_id), set()).add(STARTED_PART)
+    edits = (
+        DraftSection.history.filter(draft_id=draft.pk, history_user_id__isnull=False)
+        .exclude(history_type="+")  # creating the rows is starting the draft, not editing
+        .values_list("history_user_id", "key")
+        .distinct()
+    )
+    for user_id, key in edits:
+        parts.setdefault(str(user_id), set()).add(key)
+    quiz_editors = (
+        AuditEvent.objects.filter(
+            action="guidelines.quiz.saved",
+            object_type=Draft._meta.label_lower,
+            object_id=str(draft.pk),
+            actor_id__isnull=False,
+        )
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+    for user_id in quiz_editors:
+        parts.setdefault(str(user_id), set()).add(QUIZ_PART)
+    return {user_id: sorted(found) for user_id, found in sorted(parts.items())}
+
+
 def freeze_draft(*, draft: Draft, by: Any, change_summary: str, request: Any = None) -> Version:
     """Turn the open draft into the next numbered, immutable version.
 
@@ -347,6 +384,7 @@ def freeze_draft(*, draft: Draft, by: Any, change_summary: str, request: Any = N
             change_summary=summary,
             based_on=locked.based_on,
             created_by=by,
+            contributors=draft_contributors(locked),
         )
         locked.is_open = False
         locked.save(update_fields=["is_open", "updated_at"])
