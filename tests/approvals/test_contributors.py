@@ -64,7 +64,10 @@ def test_an_edit_later_overwritten_still_counts(route, draft, submit, co_author,
     _edit(draft, "privacy", co_author, "Legal's wording.")
     _edit(draft, "privacy", author, "The author's wording instead.")
     review = submit(draft)
-    assert not workflow.can_sign(ReviewRequest.objects.get(pk=review.pk), co_author.membership, [])
+    with pytest.raises(WorkflowError, match="You edited the “"):
+        workflow.check_can_sign(
+            ReviewRequest.objects.get(pk=review.pk), co_author.membership, signer_ids=[]
+        )
 
 
 def test_whoever_edited_the_quiz_cannot_sign(route, draft, submit, co_author):
