@@ -10,7 +10,8 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from audit.services import record
 
@@ -30,6 +31,23 @@ def start_import_job(job: ImportJob) -> ImportJob:
     transaction.on_commit(lambda: tasks.run_import_job.delay(job_id))
     job.refresh_from_db()
     return job
+
+
+def resume_stalled_jobs() -> int:
+    """Hourly (send_reminders): continue every job that stopped or whose worker went silent,
+    so a killed import finishes even if nobody presses Resume."""
+    cutoff = timezone.now() - staff_import.STALE_AFTER
+    stalled = ImportJob.objects.filter(
+        models.Q(status=ImportJob.Status.FAILED)
+        | models.Q(
+            status__in=[ImportJob.Status.RUNNING, ImportJob.Status.QUEUED], updated_at__lt=cutoff
+        )
+    ).defer("data")
+    count = 0
+    for job in stalled:
+        start_import_job(job)
+        count += 1
+    return count
 
 
 def request_invitations(*, organization: Organization, by: User, request: Any = None) -> int:

@@ -1,6 +1,8 @@
 """Imported staff are asked to acknowledge what is in force: exactly once, even when the
 import job is stopped half-way (a killed worker, a crash) and run again."""
 
+import io
+
 import pytest
 from django.core import mail
 
@@ -165,3 +167,31 @@ def test_a_reactivated_person_is_asked_like_a_new_one(
         result = import_staff(organization=admin.org, imported_by=admin.user, raw=raw)
     assert result.updated == 1 and result.membership_ids == [gone.pk]
     assert AckRequest.objects.filter(campaign=published.campaign, membership=gone).count() == 1
+
+
+def test_the_hourly_run_finishes_an_import_whose_worker_died(
+    published, admin, small_batches, mailoutbox, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    mailoutbox.clear()
+    job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=staff_file())
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import_job(job_id=job.pk, stop_after_batches=3)  # the worker is killed: no error
+    silent = timezone.now() - dt.timedelta(minutes=11)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=silent)
+    fresh, _ = create_import_job(
+        organization=admin.org, imported_by=admin.user, raw=b"email,name\nz@riverside.test,Z\n"
+    )
+    ImportJob.objects.filter(pk=fresh.pk).update(status=ImportJob.Status.RUNNING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", stdout=io.StringIO())
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert_everyone_asked_exactly_once(published.campaign, admin)
+    fresh.refresh_from_db()
+    assert fresh.status == ImportJob.Status.RUNNING  # still running somewhere: left alone

@@ -337,6 +337,7 @@ def test_send_reminders_runs_every_job_in_order(published):
     assert list(ran) == [
         "overdue_reviews",
         "scheduled_versions_take_effect",
+        "stalled_imports_resumed",
         "overdue_acknowledgements",
         "review_cycle_due",
         "overdue_digest",

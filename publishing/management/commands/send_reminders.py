@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accounts.jobs import resume_stalled_jobs
 from approvals.reminders import overdue_reviews
 from publishing import reminders
 from publishing.services import apply_effective_publications
@@ -12,8 +13,9 @@ from publishing.services import apply_effective_publications
 
 class Command(BaseCommand):
     help = (
-        "Run the scheduled jobs: reviewer reminders, versions taking effect, acknowledgement "
-        "reminders, review-cycle notices and the weekly digest. Idempotent: run it hourly."
+        "Run the scheduled jobs: reviewer reminders, versions taking effect, stalled staff "
+        "imports, acknowledgement reminders, review-cycle notices and the weekly digest. "
+        "Idempotent: run it hourly."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,6 +26,8 @@ class Command(BaseCommand):
         jobs = (
             ("overdue_reviews", lambda: overdue_reviews(now=now, today=today)),
             ("scheduled_versions_take_effect", lambda: apply_effective_publications(today=today)),
+            # A staff import whose worker died finishes (and asks its people) before reminders.
+            ("stalled_imports_resumed", resume_stalled_jobs),
             (
                 "overdue_acknowledgements",
                 lambda: reminders.remind_overdue_acknowledgements(today=today),
