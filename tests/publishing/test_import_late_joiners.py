@@ -154,15 +154,13 @@ def test_people_already_asked_are_not_asked_again_by_a_reimport(
 def test_a_reactivated_person_is_asked_like_a_new_one(
     published, admin, org, nursing, django_capture_on_commit_callbacks
 ):
-    from tests.factories import MembershipFactory, UserFactory
-
-    gone = MembershipFactory(
-        organization=org,
-        user=UserFactory(email="back@riverside.test", full_name="Bea Back"),
-        staff_group=nursing,
-        is_active=False,
-    )
+    # Imported once (no password yet), deactivated, then back in the next file.
     raw = b"email,name,staff group\nback@riverside.test,Bea Back,Nursing\n"
+    gone = Membership.objects.get(
+        pk=import_staff(organization=admin.org, imported_by=admin.user, raw=raw).membership_ids[0]
+    )
+    AckRequest.objects.filter(membership=gone).delete()
+    Membership.objects.filter(pk=gone.pk).update(is_active=False, deactivated_at=gone.joined_at)
     with django_capture_on_commit_callbacks(execute=True):
         result = import_staff(organization=admin.org, imported_by=admin.user, raw=raw)
     assert result.updated == 1 and result.membership_ids == [gone.pk]
