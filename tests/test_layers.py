@@ -45,6 +45,7 @@ SCRIPTS = {
     "bench.profile",
     "bench.faults",
     "bench.harness",
+    "bench.staff_import",
 }
 
 
