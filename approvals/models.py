@@ -24,6 +24,8 @@ class ApprovalRoute(models.Model):
         "accounts.Organization", on_delete=models.PROTECT, related_name="approval_route"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Counts saves, so an editor loaded before someone else's save cannot silently replace it.
+    revision = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Approval route of {self.organization}"

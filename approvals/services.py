@@ -72,14 +72,34 @@ def check_route(organization: Organization, stages: list[StageSpec]) -> None:
                 )
 
 
+class RouteConflict(WorkflowError):
+    """Someone saved the route after this editor was loaded; nothing was saved."""
+
+
 def save_route(
-    *, organization: Organization, stages: list[StageSpec], by: User, request: Any = None
+    *,
+    organization: Organization,
+    stages: list[StageSpec],
+    by: User,
+    revision: int,
+    request: Any = None,
 ) -> ApprovalRoute:
-    """Replace the institution's route. Reviews under way keep the route they started with."""
+    """Replace the institution's route. Reviews under way keep the route they started with.
+
+    ``revision`` is the route's revision the editor was loaded with: if someone saved since,
+    the save is refused with ``RouteConflict`` so no one's route is silently replaced.
+    """
     check_route(organization, stages)
     with transaction.atomic():
         route, _ = ApprovalRoute.objects.get_or_create(organization=organization)
         route = ApprovalRoute.objects.select_for_update().get(pk=route.pk)
+        if route.revision != revision:
+            saved_at = timezone.localtime(route.updated_at).strftime("%H:%M on %d %b")
+            raise RouteConflict(
+                f"Someone else saved the approval route at {saved_at}, after you opened this "
+                "page, so your changes were not saved. The current route is shown above and "
+                "your changes are kept below: save again to replace the current route with them."
+            )
         before = route.snapshot()
         route.stages.all().delete()
         ApprovalStage.objects.bulk_create(
@@ -93,7 +113,8 @@ def save_route(
             )
             for order, spec in enumerate(stages, start=1)
         )
-        route.save(update_fields=["updated_at"])
+        route.revision += 1
+        route.save(update_fields=["updated_at", "revision"])
         record(
             "approvals.route.changed",
             actor=by,

@@ -53,6 +53,14 @@ def _review(request: HttpRequest, pk: int) -> ReviewRequest:
 # --- route -----------------------------------------------------------------------------------
 
 
+def _posted_revision(request: HttpRequest) -> int:
+    """The route revision the editor was loaded with (-1, never current, if missing)."""
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return -1
+
+
 @require_role(Role.ADMIN)
 def route(request: HttpRequest) -> HttpResponse:
     """Admins: the ordered stages every version passes before it is approved."""
@@ -75,6 +83,8 @@ def route(request: HttpRequest) -> HttpResponse:
         initial=initial,
         prefix="stages",
     )
+    revision = current.revision if current else 0
+    conflict = False
     if request.method == "POST" and formset.is_valid():
         specs = [
             StageSpec(
@@ -91,13 +101,25 @@ def route(request: HttpRequest) -> HttpResponse:
                 organization=org,
                 stages=specs,
                 by=request.user,  # type: ignore[arg-type]
+                revision=_posted_revision(request),
                 request=request,
             )
+        except services.RouteConflict as exc:
+            # Keep the typing, show the route as it now is; saving again is a deliberate choice.
+            messages.error(request, str(exc))
+            conflict = True
         except WorkflowError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, "Approval route saved. Reviews under way keep their route.")
             return redirect("approvals:route")
+    if conflict:
+        current = ApprovalRoute.objects.filter(organization=org).first()
+        stages = list(current.stages.select_related("reviewer_role")) if current else []
+        revision = current.revision if current else 0
+    elif request.method == "POST":
+        # A refused save keeps the revision the editor was loaded with.
+        revision = _posted_revision(request)
     open_count = ReviewRequest.objects.filter(
         guideline__organization=org, status=ReviewRequest.Status.OPEN
     ).count()
@@ -106,11 +128,14 @@ def route(request: HttpRequest) -> HttpResponse:
         "approvals/route.html",
         {
             "formset": formset,
+            "revision": revision,
+            "conflict": conflict,
             "stages": stages,
             "open_count": open_count,
             "has_roles": org.reviewer_roles.exists(),
             "roles_url": _url_or_none("accounts:groups"),
         },
+        status=409 if conflict else 200,
     )
 
 

@@ -7,8 +7,9 @@ from tests.conftest import make_persona
 URL = reverse("approvals:route")
 
 
-def form_data(*stages):
+def form_data(*stages, revision=0):
     data = {
+        "revision": str(revision),
         "stages-TOTAL_FORMS": str(len(stages)),
         "stages-INITIAL_FORMS": "0",
         "stages-MIN_NUM_FORMS": "0",
@@ -87,3 +88,40 @@ def test_anonymous_non_admin_and_outsider(client, route, legal, author, outsider
     assert author.client().get(URL).status_code == 403
     html = outsider.client().get(URL).content.decode()
     assert "No stages yet" in html and "Legal</strong>" not in html
+
+
+def test_a_stale_route_editor_cannot_silently_replace_a_newer_route(
+    admin, org, legal_role, compliance_role
+):
+    other_admin = make_persona(org, "admin2@riverside.test", "Abe Admin", is_admin=True)
+    first, second = admin.client(), other_admin.client()
+    # Both open the editor on the same (empty) route.
+    assert 'name="revision" value="0"' in first.get(URL).content.decode()
+    assert 'name="revision" value="0"' in second.get(URL).content.decode()
+    assert first.post(URL, form_data((legal_role, "any", 1, 5, 1))).status_code == 302
+
+    stale = second.post(URL, form_data((compliance_role, "any", 1, 9, 1)))
+    html = stale.content.decode()
+    assert stale.status_code == 409
+    assert "Someone else saved the approval route" in html
+    assert "your changes were not saved" in html
+    # The route the first admin saved stands and is shown; the second admin's typing is kept.
+    route = ApprovalRoute.objects.get()
+    assert [s["role_name"] for s in route.snapshot()] == ["Legal"]
+    assert "<strong>Legal</strong>" in html
+    assert 'name="stages-0-due_days" value="9"' in html
+    assert f'name="revision" value="{route.revision}"' in html
+    assert AuditEvent.objects.filter(action="approvals.route.changed").count() == 1
+
+    # Having seen the current route, saving again is a deliberate replacement.
+    again = second.post(URL, form_data((compliance_role, "any", 1, 9, 1), revision=route.revision))
+    assert again.status_code == 302
+    assert [s["role_name"] for s in ApprovalRoute.objects.get().snapshot()] == ["Compliance"]
+
+
+def test_a_post_without_the_editors_revision_saves_nothing(admin, legal_role):
+    data = form_data((legal_role, "any", 1, 5, 1))
+    del data["revision"]
+    response = admin.client().post(URL, data)  # no route yet: revision 0 is current, -1 is not
+    assert response.status_code == 409
+    assert not ApprovalRoute.objects.exists()

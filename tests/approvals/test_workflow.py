@@ -213,6 +213,7 @@ def test_changing_the_route_never_changes_a_review_under_way(review, route, org,
         organization=org,
         stages=[StageSpec(reviewer_role=privacy, rule=Rule.ANY, due_days=2)],
         by=admin.user,
+        revision=route.revision,
     )
     review.refresh_from_db()
     assert [s["role_name"] for s in review.route] == ["Legal", "Compliance"]
