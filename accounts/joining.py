@@ -25,13 +25,18 @@ from .signals import members_joined
 
 
 def needs_consent(user: User | None, organization: Organization) -> bool:
-    """True when adding this person to ``organization`` must wait for them to accept: they
-    already have an account of their own (a password, or a place in another institution)."""
+    """True when adding this person to ``organization`` must wait for them to accept: their
+    account is not only this institution's (a place in another one, or a password chosen
+    without ever being a member here). A former member coming back to their only
+    institution is not asked."""
     if user is None:
         return False
-    if user.has_usable_password():
+    places = set(
+        Membership.objects.filter(user_id=user.pk).values_list("organization_id", flat=True)
+    )
+    if places - {organization.pk}:
         return True
-    return Membership.objects.filter(user_id=user.pk).exclude(organization=organization).exists()
+    return user.has_usable_password() and organization.pk not in places
 
 
 def send_join_request_email(*, membership: Membership, invited_by: User | None) -> None:

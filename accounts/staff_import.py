@@ -454,7 +454,8 @@ def _members_batch(
         group = groups.get(row.staff_group.lower()) if row.staff_group else None
         user = users[row.email]
         membership = memberships.get(user.pk)
-        ask = user.has_usable_password() or user.pk in elsewhere
+        # As joining.needs_consent: a place elsewhere, or a password but never a member here.
+        ask = user.pk in elsewhere or (membership is None and user.has_usable_password())
         if membership is None:
             membership = Membership(
                 user=user,

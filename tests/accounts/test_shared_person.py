@@ -305,3 +305,18 @@ def test_a_staff_file_cannot_make_someone_elsewhere_a_member(
     with django_capture_on_commit_callbacks(execute=True):
         again = import_staff(organization=outsider.org, imported_by=outsider.user, raw=raw)
     assert again.unchanged == 2 and len([m for m in mailoutbox if m.to == [legal.email]]) == 1
+
+
+def test_a_former_member_of_only_this_institution_is_simply_invited_back(
+    admin, employee, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin.client().post(
+        reverse("accounts:person_active", args=[employee.membership.pk]), {"active": "0"}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.client().post(
+            reverse("accounts:invite"), {"email": employee.email, "full_name": "Emma"}
+        )
+    employee.membership.refresh_from_db()
+    assert employee.membership.is_active and not employee.membership.awaiting_acceptance
+    assert re.search(r"/password-reset/[^/\s]+/[^/\s]+/", mailoutbox[-1].body)
