@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
@@ -418,7 +418,7 @@ def _members_batch(
     users = {u.email: u for u in User.objects.filter(email__in=emails)}
     known = [u.pk for u in users.values()]  # accounts that existed before this file
     new_users = [
-        User(email=r.email, full_name=r.name, password=make_password(None))  # set by invitation
+        User(email=r.email, full_name=r.name, password=UNUSABLE_PASSWORD_PREFIX)  # set later
         for r in batch
         if r.email not in users
     ]
