@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
-from .models import Membership, Organization, Role
+from .models import Membership, Organization, Role, User
 
 M = TypeVar("M", bound=models.Model)
 View = Callable[..., HttpResponseBase]
@@ -33,8 +34,33 @@ def can_manage_people(membership: Membership | None) -> bool:
     return can(membership, Role.ADMIN)
 
 
+# Who writes guidelines: drafts, submitting them, revising after review, review cycles.
+DRAFT_EDITORS = (Role.AUTHOR, Role.ADMIN)
+
+
 def can_edit_drafts(membership: Membership | None) -> bool:
-    return can(membership, Role.AUTHOR, Role.ADMIN)
+    """May this person edit drafts (and submit and revise them) in this institution?"""
+    return can(membership, *DRAFT_EDITORS)
+
+
+def admins_of(organization: Organization) -> QuerySet[User]:
+    """Everyone for whom ``can_manage_people`` holds in this institution, as one query."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization=organization,
+        memberships__is_active=True,
+        memberships__is_admin=True,
+    ).distinct()
+
+
+def draft_editors_of(organization: Organization) -> QuerySet[User]:
+    """Everyone for whom ``can_edit_drafts`` holds in this institution, as one query."""
+    return User.objects.filter(
+        Q(memberships__is_author=True) | Q(memberships__is_admin=True),
+        is_active=True,
+        memberships__organization=organization,
+        memberships__is_active=True,
+    ).distinct()
 
 
 def can_review(membership: Membership | None) -> bool:

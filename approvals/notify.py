@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import Membership, Notification, User
-from config.mail import send_to_each
+from accounts.access import admins_of
+from accounts.models import User
+from accounts.notify import Topic, tell
 from guidelines.sections import SECTIONS
 
 from .models import Comment, ReviewRequest
@@ -43,47 +43,27 @@ def send(
     message: str,
     extra: dict[str, Any] | None = None,
     exclude: int | None = None,
+    path: str | None = None,
+    topic: Topic = Topic.ACTION,
 ) -> int:
-    """One e-mail (plain text + HTML) and one in-app notification per person."""
+    """Tell each person once (never ``exclude``, the one who acted) about this review."""
     recipients = [u for u in _unique(users) if u.pk != exclude]
     if not recipients:
         return 0
-    path = review_url(review)
-    Notification.objects.bulk_create(
-        Notification(
-            user=user,
-            organization=review.guideline.organization,
-            message=message[:300],
-            url=path,
-        )
-        for user in recipients
-    )
-    _email(review, recipients, template=template, subject=subject, path=path, extra=extra)
-    return len(recipients)
-
-
-def _email(
-    review: ReviewRequest,
-    recipients: Iterable[User],
-    *,
-    template: str,
-    subject: str,
-    path: str,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """One e-mail (plain text + HTML) per person, over one connection."""
-    send_to_each(
+    return tell(
         recipients,
-        template,
-        subject,
-        {
+        organization=review.guideline.organization,
+        message=message,
+        url=path or review_url(review),
+        template=template,
+        subject=subject,
+        context={
             "review": review,
             "version": review.version,
             "guideline": review.guideline,
-            "organization": review.guideline.organization,
-            "link": settings.SITE_URL + path,
             **(extra or {}),
         },
+        topic=topic,
     )
 
 
@@ -113,15 +93,6 @@ def stage_started(review_pk: int) -> None:
     )
 
 
-def _admins(review: ReviewRequest) -> list[User]:
-    return [
-        m.user
-        for m in Membership.objects.filter(
-            organization_id=review.guideline.organization_id, is_active=True, is_admin=True
-        ).select_related("user")
-    ]
-
-
 def _authors(review: ReviewRequest) -> list[User]:
     return [review.version.created_by, review.submitted_by]
 
@@ -135,7 +106,7 @@ def approved(review_pk: int) -> None:
     review = _load(review_pk)
     send(
         review=review,
-        users=[*_authors(review), *_admins(review)],
+        users=[*_authors(review), *admins_of(review.guideline.organization)],
         template="review_approved",
         subject=f"Approved: {_title(review)}",
         message=f"{_title(review)} is approved by every stage of the route.",
@@ -196,31 +167,16 @@ def comment_added(comment_pk: int) -> int:
     others = User.objects.filter(
         pk__in=Comment.objects.filter(review=review).values("author_id")
     ).distinct()
-    recipients = [
-        u
-        for u in _unique([*_authors(review), *_signers(review), *others])
-        if u.pk != comment.author_id
-    ]
     section = comment.section_key
-    path = f"{review_url(review)}#section-{section}"
-    Notification.objects.bulk_create(
-        Notification(
-            user=user,
-            organization=review.guideline.organization,
-            message=(f"{comment.author} commented on {_title(review)} ({section}): {comment.body}")[
-                :300
-            ],
-            url=path,
-        )
-        for user in recipients
-    )
     section_title = next((s.title for s in SECTIONS if s.key == section), section)
-    _email(
-        review,
-        [u for u in recipients if u.email_comments],
+    return send(
+        review=review,
+        users=[*_authors(review), *_signers(review), *others],
         template="review_comment",
         subject=f"New comment on {_title(review)}: {section_title}",
-        path=path,
+        message=f"{comment.author} commented on {_title(review)} ({section}): {comment.body}",
         extra={"comment": comment, "section_title": section_title},
+        exclude=comment.author_id,
+        path=f"{review_url(review)}#section-{section}",
+        topic=Topic.COMMENT,
     )
-    return len(recipients)

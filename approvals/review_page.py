@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from accounts.models import Membership, Role, User
+from accounts.access import can_edit_drafts
+from accounts.models import Membership, User
 from guidelines.compare import changed_count, compare_content
 from guidelines.document import section_blocks
 from guidelines.models import Guideline, Version
@@ -127,7 +128,7 @@ def review_page(
             sign_refusal = str(exc)
     may_revise = (
         review.status in (ReviewRequest.Status.CHANGES_REQUESTED, ReviewRequest.Status.WITHDRAWN)
-        and (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN))
+        and can_edit_drafts(membership)
         and not review.guideline.versions.filter(number__gt=version.number).exists()
     )
     return ReviewPage(

@@ -11,7 +11,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, ReviewerRole, Role, User
+from accounts.access import can_edit_drafts
+from accounts.models import Membership, Organization, ReviewerRole, User
 from audit.services import record
 from guidelines.models import Draft, Version
 from guidelines.sections import SECTIONS_BY_KEY
@@ -137,7 +138,7 @@ def can_comment(review: ReviewRequest, membership: Membership | None) -> bool:
         return False
     if review.status != ReviewRequest.Status.OPEN:
         return False
-    if membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN):
+    if can_edit_drafts(membership):
         return True
     route_roles = {stage["role_id"] for stage in review.route}
     return bool(route_roles & membership.reviewer_role_ids)
@@ -245,9 +246,7 @@ def start_revision(
     *, review: ReviewRequest, by: User, membership: Membership | None, request: Any = None
 ) -> Draft:
     """After changes were requested (or a withdrawal): a new draft copied from this version."""
-    if membership is None or not (
-        membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN)
-    ):
+    if membership is None or not can_edit_drafts(membership):
         raise WorkflowError("Only social media managers and admins can revise a guideline.")
     if membership.organization_id != review.guideline.organization_id:
         raise WorkflowError("You are not a member of this institution.")

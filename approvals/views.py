@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from accounts.access import active_org, get_for_org, require_role
+from accounts.access import DRAFT_EDITORS, active_org, get_for_org, require_role
 from accounts.models import Role
 from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline
@@ -183,7 +183,7 @@ def _submit_page(
     )
 
 
-@require_role(Role.AUTHOR, Role.ADMIN)
+@require_role(*DRAFT_EDITORS)
 def submit(request: HttpRequest, guideline_pk: int) -> HttpResponse:
     """Authors and admins: freeze the open draft into a version and start its review."""
     guideline = get_for_org(Guideline.objects.all(), request, pk=guideline_pk)
@@ -443,7 +443,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(Role.AUTHOR, Role.ADMIN)
+@require_role(*DRAFT_EDITORS)
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     """Authors and admins: start a new draft copied from a version sent back by reviewers."""
     obj = _review(request, pk)

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from accounts.access import can_edit_drafts
 from accounts.models import Membership, Role, User
 from accounts.reauth import PasswordRefused, confirm_password
 from accounts.twofactor.services import has_device, verify_code
@@ -192,7 +193,7 @@ def check_can_submit(guideline: Guideline, membership: Membership | None) -> Non
         or membership.organization_id != guideline.organization_id
     ):
         raise WorkflowError("You are not a member of this institution.")
-    if not (membership.has_role(Role.AUTHOR) or membership.has_role(Role.ADMIN)):
+    if not can_edit_drafts(membership):
         raise WorkflowError("Only social media managers and admins can submit for review.")
 
 

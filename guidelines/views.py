@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import active_org, can_edit_drafts, get_for_org, require_role
+from accounts.access import DRAFT_EDITORS, active_org, can_edit_drafts, get_for_org, require_role
 from accounts.models import Role
 
 from . import services
@@ -39,7 +39,6 @@ MARKDOWN_LIMIT = max(
 )
 
 READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
-EDITORS = (Role.AUTHOR, Role.ADMIN)
 HISTORY_LIMIT = 50
 # Institution details the starter template fills in, as an author would name them.
 MISSING_DETAIL_LABELS = {
@@ -219,7 +218,7 @@ def list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def create(request: HttpRequest) -> HttpResponse:
     """Authors and admins: start a guideline from the template, a copy, or blank."""
     org = active_org(request)
@@ -285,7 +284,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """Authors and admins: open the next draft, from a version, the template, or blank."""
     guideline = _guideline(request, pk)
@@ -313,7 +312,7 @@ def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the wizard ------------------------------------------------------------------------------
 
 
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: one section of the open draft, with prompts, editor and checks."""
     guideline = _guideline(request, pk)
@@ -365,7 +364,7 @@ def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 @require_POST
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def autosave(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: save a section as they type (htmx); says "Saved", errors or conflict."""
     guideline = _guideline(request, pk)
@@ -397,7 +396,7 @@ def autosave(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 @require_POST
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Authors and admins: the Markdown being typed, as staff will see it (htmx)."""
     _guideline(request, pk)
@@ -412,7 +411,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "guidelines/partials/preview.html", context)
 
 
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def section_history(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: every saved text of one section, newest first, to restore from."""
     guideline = _guideline(request, pk)
@@ -451,7 +450,7 @@ def section_history(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 @require_POST
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: bring back an earlier saved text of a section."""
     guideline = _guideline(request, pk)
@@ -478,7 +477,7 @@ def restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     return redirect("guidelines:step", guideline.pk, key)
 
 
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     """Authors and admins: the checklist of every section's checks before submitting."""
     guideline = _guideline(request, pk)
@@ -508,7 +507,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_role(*EDITORS)
+@require_role(*DRAFT_EDITORS)
 def quiz(request: HttpRequest, pk: int) -> HttpResponse:
     """Authors and admins: the draft's optional quiz, up to five multiple-choice questions."""
     guideline = _guideline(request, pk)

@@ -12,41 +12,20 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification, Organization, User
+from accounts.access import admins_of, draft_editors_of
+from accounts.models import User
+from accounts.notify import tell
 from audit.services import record
-from config.mail import send_to_each
 from guidelines.models import Guideline, ReviewState
 
 from .models import AckRequest, Campaign, ReminderLog
 from .selectors import campaign_figures
-from .targeting import BATCH_SIZE, ack_url, chunks
-
-
-def _tell(
-    users: Sequence[User],
-    *,
-    organization_id: int,
-    message: str,
-    url: str,
-    template: str,
-    subject: str,
-    context: dict[str, Any],
-) -> None:
-    """The same news twice: a notification in the app and an e-mail, for each person."""
-    Notification.objects.bulk_create(
-        [
-            Notification(user=u, organization_id=organization_id, message=message[:300], url=url)
-            for u in users
-        ],
-        batch_size=BATCH_SIZE,
-    )
-    send_to_each(users, template, subject, context)
+from .targeting import ack_url, chunks
 
 
 def _claim(user_ids: Sequence[int], subject: str, day: dt.date) -> list[int]:
@@ -105,20 +84,18 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
 def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
     version = campaign.version
     path = ack_url(version.pk)
-    _tell(
+    tell(
         users,
-        organization_id=campaign.organization_id,
+        organization=campaign.organization,
         message=f"Reminder: please acknowledge {version.guideline.title} "
         f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
         url=path,
         template="ack_reminder",
         subject=f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
         context={
-            "organization": campaign.organization,
             "version": version,
             "guideline": version.guideline,
             "due_date": campaign.due_date,
-            "link": settings.SITE_URL + path,
         },
     )
 
@@ -132,19 +109,6 @@ def remind_overdue_acknowledgements(*, today: dt.date | None = None) -> int:
     ):
         total += remind_campaign(campaign_id=campaign_id, today=day)
     return total
-
-
-def _owners(organization: Organization) -> list[User]:
-    """Who answers for a guideline's review: the institution's authors and admins."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organization=organization,
-            memberships__is_active=True,
-        )
-        .filter(Q(memberships__is_author=True) | Q(memberships__is_admin=True))
-        .distinct()
-    )
 
 
 def remind_review_cycle(*, today: dt.date | None = None) -> int:
@@ -165,7 +129,7 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
         else:
             kind, log_day = "soon", review  # once per review date
         subject = f"review-{kind}:{guideline.pk}"
-        owners = _owners(guideline.organization)
+        owners = list(draft_editors_of(guideline.organization))  # who answers for a review
         with transaction.atomic():
             fresh = set(_claim([u.pk for u in owners], subject, log_day))
             users = [u for u in owners if u.pk in fresh]
@@ -188,31 +152,20 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
 def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None:
     assert guideline.next_review_date is not None
     when = f"{guideline.next_review_date:%d %b %Y}"
-    _tell(
+    tell(
         users,
-        organization_id=guideline.organization_id,
+        organization=guideline.organization,
         message=f"{guideline.title} is due for review on {when}."
         if kind == "soon"
         else f"{guideline.title} was due for review on {when} and is overdue.",
         url="",
         template=f"review_cycle_{kind}",
         subject=f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
-        context={"organization": guideline.organization, "guideline": guideline, "when": when},
+        context={"guideline": guideline, "when": when},
     )
 
 
 DIGEST_GROUPS = 10  # the groups with most people overdue; the dashboard has the rest
-
-
-def _admins(organization: Organization) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__organization=organization,
-            memberships__is_active=True,
-            memberships__is_admin=True,
-        ).distinct()
-    )
 
 
 def send_overdue_digests(*, today: dt.date | None = None) -> int:
@@ -230,7 +183,7 @@ def send_overdue_digests(*, today: dt.date | None = None) -> int:
         overall = figures["overall"]
         if not overall["overdue"]:
             continue
-        admins = _admins(campaign.organization)
+        admins = list(admins_of(campaign.organization))
         with transaction.atomic():
             fresh = set(_claim([u.pk for u in admins], f"digest:{campaign.pk}", week))
             users = [u for u in admins if u.pk in fresh]
@@ -265,21 +218,19 @@ def _send_digest(
     path = reverse("publishing:tracking", args=[campaign.pk])
     count = overall["overdue"]
     people = "1 person" if count == 1 else f"{count} people"
-    _tell(
+    tell(
         users,
-        organization_id=campaign.organization_id,
+        organization=campaign.organization,
         message=f"{people} {'is' if count == 1 else 'are'} overdue acknowledging {title}.",
         url=path,
         template="ack_digest",
         subject=f"Overdue acknowledgements: {people}, {title}",
         context={
-            "organization": campaign.organization,
             "version": version,
             "guideline": version.guideline,
             "campaign": campaign,
             "overall": overall,
             "groups": groups[:DIGEST_GROUPS],
             "more_groups": max(0, len(groups) - DIGEST_GROUPS),
-            "link": settings.SITE_URL + path,
         },
     )

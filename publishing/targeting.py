@@ -10,14 +10,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership, Notification, User
+from accounts.models import Membership, User
+from accounts.notify import tell
 from audit.services import record
-from config.mail import send_to_each
 
 from .models import Acknowledgement, AckRequest, Campaign
 from .selectors import is_superseded
@@ -104,10 +103,7 @@ def target_campaign(
             created_total += len(new_rows)
             # The in-app notice commits with the request it announces (a run stopped between
             # the two would otherwise leave people asked but never told); e-mail follows commit.
-            _notify_requested(campaign, to_tell, due)
-            transaction.on_commit(
-                lambda users=to_tell: _email_requested(campaign, users, due)  # type: ignore[misc]
-            )
+            _tell_requested(campaign, to_tell, due)
     with transaction.atomic():
         if campaign.populated_at is None:
             Campaign.objects.filter(pk=campaign.pk).update(populated_at=timezone.now())
@@ -130,42 +126,22 @@ def ack_url(version_id: int) -> str:
     return reverse("publishing:acknowledge", args=[version_id])
 
 
-def _notify_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
+def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
     if not user_ids:
         return
     version = campaign.version
-    message = f"Please read and acknowledge {version.guideline.title} (version {version.number})"
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=user_id,
-                organization_id=campaign.organization_id,
-                message=f"{message} by {due:%d %b %Y}.",
-                url=ack_url(version.pk),
-            )
-            for user_id in user_ids
-        ],
-        batch_size=BATCH_SIZE,
-    )
-
-
-def _email_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -> None:
-    if not user_ids:
-        return
-    version = campaign.version
-    path = ack_url(version.pk)
-    users = list(User.objects.filter(pk__in=user_ids, is_active=True).only("email", "full_name"))
-    send_to_each(
-        users,
-        "ack_request",
-        f"Please acknowledge: {version.guideline.title}, version {version.number}",
-        {
-            "organization": campaign.organization,
-            "version": version,
-            "guideline": version.guideline,
-            "due_date": due,
-            "link": settings.SITE_URL + path,
-        },
+    title = version.guideline.title
+    tell(
+        User.objects.filter(pk__in=user_ids, is_active=True).only(
+            "email", "full_name", "email_comments"
+        ),
+        organization=campaign.organization,
+        message=f"Please read and acknowledge {title} (version {version.number}) "
+        f"by {due:%d %b %Y}.",
+        url=ack_url(version.pk),
+        template="ack_request",
+        subject=f"Please acknowledge: {title}, version {version.number}",
+        context={"version": version, "guideline": version.guideline, "due_date": due},
     )
 
 

@@ -1,0 +1,83 @@
+"""One way to tell people: in the app always, by e-mail where the person wants it."""
+
+from __future__ import annotations
+
+from accounts.access import admins_of, can_edit_drafts, can_manage_people, draft_editors_of
+from accounts.models import Notification, User
+from accounts.notify import Topic, tell
+from guidelines.models import Guideline
+
+
+def _tell(org, people, topic, capture):
+    guideline = Guideline(title="Social media guidelines", organization=org)
+    with capture(execute=True):
+        return tell(
+            [p.user for p in people],
+            organization=org,
+            message="Social media guidelines is due for review on 1 Apr 2026." + "!" * 400,
+            url="/guidelines/1/",
+            template="review_cycle_soon",
+            subject="Review due: Social media guidelines",
+            context={"guideline": guideline, "when": "1 Apr 2026"},
+            topic=topic,
+        )
+
+
+def test_a_request_to_act_reaches_everyone_in_the_app_and_by_email(org, author, admin, mailoutbox):
+    User.objects.filter(pk=author.user.pk).update(email_comments=False)
+    author.user.refresh_from_db()
+    assert _tell(org, [author, admin], Topic.ACTION, django_capture_on_commit_callbacks) == 2
+    notes = Notification.objects.filter(organization=org).order_by("user__email")
+    assert [n.user_id for n in notes] == sorted(
+        [author.user.pk, admin.user.pk], key=lambda pk: User.objects.get(pk=pk).email
+    )
+    assert all(n.url == "/guidelines/1/" and len(n.message) == 300 for n in notes)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([author.email, admin.email])
+    assert "Riverside" in mailoutbox[0].body
+
+
+def test_comment_news_is_emailed_only_to_people_who_keep_comment_emails_on(
+    org, author, admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    User.objects.filter(pk=author.user.pk).update(email_comments=False)
+    author.user.refresh_from_db()
+    assert _tell(org, [author, admin], Topic.COMMENT, django_capture_on_commit_callbacks) == 2
+    assert Notification.objects.filter(organization=org).count() == 2
+    assert [m.to for m in mailoutbox] == [[admin.email]]
+
+
+def test_who_may_edit_drafts_agrees_with_the_list_of_draft_editors(
+    org, author, admin, legal, auditor, employee, outsider
+):
+    people = [author, admin, legal, auditor, employee]
+    editors = set(draft_editors_of(org))
+    assert {p.user for p in people if can_edit_drafts(p.membership)} == editors
+    assert editors == {author.user, admin.user}
+    # The outsider edits drafts in their own institution, not here.
+    assert can_edit_drafts(outsider.membership) and outsider.user not in editors
+    assert set(admins_of(org)) == {p.user for p in people if can_manage_people(p.membership)}
+
+
+def test_a_deactivated_member_no_longer_edits_drafts(org, author):
+    author.membership.is_active = False
+    author.membership.save()
+    assert not can_edit_drafts(author.membership)
+    assert author.user not in set(draft_editors_of(org))
+
+
+def test_the_email_waits_for_the_change_to_commit(
+    org, author, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        tell(
+            [author.user],
+            organization=org,
+            message="Please acknowledge.",
+            url="/acknowledge/1/",
+            template="review_cycle_soon",
+            subject="Review due",
+            context={"guideline": Guideline(title="G", organization=org), "when": "today"},
+        )
+    # The notification is written with the change; nothing is e-mailed before the commit.
+    assert Notification.objects.filter(user=author.user).count() == 1
+    assert mailoutbox == [] and len(pending) == 1
