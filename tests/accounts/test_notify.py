@@ -23,7 +23,9 @@ def _tell(org, people, topic, capture):
         )
 
 
-def test_a_request_to_act_reaches_everyone_in_the_app_and_by_email(org, author, admin, mailoutbox):
+def test_a_request_to_act_reaches_everyone_in_the_app_and_by_email(
+    org, author, admin, mailoutbox, django_capture_on_commit_callbacks
+):
     User.objects.filter(pk=author.user.pk).update(email_comments=False)
     author.user.refresh_from_db()
     assert _tell(org, [author, admin], Topic.ACTION, django_capture_on_commit_callbacks) == 2
