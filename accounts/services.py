@@ -75,8 +75,16 @@ def invite_person(
     request: Any = None,
 ) -> Membership:
     email = normalize_email(email)
-    existing = Membership.objects.filter(organization=organization, user__email=email).first()
+    existing = (
+        Membership.objects.filter(organization=organization, user__email=email)
+        .select_related("user", "organization")
+        .first()
+    )
     if existing is not None and existing.is_active:
+        if existing.user.last_login is None and not existing.user.has_usable_password():
+            # Imported (or invited long ago) and never signed in: inviting them again is
+            # what the admin means, not a mistake to refuse.
+            return _invite_again(existing, invited_by=invited_by, request=request)
         raise PeopleError(f"{email} is already a member of {organization.name}.")
     if staff_group is not None and staff_group.organization_id != organization.pk:
         raise PeopleError("That staff group belongs to another institution.")
@@ -126,6 +134,24 @@ def invite_person(
                 lambda: send_invitation_email(membership=membership, invited_by=invited_by)
             )
             _announce_joined(organization, [membership.pk])
+    return membership
+
+
+def _invite_again(membership: Membership, *, invited_by: User, request: Any) -> Membership:
+    """A new set-password link for a member who has never signed in."""
+    with transaction.atomic():
+        Invitation.objects.create(membership=membership, invited_by=invited_by)
+        record(
+            "accounts.person.invited",
+            actor=invited_by,
+            organization=membership.organization,
+            obj=membership,
+            details={"email": membership.user.email, "again": True},
+            request=request,
+        )
+        transaction.on_commit(
+            lambda: send_invitation_email(membership=membership, invited_by=invited_by)
+        )
     return membership
 
 

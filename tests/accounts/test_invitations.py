@@ -135,3 +135,29 @@ def test_bulk_invitations_are_for_admins(employee, outsider, client, admin, mail
     # Another institution's admin invites only their own people.
     outsider.client().post(reverse("accounts:resend_invitations"))
     assert all(m.to[0].endswith("@lakeside.test") for m in mailoutbox)
+
+
+def test_inviting_an_imported_person_who_never_signed_in_sends_them_a_new_link(
+    admin, nursing, mailoutbox, django_capture_on_commit_callbacks
+):
+    import_staff(organization=admin.org, imported_by=admin.user, raw=FILE)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.client().post(
+            reverse("accounts:invite"), {"email": " Ana@Riverside.test", "full_name": "Ana Lima"}
+        )
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [["ana@riverside.test"]]
+    assert Invitation.objects.filter(membership__user__email="ana@riverside.test").count() == 1
+    event = AuditEvent.objects.get(action="accounts.person.invited")
+    assert event.details == {"email": "ana@riverside.test", "again": True}
+    choose_password_with(mailoutbox[0])
+    assert signs_in("ana@riverside.test")
+
+
+def test_inviting_someone_who_has_signed_in_is_still_refused(admin, employee, mailoutbox):
+    User.objects.filter(pk=employee.user.pk).update(last_login=timezone.now())
+    response = admin.client().post(
+        reverse("accounts:invite"), {"email": employee.email, "full_name": "Emma Employee"}
+    )
+    assert "already a member" in response.content.decode()
+    assert mailoutbox == []
