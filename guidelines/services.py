@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,6 +32,15 @@ class SectionInvalid(GuidelineError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Not saved: correct the entries marked below.")
         self.errors = errors
+
+
+class QuizConflict(GuidelineError):
+    """Someone saved the quiz after this editor was loaded; nothing was saved."""
+
+
+def quiz_token(quiz: Any) -> str:
+    """A short fingerprint of a stored quiz: the editor posts it back to prove what it saw."""
+    return hashlib.sha256(json.dumps(quiz, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class QuizInvalid(GuidelineError):
@@ -290,8 +301,19 @@ def restore_section(
     )
 
 
-def save_quiz(*, draft: Draft, quiz: list[dict[str, Any]], by: Any, request: Any = None) -> Draft:
-    """Save the open draft's optional quiz: staff must answer it right before acknowledging."""
+def save_quiz(
+    *,
+    draft: Draft,
+    quiz: list[dict[str, Any]],
+    by: Any,
+    base: str | None = None,
+    request: Any = None,
+) -> Draft:
+    """Save the open draft's optional quiz: staff must answer it right before acknowledging.
+
+    ``base`` is ``quiz_token`` of the quiz the editor was loaded with: if someone saved a
+    different quiz since, the save is refused with ``QuizConflict`` rather than replacing it.
+    """
     problems = quiz_problems(quiz) + entry_limit_problems(quiz if isinstance(quiz, list) else [])
     if problems:
         raise QuizInvalid(problems)
@@ -309,6 +331,13 @@ def save_quiz(*, draft: Draft, quiz: list[dict[str, Any]], by: Any, request: Any
             raise GuidelineError("This draft was submitted and can no longer be edited.")
         if locked.quiz == clean:
             return locked  # nothing changed: no audit noise
+        if base is not None and quiz_token(locked.quiz) != base:
+            count = len(locked.quiz)
+            raise QuizConflict(
+                "Someone else saved this quiz after you opened it, so your changes were not "
+                f"saved. The saved quiz now has {count} question{'s' if count != 1 else ''}; "
+                "your questions are kept below: save again to replace it with them."
+            )
         locked.quiz = clean
         locked.save(update_fields=["quiz", "updated_at"])
         record(

@@ -515,9 +515,12 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
     if draft is None:
         return _no_draft(request, guideline)
     status = 200
+    # The quiz this editor was loaded with, carried through add/remove until it is saved.
+    base = services.quiz_token(draft.quiz)
     if request.method != "POST":
         editor = QuizEditor(quiz=draft.quiz)
     else:
+        base = request.POST.get("quiz_base", "")
         editor = QuizEditor(post=request.POST)
         action, index = quiz_action(request.POST.get("action", "save"))
         if action == "add":
@@ -527,8 +530,13 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 saved = services.save_quiz(
-                    draft=draft, quiz=editor.quiz(), by=request.user, request=request
+                    draft=draft, quiz=editor.quiz(), by=request.user, base=base, request=request
                 )
+            except services.QuizConflict as exc:
+                # Keep the typing; saving again now knowingly replaces the newer quiz.
+                editor.form_errors.append(str(exc))
+                base = services.quiz_token(Draft.objects.get(pk=draft.pk).quiz)
+                status = 409
             except services.QuizInvalid as exc:
                 editor.set_problems(exc.problems)
                 editor.form_errors.insert(0, str(exc))
@@ -555,6 +563,7 @@ def quiz(request: HttpRequest, pk: int) -> HttpResponse:
             "guideline": guideline,
             "draft": draft,
             "editor": editor,
+            "quiz_base": base,
             "unsaved": request.method == "POST",
             "steps": steps,
             "quiz_current": True,

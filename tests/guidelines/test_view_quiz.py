@@ -13,9 +13,16 @@ def _url(guideline):
     return reverse("guidelines:quiz", args=[guideline.pk])
 
 
-def _post(questions, action="save"):
-    """What the browser posts: each question as (text, [choices], index of the marked one)."""
-    data = {"count": str(len(questions)), "action": action}
+def _post(questions, action="save", loaded=()):
+    """What the browser posts: each question as (text, [choices], index of the marked one).
+
+    ``loaded`` is the stored quiz the page was opened with (empty by default).
+    """
+    data = {
+        "count": str(len(questions)),
+        "action": action,
+        "quiz_base": services.quiz_token(list(loaded)),
+    }
     for i, (text, choices, answer) in enumerate(questions):
         data[f"q-{i}-question"] = text
         for j in range(5):
@@ -93,7 +100,10 @@ def test_add_and_remove_change_the_form_without_saving(author, wizard_guideline,
 def test_saving_no_questions_removes_the_quiz(author, wizard_guideline, wizard_draft):
     client = author.client()
     client.post(_url(wizard_guideline), _post([PHOTO]))
-    response = client.post(_url(wizard_guideline), _post([("", ["", ""], None)]))
+    wizard_draft.refresh_from_db()  # the page reloaded after saving
+    response = client.post(
+        _url(wizard_guideline), _post([("", ["", ""], None)], loaded=wizard_draft.quiz)
+    )
     assert response.status_code == 302
     wizard_draft.refresh_from_db()
     assert wizard_draft.quiz == []
@@ -200,3 +210,28 @@ def test_reviewer_is_refused(legal, wizard_guideline):
 def test_other_institution_gets_404(outsider, wizard_guideline):
     assert outsider.client().get(_url(wizard_guideline)).status_code == 404
     assert outsider.client().post(_url(wizard_guideline), _post([PHOTO])).status_code == 404
+
+
+def test_a_stale_quiz_editor_cannot_silently_replace_a_newer_quiz(
+    author, admin, wizard_guideline, wizard_draft
+):
+    first, second = author.client(), admin.client()
+    opened = second.get(_url(wizard_guideline)).content.decode()
+    assert f'name="quiz_base" value="{services.quiz_token([])}"' in opened
+    assert first.post(_url(wizard_guideline), _post([PHOTO])).status_code == 302
+
+    stale = second.post(_url(wizard_guideline), _post([REPORT]))
+    html = stale.content.decode()
+    assert stale.status_code == 409
+    assert "Someone else saved this quiz after you opened it" in html
+    assert REPORT[0] in html  # the second person's typing is kept
+    wizard_draft.refresh_from_db()
+    assert [q["question"] for q in wizard_draft.quiz] == [PHOTO[0]]
+    assert AuditEvent.objects.filter(action="guidelines.quiz.saved").count() == 1
+
+    # The page now carries the saved quiz's token: saving again replaces it deliberately.
+    assert f'name="quiz_base" value="{services.quiz_token(wizard_draft.quiz)}"' in html
+    again = second.post(_url(wizard_guideline), _post([REPORT], loaded=wizard_draft.quiz))
+    assert again.status_code == 302
+    wizard_draft.refresh_from_db()
+    assert [q["question"] for q in wizard_draft.quiz] == [REPORT[0]]
