@@ -17,4 +17,4 @@ def _without_server_header(self: wsgi.Response) -> list[str]:
     return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
 
 
-wsgi.Response.default_headers = _without_server_header  # type: ignore[method-assign]
+wsgi.Response.default_headers = _without_server_header

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import cast
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
-from .models import Membership
+from .http import CharterRequest
+from .models import Membership, User
 
 SESSION_KEY = "charter_org_id"
 
 
-def memberships_for(user: Any, *, with_invitations: bool = False) -> list[Membership]:
+def memberships_for(user: User, *, with_invitations: bool = False) -> list[Membership]:
     """Active memberships, and with ``with_invitations`` the open invitations too, in one
     query (the navigation shows both)."""
     wanted = Q(is_active=True)
@@ -41,20 +42,21 @@ class ActiveOrganizationMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = None  # type: ignore[attr-defined]
-        request.memberships = []  # type: ignore[attr-defined]
-        request.pending_invitations = 0  # type: ignore[attr-defined]
+    def __call__(self, plain: HttpRequest) -> HttpResponse:
+        request = cast(CharterRequest, plain)  # what this middleware makes of every request
+        request.membership = None
+        request.memberships = []
+        request.pending_invitations = 0
         if request.user.is_authenticated:
             found = memberships_for(request.user, with_invitations=True)
             memberships = [m for m in found if m.is_active]
-            request.memberships = memberships  # type: ignore[attr-defined]
-            request.pending_invitations = len(found) - len(memberships)  # type: ignore[attr-defined]
+            request.memberships = memberships
+            request.pending_invitations = len(found) - len(memberships)
             wanted = request.session.get(SESSION_KEY)
             chosen = next((m for m in memberships if m.organization_id == wanted), None)
             if chosen is None:
                 chosen = default_membership(memberships)
                 if chosen is not None:
                     request.session[SESSION_KEY] = chosen.organization_id
-            request.membership = chosen  # type: ignore[attr-defined]
+            request.membership = chosen
         return self.get_response(request)

@@ -199,9 +199,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved {membership.user}.")
             return redirect("accounts:person", pk=membership.pk)
-    history = membership.history.select_related(
-        "history_user", "staff_group"
-    ).order_by(  # type: ignore[attr-defined]
+    history = membership.history.select_related("history_user", "staff_group").order_by(
         "-history_date"
     )[:20]
     shared = shared_with_another(membership.user, membership.organization)

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = harness.server_env(harness.db_url(args.database))
     harness.use_in_process(env)
+    from django.http import StreamingHttpResponse
     from django.test import Client
     from pyinstrument import Profiler
 
@@ -92,15 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             row = DraftSection.objects.get(
                 draft__guideline_id=s["guideline_id"], draft__is_open=True, key="contact"
             )
-            data = {k: v for k, v in row.data.items() if isinstance(v, str)}
+            data: dict[str, str | int] = {k: v for k, v in row.data.items() if isinstance(v, str)}
             data["name"] = f"Profiled {i}"
             data["revision"] = row.revision
             response = client.post(urls[page], data)
         else:
             response = client.get(urls[page])
-        if getattr(response, "streaming", False):
-            for _chunk in response.streaming_content:
-                pass
+        if isinstance(response, StreamingHttpResponse):
+            response.getvalue()  # draw the whole stream, as a browser would
         return response.status_code
 
     request(0)  # warm caches and imports outside the profile

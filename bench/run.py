@@ -94,6 +94,7 @@ def hammer(
                     return
                 req = make(i)
                 start = time.perf_counter()
+                response: httpx.Response | httpx.HTTPError
                 try:
                     response = client.request(
                         req.method, req.url, headers=req.headers, data=req.data
@@ -111,7 +112,7 @@ def hammer(
                         errors.append(
                             f"{getattr(response, 'status_code', response)!s} on {req.url}"
                         )
-                    else:
+                    elif isinstance(response, httpx.Response):  # always so when good
                         size[0] += len(response.content)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]

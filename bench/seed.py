@@ -169,6 +169,7 @@ class BulkWriter:
         json_at = []
         for i, name in enumerate(fields):
             fld = next(f for f in meta.concrete_fields if f.attname == name)
+            assert fld.column is not None  # every concrete field has its column
             columns.append(connection.ops.quote_name(fld.column))
             if isinstance(fld, models.JSONField):
                 json_at.append(i)
@@ -537,8 +538,8 @@ def _drafts(
     first_section = w.next_id(DraftSection)
     history_model = DraftSection.history.model
     first_history = w.next_id(history_model)
-    section_rows = []
-    history_rows = []
+    section_rows: list[tuple[Any, ...]] = []
+    history_rows: list[tuple[Any, ...]] = []
     for pk, n, is_open, _based_on in drafts:
         content = contents[min(n, cfg.versions) - 1]
         saves = cfg.open_draft_saves if is_open else cfg.saves_per_section

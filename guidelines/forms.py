@@ -22,7 +22,7 @@ NAV_ACTIONS = frozenset({"save", "next", "prev", "checklist"})
 
 
 class VersionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Version) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Version) -> str:
         return f"{obj.guideline.title} — version {obj.number} ({obj.get_status_display()})"
 
 

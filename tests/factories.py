@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import factory
 from django.contrib.auth.hashers import make_password
+from django.db import models
+from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
+from guidelines.models import Guideline, Version
+
+M = TypeVar("M", bound=models.Model)
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = make_password(PASSWORD)
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class ModelFactory(DjangoModelFactory[M]):
+    """A factory whose call returns the model it makes, as type checkers see it too."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory-boy builds instances in its metaclass and leaves calling the class untyped.
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
+
+class OrganizationFactory(ModelFactory[Organization]):
     class Meta:
         model = Organization
 
@@ -26,7 +44,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     brand_url = "https://hospital.example/brand"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
@@ -36,7 +54,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = _PASSWORD_HASH
 
 
-class StaffGroupFactory(factory.django.DjangoModelFactory):
+class StaffGroupFactory(ModelFactory[StaffGroup]):
     class Meta:
         model = StaffGroup
 
@@ -44,7 +62,7 @@ class StaffGroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Group {n}")
 
 
-class ReviewerRoleFactory(factory.django.DjangoModelFactory):
+class ReviewerRoleFactory(ModelFactory[ReviewerRole]):
     class Meta:
         model = ReviewerRole
 
@@ -52,7 +70,7 @@ class ReviewerRoleFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Role {n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -60,9 +78,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
 
 
-class GuidelineFactory(factory.django.DjangoModelFactory):
+class GuidelineFactory(ModelFactory[Guideline]):
     class Meta:
-        model = "guidelines.Guideline"
+        model = Guideline
 
     organization = factory.SubFactory(OrganizationFactory)
     title = "Social media guidelines"
@@ -90,11 +108,11 @@ def starter(org: Organization | None = None) -> dict:
     )
 
 
-class VersionFactory(factory.django.DjangoModelFactory):
+class VersionFactory(ModelFactory[Version]):
     """A frozen version; content defaults to the filled starter template."""
 
     class Meta:
-        model = "guidelines.Version"
+        model = Version
 
     guideline = factory.SubFactory(GuidelineFactory)
     number = factory.Sequence(lambda n: n + 1)

@@ -59,7 +59,7 @@ class TwoFactorMiddleware:
             owes_code = twofactor.has_device(user)
             request.session[twofactor.SESSION_DEVICE_KEY] = owes_code
         if owes_code:
-            if user.is_verified():  # type: ignore[union-attr,attr-defined]
+            if user.is_verified():  # type: ignore[attr-defined]
                 return None
             if twofactor.has_device(user):
                 wanted = request.get_full_path() if request.method == "GET" else reverse("home")

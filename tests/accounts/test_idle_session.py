@@ -35,8 +35,8 @@ def test_idle_session_ends_with_a_clear_message(employee, password):
         traveller.shift(timedelta(minutes=31))
         response = client.get(PAGE)
         assert response.status_code == 302
-        assert response.url == f"{LOGIN}?next=/accounts/notifications/"
-        login_page = client.get(response.url).content.decode()
+        assert response["Location"] == f"{LOGIN}?next=/accounts/notifications/"
+        login_page = client.get(response["Location"]).content.decode()
     assert "Your session ended after 30 minutes without activity" in login_page
     assert "Log in to Charter" in login_page
 
@@ -70,8 +70,8 @@ def test_shorter_limit_ends_a_session_that_the_store_still_holds(employee, passw
         with override_settings(SESSION_COOKIE_AGE=10 * 60):
             traveller.shift(timedelta(minutes=11))
             response = client.get(PAGE)
-            assert response.status_code == 302 and response.url.startswith(LOGIN)
-            page = client.get(response.url).content.decode()
+            assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+            page = client.get(response["Location"]).content.decode()
     assert "Your session ended after 10 minutes without activity" in page
     event = AuditEvent.objects.filter(action="accounts.user.signed_out").first()
     assert event is not None and event.actor == employee.user

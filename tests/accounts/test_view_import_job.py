@@ -55,6 +55,7 @@ def test_a_bad_file_creates_no_job(admin, nursing):
 def test_a_stopped_job_offers_resume_and_resuming_finishes_it(admin, nursing, monkeypatch):
     monkeypatch.setattr("accounts.staff_import.MEMBER_BATCH", 10)
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=FILE)
+    assert job is not None
     job.status = ImportJob.Status.FAILED
     job.save()
     run_import_job(job_id=job.pk, stop_after_batches=1)  # one batch, then the worker "dies"
@@ -71,6 +72,7 @@ def test_a_stopped_job_offers_resume_and_resuming_finishes_it(admin, nursing, mo
 
 def test_resuming_a_running_job_is_refused(admin, nursing):
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=FILE)
+    assert job is not None
     response = admin.client().post(reverse("accounts:import_job", args=[job.pk]), follow=True)
     assert "nothing to resume" in response.content.decode()
     job.refresh_from_db()
@@ -79,6 +81,7 @@ def test_resuming_a_running_job_is_refused(admin, nursing):
 
 def test_the_job_page_is_for_the_institutions_admins(admin, employee, outsider, client, nursing):
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=FILE)
+    assert job is not None
     url = reverse("accounts:import_job", args=[job.pk])
     assert admin.client().get(url).status_code == 200
     assert employee.client().get(url).status_code == 403

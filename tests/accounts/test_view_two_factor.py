@@ -16,7 +16,9 @@ URL = reverse("accounts:two_factor")
 
 
 def _secret(html: str) -> str:
-    return re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html).group(1)
+    found = re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html)
+    assert found is not None
+    return found.group(1)
 
 
 def test_member_enrols_with_qr_code_then_sees_ten_recovery_codes_once(employee):

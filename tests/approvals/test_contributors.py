@@ -155,8 +155,14 @@ def test_authorship_refusal_is_a_pure_question():
         created_by_id=1, contributors={"2": ["privacy"], "3": ["quiz"], "4": ["draft"]}
     )
     review = ReviewRequest(version=version, submitted_by_id=1)
-    assert authorship_refusal(review, 1, "sign off").startswith("You submitted this version")
-    assert "the “" in authorship_refusal(review, 2, "sign off")
-    assert "the quiz" in authorship_refusal(review, 3, "sign off")
-    assert authorship_refusal(review, 4, "sign off").startswith("You started")
+
+    def refusal(user_id: int) -> str:
+        reason = authorship_refusal(review, user_id, "sign off")
+        assert reason is not None
+        return reason
+
+    assert refusal(1).startswith("You submitted this version")
+    assert "the “" in refusal(2)
+    assert "the quiz" in refusal(3)
+    assert refusal(4).startswith("You started")
     assert authorship_refusal(review, 5, "sign off") is None

@@ -1,8 +1,11 @@
 """What approvals adds to other pages: the home panel and the version page's signatures."""
 
+from typing import cast
+
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.http import MemberRequest
 from approvals.panels import version_signatures, waiting_for_sign_off
 
 from .conftest import sign
@@ -20,20 +23,24 @@ def test_home_panel_is_absent_for_employees(review, employee):
 
 
 def test_home_panel_for_compliance_is_empty_until_legal_signs(review, legal, compliance):
-    request = RequestFactory().get("/")
+    request = cast(MemberRequest, RequestFactory().get("/"))
     request.membership = compliance.membership
-    _, context = waiting_for_sign_off(request)
-    assert context["items"] == []
+    panel = waiting_for_sign_off(request)
+    assert panel is not None and panel[1]["items"] == []
     sign(review, legal)
     request.membership = type(compliance.membership).objects.get(pk=compliance.membership.pk)
-    _, context = waiting_for_sign_off(request)
+    panel = waiting_for_sign_off(request)
+    assert panel is not None
+    context = panel[1]
     assert [i.review.pk for i in context["items"]] == [review.pk]
 
 
 def test_version_panel_lists_signatures(review, legal, compliance):
     sign(review, legal)
     sign(review, compliance)
-    template, context = version_signatures(RequestFactory().get("/"), review.version)
+    panel = version_signatures(RequestFactory().get("/"), review.version)
+    assert panel is not None
+    template, context = panel
     assert template == "approvals/panels/version_signatures.html"
     assert [s.meaning for s in context["signatures"]] == [
         "Approved — Legal review",

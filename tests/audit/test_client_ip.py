@@ -11,7 +11,9 @@ def request(forwarded: str = "", remote: str = "10.0.0.5"):
     meta = {"REMOTE_ADDR": remote}
     if forwarded:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
-    return RequestFactory().get("/", **meta)
+    built = RequestFactory().get("/")
+    built.META.update(meta)
+    return built
 
 
 def test_without_trusted_proxies_the_header_is_ignored(settings):

@@ -68,7 +68,7 @@ def _count(client: Client, method: str, url: str, data: dict | None = None) -> t
     with CaptureQueriesContext(connection) as ctx:
         response = getattr(client, method)(url, data or {})
         if isinstance(response, StreamingHttpResponse):
-            body = b"".join(response.streaming_content)
+            body = response.getvalue()
         else:
             body = response.content
     answer = f"{response.status_code} {response.get('Location', '')} {body.decode()}"

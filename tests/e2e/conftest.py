@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,7 +51,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def shots(request) -> Iterator[callable]:
+def shots(request) -> Iterator[Callable[..., Path]]:
     """``shots(page, "step-name")`` saves a screenshot named after the test."""
     folder = ARTIFACTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ def test_the_job_page_follows_the_import_to_the_end_without_a_reload(
     job, _ = create_import_job(
         organization=admin.org, imported_by=admin.user, raw=FILE, file_name="ward.csv"
     )
+    assert job is not None
     page.goto(f"{live_server.url}/accounts/people/import/{job.pk}/")
     progress = page.get_by_role("progressbar")
     expect(progress).to_have_attribute("max", "30")

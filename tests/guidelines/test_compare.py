@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
@@ -367,7 +368,7 @@ def test_a_broken_item_label_never_breaks_the_redline() -> None:
 def test_cell_values_are_compared_as_text() -> None:
     old = [{"title": "Guide", "url": 0}]
     new = [{"title": "Guide", "url": "0"}]
-    (row,) = diff_table(REFERENCES, old, new)  # type: ignore[arg-type]
+    (row,) = diff_table(REFERENCES, old, new)
     assert row.status == "unchanged"
 
 
@@ -380,7 +381,7 @@ def test_blank_rows_and_unknown_columns_are_ignored() -> None:
 # --- sections and whole guidelines ---------------------------------------------------------
 
 
-OLD = {
+OLD: dict[str, dict[str, Any]] = {
     "scope": {
         "purpose": "These guidelines help staff post safely.",
         "policy_url": "https://intranet.example/policy",

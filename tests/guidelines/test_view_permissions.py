@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 # (url name, extra args after the guideline pk, method, query string)
-EDIT = [
+Page = tuple[str, list[str | int], str, str]
+EDIT: list[Page] = [
     ("guidelines:step", ["scope"], "get", ""),
     ("guidelines:autosave", ["scope"], "post", ""),
     ("guidelines:preview", [], "post", ""),
@@ -20,7 +21,7 @@ EDIT = [
     ("guidelines:new_draft", [], "post", ""),
     ("guidelines:document", [], "get", ""),
 ]
-READ = [
+READ: list[Page] = [
     ("guidelines:detail", [], "get", ""),
     ("guidelines:version", [1], "get", ""),
     ("guidelines:document", [], "get", "?version=1"),

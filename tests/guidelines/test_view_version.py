@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.http import HttpResponse
 from django.template import Template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from accounts.http import MemberRequest
 from guidelines import views
 
 
@@ -23,7 +27,7 @@ def test_version_page_shows_content_hash_and_status(legal, versioned_guideline):
 
 def test_version_page_draws_the_panels_it_is_given(author, versioned_guideline):
     """The page draws each panel config/urls.py passes it, and skips those with nothing."""
-    request = RequestFactory().get("/")
+    request = cast(MemberRequest, RequestFactory().get("/"))
     request.user = author.user
     request.membership = author.membership
     panels = [
@@ -34,7 +38,7 @@ def test_version_page_draws_the_panels_it_is_given(author, versioned_guideline):
         lambda request, version: None,
     ]
     response = views.version(request, versioned_guideline.pk, 1, panels=panels)
-    assert response.status_code == 200
+    assert isinstance(response, HttpResponse) and response.status_code == 200
     assert "Panel about version 1" in response.content.decode()
 
 

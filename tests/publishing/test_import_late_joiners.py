@@ -45,6 +45,7 @@ def test_a_job_killed_half_way_and_run_again_asks_everyone_exactly_once(
 ):
     mailoutbox.clear()
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=staff_file())
+    assert job is not None
     with django_capture_on_commit_callbacks(execute=True):
         # 5 batches of people, then 2 of 5 batches of requests: the worker dies there.
         run_import_job(job_id=job.pk, stop_after_batches=7)
@@ -79,6 +80,7 @@ def test_a_crash_inside_a_batch_undoes_that_batch_and_a_rerun_completes_it(
 
     monkeypatch.setattr(targeting, "add_late_joiners", crash_on_third_batch)
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=staff_file())
+    assert job is not None
     with django_capture_on_commit_callbacks(execute=True):
         job = run_import_job(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED and "Resume" in job.error
@@ -110,6 +112,7 @@ def test_a_crash_while_adding_people_loses_nothing_and_doubles_nothing(
 
     monkeypatch.setattr(staff_import, "_members_batch", crash_on_third_batch)
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=staff_file())
+    assert job is not None
     job = run_import_job(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED and job.rows_done == 200
     assert Membership.objects.filter(user__email__startswith="n").count() == 200
@@ -128,6 +131,7 @@ def test_invitations_survive_a_stop_too_each_person_invited_once(
     job, _ = create_import_job(
         organization=admin.org, imported_by=admin.user, raw=staff_file(), invite=True
     )
+    assert job is not None
     with django_capture_on_commit_callbacks(execute=True):
         run_import_job(job_id=job.pk, stop_after_batches=7)  # people, then 2 of 5 invitations
     assert Invitation.objects.filter(batch_key=f"import-{job.pk}").count() == 200
@@ -177,6 +181,7 @@ def test_the_hourly_run_finishes_an_import_whose_worker_died(
 
     mailoutbox.clear()
     job, _ = create_import_job(organization=admin.org, imported_by=admin.user, raw=staff_file())
+    assert job is not None
     with django_capture_on_commit_callbacks(execute=True):
         run_import_job(job_id=job.pk, stop_after_batches=3)  # the worker is killed: no error
     silent = timezone.now() - dt.timedelta(minutes=11)
@@ -184,6 +189,7 @@ def test_the_hourly_run_finishes_an_import_whose_worker_died(
     fresh, _ = create_import_job(
         organization=admin.org, imported_by=admin.user, raw=b"email,name\nz@riverside.test,Z\n"
     )
+    assert fresh is not None
     ImportJob.objects.filter(pk=fresh.pk).update(status=ImportJob.Status.RUNNING)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -366,7 +366,7 @@ def test_send_reminders_twice_reminds_each_overdue_person_once(
 def test_overdue_means_unacknowledged_and_past_the_due_date(published, author):
     services.acknowledge(version=published.version, user=author.user, confirmed=True)
     requests = AckRequest.objects.filter(campaign=published.campaign)
-    due = requests.first().due_date
+    due = requests[0].due_date
     for day, overdue in ((due, False), (due + dt.timedelta(days=1), True)):
         expected = {r.pk for r in requests if r.is_overdue(day)}
         assert set(requests.overdue(on=day).values_list("pk", flat=True)) == expected

@@ -75,7 +75,7 @@ def test_with_a_worker_the_pdf_is_rendered_when_publishing(
     from publishing import tasks
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued = []
+    queued: list[int] = []
     monkeypatch.setattr(tasks.render_pdf, "delay", queued.append)
     monkeypatch.setattr(tasks.target_campaign, "delay", lambda *a: None)
     publication = do_publish(approved)
