@@ -41,6 +41,7 @@ from audit.signing import Keyring, event_message, head_message
 from guidelines.models import Draft, DraftSection, Guideline, Version
 from guidelines.schema import content_hash
 from guidelines.sections import SECTIONS, starter_content
+from guidelines.services import STARTED_PART
 from guidelines.status import move_many
 from publishing.models import Acknowledgement, AckRequest, Campaign, Publication
 
@@ -468,11 +469,14 @@ def _versions(
     """Every version's frozen text; all but the newest approved, published and superseded."""
     cfg, w = run.cfg, run.w
     first_version = w.next_id(Version)
+    # The author started each draft and saved every section of it, as draft_contributors
+    # would record at submission; the reviewers wrote nothing, so they may sign.
+    contributors = {str(inst.author.user_id): sorted([STARTED_PART, *(s.key for s in SECTIONS)])}
     w.insert(
         Version,
         (
-            "id guideline_id number content content_hash quiz change_summary status "
-            "based_on_id created_by_id created_at"
+            "id guideline_id number content content_hash quiz contributors change_summary "
+            "status based_on_id created_by_id created_at"
         ),
         (
             (
@@ -482,6 +486,7 @@ def _versions(
                 contents[n - 1],
                 content_hash(contents[n - 1]),
                 [],
+                contributors,
                 f"Version {n}: yearly review" if n > 1 else "First version",
                 Version.Status.IN_REVIEW,
                 first_version + n - 2 if n > 1 else None,
