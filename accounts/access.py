@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
@@ -23,14 +23,14 @@ M = TypeVar("M", bound=models.Model)
 View = Callable[..., HttpResponseBase]
 
 
-def can(membership: Membership | None, *roles: Role) -> bool:
-    """True when the membership is active and holds any of the roles."""
+def can(membership: Membership | None, *roles: Role) -> TypeGuard[Membership]:
+    """True when the membership is active and holds any of the roles (so it is not None)."""
     if membership is None or not membership.is_active:
         return False
     return any(membership.has_role(role) for role in roles)
 
 
-def can_manage_people(membership: Membership | None) -> bool:
+def can_manage_people(membership: Membership | None) -> TypeGuard[Membership]:
     return can(membership, Role.ADMIN)
 
 
@@ -38,7 +38,7 @@ def can_manage_people(membership: Membership | None) -> bool:
 DRAFT_EDITORS = (Role.AUTHOR, Role.ADMIN)
 
 
-def can_edit_drafts(membership: Membership | None) -> bool:
+def can_edit_drafts(membership: Membership | None) -> TypeGuard[Membership]:
     """May this person edit drafts (and submit and revise them) in this institution?"""
     return can(membership, *DRAFT_EDITORS)
 
@@ -63,15 +63,15 @@ def draft_editors_of(organization: Organization) -> QuerySet[User]:
     ).distinct()
 
 
-def can_review(membership: Membership | None) -> bool:
+def can_review(membership: Membership | None) -> TypeGuard[Membership]:
     return can(membership, Role.REVIEWER)
 
 
-def can_read_audit(membership: Membership | None) -> bool:
+def can_read_audit(membership: Membership | None) -> TypeGuard[Membership]:
     return can(membership, Role.ADMIN, Role.AUDITOR)
 
 
-def can_publish(membership: Membership | None) -> bool:
+def can_publish(membership: Membership | None) -> TypeGuard[Membership]:
     if can(membership, Role.ADMIN):
         return True
     return bool(

@@ -53,7 +53,7 @@ def record_account_change(
     action: str,
     *,
     user: User,
-    actor: Any = None,
+    actor: User | None = None,
     details: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     actor_label: str = "",

@@ -2,13 +2,15 @@
 
 Django builds a plain ``WSGIRequest``; these classes only describe it to the type checker.
 ``ActiveOrganizationMiddleware`` sets the attributes of ``CharterRequest`` on every request;
-a view behind ``access.require_role`` may take a ``MemberRequest``, since the decorator has
-already refused anyone who is not signed in and an active member of the chosen institution.
+a view behind ``login_required`` may take a ``SignedInRequest``, and one behind
+``access.require_role`` a ``MemberRequest``, since the decorator has already refused anyone who
+is not signed in and an active member of the chosen institution.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from .models import Membership, User
 
@@ -19,10 +21,16 @@ class CharterRequest(HttpRequest):
     membership: Membership | None
     memberships: list[Membership]
     pending_invitations: int
+    htmx: HtmxDetails  # set by django-htmx's middleware, which runs before ours
 
 
-class MemberRequest(CharterRequest):
-    """A request from a signed-in, active member of the institution they are working in."""
+class SignedInRequest(CharterRequest):
+    """A request from someone signed in (``login_required``), who may belong nowhere yet."""
 
     user: User
+
+
+class MemberRequest(SignedInRequest):
+    """A request from a signed-in, active member of the institution they are working in."""
+
     membership: Membership

@@ -7,10 +7,10 @@ actions that queue it (or, for a small file, run it at once).
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.services import record
@@ -50,7 +50,9 @@ def resume_stalled_jobs() -> int:
     return count
 
 
-def request_invitations(*, organization: Organization, by: User, request: Any = None) -> int:
+def request_invitations(
+    *, organization: Organization, by: User, request: HttpRequest | None = None
+) -> int:
     """An admin asks for everyone who has never signed in to be invited again (in batches,
     in the background); returns how many people that is now."""
     count = staff_import.never_signed_in(organization).count()

@@ -9,11 +9,9 @@ never changes because of an invitation (see ``accounts.middleware.default_member
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,7 +52,7 @@ def send_join_request_email(*, membership: Membership, invited_by: User | None) 
     )
 
 
-def pending_for(user: Any) -> list[Membership]:
+def pending_for(user: User) -> list[Membership]:
     """The invitations waiting for this person's answer."""
     return list(
         Membership.objects.filter(user_id=user.pk, awaiting_acceptance=True)
@@ -63,7 +61,7 @@ def pending_for(user: Any) -> list[Membership]:
     )
 
 
-def pending_one(user: Any, membership_id: int) -> Membership:
+def pending_one(user: User, membership_id: int) -> Membership:
     """One open invitation of this person; anything else is a 404."""
     membership = (
         Membership.objects.filter(pk=membership_id, user_id=user.pk, awaiting_acceptance=True)
@@ -89,7 +87,7 @@ def _locked_pending(user: User, membership_id: int) -> Membership:
     return membership
 
 
-def accept(*, user: User, membership_id: int, request: Any = None) -> Membership:
+def accept(*, user: User, membership_id: int, request: HttpRequest | None = None) -> Membership:
     """The invited person joins: the membership becomes active from now."""
     with transaction.atomic():
         membership = _locked_pending(user, membership_id)
@@ -118,7 +116,7 @@ def accept(*, user: User, membership_id: int, request: Any = None) -> Membership
     return membership
 
 
-def decline(*, user: User, membership_id: int, request: Any = None) -> Membership:
+def decline(*, user: User, membership_id: int, request: HttpRequest | None = None) -> Membership:
     """The invited person says no: the membership stays inactive and the institution sees it."""
     with transaction.atomic():
         membership = _locked_pending(user, membership_id)

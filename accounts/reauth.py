@@ -8,10 +8,11 @@ the lockout's own record of failed attempts is kept with the sign-in failures.
 
 from __future__ import annotations
 
-from typing import Any
-
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.http import HttpRequest
+
+from .models import User
 
 
 class PasswordRefused(Exception):
@@ -29,7 +30,7 @@ def locked_message() -> str:
     )
 
 
-def confirm_password(*, user: Any, password: str, request: Any, wrong: str) -> None:
+def confirm_password(*, user: User, password: str, request: HttpRequest | None, wrong: str) -> None:
     """Return quietly when ``password`` is the person's own; raise PasswordRefused otherwise.
 
     ``wrong`` is the message for a wrong password, worded for the act being confirmed. Without

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -19,6 +20,7 @@ from config.mail import send_to_each
 from . import joining
 from .account_events import shared_with_another
 from .emails import normalize_email
+from .http import CharterRequest
 from .middleware import SESSION_KEY
 from .models import Invitation, Membership, Organization, ReviewerRole, StaffGroup, User
 from .signals import members_joined
@@ -72,7 +74,7 @@ def invite_person(
     full_name: str,
     staff_group: StaffGroup | None = None,
     job_title: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Membership:
     email = normalize_email(email)
     existing = (
@@ -137,7 +139,9 @@ def invite_person(
     return membership
 
 
-def _invite_again(membership: Membership, *, invited_by: User, request: Any) -> Membership:
+def _invite_again(
+    membership: Membership, *, invited_by: User, request: HttpRequest | None
+) -> Membership:
     """A new set-password link for a member who has never signed in."""
     with transaction.atomic():
         Invitation.objects.create(membership=membership, invited_by=invited_by)
@@ -165,7 +169,7 @@ def update_membership(
     reviewer_roles: list[ReviewerRole],
     staff_group: StaffGroup | None,
     job_title: str,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Membership:
     org = membership.organization
     if any(r.organization_id != org.pk for r in reviewer_roles):
@@ -218,7 +222,7 @@ def _role_snapshot(m: Membership) -> dict[str, Any]:
 
 
 def set_active(
-    *, membership: Membership, changed_by: User, active: bool, request: Any = None
+    *, membership: Membership, changed_by: User, active: bool, request: HttpRequest | None = None
 ) -> Membership:
     """Deactivate (or bring back) a person; nothing about them is ever deleted."""
     with transaction.atomic():
@@ -261,7 +265,11 @@ def set_active(
 
 
 def set_email_settings(
-    *, user: User, email_comments: bool, organization: Organization | None, request: Any = None
+    *,
+    user: User,
+    email_comments: bool,
+    organization: Organization | None,
+    request: HttpRequest | None = None,
 ) -> User:
     """A person chooses which optional e-mails they receive."""
     with transaction.atomic():
@@ -282,7 +290,7 @@ def set_email_settings(
     return locked
 
 
-def switch_organization(*, request: Any, organization_id: int) -> Organization:
+def switch_organization(*, request: CharterRequest, organization_id: int) -> Organization:
     membership = next(
         (m for m in getattr(request, "memberships", []) if m.organization_id == organization_id),
         None,

@@ -15,13 +15,13 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -315,7 +315,7 @@ def import_staff(
     imported_by: User,
     raw: bytes,
     invite: bool = False,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> ImportResult:
     """Check and apply a file to the end, here and now (scripts, tests, small files)."""
     job, errors = create_import_job(

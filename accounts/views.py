@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
@@ -30,6 +30,7 @@ from .forms import (
     StaffGroupForm,
     StaffPasswordResetForm,
 )
+from .http import MemberRequest, SignedInRequest
 from .models import ImportJob, Membership, Notification, ReviewerRole, Role, StaffGroup
 
 
@@ -70,7 +71,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 @require_POST
 @require_role()
-def switch(request: HttpRequest) -> HttpResponse:
+def switch(request: MemberRequest) -> HttpResponse:
     """Any member of several institutions: change the active one."""
     try:
         org = services.switch_organization(
@@ -84,7 +85,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invitations(request: HttpRequest) -> HttpResponse:
+def invitations(request: SignedInRequest) -> HttpResponse:
     """Any signed-in person: the institutions inviting them, to accept or decline."""
     return render(
         request, "accounts/invitations.html", {"pending": joining.pending_for(request.user)}
@@ -93,9 +94,9 @@ def invitations(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_respond(request: SignedInRequest, pk: int) -> HttpResponse:
     """The invited person only (anyone else gets 404): accept or decline one invitation."""
-    user: Any = request.user
+    user = request.user
     joining.pending_one(user, pk)
     answer = request.POST.get("answer")
     if answer == "accept":
@@ -114,7 +115,7 @@ def invitation_respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(Role.ADMIN)
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: MemberRequest) -> HttpResponse:
     """Admins: the institution's people, searchable and filterable."""
     org = active_org(request)
     form = PeopleFilterForm(request.GET or None, organization=org)
@@ -153,7 +154,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.ADMIN)
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: MemberRequest) -> HttpResponse:
     """Admins: invite a person by e-mail."""
     org = active_org(request)
     form = InviteForm(request.POST or None, organization=org)
@@ -161,7 +162,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         try:
             membership = services.invite_person(
                 organization=org,
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=request.user,
                 request=request,
                 **form.cleaned_data,
             )
@@ -174,7 +175,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.ADMIN)
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins: one person's roles, staff group and history."""
     membership = get_for_org(
         Membership.objects.select_related("user", "staff_group", "organization"), request, pk=pk
@@ -185,7 +186,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_membership(
                 membership=membership,
-                changed_by=request.user,  # type: ignore[arg-type]
+                changed_by=request.user,
                 is_admin=data["is_admin"],
                 is_author=data["is_author"],
                 is_auditor=data["is_auditor"],
@@ -221,14 +222,14 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(Role.ADMIN)
-def person_active(request: HttpRequest, pk: int) -> HttpResponse:
+def person_active(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins: deactivate or reactivate a person (kept, never deleted)."""
     membership = get_for_org(Membership.objects.select_related("user"), request, pk=pk)
     active = request.POST.get("active") == "1"
     try:
         services.set_active(
             membership=membership,
-            changed_by=request.user,  # type: ignore[arg-type]
+            changed_by=request.user,
             active=active,
             request=request,
         )
@@ -241,7 +242,7 @@ def person_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(Role.ADMIN)
-def import_people(request: HttpRequest) -> HttpResponse:
+def import_people(request: MemberRequest) -> HttpResponse:
     """Admins: import staff from CSV; the whole file is checked before anything is saved."""
     org = active_org(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -250,7 +251,7 @@ def import_people(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         job, errors = staff_import.create_import_job(
             organization=org,
-            imported_by=request.user,  # type: ignore[arg-type]
+            imported_by=request.user,
             raw=upload.read(settings.CHARTER_IMPORT_MAX_BYTES + 1),
             file_name=upload.name or "",
             invite=form.cleaned_data["invite"],
@@ -286,7 +287,7 @@ def import_summary(job: ImportJob) -> str:
 
 
 @require_role(Role.ADMIN)
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins: follow an import's progress (the page refreshes itself); resume a stopped one."""
     job = get_for_org(ImportJob.objects.select_related("created_by").defer("data"), request, pk=pk)
     if request.method == "POST":
@@ -303,19 +304,19 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": import_summary(job),
         "can_resume": staff_import.can_resume(job),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "accounts/partials/import_progress.html", context)
     return render(request, "accounts/import_job.html", context)
 
 
 @require_POST
 @require_role(Role.ADMIN)
-def resend_invitations(request: HttpRequest) -> HttpResponse:
+def resend_invitations(request: MemberRequest) -> HttpResponse:
     """Admins: e-mail a new invitation to everyone who has never signed in (in the background)."""
     try:
         count = jobs.request_invitations(
             organization=active_org(request),
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             request=request,
         )
     except services.PeopleError as exc:
@@ -329,7 +330,7 @@ def resend_invitations(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.ADMIN)
-def groups(request: HttpRequest) -> HttpResponse:
+def groups(request: MemberRequest) -> HttpResponse:
     """Admins: staff groups and reviewer roles of the institution."""
     org = active_org(request)
     group_form = StaffGroupForm(request.POST if "add_group" in request.POST else None)
@@ -368,9 +369,9 @@ def groups(request: HttpRequest) -> HttpResponse:
 
 
 @require_role()
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: MemberRequest) -> HttpResponse:
     """Any member: their in-app notifications; opening the page marks them read."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     qs = Notification.objects.filter(
         user_id=membership.user_id, organization_id=membership.organization_id
     )
@@ -384,20 +385,20 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @require_role()
-def email_settings(request: HttpRequest) -> HttpResponse:
+def email_settings(request: MemberRequest) -> HttpResponse:
     """Any member: choose which optional e-mails (comments) they receive."""
     user = request.user
     if request.method == "POST":
         form = EmailSettingsForm(request.POST)
         if form.is_valid():
             services.set_email_settings(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 email_comments=form.cleaned_data["email_comments"],
-                organization=request.membership.organization,  # type: ignore[attr-defined]
+                organization=request.membership.organization,
                 request=request,
             )
             messages.success(request, "E-mail settings saved.")
             return redirect("accounts:email_settings")
     else:
-        form = EmailSettingsForm(initial={"email_comments": user.email_comments})  # type: ignore[union-attr]
+        form = EmailSettingsForm(initial={"email_comments": user.email_comments})
     return render(request, "accounts/email_settings.html", {"form": form})

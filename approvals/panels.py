@@ -22,7 +22,7 @@ def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
     membership = getattr(request, "membership", None)
     if not can_review(membership):
         return None
-    items = awaiting(membership)  # type: ignore[arg-type]
+    items = awaiting(membership)
     return (
         "approvals/panels/signoff.html",
         {"items": items[:HOME_LIMIT], "more": max(0, len(items) - HOME_LIMIT)},

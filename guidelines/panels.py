@@ -20,7 +20,7 @@ def author_panel(request: HttpRequest) -> Panel | None:
     membership = getattr(request, "membership", None)
     if not can_edit_drafts(membership):
         return None
-    org_id = membership.organization_id  # type: ignore[union-attr]
+    org_id = membership.organization_id
     drafts = []
     for draft in (
         Draft.objects.filter(guideline__organization_id=org_id, is_open=True)

@@ -75,7 +75,7 @@ class TwoFactorMiddleware:
                 return _send_to(request, reverse("accounts:two_factor_verify"))
             messages.warning(
                 request,
-                f"{membership.organization.name} requires two-factor sign-in for admins and "  # type: ignore[union-attr]
+                f"{membership.organization.name} requires two-factor sign-in for admins and "
                 "reviewers. Set it up to continue.",
             )
             return _send_to(request, _enrolment_page())

@@ -11,10 +11,11 @@ import re
 import xml.etree.ElementTree as ET
 from base64 import b32encode
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 import qrcode
 import qrcode.image.svg
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -29,6 +30,7 @@ from accounts.account_events import (
     record_account_change,
     shared_with_another,
 )
+from accounts.http import SignedInRequest
 from accounts.models import Membership, Organization, User
 from accounts.reauth import PasswordRefused, confirm_password
 from audit.services import record
@@ -56,14 +58,14 @@ class CodeKind(Enum):
 # --- Questions -------------------------------------------------------------------------
 
 
-def has_device(user: Any) -> bool:
+def has_device(user: User | AnonymousUser | None) -> bool:
     """True when the person has a confirmed authenticator."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
 
-def role_requires_two_factor(membership: Membership | None) -> bool:
+def role_requires_two_factor(membership: Membership | None) -> TypeGuard[Membership]:
     """True when the institution requires two-factor of this person's role."""
     if membership is None or not membership.is_active:
         return False
@@ -77,7 +79,7 @@ def normalise(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "").lower()
 
 
-def check_code(user: Any, code: str) -> CodeKind | None:
+def check_code(user: User | AnonymousUser | None, code: str) -> CodeKind | None:
     """Which kind of code matched (a recovery code is used up), or None."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
@@ -100,13 +102,13 @@ def check_code(user: Any, code: str) -> CodeKind | None:
     return None
 
 
-def verify_code(user: Any, code: str) -> bool:
+def verify_code(user: User | AnonymousUser | None, code: str) -> bool:
     """True when ``code`` is the person's current authenticator code or an unused recovery
     code (which is then spent). Records nothing: the caller audits its own action."""
     return check_code(user, code) is not None
 
 
-def is_throttled(user: Any) -> bool:
+def is_throttled(user: User) -> bool:
     """True while wrong codes have locked further attempts for a short, growing time."""
     for device in TOTPDevice.objects.filter(user_id=user.pk, confirmed=True):
         allowed, _ = device.verify_is_allowed()
@@ -115,7 +117,7 @@ def is_throttled(user: Any) -> bool:
     return False
 
 
-def recovery_codes_left(user: Any) -> int:
+def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user_id=user.pk, device__confirmed=True).count()
 
 
@@ -161,7 +163,7 @@ def qr_svg(uri: str, *, title: str = "QR code for your authenticator app") -> Sa
     return mark_safe(ET.tostring(root, encoding="unicode"))
 
 
-def membership_for(request: HttpRequest | None, user: Any) -> Membership | None:
+def membership_for(request: HttpRequest | None, user: User) -> Membership | None:
     membership = getattr(request, "membership", None) if request is not None else None
     if membership is not None:
         return membership
@@ -172,7 +174,7 @@ def membership_for(request: HttpRequest | None, user: Any) -> Membership | None:
     )
 
 
-def _org(request: HttpRequest | None, user: Any) -> Organization | None:
+def _org(request: HttpRequest | None, user: User) -> Organization | None:
     membership = membership_for(request, user)
     return membership.organization if membership else None
 
@@ -254,9 +256,9 @@ def new_recovery_codes(*, user: User, code: str, request: HttpRequest | None = N
     return codes
 
 
-def verify_sign_in(*, request: HttpRequest, code: str) -> CodeKind:
+def verify_sign_in(*, request: SignedInRequest, code: str) -> CodeKind:
     """Second step of signing in: the session counts once a code matched."""
-    user: Any = request.user
+    user = request.user
     if not has_device(user):
         raise TwoFactorError("Two-factor sign-in is not on for your account.")
     if is_throttled(user):
@@ -266,7 +268,7 @@ def verify_sign_in(*, request: HttpRequest, code: str) -> CodeKind:
     if kind is None:
         _failed(user, request, purpose="sign_in")
         raise TwoFactorError("That code is not valid. Enter the newest code from your app.")
-    device: Any
+    device: StaticDevice | TOTPDevice | None
     if kind is CodeKind.RECOVERY:
         device = StaticDevice.objects.filter(user_id=user.pk, confirmed=True).first()
     else:
@@ -295,7 +297,7 @@ def verify_sign_in(*, request: HttpRequest, code: str) -> CodeKind:
     return kind
 
 
-def _failed(user: Any, request: HttpRequest | None, **details: Any) -> None:
+def _failed(user: User, request: HttpRequest | None, **details: Any) -> None:
     record(
         "accounts.two_factor.failed",
         actor=user,
@@ -314,7 +316,7 @@ def disable(*, user: User, password: str, request: HttpRequest | None = None) ->
     membership = membership_for(request, user)
     if role_requires_two_factor(membership):
         raise TwoFactorError(
-            f"{membership.organization.name} requires two-factor sign-in for your role, "  # type: ignore[union-attr]
+            f"{membership.organization.name} requires two-factor sign-in for your role, "
             "so it cannot be turned off."
         )
     try:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.access import active_org, get_for_org, require_role
+from accounts.http import MemberRequest
 from accounts.models import Membership, Role
 
 from . import services as twofactor
@@ -35,9 +36,9 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @require_role()
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: MemberRequest) -> HttpResponse:
     """Any member: set up an authenticator app, see new recovery codes once, or turn it off."""
-    user: Any = request.user
+    user = request.user
     form = ConfirmCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -70,7 +71,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_role()
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: MemberRequest) -> HttpResponse:
     """Any member with two-factor on: turn it off after re-entering the password."""
     form = PasswordForm(request.POST)
     if not form.is_valid():
@@ -78,7 +79,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:two_factor")
     try:
         twofactor.disable(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             password=form.cleaned_data["password"],
             request=request,
         )
@@ -91,7 +92,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_role()
-def two_factor_recovery(request: HttpRequest) -> HttpResponse:
+def two_factor_recovery(request: MemberRequest) -> HttpResponse:
     """Any member with two-factor on: replace the recovery codes (the old ones stop working)."""
     form = ConfirmCodeForm(request.POST, prefix="new_codes")
     if not form.is_valid():
@@ -99,7 +100,7 @@ def two_factor_recovery(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:two_factor")
     try:
         codes = twofactor.new_recovery_codes(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             code=form.cleaned_data["code"],
             request=request,
         )
@@ -112,11 +113,11 @@ def two_factor_recovery(request: HttpRequest) -> HttpResponse:
 
 
 @require_role()
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: MemberRequest) -> HttpResponse:
     """Any member with two-factor on: the second step of signing in (app or recovery code)."""
-    user: Any = request.user
+    user = request.user
     destination = _safe_next(request, reverse("home"))
-    if not twofactor.has_device(user) or user.is_verified():
+    if not twofactor.has_device(user) or user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it
         return redirect(destination)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -142,7 +143,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @require_role(Role.ADMIN)
-def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def two_factor_reset(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins: remove a person's authenticator and recovery codes after a lost phone."""
     membership = get_for_org(
         Membership.objects.select_related("user", "organization"), request, pk=pk
@@ -150,7 +151,7 @@ def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         twofactor.reset(
             membership=membership,
-            reset_by=request.user,  # type: ignore[arg-type]
+            reset_by=request.user,
             request=request,
         )
     except twofactor.TwoFactorError as exc:
@@ -165,7 +166,7 @@ def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(Role.ADMIN)
-def security(request: HttpRequest) -> HttpResponse:
+def security(request: MemberRequest) -> HttpResponse:
     """Admins: require two-factor for admins and reviewers, and see who has it on."""
     org = active_org(request)
     form = SecurityForm(
@@ -176,7 +177,7 @@ def security(request: HttpRequest) -> HttpResponse:
         org = twofactor.set_requirement(
             organization=org,
             required=form.cleaned_data["require_reviewer_2fa"],
-            changed_by=request.user,  # type: ignore[arg-type]
+            changed_by=request.user,
             request=request,
         )
         state = "required" if org.require_reviewer_2fa else "no longer required"
