@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from accounts.access import can_review
+from accounts.http import MemberRequest
 from guidelines.models import Version
 
 from .models import ReviewRequest, Signature
@@ -17,9 +16,9 @@ HOME_LIMIT = 5
 Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the page
 
 
-def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
+def waiting_for_sign_off(request: MemberRequest) -> Panel | None:
     """Reviewers: the reviews waiting for their signature, oldest first."""
-    membership = getattr(request, "membership", None)
+    membership = request.membership
     if not can_review(membership):
         return None
     items = awaiting(membership)
@@ -29,7 +28,7 @@ def waiting_for_sign_off(request: HttpRequest) -> Panel | None:
     )
 
 
-def version_signatures(request: HttpRequest, version: Version) -> Panel | None:
+def version_signatures(request: MemberRequest, version: Version) -> Panel | None:
     """Every reader of a version: its review status and the signatures over its text."""
     signatures = list(Signature.objects.filter(version=version).order_by("signed_at", "pk"))
     review = (

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.access import active_org, require_role
+from accounts.http import MemberRequest
 from accounts.models import Role
 from config.csv_export import Echo
 
@@ -44,7 +45,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: MemberRequest) -> HttpResponse:
     """Admins and auditors: browse and filter the institution's audit trail."""
     form, qs = _filtered(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -56,7 +57,7 @@ def events(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def export(request: HttpRequest) -> StreamingHttpResponse:
+def export(request: MemberRequest) -> StreamingHttpResponse:
     """Admins and auditors: the filtered audit trail as CSV, streamed."""
     _form, qs = _filtered(request)
     record(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
+from accounts.http import MemberRequest
 from approvals.panels import waiting_for_sign_off
 from guidelines.panels import author_panel
 from publishing.panels import campaigns, to_acknowledge
@@ -17,6 +16,6 @@ from publishing.panels import campaigns, to_acknowledge
 HOME_PANELS = (author_panel, waiting_for_sign_off, to_acknowledge, campaigns)
 
 
-def home_panels(request: HttpRequest) -> list[tuple[str, dict[str, Any]]]:
+def home_panels(request: MemberRequest) -> list[tuple[str, dict[str, Any]]]:
     """The panels this person's home page draws, each as (template, context)."""
     return [p for p in (panel(request) for panel in HOME_PANELS) if p is not None]

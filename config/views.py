@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from accounts.access import require_role
+from accounts.http import MemberRequest
 
 from .home import home_panels
 
@@ -30,6 +31,6 @@ def root(request: HttpRequest) -> HttpResponse:
 
 
 @require_role()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: MemberRequest) -> HttpResponse:
     """Any member: what is waiting for me, by role."""
     return render(request, "home.html", {"panels": home_panels(request)})

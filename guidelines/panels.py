@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
+from accounts.http import MemberRequest
 
 from .models import Draft, Guideline
 from .schema import SectionState, section_state
@@ -16,8 +16,8 @@ from .sections import SECTIONS
 Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the home page
 
 
-def author_panel(request: HttpRequest) -> Panel | None:
-    membership = getattr(request, "membership", None)
+def author_panel(request: MemberRequest) -> Panel | None:
+    membership = request.membership
     if not can_edit_drafts(membership):
         return None
     org_id = membership.organization_id

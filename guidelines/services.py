@@ -10,9 +10,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import Organization, User
 from audit.models import AuditEvent
 from audit.services import record
 
@@ -61,7 +63,7 @@ class EditConflict(GuidelineError):
         mine: SectionData,
         theirs: SectionData,
         revision: int,
-        saved_by: Any = None,
+        saved_by: User | None = None,
         saved_at: datetime | None = None,
     ) -> None:
         who = str(saved_by) if saved_by else "Someone"
@@ -78,7 +80,7 @@ class EditConflict(GuidelineError):
 
 
 def _initial_content(
-    *, organization: Any, start: str, copy_from: Version | None
+    *, organization: Organization, start: str, copy_from: Version | None
 ) -> tuple[Content, Version | None]:
     if start == Draft.Start.TEMPLATE:
         return starter_content(organization.placeholder_context()), None
@@ -93,7 +95,7 @@ def _initial_content(
     raise GuidelineError("Choose how to start: template, copy of a version, or blank.")
 
 
-def _unique_slug(organization: Any, title: str) -> str:
+def _unique_slug(organization: Organization, title: str) -> str:
     base = (slugify(title) or "guideline")[:70]
     taken = set(
         Guideline.objects.filter(organization=organization, slug__startswith=base).values_list(
@@ -107,7 +109,7 @@ def _unique_slug(organization: Any, title: str) -> str:
 
 
 def _open_draft(
-    *, guideline: Guideline, by: Any, start: str, content: Content, based_on: Version | None
+    *, guideline: Guideline, by: User, start: str, content: Content, based_on: Version | None
 ) -> Draft:
     draft = Draft.objects.create(guideline=guideline, start=start, based_on=based_on, created_by=by)
     quiz = list(based_on.quiz) if based_on is not None else []
@@ -123,13 +125,13 @@ def _open_draft(
 
 def create_guideline(
     *,
-    organization: Any,
-    by: Any,
+    organization: Organization,
+    by: User,
     title: str,
     start: str,
     copy_from: Version | None = None,
     slug: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Guideline:
     """A new guideline with its first open draft: from the template, a copy, or blank."""
     title = " ".join(title.split())
@@ -174,10 +176,10 @@ def create_guideline(
 def start_draft(
     *,
     guideline: Guideline,
-    by: Any,
+    by: User,
     start: str,
     copy_from: Version | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Draft:
     """Open the next draft of an existing guideline (one open draft at a time)."""
     if copy_from is not None and copy_from.guideline.organization_id != guideline.organization_id:
@@ -224,8 +226,8 @@ def save_section(
     key: str,
     data: Mapping[str, Any],
     revision: int,
-    by: Any,
-    request: Any = None,
+    by: User,
+    request: HttpRequest | None = None,
     reason: str = "",
 ) -> DraftSection:
     """Save one section of the open draft, refusing malformed input and stale revisions.
@@ -283,8 +285,8 @@ def restore_section(
     key: str,
     history_id: int,
     revision: int,
-    by: Any,
-    request: Any = None,
+    by: User,
+    request: HttpRequest | None = None,
 ) -> DraftSection:
     """Bring back an earlier saved text of a section, as a new save (history keeps both)."""
     earlier = DraftSection.history.filter(history_id=history_id, draft_id=draft.pk, key=key).first()
@@ -305,9 +307,9 @@ def save_quiz(
     *,
     draft: Draft,
     quiz: list[dict[str, Any]],
-    by: Any,
+    by: User,
     base: str | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Draft:
     """Save the open draft's optional quiz: staff must answer it right before acknowledging.
 
@@ -388,7 +390,9 @@ def draft_contributors(draft: Draft) -> dict[str, list[str]]:
     return {user_id: sorted(found) for user_id, found in sorted(parts.items())}
 
 
-def freeze_draft(*, draft: Draft, by: Any, change_summary: str, request: Any = None) -> Version:
+def freeze_draft(
+    *, draft: Draft, by: User, change_summary: str, request: HttpRequest | None = None
+) -> Version:
     """Turn the open draft into the next numbered, immutable version.
 
     Frozen so that a signature always refers to exactly the text that was read. The caller

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import DRAFT_EDITORS, active_org, can_edit_drafts, get_for_org, require_role
+from accounts.http import MemberRequest
 from accounts.models import Role
 
 from . import services
@@ -163,7 +164,7 @@ def _step_context(
 
 
 def _save(
-    request: HttpRequest, draft: Draft, section: Section, editor: SectionEditor
+    request: MemberRequest, draft: Draft, section: Section, editor: SectionEditor
 ) -> tuple[DraftSection | None, dict[str, Any] | None, str]:
     """Save what was typed; returns (saved row, conflict context, error message)."""
     try:
@@ -191,7 +192,7 @@ def _save(
 
 
 @require_role(*READERS)
-def list_view(request: HttpRequest) -> HttpResponse:
+def list_view(request: MemberRequest) -> HttpResponse:
     """Authors, admins, reviewers and auditors: the institution's guidelines."""
     org = active_org(request)
     versions = Version.objects.filter(guideline=OuterRef("pk"))
@@ -212,14 +213,14 @@ def list_view(request: HttpRequest) -> HttpResponse:
         "guidelines/list.html",
         {
             "guidelines": guidelines,
-            "can_edit": can_edit_drafts(request.membership),  # type: ignore[attr-defined]
+            "can_edit": can_edit_drafts(request.membership),
             "status_labels": dict(Version.Status.choices),
         },
     )
 
 
 @require_role(*DRAFT_EDITORS)
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: MemberRequest) -> HttpResponse:
     """Authors and admins: start a guideline from the template, a copy, or blank."""
     org = active_org(request)
     form = CreateGuidelineForm(request.POST or None, organization=org)
@@ -255,10 +256,10 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(*READERS)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors, admins, reviewers and auditors: a guideline's versions and its open draft."""
     guideline = _guideline(request, pk)
-    may_edit = can_edit_drafts(request.membership)  # type: ignore[attr-defined]
+    may_edit = can_edit_drafts(request.membership)
     versions = list(
         guideline.versions.select_related("created_by").defer("content", "quiz").order_by("-number")
     )
@@ -285,7 +286,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(*DRAFT_EDITORS)
-def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
+def new_draft(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins: open the next draft, from a version, the template, or blank."""
     guideline = _guideline(request, pk)
     form = NewDraftForm(request.POST, guideline=guideline)
@@ -313,7 +314,7 @@ def new_draft(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(*DRAFT_EDITORS)
-def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def step(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: one section of the open draft, with prompts, editor and checks."""
     guideline = _guideline(request, pk)
     section = _section(key)
@@ -365,7 +366,7 @@ def step(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 @require_POST
 @require_role(*DRAFT_EDITORS)
-def autosave(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def autosave(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: save a section as they type (htmx); says "Saved", errors or conflict."""
     guideline = _guideline(request, pk)
     section = _section(key)
@@ -397,7 +398,7 @@ def autosave(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 @require_POST
 @require_role(*DRAFT_EDITORS)
-def preview(request: HttpRequest, pk: int) -> HttpResponse:
+def preview(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins: the Markdown being typed, as staff will see it (htmx)."""
     _guideline(request, pk)
     name = request.POST.get("preview_field", "body")
@@ -412,7 +413,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(*DRAFT_EDITORS)
-def section_history(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def section_history(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: every saved text of one section, newest first, to restore from."""
     guideline = _guideline(request, pk)
     section = _section(key)
@@ -451,7 +452,7 @@ def section_history(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 @require_POST
 @require_role(*DRAFT_EDITORS)
-def restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def restore(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: bring back an earlier saved text of a section."""
     guideline = _guideline(request, pk)
     section = _section(key)
@@ -478,7 +479,7 @@ def restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 
 @require_role(*DRAFT_EDITORS)
-def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+def checklist(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins: the checklist of every section's checks before submitting."""
     guideline = _guideline(request, pk)
     draft = _open_draft(guideline)
@@ -508,7 +509,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(*DRAFT_EDITORS)
-def quiz(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins: the draft's optional quiz, up to five multiple-choice questions."""
     guideline = _guideline(request, pk)
     draft = _open_draft(guideline)
@@ -586,7 +587,7 @@ def _version(guideline: Guideline, number: Any) -> Version:
 
 
 @require_role(*READERS)
-def document(request: HttpRequest, pk: int) -> HttpResponse:
+def document(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins (draft), reviewers and auditors too (versions): the whole text."""
     guideline = _guideline(request, pk)
     layout = "qa" if request.GET.get("layout") == "qa" else "plain"
@@ -596,7 +597,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
         version = _version(guideline, request.GET["version"])
         content = version.content
     else:
-        if not can_edit_drafts(request.membership):  # type: ignore[attr-defined]
+        if not can_edit_drafts(request.membership):
             raise PermissionDenied("Only authors and admins read drafts.")
         draft = _open_draft(guideline)
         if draft is None:
@@ -616,12 +617,12 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-VersionPanel = Callable[[HttpRequest, Version], "tuple[str, dict[str, Any]] | None"]
+VersionPanel = Callable[[MemberRequest, Version], "tuple[str, dict[str, Any]] | None"]
 
 
 @require_role(*READERS)
 def version(
-    request: HttpRequest, pk: int, number: int, panels: Sequence[VersionPanel] = ()
+    request: MemberRequest, pk: int, number: int, panels: Sequence[VersionPanel] = ()
 ) -> HttpResponse:
     """Authors, admins, reviewers and auditors: one frozen version, its hash and status.
 
@@ -647,10 +648,10 @@ def version(
 
 
 @require_role(*READERS)
-def compare(request: HttpRequest, pk: int) -> HttpResponse:
+def compare(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors, admins, reviewers and auditors: any two versions (authors: or the draft)."""
     guideline = _guideline(request, pk)
-    may_edit = can_edit_drafts(request.membership)  # type: ignore[attr-defined]
+    may_edit = can_edit_drafts(request.membership)
     numbers = list(
         guideline.versions.order_by("-number").values_list("number", "status", "created_at")
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from accounts.access import can, can_publish, can_read_audit
+from accounts.http import MemberRequest
 from accounts.models import Role
 from guidelines.models import Version
 
@@ -16,18 +15,18 @@ from .selectors import campaign_figures, pending_requests
 Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the page
 
 
-def to_acknowledge(request: HttpRequest) -> Panel | None:
+def to_acknowledge(request: MemberRequest) -> Panel | None:
     """Every employee: the guidelines waiting for their acknowledgement."""
-    membership = getattr(request, "membership", None)
+    membership = request.membership
     if membership is None:
         return None
     pending = list(pending_requests(request.user, membership.organization)[:10])
     return "publishing/panels/to_acknowledge.html", {"pending": pending}
 
 
-def campaigns(request: HttpRequest) -> Panel | None:
+def campaigns(request: MemberRequest) -> Panel | None:
     """Admins: progress of the open acknowledgement campaigns."""
-    membership = getattr(request, "membership", None)
+    membership = request.membership
     if membership is None or not can(membership, Role.ADMIN):
         return None
     open_campaigns = list(
@@ -41,9 +40,9 @@ def campaigns(request: HttpRequest) -> Panel | None:
     return "publishing/panels/campaigns.html", {"rows": rows}
 
 
-def publication_panel(request: HttpRequest, version: Version) -> Panel | None:
+def publication_panel(request: MemberRequest, version: Version) -> Panel | None:
     """Approved: a Publish button for those who may. Published: reading page and evidence."""
-    membership = getattr(request, "membership", None)
+    membership = request.membership
     publication = Publication.objects.filter(version=version).select_related("organization").first()
     may_publish = version.status == Version.Status.APPROVED and can_publish(membership)
     if publication is None and not may_publish:

@@ -38,7 +38,9 @@ def test_home_panel_for_compliance_is_empty_until_legal_signs(review, legal, com
 def test_version_panel_lists_signatures(review, legal, compliance):
     sign(review, legal)
     sign(review, compliance)
-    panel = version_signatures(RequestFactory().get("/"), review.version)
+    request = cast(MemberRequest, RequestFactory().get("/"))
+    request.user, request.membership = compliance.user, compliance.membership
+    panel = version_signatures(request, review.version)
     assert panel is not None
     template, context = panel
     assert template == "approvals/panels/version_signatures.html"
