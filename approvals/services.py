@@ -6,9 +6,9 @@ Status changes live in ``approvals/workflow.py``; these share its ``WorkflowErro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
@@ -83,7 +83,7 @@ def save_route(
     stages: list[StageSpec],
     by: User,
     revision: int,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> ApprovalRoute:
     """Replace the institution's route. Reviews under way keep the route they started with.
 
@@ -152,7 +152,7 @@ def add_comment(
     section_key: str,
     body: str,
     parent: Comment | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Comment:
     """A new thread on a section, or a reply to one; visible to everyone on the review."""
     body = body.strip()
@@ -202,7 +202,7 @@ def set_resolved(
     by: User,
     membership: Membership | None,
     resolved: bool,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Comment:
     """Mark a thread settled (or open it again); anyone who may comment may do it."""
     review = comment.review
@@ -243,7 +243,11 @@ def mark_seen(*, user: User, version: Version) -> None:
 
 
 def start_revision(
-    *, review: ReviewRequest, by: User, membership: Membership | None, request: Any = None
+    *,
+    review: ReviewRequest,
+    by: User,
+    membership: Membership | None,
+    request: HttpRequest | None = None,
 ) -> Draft:
     """After changes were requested (or a withdrawal): a new draft copied from this version."""
     if membership is None or not can_edit_drafts(membership):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import DRAFT_EDITORS, active_org, get_for_org, require_role
+from accounts.http import MemberRequest
 from accounts.models import Role
 from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline
@@ -62,7 +64,7 @@ def _posted_revision(request: HttpRequest) -> int:
 
 
 @require_role(Role.ADMIN)
-def route(request: HttpRequest) -> HttpResponse:
+def route(request: MemberRequest) -> HttpResponse:
     """Admins: the ordered stages every version passes before it is approved."""
     org = active_org(request)
     current = ApprovalRoute.objects.filter(organization=org).first()
@@ -100,7 +102,7 @@ def route(request: HttpRequest) -> HttpResponse:
             services.save_route(
                 organization=org,
                 stages=specs,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 revision=_posted_revision(request),
                 request=request,
             )
@@ -143,9 +145,9 @@ def route(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.REVIEWER)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: MemberRequest) -> HttpResponse:
     """Reviewers: what waits for my sign-off, oldest first, and what else is under way."""
-    items = selectors.open_reviews(request.membership)  # type: ignore[attr-defined]
+    items = selectors.open_reviews(request.membership)
     return render(
         request,
         "approvals/inbox.html",
@@ -184,7 +186,7 @@ def _submit_page(
 
 
 @require_role(*DRAFT_EDITORS)
-def submit(request: HttpRequest, guideline_pk: int) -> HttpResponse:
+def submit(request: MemberRequest, guideline_pk: int) -> HttpResponse:
     """Authors and admins: freeze the open draft into a version and start its review."""
     guideline = get_for_org(Guideline.objects.all(), request, pk=guideline_pk)
     draft = Draft.objects.filter(guideline=guideline, is_open=True).first()
@@ -196,8 +198,8 @@ def submit(request: HttpRequest, guideline_pk: int) -> HttpResponse:
             try:
                 review = workflow.submit(
                     draft=draft,
-                    by=request.user,  # type: ignore[arg-type]
-                    membership=request.membership,  # type: ignore[attr-defined]
+                    by=request.user,
+                    membership=request.membership,
                     change_summary=form.cleaned_data["change_summary"],
                     request=request,
                 )
@@ -216,7 +218,7 @@ def submit(request: HttpRequest, guideline_pk: int) -> HttpResponse:
 # --- the review page -----------------------------------------------------------------------
 
 
-def _kept_text(form: Any) -> str:
+def _kept_text(form: forms.Form | None) -> str:
     if form is None:
         return ""
     for name in ("comment", "reason", "body"):
@@ -227,20 +229,20 @@ def _kept_text(form: Any) -> str:
 
 
 def _review_page(
-    request: HttpRequest,
+    request: MemberRequest,
     review: ReviewRequest,
     *,
     sign_form: SignOffForm | None = None,
     changes_form: RequestChangesForm | None = None,
     withdraw_form: WithdrawForm | None = None,
     comment_form: CommentForm | None = None,
-    kept: Any = None,
+    kept: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     page = review_page(
         review,
-        membership=request.membership,  # type: ignore[attr-defined]
-        user=request.user,  # type: ignore[arg-type]
+        membership=request.membership,
+        user=request.user,
         compare=request.GET.get("compare", ""),
     )
     return render(
@@ -263,7 +265,7 @@ def _review_page(
 
 
 @require_role(*READERS)
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: MemberRequest, pk: int) -> HttpResponse:
     """Reviewers, authors, admins and auditors: the version under review, its redline and
     comments, and the sign-off and request-changes actions for the reviewers whose turn it is.
     """
@@ -272,30 +274,30 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(*READERS)
-def seen(request: HttpRequest, pk: int) -> HttpResponse:
+def seen(request: MemberRequest, pk: int) -> HttpResponse:
     """Readers of a review: record that the version is in front of them, so a later version
     can be compared with it. The page posts this once drawn; reading it (GET) writes nothing.
     """
     obj = _review(request, pk)
-    services.mark_seen(user=request.user, version=obj.version)  # type: ignore[arg-type]
+    services.mark_seen(user=request.user, version=obj.version)
     return HttpResponse(status=204)
 
 
 @require_POST
 @require_role(Role.REVIEWER)
-def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_off(request: MemberRequest, pk: int) -> HttpResponse:
     """Reviewers whose stage it is: sign the version with their password."""
     obj = _review(request, pk)
     form = SignOffForm(
         request.POST,
-        second_factor=workflow.second_factor_required(obj, request.user),  # type: ignore[arg-type]
+        second_factor=workflow.second_factor_required(obj, request.user),
     )
     if form.is_valid():
         try:
             workflow.sign_off(
                 review=obj,
-                by=request.user,  # type: ignore[arg-type]
-                membership=request.membership,  # type: ignore[attr-defined]
+                by=request.user,
+                membership=request.membership,
                 password=form.cleaned_data["password"],
                 otp_token=form.cleaned_data.get("otp_token", ""),
                 request=request,
@@ -314,9 +316,9 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide(
-    request: HttpRequest,
+    request: MemberRequest,
     obj: ReviewRequest,
-    form: Any,
+    form: Any,  # whichever decision form; passed back to the page under ``form_name``
     *,
     form_name: str,
     act: Callable[[dict[str, Any]], object],
@@ -339,7 +341,7 @@ def _decide(
 
 @require_POST
 @require_role(Role.REVIEWER)
-def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+def request_changes(request: MemberRequest, pk: int) -> HttpResponse:
     """Reviewers whose stage it is: send the version back to the author with a comment."""
     obj = _review(request, pk)
     return _decide(
@@ -349,8 +351,8 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
         form_name="changes_form",
         act=lambda data: workflow.request_changes(
             review=obj,
-            by=request.user,  # type: ignore[arg-type]
-            membership=request.membership,  # type: ignore[attr-defined]
+            by=request.user,
+            membership=request.membership,
             comment=data["comment"],
             request=request,
         ),
@@ -361,7 +363,7 @@ def request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(Role.AUTHOR, Role.ADMIN)
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: MemberRequest, pk: int) -> HttpResponse:
     """The version's author or an admin: take the version out of review, with a reason."""
     obj = _review(request, pk)
     return _decide(
@@ -371,8 +373,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         form_name="withdraw_form",
         act=lambda data: workflow.withdraw(
             review=obj,
-            by=request.user,  # type: ignore[arg-type]
-            membership=request.membership,  # type: ignore[attr-defined]
+            by=request.user,
+            membership=request.membership,
             reason=data["reason"],
             request=request,
         ),
@@ -383,7 +385,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(*COMMENTERS)
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
+def comment(request: MemberRequest, pk: int) -> HttpResponse:
     """Reviewers, authors and admins: comment on a section, or reply in a thread."""
     obj = _review(request, pk)
     form = CommentForm(request.POST)
@@ -396,8 +398,8 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             created = services.add_comment(
                 review=obj,
-                by=request.user,  # type: ignore[arg-type]
-                membership=request.membership,  # type: ignore[attr-defined]
+                by=request.user,
+                membership=request.membership,
                 section_key=form.cleaned_data["section"],
                 body=form.cleaned_data["body"],
                 parent=parent,
@@ -417,7 +419,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(*COMMENTERS)
-def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def resolve(request: MemberRequest, pk: int) -> HttpResponse:
     """Reviewers, authors and admins: mark a comment thread resolved, or reopen it."""
     obj = get_for_org(
         Comment.objects.select_related("review__guideline__organization"),
@@ -429,8 +431,8 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.set_resolved(
             comment=obj,
-            by=request.user,  # type: ignore[arg-type]
-            membership=request.membership,  # type: ignore[attr-defined]
+            by=request.user,
+            membership=request.membership,
             resolved=resolved,
             request=request,
         )
@@ -444,14 +446,14 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @require_role(*DRAFT_EDITORS)
-def revise(request: HttpRequest, pk: int) -> HttpResponse:
+def revise(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins: start a new draft copied from a version sent back by reviewers."""
     obj = _review(request, pk)
     try:
         services.start_revision(
             review=obj,
-            by=request.user,  # type: ignore[arg-type]
-            membership=request.membership,  # type: ignore[attr-defined]
+            by=request.user,
+            membership=request.membership,
             request=request,
         )
     except WorkflowError as exc:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
@@ -263,7 +264,7 @@ def submit(
     by: User,
     membership: Membership | None,
     change_summary: str,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> ReviewRequest:
     """Freeze the open draft into the next version and start its review at stage one."""
     guideline = draft.guideline
@@ -327,7 +328,7 @@ def sign_off(
     membership: Membership | None,
     password: str,
     otp_token: str = "",
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Signature:
     """Record the signer's signature over the version's exact text; advance or approve."""
     check_can_sign(review, membership, review.signatures.values_list("signer_id", flat=True))
@@ -425,7 +426,7 @@ def _close(
     text: str,
     event: str,
     details: dict[str, Any],
-    request: Any,
+    request: HttpRequest | None,
 ) -> Decision:
     """End a locked review with a decision (changes requested, withdrawn): record the
     decision and the new status, audit it, and tell everyone involved once committed."""
@@ -452,7 +453,7 @@ def request_changes(
     by: User,
     membership: Membership | None,
     comment: str,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Decision:
     """End the review as "changes requested"; the author revises and submits a new version."""
     comment = comment.strip()
@@ -487,7 +488,7 @@ def withdraw(
     by: User,
     membership: Membership | None,
     reason: str,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Decision:
     """The author or an admin takes the version out of review (a reason is required)."""
     reason = reason.strip()
