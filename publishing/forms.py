@@ -10,6 +10,7 @@ from accounts.forms import BootstrapMixin
 from accounts.models import Organization, StaffGroup
 from guidelines.models import Guideline
 
+from .official_check import MAX_INPUT
 from .services import add_months
 
 
@@ -136,11 +137,24 @@ class RosterFilterForm(forms.Form):
 
 
 class HandleForm(forms.Form):
+    """A handle or a profile web address; the example is the institution's own account."""
+
     handle = forms.CharField(
-        label="Account handle",
-        max_length=100,
-        help_text='As shown on the platform, for example "@RiversideHealth".',
+        label="Account handle or profile web address",
+        max_length=MAX_INPUT,
+        error_messages={
+            "max_length": "That is longer than any handle or profile address. "
+            "Paste only the handle or the address of the profile page."
+        },
     )
+
+    def __init__(self, *args: Any, example: str = "@name", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.example = example
+        self.fields["handle"].help_text = (
+            f'As shown on the platform, for example "{example}", '
+            "or the address of the profile page."
+        )
 
 
 class InForceForm(BootstrapMixin, forms.Form):

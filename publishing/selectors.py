@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Organization
 from guidelines.models import Guideline, Version
 
 from .models import AckRequest, AckRequestQuerySet, Campaign, Publication
@@ -56,22 +57,29 @@ def official_accounts(version: Version) -> list[dict[str, str]]:
     return list((version.content.get("accounts") or {}).get("accounts") or [])
 
 
-def normalise_handle(handle: str) -> str:
-    return " ".join(handle.split()).lstrip("@").casefold()
+def accounts_in_force(organization: Organization) -> tuple[list[dict[str, str]], str, bool]:
+    """The official accounts of every guideline in force, its contact, and whether any is.
 
-
-def find_official_account(publication: Publication | None, handle: str) -> list[dict[str, str]]:
-    """Every official account (any platform) whose handle matches, ignoring case and "@"."""
-    if publication is None:
-        return []
-    wanted = normalise_handle(handle)
-    if not wanted:
-        return []
-    return [
-        row
-        for row in official_accounts(publication.version)
-        if normalise_handle(row.get("handle", "")) == wanted
+    One guideline's superseded versions do not count: only the publication in force speaks.
+    """
+    accounts: list[dict[str, str]] = []
+    contact = ""
+    publications = [
+        p
+        for p in (
+            in_force(g)
+            for g in Guideline.objects.filter(
+                organization=organization, status=Guideline.Status.ACTIVE
+            ).order_by("pk")
+        )
+        if p is not None
     ]
+    for publication in publications:
+        accounts.extend(official_accounts(publication.version))
+        if not contact:
+            details = publication.version.content.get("contact") or {}
+            contact = details.get("email") or details.get("phone") or ""
+    return accounts, contact, bool(publications)
 
 
 def campaign_figures(

@@ -5,8 +5,10 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
@@ -24,21 +26,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import active_org, can_publish, get_for_org, require_role
 from accounts.models import Organization, Role
-from audit.services import record
+from audit.services import client_ip, record
 from config.csv_export import Echo, safe_cell
 from guidelines.compare import compare_content
 from guidelines.document import document
 from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
 
-from . import services
+from . import official_check, services
 from .evidence import build_evidence_pack
 from .forms import AcknowledgeForm, HandleForm, InForceForm, PublishForm, RosterFilterForm
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
 from .selectors import (
+    accounts_in_force,
     campaign_figures,
-    find_official_account,
     in_force,
     is_superseded,
     pending_requests,
@@ -204,46 +206,79 @@ def pdf(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -
 
 
 def official_accounts(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """Anyone (patients, journalists, staff): is this handle an official account?"""
+    """Anyone (patients, journalists, staff): is this handle or profile address official?
+
+    An unknown institution gets the page an institution with no published list gets, and the
+    same "no": the answer never tells whether a slug exists. Checks are rate limited per
+    client address so the page cannot be used to probe handles in bulk.
+    """
     organization = Organization.objects.filter(slug=org_slug).first()
-    if organization is None:
-        raise Http404("No such institution")
-    publications = [
-        p
-        for p in (
-            in_force(g)
-            for g in Guideline.objects.filter(
-                organization=organization, status=Guideline.Status.ACTIVE
-            )
+    accounts: list[dict[str, str]] = []
+    contact, has_guideline = "", False
+    if organization is not None:
+        accounts, contact, has_guideline = accounts_in_force(organization)
+    form = HandleForm(request.GET or None, example=_example_handle(accounts))
+    if form.is_bound and _over_check_limit(request):
+        response = render(
+            request,
+            "publishing/official_accounts.html",
+            {
+                "organization": organization,
+                "form": HandleForm(example=form.example),
+                "slug": org_slug,
+                "limited": True,
+            },
+            status=429,
         )
-        if p is not None
-    ]
-    form = HandleForm(request.GET or None)
-    matches: list[dict[str, str]] = []
+        response["Retry-After"] = str(CHECK_WINDOW_SECONDS)
+        return response
+    found: list[dict[str, str]] = []
     asked = ""
     if form.is_valid():
         asked = form.cleaned_data["handle"].strip()
-        for publication in publications:
-            matches.extend(find_official_account(publication, asked))
-    contact = ""
-    for publication in publications:
-        details = publication.version.content.get("contact") or {}
-        contact = details.get("email") or details.get("phone") or ""
-        if contact:
-            break
+        question = official_check.read(asked)
+        if question is not None:
+            found = official_check.find(question, accounts)
     return render(
         request,
         "publishing/official_accounts.html",
         {
             "organization": organization,
+            "slug": org_slug,
             "form": form,
-            "asked": asked.lstrip("@"),
-            "matches": matches,
+            "asked": asked,
+            "matches": found,
             "checked": form.is_valid(),
-            "has_guideline": bool(publications),
-            "contact": contact or organization.contact_email,
+            "has_guideline": has_guideline,
+            "contact": contact or (organization.contact_email if organization else ""),
         },
     )
+
+
+# Checks per client address in each window (settings.CHARTER_OFFICIAL_CHECK_LIMIT), then 429.
+CHECK_WINDOW_SECONDS = 60
+
+
+def _over_check_limit(request: HttpRequest) -> bool:
+    """Count this check against the client's address; True once it is past the limit."""
+    cache_key = f"official-check:{client_ip(request) or 'unknown'}"
+    # add() starts the window only if none is open; incr() is atomic on shared caches.
+    cache.add(cache_key, 0, timeout=CHECK_WINDOW_SECONDS)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(cache_key, 1, timeout=CHECK_WINDOW_SECONDS)
+        count = 1
+    return count > settings.CHARTER_OFFICIAL_CHECK_LIMIT
+
+
+def _example_handle(accounts: list[dict[str, str]]) -> str:
+    """The institution's own first handle as the example, never another institution's."""
+    for account in accounts:
+        handle = (account.get("handle") or "").strip()
+        if handle:
+            return "@" + handle.lstrip("@")
+    return "@name"
 
 
 # --- acknowledging -------------------------------------------------------------------------
