@@ -75,7 +75,7 @@ def every_form(account):
 
 
 def answers_yes_for_every_form(client, slug, accounts):
-    handles = {}
+    handles: dict[str, set[str]] = {}
     for account in accounts:
         handles.setdefault(account["handle"].lstrip("@").casefold(), set()).add(account["platform"])
     for account in accounts:
