@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.models import Organization, User
 from guidelines.models import Guideline, Version
 
 from .models import AckRequest, AckRequestQuerySet, Campaign, Publication
@@ -145,7 +145,7 @@ def roster(
     return qs.select_related("user", "staff_group").order_by("user__full_name", "user__email")
 
 
-def pending_requests(user: Any, organization: Any) -> QuerySet[AckRequest]:
+def pending_requests(user: User, organization: Organization) -> QuerySet[AckRequest]:
     """What this person still has to acknowledge in this institution."""
     return (
         AckRequest.objects.pending()

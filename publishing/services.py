@@ -10,11 +10,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Membership, StaffGroup, User
@@ -54,7 +54,7 @@ def publish(
     target_groups: Sequence[StaffGroup] = (),
     due_date: dt.date | None = None,
     next_review_date: dt.date | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
 ) -> Publication:
     """Publish an approved version; on its effective date it replaces the one in force."""
     today = timezone.localdate()
@@ -230,7 +230,7 @@ def apply_effective_publications(*, today: dt.date | None = None) -> int:
 # --- reminding now ------------------------------------------------------------------------
 
 
-def request_reminders(*, campaign: Campaign, by: User, request: Any = None) -> None:
+def request_reminders(*, campaign: Campaign, by: User, request: HttpRequest | None = None) -> None:
     """An admin asks for everyone overdue to be reminded now (a background task)."""
     if not campaign.is_open:
         raise PublishingError("This campaign is closed: its version has been superseded.")
@@ -257,7 +257,7 @@ def acknowledge(
     user: User,
     confirmed: bool,
     answers: dict[int, int | None] | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
     publication: Publication | None = None,
     membership: Membership | None = None,
 ) -> tuple[Acknowledgement, bool]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from accounts.models import Organization
 from accounts.signals import members_joined
 
 from . import targeting, tasks
@@ -15,7 +16,7 @@ from .models import Campaign
 @receiver(members_joined)
 def ask_late_joiners(
     sender: Any,
-    organization: Any,
+    organization: Organization,
     membership_ids: list[int],
     background: bool = True,
     **kw: Any,

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
     StreamingHttpResponse,
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import active_org, can_publish, get_for_org, require_role
+from accounts.http import CharterRequest, MemberRequest
 from accounts.models import Organization, Role
 from audit.services import client_ip, record
 from config.csv_export import Echo, safe_cell
@@ -56,7 +56,7 @@ ROSTER_PAGE_SIZE = 25
 
 
 def _reader_guideline(
-    request: HttpRequest, org_slug: str, guideline_slug: str
+    request: CharterRequest, org_slug: str, guideline_slug: str
 ) -> Guideline | HttpResponse:
     """A public guideline for anyone; otherwise only for its institution's members (else 404)."""
     guideline = (
@@ -71,8 +71,7 @@ def _reader_guideline(
         # way to learn which guidelines an institution keeps to itself.
         return redirect_to_login(request.get_full_path())
     if guideline is None or not any(
-        m.organization_id == guideline.organization_id
-        for m in request.memberships  # type: ignore[attr-defined]
+        m.organization_id == guideline.organization_id for m in request.memberships
     ):
         raise Http404("No such guideline")
     return guideline
@@ -88,7 +87,7 @@ def _publication(guideline: Guideline, number: int, *, with_content: bool = True
     return publication
 
 
-def _reader_context(request: HttpRequest, publication: Publication) -> dict[str, Any]:
+def _reader_context(request: CharterRequest, publication: Publication) -> dict[str, Any]:
     layout = "qa" if request.GET.get("layout") == "qa" else "plain"
     version = publication.version
     current = in_force(publication.guideline)
@@ -96,8 +95,7 @@ def _reader_context(request: HttpRequest, publication: Publication) -> dict[str,
     if request.user.is_authenticated:
         ack = Acknowledgement.objects.filter(user=request.user, version=version).first()
     is_member = request.user.is_authenticated and any(
-        m.organization_id == publication.organization_id
-        for m in request.memberships  # type: ignore[attr-defined]
+        m.organization_id == publication.organization_id for m in request.memberships
     )
     return {
         "publication": publication,
@@ -119,7 +117,7 @@ def _reader_context(request: HttpRequest, publication: Publication) -> dict[str,
 # --- reading -------------------------------------------------------------------------------
 
 
-def guideline(request: HttpRequest, org_slug: str, guideline_slug: str) -> HttpResponse:
+def guideline(request: CharterRequest, org_slug: str, guideline_slug: str) -> HttpResponse:
     """Anyone for a public guideline, otherwise its institution's members: the text in force."""
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
@@ -130,7 +128,9 @@ def guideline(request: HttpRequest, org_slug: str, guideline_slug: str) -> HttpR
     return render(request, "publishing/guideline.html", _reader_context(request, publication))
 
 
-def version(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+def version(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): one published version from the archive."""
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
@@ -139,7 +139,7 @@ def version(request: HttpRequest, org_slug: str, guideline_slug: str, number: in
     return render(request, "publishing/version.html", _reader_context(request, publication))
 
 
-def archive(request: HttpRequest, org_slug: str, guideline_slug: str) -> HttpResponse:
+def archive(request: CharterRequest, org_slug: str, guideline_slug: str) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): every version ever published."""
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
@@ -164,7 +164,9 @@ def archive(request: HttpRequest, org_slug: str, guideline_slug: str) -> HttpRes
     )
 
 
-def changes(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+def changes(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): what changed since the version before."""
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
@@ -186,7 +188,7 @@ def changes(request: HttpRequest, org_slug: str, guideline_slug: str, number: in
     )
 
 
-def pdf(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+def pdf(request: CharterRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): the version as an A4 PDF, rendered once."""
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
@@ -205,7 +207,7 @@ def pdf(request: HttpRequest, org_slug: str, guideline_slug: str, number: int) -
     return response
 
 
-def official_accounts(request: HttpRequest, org_slug: str) -> HttpResponse:
+def official_accounts(request: CharterRequest, org_slug: str) -> HttpResponse:
     """Anyone (patients, journalists, staff): is this handle or profile address official?
 
     An unknown institution gets the page an institution with no published list gets, and the
@@ -259,7 +261,7 @@ def official_accounts(request: HttpRequest, org_slug: str) -> HttpResponse:
 CHECK_WINDOW_SECONDS = 60
 
 
-def _over_check_limit(request: HttpRequest) -> bool:
+def _over_check_limit(request: CharterRequest) -> bool:
     """Count this check against the client's address; True once it is past the limit."""
     cache_key = f"official-check:{client_ip(request) or 'unknown'}"
     # add() starts the window only if none is open; incr() is atomic on shared caches.
@@ -285,7 +287,7 @@ def _example_handle(accounts: list[dict[str, str]]) -> str:
 
 
 @require_role()
-def acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
+def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     """Any member: read a published version and acknowledge it (with its quiz, if any)."""
     versions = Version.objects.select_related("guideline__organization")
     if request.method == "POST":
@@ -302,12 +304,12 @@ def acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
         try:
             _ack, created = services.acknowledge(
                 version=version,
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 confirmed=form.cleaned_data["confirm"],
                 answers=form.answers(),
                 request=request,
                 publication=publication,
-                membership=request.membership,  # type: ignore[attr-defined]
+                membership=request.membership,
             )
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
@@ -327,12 +329,12 @@ def acknowledge(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @require_role()
-def my_acknowledgements(request: HttpRequest) -> HttpResponse:
+def my_acknowledgements(request: MemberRequest) -> HttpResponse:
     """Any member: what I still have to acknowledge and everything I acknowledged."""
     org = active_org(request)
     history = list(
         Acknowledgement.objects.filter(
-            user=request.user,  # type: ignore[misc]
+            user=request.user,
             organization=org,
         ).select_related("version__guideline")
     )
@@ -347,9 +349,9 @@ def my_acknowledgements(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.ADMIN, Role.AUTHOR)
-def publish(request: HttpRequest, version_id: int) -> HttpResponse:
+def publish(request: MemberRequest, version_id: int) -> HttpResponse:
     """Admins (and authors where the institution allows): publish an approved version."""
-    if not can_publish(request.membership):  # type: ignore[attr-defined]
+    if not can_publish(request.membership):
         raise PermissionDenied("Only admins may publish in this institution.")
     org = active_org(request)
     version = get_for_org(
@@ -364,7 +366,7 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
         try:
             publication = services.publish(
                 version=version,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 effective_date=data["effective_date"],
                 requires_acknowledgement=data["requires_acknowledgement"],
                 skip_reason=data["skip_reason"],
@@ -397,7 +399,7 @@ def publish(request: HttpRequest, version_id: int) -> HttpResponse:
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def campaigns(request: HttpRequest) -> HttpResponse:
+def campaigns(request: MemberRequest) -> HttpResponse:
     """Admins and auditors: published versions, their campaigns, and versions ready to publish."""
     org = active_org(request)
     publications = list(
@@ -415,7 +417,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _campaign(request: HttpRequest, pk: int) -> Campaign:
+def _campaign(request: MemberRequest, pk: int) -> Campaign:
     return get_for_org(
         Campaign.objects.select_related("version__guideline", "publication", "organization"),
         request,
@@ -424,7 +426,7 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def tracking(request: HttpRequest, pk: int) -> HttpResponse:
+def tracking(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins and auditors: who acknowledged, by group, who is overdue; searchable roster."""
     campaign = _campaign(request, pk)
     form = RosterFilterForm(request.GET or None, organization=campaign.organization)
@@ -448,7 +450,7 @@ def tracking(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "overdue": overdue,
             "query": query.urlencode(),
-            "can_remind": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+            "can_remind": request.membership.has_role(Role.ADMIN),
         },
     )
 
@@ -466,7 +468,7 @@ CSV_HEADER = [
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def tracking_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def tracking_export(request: MemberRequest, pk: int) -> StreamingHttpResponse:
     """Admins and auditors: the filtered roster as CSV, streamed row by row."""
     campaign = _campaign(request, pk)
     form = RosterFilterForm(request.GET or None, organization=campaign.organization)
@@ -512,13 +514,13 @@ def tracking_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 @require_POST
 @require_role(Role.ADMIN)
-def remind(request: HttpRequest, pk: int) -> HttpResponse:
+def remind(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins: remind everyone overdue in this campaign now (each person once a day at most)."""
     campaign = _campaign(request, pk)
     try:
         services.request_reminders(
             campaign=campaign,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             request=request,
         )
     except services.PublishingError as exc:
@@ -532,7 +534,7 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def in_force_on(request: HttpRequest) -> HttpResponse:
+def in_force_on(request: MemberRequest) -> HttpResponse:
     """Admins and auditors: which text of a guideline was in force on a given date."""
     org = active_org(request)
     form = InForceForm(request.GET or None, organization=org)
@@ -551,7 +553,7 @@ def in_force_on(request: HttpRequest) -> HttpResponse:
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
-def evidence_pack(request: HttpRequest, publication_id: int) -> HttpResponseBase:
+def evidence_pack(request: MemberRequest, publication_id: int) -> HttpResponseBase:
     """Admins and auditors: the ZIP evidence pack of one published version."""
     publication = get_for_org(
         Publication.objects.select_related("version__guideline", "organization"),
@@ -560,7 +562,7 @@ def evidence_pack(request: HttpRequest, publication_id: int) -> HttpResponseBase
     )
     archive = build_evidence_pack(
         publication=publication,
-        generated_by=request.user,  # type: ignore[arg-type]
+        generated_by=request.user,
     )
     record(
         "audit.evidence_pack.downloaded",
