@@ -7,7 +7,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+
+
+def render_text(name: str, context: Mapping[str, Any]) -> str:
+    """A plain-text part: nothing is HTML-escaped, so "won't" never arrives as "won&#x27;t"."""
+    template = get_template(name).template  # type: ignore[attr-defined]
+    return str(template.render(Context(dict(context), autoescape=False)))
 
 
 def send_to_each(
@@ -24,7 +31,7 @@ def send_to_each(
         ctx = {**context, **(per_person(user) if per_person else {}), "user": user}
         message = EmailMultiAlternatives(
             subject=subject,
-            body=render_to_string(f"emails/{template}.txt", ctx),
+            body=render_text(f"emails/{template}.txt", ctx),
             to=[user.email],
         )
         message.attach_alternative(render_to_string(f"emails/{template}.html", ctx), "text/html")
