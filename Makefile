@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1
+# `make run PORT=8080` serves on another port; e-mail links follow it through SITE_URL.
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL)
 PYTEST_ARGS ?=
 
 .PHONY: run test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
@@ -22,8 +25,8 @@ system-deps:
 run: setup
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo
-	@echo "Charter is at http://127.0.0.1:8000/ (Ctrl+C stops it)"
-	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Charter is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -30,7 +30,17 @@ class NormalizedEmailField(forms.EmailField):
         return normalize_email(super().to_python(value))
 
 
+# One sentence for a wrong address, a wrong password and a deactivated account alike, so the
+# sign-in page never tells a stranger whether an address has an account.
+SIGN_IN_REFUSED = (
+    "We could not sign you in with that e-mail address and password. Check both (the "
+    "password is case-sensitive) and try again, or reset your password below."
+)
+
+
 class EmailLoginForm(AuthenticationForm):
+    error_messages = {"invalid_login": SIGN_IN_REFUSED, "inactive": SIGN_IN_REFUSED}
+
     username = NormalizedEmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )

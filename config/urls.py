@@ -33,6 +33,7 @@ urlpatterns = [
     path("", views.root, name="root"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("guidelines/", include((guideline_patterns, guideline_urls.app_name))),
     path("reviews/", include("approvals.urls")),

@@ -38,9 +38,25 @@ def test_wrong_password_keeps_email_and_is_audited(client, employee):
     html = response.content.decode()
     assert response.status_code == 200
     assert employee.email in html
-    assert "correct email and password" in html.lower()
+    assert "We could not sign you in with that e-mail address and password." in html
+    assert "Please enter a correct" not in html
     event = AuditEvent.objects.get(action="accounts.user.sign_in_failed")
     assert event.actor_label == employee.email
+
+
+def test_unknown_address_and_deactivated_account_get_the_same_sentence(client, employee, password):
+    unknown = client.post(
+        reverse("accounts:login"), {"username": "nobody@riverside.example", "password": "x"}
+    )
+    employee.user.is_active = False
+    employee.user.save(update_fields=["is_active"])
+    inactive = client.post(
+        reverse("accounts:login"), {"username": employee.email, "password": password}
+    )
+    sentence = "We could not sign you in with that e-mail address and password."
+    assert sentence in unknown.content.decode()
+    assert sentence in inactive.content.decode()
+    assert "inactive" not in inactive.content.decode().lower()
 
 
 def test_repeated_failures_lock_the_account_with_a_clear_message(client, employee, password):
@@ -50,7 +66,10 @@ def test_repeated_failures_lock_the_account_with_a_clear_message(client, employe
         reverse("accounts:login"), {"username": employee.email, "password": password}
     )
     assert response.status_code == 429
-    assert "Too many failed attempts" in response.content.decode()
+    html = response.content.decode()
+    assert "Too many failed attempts" in html
+    # Worded the same whether or not the address has an account.
+    assert "this e-mail address from your connection is paused" in html
 
 
 def test_logout_is_a_post_and_ends_the_session(employee):
