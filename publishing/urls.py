@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/pdf/", views.pdf, name="pdf"),
     path("official-accounts/<slug:org_slug>/", views.official_accounts, name="official_accounts"),
+    path(
+        "official-accounts/<slug:org_slug>/poster/",
+        views.official_accounts_poster,
+        name="official_accounts_poster",
+    ),
     path("acknowledge/<int:version_id>/", views.acknowledge, name="acknowledge"),
     path("my-guidelines/", views.my_acknowledgements, name="my_acknowledgements"),
     path("publish/<int:version_id>/", views.publish, name="publish"),

@@ -20,12 +20,14 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import active_org, can_publish, get_for_org, require_role
+from accounts.access import active_org, can, can_publish, get_for_org, require_role
 from accounts.http import CharterRequest, MemberRequest
 from accounts.models import Organization, Role
+from accounts.twofactor.services import qr_svg
 from audit.services import client_ip, record
 from config.csv_export import Echo, safe_cell
 from guidelines.compare import compare_content
@@ -253,6 +255,36 @@ def official_accounts(request: CharterRequest, org_slug: str) -> HttpResponse:
             "checked": form.is_valid(),
             "has_guideline": has_guideline,
             "contact": contact or (organization.contact_email if organization else ""),
+            "can_print_poster": _is_admin_of(request, organization),
+        },
+    )
+
+
+def _is_admin_of(request: CharterRequest, organization: Organization | None) -> bool:
+    membership = getattr(request, "membership", None)
+    return (
+        organization is not None
+        and can(membership, Role.ADMIN)
+        and membership.organization_id == organization.pk
+    )
+
+
+@require_role(Role.ADMIN)
+def official_accounts_poster(request: MemberRequest, org_slug: str) -> HttpResponse:
+    """Admins: a printable waiting-room poster with the check's address and its QR code."""
+    organization = active_org(request)
+    if organization.slug != org_slug:
+        raise Http404("No such institution")
+    address = settings.SITE_URL.rstrip("/") + reverse(
+        "publishing:official_accounts", args=[organization.slug]
+    )
+    return render(
+        request,
+        "publishing/official_accounts_poster.html",
+        {
+            "organization": organization,
+            "address": address,
+            "qr": qr_svg(address, title=f"QR code for {address}"),
         },
     )
 

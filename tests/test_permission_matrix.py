@@ -193,6 +193,9 @@ MATRIX: dict[str, Entry] = {
     "publishing:official_accounts": Entry(
         set(PERSONAS), kwargs=lambda w: {"org_slug": w.org.slug}, public=True
     ),
+    "publishing:official_accounts_poster": Entry(
+        {"admin"}, kwargs=lambda w: {"org_slug": w.org.slug}
+    ),
     "publishing:acknowledge": Entry(
         EVERYONE_IN_ORG, kwargs=lambda w: {"version_id": w.publication.version_id}
     ),
