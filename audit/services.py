@@ -6,6 +6,8 @@ import ipaddress
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -43,16 +45,20 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def record(
     action: str,
     *,
-    actor: Any = None,
-    organization: Any = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    organization: models.Model | None = None,
     obj: models.Model | None = None,
     guideline_id: int | None = None,
     details: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     actor_label: str = "",
 ) -> AuditEvent:
-    """Append an event to the institution's chain, inside the caller's transaction."""
-    if actor is not None and not getattr(actor, "is_authenticated", True):
+    """Append an event to the institution's chain, inside the caller's transaction.
+
+    The trail sits below accounts, so ``actor`` and ``organization`` are named by the Django
+    base types a person and an institution are.
+    """
+    if actor is not None and not actor.is_authenticated:
         actor = None
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
     org_id = organization.pk if organization is not None else None
@@ -60,7 +66,7 @@ def record(
         head = _locked_head(org_id)
         event = AuditEvent(
             organization_id=org_id,
-            actor=actor,
+            actor_id=actor.pk if actor is not None else None,
             actor_label=actor_label or (getattr(actor, "email", "") if actor else ""),
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
