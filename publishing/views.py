@@ -261,7 +261,7 @@ def official_accounts(request: CharterRequest, org_slug: str) -> HttpResponse:
 
 
 def _is_admin_of(request: CharterRequest, organization: Organization | None) -> bool:
-    membership = getattr(request, "membership", None)
+    membership = request.membership
     return (
         organization is not None
         and can(membership, Role.ADMIN)

@@ -56,7 +56,7 @@ def two_factor(request: MemberRequest) -> HttpResponse:
         "enrolled": enrolled,
         "form": form,
         "new_codes": request.session.pop(NEW_CODES_KEY, None),
-        "required": twofactor.role_requires_two_factor(getattr(request, "membership", None)),
+        "required": twofactor.role_requires_two_factor(request.membership),
     }
     if enrolled:
         context["codes_left"] = twofactor.recovery_codes_left(user)
@@ -117,7 +117,8 @@ def two_factor_verify(request: MemberRequest) -> HttpResponse:
     """Any member with two-factor on: the second step of signing in (app or recovery code)."""
     user = request.user
     destination = _safe_next(request, reverse("home"))
-    if not twofactor.has_device(user) or user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it
+    # django-otp adds is_verified to the user of every request.
+    if not twofactor.has_device(user) or user.is_verified():  # type: ignore[attr-defined]
         return redirect(destination)
     form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
