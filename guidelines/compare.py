@@ -328,11 +328,29 @@ _STATUS_LABELS: dict[str, str] = {
 }
 
 
+class _Entry:
+    """What a list item and a table row share: a status, perhaps a move, and their label."""
+
+    status: Status
+    moved: bool
+
+    @property
+    def is_change(self) -> bool:
+        return self.status != "unchanged" or self.moved
+
+    @property
+    def label(self) -> str:
+        """The word a reader sees next to the entry: colour is never the only cue."""
+        if self.status == "unchanged" and self.moved:
+            return "Moved"
+        return _STATUS_LABELS[self.status]
+
+
 # --- lists ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ItemChange:
+class ItemChange(_Entry):
     """One entry of a list field (a do, a hashtag, an audience) and what became of it."""
 
     status: Status
@@ -346,17 +364,6 @@ class ItemChange:
     def text(self) -> str:
         """The item as it reads now, or as it read before it was removed."""
         return self.new if self.new is not None else (self.old or "")
-
-    @property
-    def is_change(self) -> bool:
-        return self.status != "unchanged" or self.moved
-
-    @property
-    def label(self) -> str:
-        """The word a reader sees next to the item: colour is never the only cue."""
-        if self.status == "unchanged" and self.moved:
-            return "Moved"
-        return _STATUS_LABELS[self.status]
 
 
 def _clean_items(value: Any) -> list[str]:
@@ -441,7 +448,7 @@ class CellChange:
 
 
 @dataclass(frozen=True)
-class RowChange:
+class RowChange(_Entry):
     """One row of a table field (an account, a reference) and what became of it."""
 
     status: Status
@@ -460,16 +467,6 @@ class RowChange:
     def filled_cells(self) -> tuple[CellChange, ...]:
         """Cells worth showing for an added or removed row: those with a value."""
         return tuple(cell for cell in self.cells if cell.old or cell.new)
-
-    @property
-    def is_change(self) -> bool:
-        return self.status != "unchanged" or self.moved
-
-    @property
-    def label(self) -> str:
-        if self.status == "unchanged" and self.moved:
-            return "Moved"
-        return _STATUS_LABELS[self.status]
 
 
 def _clean_rows(table: Field, value: Any) -> list[dict[str, str]]:

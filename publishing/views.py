@@ -89,6 +89,24 @@ def _publication(guideline: Guideline, number: int, *, with_content: bool = True
     return publication
 
 
+def _reader_publication(
+    request: CharterRequest,
+    org_slug: str,
+    guideline_slug: str,
+    number: int,
+    *,
+    with_content: bool = True,
+) -> Publication | HttpResponse:
+    """The published version ``number`` of a guideline, behind the same door as the guideline."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    publication = _publication(found, number, with_content=with_content)
+    # Keep the guideline the door loaded (with its institution) rather than a second copy.
+    publication.guideline = found
+    return publication
+
+
 def _reader_context(request: CharterRequest, publication: Publication) -> dict[str, Any]:
     layout = "qa" if request.GET.get("layout") == "qa" else "plain"
     version = publication.version
@@ -134,10 +152,9 @@ def version(
     request: CharterRequest, org_slug: str, guideline_slug: str, number: int
 ) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): one published version from the archive."""
-    found = _reader_guideline(request, org_slug, guideline_slug)
-    if isinstance(found, HttpResponse):
-        return found
-    publication = _publication(found, number)
+    publication = _reader_publication(request, org_slug, guideline_slug, number)
+    if isinstance(publication, HttpResponse):
+        return publication
     return render(request, "publishing/version.html", _reader_context(request, publication))
 
 
@@ -170,10 +187,9 @@ def changes(
     request: CharterRequest, org_slug: str, guideline_slug: str, number: int
 ) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): what changed since the version before."""
-    found = _reader_guideline(request, org_slug, guideline_slug)
-    if isinstance(found, HttpResponse):
-        return found
-    publication = _publication(found, number)
+    publication = _reader_publication(request, org_slug, guideline_slug, number)
+    if isinstance(publication, HttpResponse):
+        return publication
     previous = previous_publication(publication)
     if previous is None:
         raise Http404("This is the first published version")
@@ -182,7 +198,7 @@ def changes(
         request,
         "publishing/changes.html",
         {
-            "guideline": found,
+            "guideline": publication.guideline,
             "publication": publication,
             "previous": previous,
             "pairs": list(zip(diffs, SECTIONS, strict=True)),
@@ -192,15 +208,14 @@ def changes(
 
 def pdf(request: CharterRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
     """Readers of the guideline (see ``guideline``): the version as an A4 PDF, rendered once."""
-    found = _reader_guideline(request, org_slug, guideline_slug)
-    if isinstance(found, HttpResponse):
-        return found
-    publication = _publication(found, number, with_content=False)
+    publication = _reader_publication(request, org_slug, guideline_slug, number, with_content=False)
+    if isinstance(publication, HttpResponse):
+        return publication
     etag = f'"{publication.version.content_hash}"'
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers={"ETag": etag})
     response = HttpResponse(get_pdf(publication), content_type="application/pdf")
-    name = f"{found.organization.slug}-{found.slug}-v{number}.pdf"
+    name = f"{publication.guideline.organization.slug}-{publication.guideline.slug}-v{number}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # A published version's PDF never changes: a public reader's browser may keep it (for a
     # signed-in person config.middleware makes every response no-store).
