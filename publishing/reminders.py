@@ -43,6 +43,12 @@ def _claim(user_ids: Sequence[int], subject: str, day: dt.date) -> list[int]:
     return fresh
 
 
+def _claim_people(people: Sequence[User], subject: str, day: dt.date) -> list[User]:
+    """The people among ``people`` not yet sent ``subject`` for ``day``, now logged as sent."""
+    fresh = set(_claim([u.pk for u in people], subject, day))
+    return [u for u in people if u.pk in fresh]
+
+
 def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
     """Remind each overdue person once a day at most; the log row is written before sending."""
     day = today or timezone.localdate()
@@ -131,8 +137,7 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
         subject = f"review-{kind}:{guideline.pk}"
         owners = list(draft_editors_of(guideline.organization))  # who answers for a review
         with transaction.atomic():
-            fresh = set(_claim([u.pk for u in owners], subject, log_day))
-            users = [u for u in owners if u.pk in fresh]
+            users = _claim_people(owners, subject, log_day)
             if not users:
                 continue
             sent += len(users)
@@ -185,8 +190,7 @@ def send_overdue_digests(*, today: dt.date | None = None) -> int:
             continue
         admins = list(admins_of(campaign.organization))
         with transaction.atomic():
-            fresh = set(_claim([u.pk for u in admins], f"digest:{campaign.pk}", week))
-            users = [u for u in admins if u.pk in fresh]
+            users = _claim_people(admins, f"digest:{campaign.pk}", week)
             if not users:
                 continue
             sent += len(users)
