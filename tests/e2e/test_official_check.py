@@ -1,0 +1,46 @@
+"""The public check in a real browser: a pasted profile address is confirmed, and the check
+and its poster have no serious accessibility problems."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+
+def serious_problems(page) -> list:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_a_patient_pastes_a_profile_address_and_is_told_it_is_official(page, live_server):
+    call_command("load_demo")
+    page.goto(f"{live_server.url}/official-accounts/riverside-health/")
+    page.get_by_label("Account handle or profile web address").fill(
+        "https://www.instagram.com/RiversideHealth/?igsh=abc"
+    )
+    page.get_by_role("button", name="Check").click()
+    answer = page.get_by_test_id("answer")
+    expect(answer).to_contain_text("Yes, @RiversideHealth on Instagram is an official account")
+    assert serious_problems(page) == []
+    page.get_by_label("Account handle or profile web address").fill("@RiversideHealths")
+    page.get_by_role("button", name="Check").click()
+    expect(answer).to_contain_text("is not an official account of Riverside Health")
+    assert serious_problems(page) == []
+
+
+def test_an_admin_opens_the_poster_from_the_check(page, live_server, login):
+    from django.conf import settings
+
+    call_command("load_demo")
+    login(page, "admin@riverside.example", settings.CHARTER_DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/official-accounts/riverside-health/")
+    page.get_by_role("link", name="Print a poster with a QR code for this check").click()
+    expect(page.get_by_role("heading", name="Is this account really ours?")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code for")).to_be_visible()
+    assert serious_problems(page) == []
