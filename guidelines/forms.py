@@ -70,7 +70,8 @@ class CreateGuidelineForm(StartForm):
     title = forms.CharField(
         label="Title",
         max_length=200,
-        initial="Social media guidelines",
+        # No initial value: a pre-filled title repeated the demo guideline's name, so a new
+        # guideline silently took an existing one's title when the author didn't retype it.
         help_text="Staff see this title on the published guideline.",
     )
     field_order = ["title", "start", "copy_from"]

@@ -54,3 +54,10 @@ def test_template_start_warns_about_missing_institution_details(author, org):
     assert "no social media policy link" in html
     # The step marks the unfilled placeholder at once.
     assert "[policy_url]" in html and "enter a full web address" in html
+
+
+def test_the_title_starts_empty_rather_than_repeating_an_existing_guidelines_name(author, org):
+    GuidelineFactory(organization=org, title="Social media guidelines")
+    html = author.client().get(reverse("guidelines:create")).content.decode()
+    assert 'name="title"' in html
+    assert 'value="Social media guidelines"' not in html
