@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from accounts.notify import tell
 from audit.services import record
 from guidelines.models import Guideline, ReviewState
 
-from .models import AckRequest, Campaign, ReminderLog
+from .models import AckRequest, AckRequestQuerySet, Campaign, ReminderLog
 from .selectors import campaign_figures
 from .targeting import ack_url, chunks
 
@@ -49,8 +49,42 @@ def _claim_people(people: Sequence[User], subject: str, day: dt.date) -> list[Us
     return [u for u in people if u.pk in fresh]
 
 
-def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
-    """Remind each overdue person once a day at most; the log row is written before sending."""
+def start_of(day: dt.date) -> dt.datetime:
+    """The first instant of ``day`` in the institution's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def to_remind(
+    campaign: Campaign, *, everyone_pending: bool = False, today: dt.date | None = None
+) -> AckRequestQuerySet:
+    """The one rule for who a reminder reaches: overdue (or all pending) people of the campaign."""
+    day = today or timezone.localdate()
+    qs = AckRequest.objects.filter(campaign=campaign)
+    return qs.pending() if everyone_pending else qs.overdue(on=day)
+
+
+def reminder_outlook(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, Any]:
+    """What a reminder would do now, in one aggregate query: who is still due one today."""
+    day = today or timezone.localdate()
+    fresh = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=start_of(day))
+    overdue = AckRequestQuerySet.overdue_q(on=day)
+    pending = AckRequestQuerySet.pending_q()
+    figures = AckRequest.objects.filter(campaign=campaign).aggregate(
+        overdue=Count("pk", filter=overdue),
+        overdue_fresh=Count("pk", filter=overdue & fresh),
+        pending=Count("pk", filter=pending),
+        pending_fresh=Count("pk", filter=pending & fresh),
+        last=Max("last_reminded_at"),
+    )
+    last = figures["last"]
+    figures["reminded_today"] = last is not None and last >= start_of(day)
+    return figures
+
+
+def remind_campaign(
+    *, campaign_id: int, today: dt.date | None = None, everyone_pending: bool = False
+) -> int:
+    """Remind each overdue (or each pending) person once a day at most; logged before sending."""
     day = today or timezone.localdate()
     campaign = Campaign.objects.select_related("version__guideline", "organization").get(
         pk=campaign_id
@@ -58,7 +92,7 @@ def remind_campaign(*, campaign_id: int, today: dt.date | None = None) -> int:
     if not campaign.is_open:
         return 0
     subject = f"ack:{campaign.pk}"
-    qs = AckRequest.objects.filter(campaign=campaign).overdue(on=day)
+    qs = to_remind(campaign, everyone_pending=everyone_pending, today=day)
     sent = 0
     for rows in chunks(qs, ("user_id",)):
         with transaction.atomic():

@@ -25,6 +25,7 @@ from guidelines.status import VersionStatusError, move, move_many
 
 from . import tasks
 from .models import Acknowledgement, AckRequest, Campaign, Publication
+from .reminders import reminder_outlook
 from .selectors import in_force, is_superseded
 
 
@@ -230,22 +231,34 @@ def apply_effective_publications(*, today: dt.date | None = None) -> int:
 # --- reminding now ------------------------------------------------------------------------
 
 
-def request_reminders(*, campaign: Campaign, by: User, request: HttpRequest | None = None) -> None:
-    """An admin asks for everyone overdue to be reminded now (a background task)."""
+def request_reminders(
+    *,
+    campaign: Campaign,
+    by: User,
+    everyone_pending: bool = False,
+    request: HttpRequest | None = None,
+) -> int:
+    """An admin asks for everyone overdue (or pending) to be reminded now; returns how many
+    are queued, counting only people not yet reminded today (the task skips the others)."""
     if not campaign.is_open:
         raise PublishingError("This campaign is closed: its version has been superseded.")
     with transaction.atomic():
         Campaign.objects.select_for_update().get(pk=campaign.pk)
+        outlook = reminder_outlook(campaign)
+        queued = outlook["pending_fresh" if everyone_pending else "overdue_fresh"]
         record(
             "publishing.campaign.reminders_requested",
             actor=by,
             organization=campaign.organization,
             obj=campaign,
             guideline_id=campaign.version.guideline_id,
+            details={"who": "pending" if everyone_pending else "overdue", "queued": queued},
             request=request,
         )
-        campaign_id = campaign.pk
-        transaction.on_commit(lambda: tasks.remind_overdue.delay(campaign_id))
+        if queued:
+            campaign_id = campaign.pk
+            transaction.on_commit(lambda: tasks.remind_overdue.delay(campaign_id, everyone_pending))
+    return int(queued)
 
 
 # --- acknowledging -------------------------------------------------------------------------

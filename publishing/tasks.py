@@ -24,9 +24,9 @@ def add_late_joiners(organization_id: int, membership_ids: list[int]) -> int:
 
 
 @shared_task
-def remind_overdue(campaign_id: int) -> int:
-    """Remind the campaign's overdue people (at most once a day each)."""
-    return reminders.remind_campaign(campaign_id=campaign_id)
+def remind_overdue(campaign_id: int, everyone_pending: bool = False) -> int:
+    """Remind the campaign's overdue (or all pending) people, at most once a day each."""
+    return reminders.remind_campaign(campaign_id=campaign_id, everyone_pending=everyone_pending)
 
 
 @shared_task

@@ -40,6 +40,7 @@ from .evidence import build_evidence_pack
 from .forms import AcknowledgeForm, HandleForm, InForceForm, PublishForm, RosterFilterForm
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
+from .reminders import reminder_outlook
 from .selectors import (
     accounts_in_force,
     campaign_figures,
@@ -498,6 +499,7 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
             "overdue": overdue,
             "query": query.urlencode(),
             "can_remind": request.membership.has_role(Role.ADMIN),
+            "outlook": reminder_outlook(campaign) if campaign.is_open else None,
         },
     )
 
@@ -559,21 +561,37 @@ def tracking_export(request: MemberRequest, pk: int) -> StreamingHttpResponse:
     return response
 
 
+REMIND_CHOICES = {"overdue": "people overdue", "pending": "everyone not yet acknowledged"}
+
+
 @require_POST
 @require_role(Role.ADMIN)
 def remind(request: MemberRequest, pk: int) -> HttpResponse:
-    """Admins: remind everyone overdue in this campaign now (each person once a day at most)."""
+    """Admins: remind everyone overdue (or pending) now; each person once a day at most."""
     campaign = _campaign(request, pk)
+    who = request.POST.get("who", "overdue")
+    if who not in REMIND_CHOICES:
+        messages.error(request, "Choose whom to remind: people overdue, or everyone pending.")
+        return redirect("publishing:tracking", pk=campaign.pk)
     try:
-        services.request_reminders(
+        queued = services.request_reminders(
             campaign=campaign,
             by=request.user,
+            everyone_pending=who == "pending",
             request=request,
         )
     except services.PublishingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Reminders are on their way to everyone overdue.")
+        if queued:
+            people = "1 reminder" if queued == 1 else f"{queued} reminders"
+            messages.success(request, f"{people} queued to {REMIND_CHOICES[who]}.")
+        else:
+            messages.info(
+                request,
+                f"No reminder sent: {REMIND_CHOICES[who]} were all reminded today. "
+                "The next reminder can go tomorrow.",
+            )
     return redirect("publishing:tracking", pk=campaign.pk)
 
 

@@ -70,7 +70,7 @@ def test_overdue_people_are_listed(published, admin, author):
     )
     html = admin.client().get(url(published), {"status": "overdue"}).content.decode()
     assert "Overdue" in html and author.email in html
-    assert "Send reminders to 1 overdue" in html
+    assert "Overdue only: 1 person" in html and "Send reminders" in html
 
 
 def _add_people(org, n):
