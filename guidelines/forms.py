@@ -88,6 +88,16 @@ class CreateGuidelineForm(StartForm):
             del self.fields["copy_from"]
 
 
+class RenameForm(forms.Form):
+    """The guideline's new title; the old one stays in the audit trail."""
+
+    title = forms.CharField(
+        label="New title",
+        max_length=200,
+        help_text="Staff see this title from now on; signed versions keep their text.",
+    )
+
+
 class NewDraftForm(StartForm):
     def __init__(self, *args: Any, guideline: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -431,3 +431,65 @@ def freeze_draft(
             request=request,
         )
     return version
+
+
+def rename_guideline(
+    *, guideline: Guideline, by: User, title: str, request: HttpRequest | None = None
+) -> Guideline:
+    """Change the title people see; signed versions are untouched (their hash covers sections).
+
+    The audit event keeps the old title, so evidence of an earlier sign-off can be matched to
+    the name it was known by then.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise GuidelineError("Give the guideline a title.")
+    if len(title) > 200:
+        raise GuidelineError("Keep the title under 200 characters.")
+    with transaction.atomic():
+        locked = Guideline.objects.select_for_update().get(pk=guideline.pk)
+        if locked.status == Guideline.Status.RETIRED:
+            raise GuidelineError("This guideline is retired: its title stays as it was.")
+        old = locked.title
+        if old == title:
+            raise GuidelineError("That is already the guideline's title.")
+        locked.title = title
+        locked.save(update_fields=["title"])
+        record(
+            "guidelines.guideline.renamed",
+            actor=by,
+            organization=locked.organization,
+            obj=locked,
+            guideline_id=locked.pk,
+            details={"old_title": old, "new_title": title},
+            request=request,
+        )
+    return locked
+
+
+def discard_draft(*, draft: Draft, by: User, request: HttpRequest | None = None) -> None:
+    """Close the open draft without making a version; its sections and history stay stored.
+
+    Nothing is deleted: the draft's sections and their edit history remain for an auditor,
+    and the audit event names the draft, who started it and which sections it held.
+    """
+    with transaction.atomic():
+        guideline = Guideline.objects.select_for_update().get(pk=draft.guideline_id)
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        if not locked.is_open:
+            raise GuidelineError("This draft is no longer open: it was submitted or discarded.")
+        locked.is_open = False
+        locked.save(update_fields=["is_open", "updated_at"])
+        record(
+            "guidelines.draft.discarded",
+            actor=by,
+            organization=guideline.organization,
+            obj=locked,
+            guideline_id=guideline.pk,
+            details={
+                "started_by": locked.created_by.email,
+                "started_at": locked.created_at.isoformat(),
+                "sections": sorted(locked.sections.values_list("key", flat=True)),
+            },
+            request=request,
+        )

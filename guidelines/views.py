@@ -24,6 +24,7 @@ from .forms import (
     NAV_ACTIONS,
     CreateGuidelineForm,
     NewDraftForm,
+    RenameForm,
     QuizEditor,
     SectionEditor,
     quiz_action,
@@ -308,6 +309,53 @@ def new_draft(request: MemberRequest, pk: int) -> HttpResponse:
         return redirect("guidelines:detail", guideline.pk)
     messages.success(request, "New draft started.")
     return redirect("guidelines:step", guideline.pk, SECTIONS[0].key)
+
+
+@require_role(*DRAFT_EDITORS)
+def rename(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors and admins: give the guideline a new title (the old one is audited)."""
+    guideline = _guideline(request, pk)
+    form = RenameForm(request.POST or None, initial={"title": guideline.title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rename_guideline(
+                guideline=guideline,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                request=request,
+            )
+        except services.GuidelineError as exc:
+            form.add_error("title", str(exc))
+        else:
+            messages.success(request, "Guideline renamed.")
+            return redirect("guidelines:detail", guideline.pk)
+    return render(request, "guidelines/rename.html", {"guideline": guideline, "form": form})
+
+
+@require_role(*DRAFT_EDITORS)
+def discard_draft(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors and admins: confirm, then close the open draft without making a version."""
+    guideline = _guideline(request, pk)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    if request.method == "POST":
+        try:
+            services.discard_draft(draft=draft, by=request.user, request=request)
+        except services.GuidelineError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Draft discarded. You can start a new draft at any time.")
+        return redirect("guidelines:detail", guideline.pk)
+    return render(
+        request,
+        "guidelines/discard_draft.html",
+        {
+            "guideline": guideline,
+            "draft": draft,
+            "section_count": draft.sections.count(),
+        },
+    )
 
 
 # --- the wizard ------------------------------------------------------------------------------

@@ -128,6 +128,8 @@ MATRIX: dict[str, Entry] = {
     "guidelines:list": Entry(READERS | {"outsider"}, org_object=False),
     "guidelines:create": Entry(EDITORS | {"outsider"}, org_object=False),
     "guidelines:detail": Entry(READERS, kwargs=lambda w: {"pk": w.guideline.pk}),
+    "guidelines:rename": Entry(EDITORS, kwargs=lambda w: {"pk": w.guideline.pk}),
+    "guidelines:discard_draft": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
     "guidelines:new_draft": Entry(EDITORS, kwargs=lambda w: {"pk": w.guideline.pk}, method="post"),
     "guidelines:checklist": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
     "guidelines:preview": Entry(
