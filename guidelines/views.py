@@ -24,8 +24,8 @@ from .forms import (
     NAV_ACTIONS,
     CreateGuidelineForm,
     NewDraftForm,
-    RenameForm,
     QuizEditor,
+    RenameForm,
     SectionEditor,
     quiz_action,
 )
