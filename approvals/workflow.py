@@ -311,6 +311,7 @@ def submit(
             obj=review,
             guideline_id=guideline.pk,
             details={
+                "guideline": guideline.title,
                 "version": version.number,
                 "content_hash": version.content_hash,
                 "route": [s["role_name"] for s in snapshot],
@@ -373,6 +374,7 @@ def sign_off(
             obj=locked,
             guideline_id=locked.guideline_id,
             details={
+                "guideline": locked.guideline.title,
                 "version": version.number,
                 "stage": locked.stage_index + 1,
                 "role": stage["role_name"],

@@ -1,21 +1,30 @@
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 
 from accounts.forms import BootstrapMixin
-from accounts.models import Membership, Organization
+
+from .sentences import KINDS
 
 
 class AuditFilterForm(BootstrapMixin, forms.Form):
-    person = forms.ModelChoiceField(
-        queryset=Membership.objects.none(), required=False, label="Person", empty_label="Anyone"
+    guideline = forms.CharField(
+        required=False, max_length=200, label="Guideline title", help_text="Part of the title"
     )
-    action = forms.CharField(
-        required=False, max_length=80, label="Action", help_text="e.g. approvals.review"
+    person = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Person",
+        help_text="Name or e-mail; suggestions appear as you type",
+        widget=forms.TextInput(attrs={"list": "audit-people", "autocomplete": "off"}),
     )
-    guideline = forms.IntegerField(required=False, min_value=1, label="Guideline number")
+    kind = forms.ChoiceField(
+        required=False,
+        label="Kind of event",
+        choices=[("", "Any kind")] + [(k, label) for k, (label, _p) in KINDS.items()],
+    )
     date_from = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -23,12 +32,9 @@ class AuditFilterForm(BootstrapMixin, forms.Form):
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["person"])
-        field.queryset = Membership.objects.filter(organization=organization).select_related("user")
         self.style_fields()
-        field.label_from_instance = lambda m: f"{m.user.full_name} <{m.user.email}>"  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

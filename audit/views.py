@@ -4,35 +4,55 @@ import csv
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.access import active_org, require_role
 from accounts.http import MemberRequest
-from accounts.models import Role
+from accounts.models import Membership, Role
 from config.csv_export import Echo
 
 from .export import CSV_HEADER, event_rows
 from .forms import AuditFilterForm
 from .models import AuditEvent
+from .sentences import KINDS, guideline_titles, sentence
 from .services import record
+from .signing import Keyring
+from .verify import check_chain
+
+PEOPLE_SUGGESTED = 10
 
 
 def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     org = active_org(request)
-    form = AuditFilterForm(request.GET or None, organization=org)
+    form = AuditFilterForm(request.GET or None)
     qs = AuditEvent.objects.filter(organization=org).select_related("actor")
     if form.is_valid():
         data = form.cleaned_data
-        if data["person"]:
-            qs = qs.filter(actor_id=data["person"].user_id)
-        if data["action"]:
-            qs = qs.filter(action__startswith=data["action"].strip())
-        if data["guideline"]:
-            qs = qs.filter(guideline_id=data["guideline"])
+        if person := data["person"].strip():
+            qs = qs.filter(Q(actor__full_name__icontains=person) | Q(actor_label__icontains=person))
+        if data["kind"]:
+            prefixes = Q()
+            for prefix in KINDS[data["kind"]][1]:
+                prefixes |= Q(action__startswith=prefix)
+            qs = qs.filter(prefixes)
+        if title := data["guideline"].strip():
+            # The title a guideline was created with, or one the event itself recorded.
+            created = AuditEvent.objects.filter(
+                organization=org,
+                action="guidelines.guideline.created",
+                details__title__icontains=title,
+            ).values("guideline_id")
+            qs = qs.filter(
+                Q(guideline_id__in=created)
+                | Q(details__guideline__icontains=title)
+                | Q(object_repr__icontains=title)
+            )
         tz = timezone.get_current_timezone()
         if data["date_from"]:
             qs = qs.filter(created_at__gte=datetime.combine(data["date_from"], time.min, tz))
@@ -46,14 +66,57 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
 
 @require_role(Role.ADMIN, Role.AUDITOR)
 def events(request: MemberRequest) -> HttpResponse:
-    """Admins and auditors: browse and filter the institution's audit trail."""
+    """Admins and auditors: read the institution's audit trail as sentences, filtered."""
     form, qs = _filtered(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    titles = guideline_titles(page.object_list, active_org(request).pk)
+    rows = [(e, sentence(e, titles)) for e in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()}
+        request,
+        "audit/events.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
     )
+
+
+@require_role(Role.ADMIN, Role.AUDITOR)
+def people(request: MemberRequest) -> HttpResponse:
+    """Admins and auditors: up to ten of the institution's people matching what was typed,
+    as suggestions for the person filter."""
+    typed = request.GET.get("person", "").strip()[:200]
+    found: list[Membership] = []
+    if len(typed) >= 2:
+        found = list(
+            Membership.objects.filter(organization=active_org(request))
+            .filter(Q(user__full_name__icontains=typed) | Q(user__email__icontains=typed))
+            .select_related("user")
+            .order_by("user__full_name", "user__email")[:PEOPLE_SUGGESTED]
+        )
+    return render(request, "audit/_people.html", {"people": found})
+
+
+@require_POST
+@require_role(Role.ADMIN, Role.AUDITOR)
+def check(request: MemberRequest) -> HttpResponse:
+    """Admins and auditors: recompute this institution's chain now; the outcome is shown and
+    itself recorded."""
+    org = active_org(request)
+    report = check_chain(org.pk, keys=Keyring.from_settings())
+    if report.problem is None:
+        outcome = f"intact, {report.sequence} events"
+        messages.success(request, f"The audit trail is intact: all {report.sequence} events check.")
+    else:
+        outcome = "broken"
+        messages.error(request, f"The audit trail is broken. First problem: {report.problem}")
+    record(
+        "audit.chain.checked",
+        actor=request.user,
+        organization=org,
+        details={"outcome": outcome, "problem": str(report.problem or "")},
+        request=request,
+    )
+    return redirect("audit:events")
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)

@@ -139,6 +139,7 @@ def publish(
             obj=locked,
             guideline_id=guideline.pk,
             details={
+                "guideline": guideline.title,
                 "number": locked.number,
                 "content_hash": locked.content_hash,
                 "effective_date": effective_date.isoformat(),

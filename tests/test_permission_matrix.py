@@ -218,6 +218,10 @@ MATRIX: dict[str, Entry] = {
     # Audit.
     "audit:events": Entry({"admin", "auditor", "outsider"}, org_object=False),
     "audit:export": Entry({"admin", "auditor", "outsider"}, org_object=False),
+    "audit:people": Entry(
+        {"admin", "auditor", "outsider"}, org_object=False, query={"person": "ad"}
+    ),
+    "audit:check": Entry({"admin", "auditor", "outsider"}, org_object=False, method="post"),
 }
 # "archive" is not a URL argument; drop it (kept above only to show the reader shape).
 MATRIX["publishing:archive"].kwargs = reader
