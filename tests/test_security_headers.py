@@ -1,5 +1,6 @@
 """Production responses carry the security headers; no template needs inline script or style."""
 
+import http.client
 import re
 import subprocess
 import sys
@@ -7,7 +8,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import time_machine
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -158,16 +158,21 @@ def test_gunicorn_with_charters_config_sends_no_server_header(tmp_path):
         stderr=log,
     )
     try:
-        response = None
+        headers: dict[str, str] | None = None
         deadline = time.monotonic() + 30
-        while response is None and time.monotonic() < deadline:
+        while headers is None and time.monotonic() < deadline:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-            except httpx.HTTPError:
+                connection.request("GET", "/accounts/login/")
+                response = connection.getresponse()
+                headers = {name.lower(): value for name, value in response.getheaders()}
+            except OSError:
                 time.sleep(0.2)
-        assert response is not None, (tmp_path / "gunicorn.log").read_text()
-        assert "server" not in response.headers
-        assert "camera=()" in response.headers["permissions-policy"]
+            finally:
+                connection.close()
+        assert headers is not None, (tmp_path / "gunicorn.log").read_text()
+        assert "server" not in headers
+        assert "camera=()" in headers["permissions-policy"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
