@@ -102,16 +102,26 @@ def _signers(review: ReviewRequest) -> list[User]:
 
 
 def approved(review_pk: int) -> None:
-    """Tell the author and the admins that the version is approved and may be published."""
+    """Tell the admins (linking to the publish form) and the author that the version is approved."""
     review = _load(review_pk)
-    send(
-        review=review,
-        users=[*_authors(review), *admins_of(review.guideline.organization)],
-        template="review_approved",
-        subject=f"Approved: {_title(review)}",
-        message=f"{_title(review)} is approved by every stage of the route.",
-        extra={"signatures": list(review.signatures.all())},
-    )
+    admins = _unique(admins_of(review.guideline.organization))
+    admin_ids = {u.pk for u in admins}
+    signatures = list(review.signatures.all())
+
+    def tell_approved(users: list[User], may_publish: bool, path: str | None) -> None:
+        send(
+            review=review,
+            users=users,
+            template="review_approved",
+            subject=f"Approved: {_title(review)}",
+            message=f"{_title(review)} is approved by every stage of the route.",
+            extra={"signatures": signatures, "may_publish": may_publish},
+            path=path,
+        )
+
+    # The admins' next step is publishing, so their notice opens the publish form (by name).
+    tell_approved(admins, True, reverse("publishing:publish", args=[review.version_id]))
+    tell_approved([u for u in _authors(review) if u.pk not in admin_ids], False, None)
 
 
 def closed(review_pk: int) -> None:

@@ -11,9 +11,16 @@ from typing import Any
 from accounts.http import MemberRequest
 from approvals.panels import waiting_for_sign_off
 from guidelines.panels import author_panel
-from publishing.panels import campaigns, to_acknowledge
+from publishing.panels import author_queue, campaigns, ready_to_publish, to_acknowledge
 
-HOME_PANELS = (author_panel, waiting_for_sign_off, to_acknowledge, campaigns)
+HOME_PANELS = (
+    ready_to_publish,
+    author_panel,
+    author_queue,
+    waiting_for_sign_off,
+    to_acknowledge,
+    campaigns,
+)
 
 
 def home_panels(request: MemberRequest) -> list[tuple[str, dict[str, Any]]]:

@@ -4,15 +4,91 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.access import can, can_publish, can_read_audit
+from django.db.models import Exists, OuterRef
+
+from accounts.access import can, can_edit_drafts, can_publish, can_read_audit
 from accounts.http import MemberRequest
 from accounts.models import Role
-from guidelines.models import Version
+from approvals.models import ReviewRequest
+from approvals.selectors import current_stage_holders
+from guidelines.models import Draft, Version
 
 from .models import Campaign, Publication
 from .selectors import campaign_figures, pending_requests
 
 Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the page
+
+QUEUE_LIMIT = 10  # rows per group on the home page
+
+
+def author_queue(request: MemberRequest) -> Panel | None:
+    """Authors: every submitted version until it is published, grouped by what happens next."""
+    membership = request.membership
+    if not can_edit_drafts(membership):
+        return None
+    org_id = membership.organization_id
+    in_review = list(
+        ReviewRequest.objects.filter(
+            guideline__organization_id=org_id, status=ReviewRequest.Status.OPEN
+        )
+        .select_related("guideline", "version")
+        .order_by("stage_due_at", "pk")[:QUEUE_LIMIT]
+    )
+    holders = current_stage_holders(in_review)
+    newer = Version.objects.filter(
+        guideline_id=OuterRef("guideline_id"), number__gt=OuterRef("version__number")
+    )
+    open_draft = Draft.objects.filter(guideline_id=OuterRef("guideline_id"), is_open=True)
+    changes = list(
+        ReviewRequest.objects.filter(
+            guideline__organization_id=org_id, status=ReviewRequest.Status.CHANGES_REQUESTED
+        )
+        .annotate(revised=Exists(newer), revising=Exists(open_draft))
+        .filter(revised=False)
+        .select_related("guideline", "version", "decision__actor")
+        .order_by("-closed_at", "-pk")[:QUEUE_LIMIT]
+    )
+    approved = list(
+        Version.objects.filter(guideline__organization_id=org_id, status=Version.Status.APPROVED)
+        .select_related("guideline")
+        .order_by("guideline__title", "number")[:QUEUE_LIMIT]
+    )
+    published = list(
+        Publication.objects.filter(organization_id=org_id)
+        .select_related("guideline", "version", "organization")
+        .order_by("-published_at", "-pk")[:5]
+    )
+    return (
+        "publishing/panels/author_queue.html",
+        {
+            "in_review": [(review, [m.user for m in holders[review.pk]]) for review in in_review],
+            "changes": changes,
+            "approved": approved,
+            "published": published,
+            "may_publish": can_publish(membership),
+        },
+    )
+
+
+def ready_to_publish(request: MemberRequest) -> Panel | None:
+    """Admins: approved versions nobody has published yet, each linking to its publish form."""
+    membership = request.membership
+    if not can_publish(membership):
+        return None
+    versions = list(
+        Version.objects.filter(
+            guideline__organization_id=membership.organization_id,
+            status=Version.Status.APPROVED,
+        )
+        .select_related("guideline")
+        .order_by("guideline__title", "number")[: QUEUE_LIMIT + 1]
+    )
+    if not versions:
+        return None
+    return (
+        "publishing/panels/ready_to_publish.html",
+        {"versions": versions[:QUEUE_LIMIT], "more": len(versions) > QUEUE_LIMIT},
+    )
 
 
 def to_acknowledge(request: MemberRequest) -> Panel | None:

@@ -23,7 +23,7 @@ from guidelines.models import Guideline, Version
 from guidelines.quiz import wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
 
-from . import tasks
+from . import notify, tasks
 from .models import Acknowledgement, AckRequest, Campaign, Publication
 from .reminders import reminder_outlook
 from .selectors import in_force, is_superseded
@@ -152,12 +152,14 @@ def publish(
             },
             request=request,
         )
+        publication_id = publication.pk
+        # The people who wrote and signed it hear the news, once the publication is real.
+        transaction.on_commit(lambda: notify.published(publication_id))
         if campaign is not None:
             campaign_id = campaign.pk
             transaction.on_commit(lambda: _enqueue_target(campaign_id))
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             # With a worker, render the PDF ahead of time; inline, the first download does it.
-            publication_id = publication.pk
             transaction.on_commit(lambda: _enqueue_pdf(publication_id))
     return publication
 
