@@ -45,22 +45,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
 # --- publishing ----------------------------------------------------------------------------
 
 
-def publish(
+def check_publish(
     *,
     version: Version,
-    by: User,
     effective_date: dt.date,
     requires_acknowledgement: bool,
     skip_reason: str = "",
     target_groups: Sequence[StaffGroup] = (),
     due_date: dt.date | None = None,
     next_review_date: dt.date | None = None,
-    request: HttpRequest | None = None,
-) -> Publication:
-    """Publish an approved version; on its effective date it replaces the one in force."""
+) -> dt.date:
+    """Refuse choices that cannot be published (before the preview and again on confirm);
+    return the next review date."""
     today = timezone.localdate()
-    guideline = version.guideline
-    org = guideline.organization
+    org = version.guideline.organization
     skip_reason = skip_reason.strip()
     if version.status != Version.Status.APPROVED:
         raise PublishingError(
@@ -85,6 +83,35 @@ def publish(
     next_review = next_review_date or add_months(effective_date, 12)
     if next_review <= effective_date:
         raise PublishingError("The next review date must be after the effective date.")
+    return next_review
+
+
+def publish(
+    *,
+    version: Version,
+    by: User,
+    effective_date: dt.date,
+    requires_acknowledgement: bool,
+    skip_reason: str = "",
+    target_groups: Sequence[StaffGroup] = (),
+    due_date: dt.date | None = None,
+    next_review_date: dt.date | None = None,
+    request: HttpRequest | None = None,
+) -> Publication:
+    """Publish an approved version; on its effective date it replaces the one in force."""
+    today = timezone.localdate()
+    guideline = version.guideline
+    org = guideline.organization
+    skip_reason = skip_reason.strip()
+    next_review = check_publish(
+        version=version,
+        effective_date=effective_date,
+        requires_acknowledgement=requires_acknowledgement,
+        skip_reason=skip_reason,
+        target_groups=target_groups,
+        due_date=due_date,
+        next_review_date=next_review_date,
+    )
 
     with transaction.atomic():
         Guideline.objects.select_for_update().get(pk=guideline.pk)

@@ -33,7 +33,7 @@ from config.csv_export import Echo, safe_cell
 from guidelines.compare import compare_content
 from guidelines.document import document
 from guidelines.models import Guideline, Version
-from guidelines.sections import SECTIONS
+from guidelines.sections import SCOPE, SECTIONS
 
 from . import official_check, services
 from .evidence import build_evidence_pack
@@ -50,6 +50,7 @@ from .selectors import (
     previous_publication,
     roster,
 )
+from .targeting import audience, preview_audience
 
 # A page of the roster; the search and the CSV export reach everyone else.
 ROSTER_PAGE_SIZE = 25
@@ -396,9 +397,31 @@ def my_acknowledgements(request: MemberRequest) -> HttpResponse:
 # --- publishing and tracking (admins) ------------------------------------------------------
 
 
+def _audience_signature(preview: dict[str, Any] | None) -> str:
+    """What the admin was shown, compact enough to post back: the count per group."""
+    if preview is None:
+        return "nobody"
+    return ";".join(f"{g['name']}={g['count']}" for g in preview["groups"]) or "empty"
+
+
+def _signature_total(signature: str) -> str:
+    """How many people a posted-back signature counted ("" when it cannot be read)."""
+    try:
+        return str(sum(int(part.rsplit("=", 1)[1]) for part in signature.split(";")))
+    except (IndexError, ValueError):
+        return ""
+
+
+def _guideline_audience(version: Version) -> list[str]:
+    """The groups the guideline itself says it applies to (its scope section)."""
+    stored = (version.content or {}).get(SCOPE.key) or {}
+    return [str(item) for item in stored.get("audience") or [] if str(item).strip()]
+
+
 @require_role(Role.ADMIN, Role.AUTHOR)
 def publish(request: MemberRequest, version_id: int) -> HttpResponse:
-    """Admins (and authors where the institution allows): publish an approved version."""
+    """Admins (and authors where the institution allows): publish an approved version, after
+    a preview of who will be asked and an explicit confirmation."""
     if not can_publish(request.membership):
         raise PermissionDenied("Only admins may publish in this institution.")
     org = active_org(request)
@@ -409,30 +432,63 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
         pk=version_id,
     )
     form = PublishForm(request.POST or None, organization=org)
-    if request.method == "POST" and form.is_valid():
+    step = request.POST.get("step", "preview") if request.method == "POST" else "choose"
+    preview: dict[str, Any] | None = None
+    changed_from: str | None = None
+    if step in ("preview", "confirm") and form.is_valid():
         data = form.cleaned_data
+        groups = list(data["target_groups"])
+        choices = {
+            "effective_date": data["effective_date"],
+            "requires_acknowledgement": data["requires_acknowledgement"],
+            "skip_reason": data["skip_reason"],
+            "target_groups": groups,
+            "due_date": data["due_date"],
+            "next_review_date": data["next_review_date"],
+        }
         try:
-            publication = services.publish(
-                version=version,
-                by=request.user,
-                effective_date=data["effective_date"],
-                requires_acknowledgement=data["requires_acknowledgement"],
-                skip_reason=data["skip_reason"],
-                target_groups=list(data["target_groups"]),
-                due_date=data["due_date"],
-                next_review_date=data["next_review_date"],
-                request=request,
-            )
+            services.check_publish(version=version, **choices)
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
+            step = "choose"
         else:
-            messages.success(
-                request,
-                f"Version {version.number} is published, effective "
-                f"{publication.effective_date:%d %B %Y}.",
-            )
-            return redirect("publishing:campaigns")
-    current = in_force(version.guideline)
+            if data["requires_acknowledgement"]:
+                preview = preview_audience(org.pk, [g.pk for g in groups] if groups else None)
+            seen = request.POST.get("seen", "")
+            if step == "confirm" and seen != _audience_signature(preview):
+                # Someone joined, left or moved group since the preview: show it again.
+                changed_from = _signature_total(seen)
+                step = "preview"
+            elif step == "confirm":
+                try:
+                    publication = services.publish(
+                        version=version, by=request.user, request=request, **choices
+                    )
+                except services.PublishingError as exc:
+                    form.add_error(None, str(exc))
+                    step = "choose"
+                else:
+                    asked = preview["total"] if preview else 0
+                    messages.success(
+                        request,
+                        f"Version {version.number} is published, effective "
+                        f"{publication.effective_date:%d %B %Y}."
+                        + (
+                            f" {asked} {'person is' if asked == 1 else 'people are'} being asked "
+                            "to acknowledge it."
+                            if preview
+                            else ""
+                        ),
+                    )
+                    return redirect("publishing:campaigns")
+    else:
+        step = "choose"
+    everyone = audience(org.pk, None).count() if step == "choose" else None
+    if everyone is not None:
+        form.fields["target_groups"].help_text = (
+            f"Leave all unticked to ask everyone in the institution ({everyone} "
+            f"{'person' if everyone == 1 else 'people'})."
+        )
     return render(
         request,
         "publishing/publish.html",
@@ -440,8 +496,15 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
             "form": form,
             "version": version,
             "guideline": version.guideline,
-            "current": current,
+            "current": in_force(version.guideline),
             "publishable": version.status == Version.Status.APPROVED,
+            "step": step,
+            "preview": preview,
+            "seen": _audience_signature(preview),
+            "changed_from": changed_from,
+            "everyone": everyone,
+            "named_audience": _guideline_audience(version),
+            "chosen_groups": form.cleaned_data.get("target_groups") if step == "preview" else None,
         },
     )
 

@@ -286,7 +286,15 @@ def test_a_guideline_from_first_draft_to_acknowledged_and_evidenced(
         expect(box).not_to_be_checked()  # none ticked: all staff are asked
     admin.get_by_label("Acknowledge by").fill(due.isoformat())
     audit(admin, "publish-form")
-    admin.get_by_role("button", name="Publish", exact=True).click()
+    expect(
+        admin.get_by_text(re.compile(r"everyone in the institution \(\d+ people\)"))
+    ).to_be_visible()
+    admin.get_by_role("button", name="Check who will be asked").click()
+    # Nothing is sent yet: the count per group and a few names, then an explicit confirmation.
+    expect(admin.get_by_role("heading", name="Check before publishing")).to_be_visible()
+    confirm = admin.get_by_role("button", name=re.compile(r"^Publish and ask \d+ people$"))
+    audit(admin, "publish-confirm")
+    confirm.click()
     published = admin.get_by_role("row").filter(has_text=TITLE)
     expect(published).to_contain_text("2")
     audit(admin, "published")
