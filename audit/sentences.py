@@ -55,6 +55,9 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "audit": ("Audit trail", ("audit.",)),
 }
 
+# The events that name a guideline's title: as created, and each rename.
+TITLE_ACTIONS = ("guidelines.guideline.created", "guidelines.guideline.renamed")
+
 # action → sentence over {actor}, {title}, {object} and the event's details.
 SENTENCES: dict[str, str] = {
     "accounts.user.signed_in": "{actor} signed in",
@@ -86,6 +89,8 @@ SENTENCES: dict[str, str] = {
     "accounts.platform_and_handle": "{actor} added the official account {object}",
     "accounts.account": "{actor} changed the official account {object}",
     "guidelines.guideline.created": "{actor} created the guideline {title}",
+    "guidelines.guideline.renamed": "{actor} renamed the guideline {old_title} to {new_title}",
+    "guidelines.draft.discarded": "{actor} discarded the open draft of {title}",
     "guidelines.draft.started": "{actor} started a new draft of {title}",
     "guidelines.section.saved": "{actor} edited the draft of {title}",
     "guidelines.quiz.saved": "{actor} saved the quiz of {title} ({questions} questions)",
@@ -144,20 +149,26 @@ def readable_action(action: str) -> str:
 
 
 def guideline_titles(events: Iterable[AuditEvent], organization_id: int) -> dict[int, str]:
-    """The title each guideline on the page was created with, in one query."""
+    """The current title of each guideline on the page (as created, or as last renamed), in
+    one query."""
     ids = {e.guideline_id for e in events if e.guideline_id}
     if not ids:
         return {}
-    rows = AuditEvent.objects.filter(
-        organization_id=organization_id,
-        action="guidelines.guideline.created",
-        guideline_id__in=ids,
-    ).values_list("guideline_id", "details")
-    return {
-        gid: str(d["title"])
-        for gid, d in rows
-        if gid is not None and isinstance(d, dict) and d.get("title")
-    }
+    rows = (
+        AuditEvent.objects.filter(
+            organization_id=organization_id, action__in=TITLE_ACTIONS, guideline_id__in=ids
+        )
+        .order_by("sequence")
+        .values_list("guideline_id", "details")
+    )
+    titles: dict[int, str] = {}
+    for gid, details in rows:
+        if gid is None or not isinstance(details, dict):
+            continue
+        title = details.get("new_title") or details.get("title")
+        if title:
+            titles[gid] = str(title)
+    return titles
 
 
 def sentence(event: AuditEvent, titles: Mapping[int, str]) -> str:

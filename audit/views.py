@@ -20,7 +20,7 @@ from config.csv_export import Echo
 from .export import CSV_HEADER, event_rows
 from .forms import AuditFilterForm
 from .models import AuditEvent
-from .sentences import KINDS, guideline_titles, sentence
+from .sentences import KINDS, TITLE_ACTIONS, guideline_titles, sentence
 from .services import record
 from .signing import Keyring
 from .verify import check_chain
@@ -42,14 +42,16 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
                 prefixes |= Q(action__startswith=prefix)
             qs = qs.filter(prefixes)
         if title := data["guideline"].strip():
-            # The title a guideline was created with, or one the event itself recorded.
-            created = AuditEvent.objects.filter(
+            # Any title a guideline was created with or renamed to, or one the event recorded.
+            named = AuditEvent.objects.filter(
+                Q(details__title__icontains=title)
+                | Q(details__new_title__icontains=title)
+                | Q(details__old_title__icontains=title),
                 organization=org,
-                action="guidelines.guideline.created",
-                details__title__icontains=title,
+                action__in=TITLE_ACTIONS,
             ).values("guideline_id")
             qs = qs.filter(
-                Q(guideline_id__in=created)
+                Q(guideline_id__in=named)
                 | Q(details__guideline__icontains=title)
                 | Q(object_repr__icontains=title)
             )

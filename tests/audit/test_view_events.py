@@ -202,3 +202,30 @@ def test_event_list_query_count_is_bounded(admin, author, org, django_assert_max
     with django_assert_max_num_queries(8):
         response = client.get(reverse("audit:people"), {"person": "a"})
     assert response.status_code == 200
+
+
+def test_a_renamed_guideline_is_found_by_old_or_new_title_and_read_by_its_new_one(
+    admin, author, org
+):
+    guideline = guidelines.create_guideline(
+        organization=org, by=author.user, title="Old rules", start="template"
+    )
+    record(
+        "guidelines.guideline.renamed",
+        actor=author.user,
+        organization=org,
+        obj=guideline,
+        guideline_id=guideline.pk,
+        details={"old_title": "Old rules", "new_title": "Guidelines for volunteers"},
+    )
+    record(
+        "guidelines.quiz.saved",
+        actor=author.user,
+        organization=org,
+        guideline_id=guideline.pk,
+        details={"questions": 1},
+    )
+    for typed in ("old rules", "volunteers"):
+        html = page(admin, guideline=typed)
+        assert "saved the quiz of Guidelines for volunteers (1 questions)" in html
+    assert "renamed the guideline Old rules to Guidelines for volunteers" in html
