@@ -138,3 +138,23 @@ def test_an_unknown_choice_is_refused_with_a_message(published, admin, mailoutbo
     assert "Choose whom to remind" in response.content.decode()
     assert mailoutbox == []
     assert not AuditEvent.objects.filter(action="publishing.campaign.reminders_requested").exists()
+
+
+def test_remind_query_count_does_not_grow_with_the_campaign(
+    published, admin, org, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from publishing.targeting import target_campaign
+    from tests.factories import MembershipFactory
+
+    client = admin.client()
+    client.get(tracking(published))  # warm the session
+    for size in (3, 300):
+        MembershipFactory.create_batch(size, organization=org)
+        target_campaign(campaign_id=published.campaign.pk)
+        AckRequest.objects.filter(campaign=published.campaign).update(last_reminded_at=None)
+        with django_assert_max_num_queries(17):
+            response = client.post(url(published), {"who": "pending"})
+        assert response.status_code == 302
+        with django_assert_max_num_queries(16):
+            response = client.get(tracking(published))
+        assert response.status_code == 200 and "reminders queued" in response.content.decode()
