@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import DRAFT_EDITORS, active_org, can_edit_drafts, get_for_org, require_role
+from accounts.access import (
+    DRAFT_EDITORS,
+    active_org,
+    can,
+    can_edit_drafts,
+    can_read_audit,
+    get_for_org,
+    require_role,
+)
 from accounts.http import MemberRequest
 from accounts.models import Role
 
@@ -209,11 +217,14 @@ def list_view(request: MemberRequest) -> HttpResponse:
         )
         .order_by("title")
     )
+    # Retired guidelines leave the working list; auditors and admins still find their records.
+    show_retired = can_read_audit(request.membership)
     return render(
         request,
         "guidelines/list.html",
         {
-            "guidelines": guidelines,
+            "guidelines": guidelines.filter(status=Guideline.Status.ACTIVE),
+            "retired": guidelines.filter(status=Guideline.Status.RETIRED) if show_retired else None,
             "can_edit": can_edit_drafts(request.membership),
             "status_labels": dict(Version.Status.choices),
         },
@@ -277,6 +288,7 @@ def detail(request: MemberRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
             "may_edit": may_edit,
+            "may_retire": can(request.membership, Role.ADMIN),
             "new_draft_form": NewDraftForm(guideline=guideline)
             if may_edit and draft is None
             else None,

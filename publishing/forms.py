@@ -170,3 +170,14 @@ class InForceForm(BootstrapMixin, forms.Form):
         field = cast(forms.ModelChoiceField, self.fields["guideline"])
         field.queryset = Guideline.objects.filter(organization=organization)
         self.style_fields()
+
+
+class RetireForm(forms.Form):
+    """Why a guideline no longer applies: kept in the audit trail for auditors."""
+
+    reason = forms.CharField(
+        label="Why is this guideline retired?",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Auditors read this next to the guideline's records.",
+    )

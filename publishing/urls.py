@@ -23,6 +23,7 @@ urlpatterns = [
     path("acknowledge/<int:version_id>/", views.acknowledge, name="acknowledge"),
     path("my-guidelines/", views.my_acknowledgements, name="my_acknowledgements"),
     path("publish/<int:version_id>/", views.publish, name="publish"),
+    path("guidelines/<int:pk>/retire/", views.retire, name="retire"),
     path("tracking/", views.campaigns, name="campaigns"),
     path("tracking/<int:pk>/", views.tracking, name="tracking"),
     path("tracking/<int:pk>/export.csv", views.tracking_export, name="tracking_export"),

@@ -34,10 +34,18 @@ from guidelines.compare import compare_content
 from guidelines.document import document
 from guidelines.models import Guideline, Version
 from guidelines.sections import SCOPE, SECTIONS
+from guidelines.services import GuidelineError
 
-from . import official_check, services
+from . import official_check, retirement, services
 from .evidence import build_evidence_pack
-from .forms import AcknowledgeForm, HandleForm, InForceForm, PublishForm, RosterFilterForm
+from .forms import (
+    AcknowledgeForm,
+    HandleForm,
+    InForceForm,
+    PublishForm,
+    RetireForm,
+    RosterFilterForm,
+)
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
 from .reminders import reminder_outlook
@@ -703,3 +711,35 @@ def evidence_pack(request: MemberRequest, publication_id: int) -> HttpResponseBa
     version = publication.version
     name = f"evidence-{version.guideline.slug}-v{version.number}.zip"
     return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
+
+
+@require_role(Role.ADMIN)
+def retire(request: MemberRequest, pk: int) -> HttpResponse:
+    """Admins: confirm with a reason, then retire a guideline that no longer applies."""
+    guideline = get_for_org(Guideline.objects.select_related("organization"), request, pk=pk)
+    form = RetireForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            retirement.retire_guideline(
+                guideline=guideline,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except GuidelineError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"“{guideline.title}” retired. Its records stay readable.")
+            return redirect("guidelines:detail", guideline.pk)
+    return render(
+        request,
+        "publishing/retire.html",
+        {
+            "guideline": guideline,
+            "form": form,
+            "open_work": retirement.open_work(guideline),
+            "open_campaigns": Campaign.objects.filter(
+                version__guideline=guideline, status=Campaign.Status.OPEN
+            ).count(),
+        },
+    )

@@ -130,6 +130,7 @@ MATRIX: dict[str, Entry] = {
     "guidelines:detail": Entry(READERS, kwargs=lambda w: {"pk": w.guideline.pk}),
     "guidelines:rename": Entry(EDITORS, kwargs=lambda w: {"pk": w.guideline.pk}),
     "guidelines:discard_draft": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
+    "publishing:retire": Entry({"admin"}, kwargs=lambda w: {"pk": w.guideline.pk}),
     "guidelines:new_draft": Entry(EDITORS, kwargs=lambda w: {"pk": w.guideline.pk}, method="post"),
     "guidelines:checklist": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
     "guidelines:preview": Entry(
