@@ -7,6 +7,7 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("route/", views.route, name="route"),
+    path("signed-by-me/", views.signed_by_me, name="signed_by_me"),
     path("submit/<int:guideline_pk>/", views.submit, name="submit"),
     path("<int:pk>/", views.review, name="review"),
     path("<int:pk>/seen/", views.seen, name="seen"),

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -25,7 +26,7 @@ from .forms import (
     SubmitForm,
     WithdrawForm,
 )
-from .models import ApprovalRoute, Comment, ReviewRequest
+from .models import ApprovalRoute, Comment, ReviewRequest, Signature
 from .review_page import review_page
 from .services import StageSpec
 from .workflow import WorkflowError
@@ -156,6 +157,26 @@ def inbox(request: MemberRequest) -> HttpResponse:
             "others": [i for i in items if not i.mine],
         },
     )
+
+
+# --- signed by me ----------------------------------------------------------------------------
+
+SIGNED_PER_PAGE = 25
+
+
+@require_role(Role.REVIEWER)
+def signed_by_me(request: MemberRequest) -> HttpResponse:
+    """Reviewers: every signature they gave in this institution, newest first, for their records."""
+    signatures = (
+        Signature.objects.filter(
+            signer_id=request.user.pk,
+            review__guideline__organization_id=request.membership.organization_id,
+        )
+        .select_related("version__guideline")
+        .order_by("-signed_at", "-pk")
+    )
+    page = Paginator(signatures, SIGNED_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "approvals/signed_by_me.html", {"page": page})
 
 
 # --- submit ----------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ MATRIX: dict[str, Entry] = {
     # Approvals.
     "approvals:inbox": Entry({"legal", "compliance"}, org_object=False),
     "approvals:route": Entry({"admin", "outsider"}, org_object=False),
+    "approvals:signed_by_me": Entry({"legal", "compliance"}, org_object=False),
     "approvals:submit": Entry(
         EDITORS, kwargs=lambda w: {"guideline_pk": w.draft_guideline.pk}, method="post"
     ),
