@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 MEMBER_BATCH = 1000  # rows applied per committed batch
 FOLLOW_UP_BATCH = 2000  # people invited, or asked to acknowledge, per committed batch
 
-IMPORT_COLUMNS = ("email", "name", "staff_group", "job_title")
 _HEADER_ALIASES = {
     "email": "email",
     "e-mail": "email",

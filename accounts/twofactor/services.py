@@ -342,14 +342,6 @@ def disable(*, user: User, password: str, request: HttpRequest | None = None) ->
         request.session[SESSION_DEVICE_KEY] = False
 
 
-def admin_may_reset(membership: Membership) -> bool:
-    """May this institution's admin reset the person's two-factor? Only for an active member
-    who belongs to no other institution: the credential is the whole account's."""
-    return membership.is_active and not shared_with_another(
-        membership.user, membership.organization
-    )
-
-
 def reset(*, membership: Membership, reset_by: User, request: HttpRequest | None = None) -> int:
     """An admin removes a person's authenticator and recovery codes (a lost phone and no
     codes left); the person signs in with the password and sets up again. Refused for a
