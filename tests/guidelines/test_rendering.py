@@ -196,10 +196,15 @@ CPU_BUDGET_SECONDS = 0.5
 
 
 def _cpu_seconds_to_render(text: str) -> float:
-    RENDER_CACHE.clear()
-    start = time.process_time()
-    render_markdown(text)
-    return time.process_time() - start
+    # The best of three: a busy machine or a garbage collection can slow one run, while
+    # quadratic parsing would be slow every time (and far above the budget).
+    timings = []
+    for _ in range(3):
+        RENDER_CACHE.clear()
+        start = time.process_time()
+        render_markdown(text)
+        timings.append(time.process_time() - start)
+    return min(timings)
 
 
 def test_pathological_input_renders_within_the_time_budget() -> None:
