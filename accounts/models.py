@@ -366,7 +366,19 @@ class ImportJob(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification; the navigation shows the unread count."""
+    """An in-app notification; the navigation shows the unread count.
+
+    A notice that asks for a piece of work names it (``work`` and ``subject``, e.g. "review"
+    of "review:12"); the service that finishes that work marks it done, so it stops counting.
+    """
+
+    class Work(models.TextChoices):
+        NONE = "", "News"
+        REVIEW = "review", "Review to sign or decide"
+        ACKNOWLEDGE = "acknowledge", "Guideline to acknowledge"
+        PUBLISH = "publish", "Version to publish"
+        REVISE = "revise", "Changes to make"
+        REVIEW_CYCLE = "review_cycle", "Guideline due for review"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -376,10 +388,20 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    work = models.CharField(max_length=20, choices=Work.choices, blank=True, default="")
+    subject = models.CharField(max_length=64, blank=True, default="")
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "organization", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "organization", "read_at"]),
+            models.Index(
+                fields=["work", "subject"],
+                name="notification_open_work",
+                condition=models.Q(done_at__isnull=True) & ~models.Q(work=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.message

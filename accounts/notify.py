@@ -7,17 +7,25 @@ transaction has committed (at once when there is none). What a person must act o
 always e-mailed; comments are news, so they are e-mailed only to people who keep comment
 e-mails on.
 Invitations are the one e-mail sent without this: the person cannot sign in yet.
+
+A notice asking for work names it with ``About`` (what kind of work, about which thing). The
+service that finishes the work calls ``resolve`` inside its own transaction, so the notice
+stops counting as new at the moment the work is done, whoever did it.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from config.mail import send_to_each
 
@@ -32,6 +40,47 @@ class Topic(enum.Enum):
 
     ACTION = "action"  # something to do: a review to sign, a guideline to acknowledge
     COMMENT = "comment"  # news from a review's discussion
+
+
+Work = Notification.Work
+
+
+@dataclass(frozen=True)
+class About:
+    """The piece of work a notice asks for: its kind and the thing it is about."""
+
+    work: Work
+    subject: str  # "review:12", "version:34", "guideline:5"
+
+
+def review_subject(review_id: int) -> str:
+    return f"review:{review_id}"
+
+
+def version_subject(version_id: int) -> str:
+    return f"version:{version_id}"
+
+
+def guideline_subject(guideline_id: int) -> str:
+    return f"guideline:{guideline_id}"
+
+
+def resolve(*about: About, user_ids: Iterable[int] | None = None) -> int:
+    """Mark the open notices about this work done (for these people only, when given).
+
+    One UPDATE however many notices there are; call it in the transaction that finishes the
+    work. Returns how many notices were closed.
+    """
+    if not about:
+        return 0
+    query = Q()
+    for item in about:
+        query |= Q(work=item.work, subject=item.subject)
+    notices = Notification.objects.filter(query, done_at=None)
+    if user_ids is not None:
+        notices = notices.filter(user_id__in=list(user_ids))
+    now = timezone.now()
+    return notices.update(done_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
 def wants_email(user: User, topic: Topic) -> bool:
@@ -49,8 +98,11 @@ def tell(
     subject: str,
     context: Mapping[str, Any] | None = None,
     topic: Topic = Topic.ACTION,
+    about: About | None = None,
 ) -> int:
     """Notify each person in the app (linking to ``url``) and e-mail those who want it.
+
+    ``about`` names the work the notice asks for, so that finishing it clears the notice.
 
     The e-mail's context gets ``organization`` and, when there is a ``url``, the absolute
     ``link``; ``send_to_each`` adds ``user``. Returns how many people were told.
@@ -59,7 +111,12 @@ def tell(
     Notification.objects.bulk_create(
         [
             Notification(
-                user=user, organization=organization, message=message[:MESSAGE_MAX], url=url
+                user=user,
+                organization=organization,
+                message=message[:MESSAGE_MAX],
+                url=url,
+                work=about.work if about else Work.NONE,
+                subject=about.subject if about else "",
             )
             for user in people
         ],

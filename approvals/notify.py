@@ -9,7 +9,15 @@ from django.urls import reverse
 
 from accounts.access import admins_of
 from accounts.models import User
-from accounts.notify import Topic, tell
+from accounts.notify import (
+    About,
+    Topic,
+    Work,
+    guideline_subject,
+    review_subject,
+    tell,
+    version_subject,
+)
 from guidelines.sections import SECTIONS
 
 from .models import Comment, ReviewRequest
@@ -45,6 +53,7 @@ def send(
     exclude: int | None = None,
     path: str | None = None,
     topic: Topic = Topic.ACTION,
+    about: About | None = None,
 ) -> int:
     """Tell each person once (never ``exclude``, the one who acted) about this review."""
     recipients = [u for u in _unique(users) if u.pk != exclude]
@@ -64,7 +73,13 @@ def send(
             **(extra or {}),
         },
         topic=topic,
+        about=about,
     )
+
+
+def _awaiting(review: ReviewRequest) -> About:
+    """A reviewer's notice clears when they sign, or when the stage or review is over."""
+    return About(Work.REVIEW, review_subject(review.pk))
 
 
 def _title(review: ReviewRequest) -> str:
@@ -90,6 +105,7 @@ def stage_started(review_pk: int) -> None:
             f"(due {due:%-d %b %Y})."
         ),
         extra={"stage": stage, "stage_number": review.stage_index + 1},
+        about=_awaiting(review),
     )
 
 
@@ -108,7 +124,9 @@ def approved(review_pk: int) -> None:
     admin_ids = {u.pk for u in admins}
     signatures = list(review.signatures.all())
 
-    def tell_approved(users: list[User], may_publish: bool, path: str | None) -> None:
+    def tell_approved(
+        users: list[User], may_publish: bool, path: str | None, about: About | None = None
+    ) -> None:
         send(
             review=review,
             users=users,
@@ -117,10 +135,16 @@ def approved(review_pk: int) -> None:
             message=f"{_title(review)} is approved by every stage of the route.",
             extra={"signatures": signatures, "may_publish": may_publish},
             path=path,
+            about=about,
         )
 
     # The admins' next step is publishing, so their notice opens the publish form (by name).
-    tell_approved(admins, True, reverse("publishing:publish", args=[review.version_id]))
+    tell_approved(
+        admins,
+        True,
+        reverse("publishing:publish", args=[review.version_id]),
+        About(Work.PUBLISH, version_subject(review.version_id)),
+    )
     tell_approved([u for u in _authors(review) if u.pk not in admin_ids], False, None)
 
 
@@ -138,6 +162,8 @@ def closed(review_pk: int) -> None:
             message=f"{decision.actor} requested changes to {_title(review)}.",
             extra=extra,
             exclude=decision.actor_id,
+            # Everyone's notice clears once the author resubmits (or discards the draft).
+            about=About(Work.REVISE, guideline_subject(review.guideline_id)),
         )
     elif review.status == ReviewRequest.Status.WITHDRAWN:
         stage = review.route[review.stage_index]
@@ -166,6 +192,7 @@ def reminder(review: ReviewRequest, user: User) -> None:
             f"{review.stage_due_at:%-d %b %Y}."
         ),
         extra={"stage": stage},
+        about=_awaiting(review),
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.access import can_edit_drafts
 from accounts.models import Membership, Role, User
+from accounts.notify import About, Work, guideline_subject, resolve, review_subject
 from accounts.reauth import PasswordRefused, confirm_password
 from accounts.twofactor.services import has_device, verify_code
 from audit.services import record
@@ -304,6 +305,8 @@ def submit(
                 review.save()
         except IntegrityError as exc:  # the database's own guard: one open review
             raise WorkflowError(_REFUSED[Status.OPEN]) from exc
+        # The new version answers the changes requested of the last one.
+        resolve(About(Work.REVISE, guideline_subject(guideline.pk)))
         record(
             "approvals.review.submitted",
             actor=by,
@@ -387,7 +390,10 @@ def sign_off(
         signed_here = {s.signer_id for s in signatures if s.stage_index == locked.stage_index}
         signed_here.add(by.pk)
         holders = {m.user_id for m in stage_holders(locked, stage)}
+        awaiting = About(Work.REVIEW, review_subject(locked.pk))
         if stage_met(stage, signed_here, holders):
+            # The stage is over: nobody else in it is still waited for.
+            resolve(awaiting)
             if locked.stage_index + 1 < len(locked.route):
                 _start_stage(locked, locked.stage_index + 1)
                 locked.save(update_fields=["stage_index", "stage_started_at", "stage_due_at"])
@@ -414,6 +420,8 @@ def sign_off(
                     request=request,
                 )
                 transaction.on_commit(lambda: notify.approved(locked.pk))
+        else:
+            resolve(awaiting, user_ids=[by.pk])
     review.refresh_from_db()
     return signature
 
@@ -436,6 +444,7 @@ def _close(
         review=locked, kind=kind, stage_index=locked.stage_index, actor=by, comment=text
     )
     _set_status(locked, action, status, text)
+    resolve(About(Work.REVIEW, review_subject(locked.pk)))
     record(
         event,
         actor=by,

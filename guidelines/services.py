@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Organization, User
+from accounts.notify import About, Work, guideline_subject, resolve
 from audit.models import AuditEvent
 from audit.services import record
 
@@ -480,6 +481,8 @@ def discard_draft(*, draft: Draft, by: User, request: HttpRequest | None = None)
             raise GuidelineError("This draft is no longer open: it was submitted or discarded.")
         locked.is_open = False
         locked.save(update_fields=["is_open", "updated_at"])
+        # Dropping the revision answers the changes requested: nothing is left to resubmit.
+        resolve(About(Work.REVISE, guideline_subject(guideline.pk)))
         record(
             "guidelines.draft.discarded",
             actor=by,

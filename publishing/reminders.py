@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.access import admins_of, draft_editors_of
 from accounts.models import User
-from accounts.notify import tell
+from accounts.notify import About, Work, guideline_subject, tell, version_subject
 from audit.services import record
 from guidelines.models import Guideline, ReviewState
 
@@ -137,6 +137,7 @@ def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
             "guideline": version.guideline,
             "due_date": campaign.due_date,
         },
+        about=About(Work.ACKNOWLEDGE, version_subject(version.pk)),
     )
 
 
@@ -201,6 +202,7 @@ def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None
         template=f"review_cycle_{kind}",
         subject=f"Review {'due' if kind == 'soon' else 'overdue'}: {guideline.title}",
         context={"guideline": guideline, "when": when},
+        about=About(Work.REVIEW_CYCLE, guideline_subject(guideline.pk)),
     )
 
 

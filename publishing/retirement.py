@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.notify import About, Work, guideline_subject, resolve, version_subject
 from audit.services import record
 from guidelines.models import Guideline, Version
 from guidelines.services import GuidelineError
@@ -55,12 +56,17 @@ def retire_guideline(
             raise GuidelineError(
                 "Not retired: this guideline still has " + "; ".join(problems) + "."
             )
-        campaigns = list(
+        open_campaigns = list(
             Campaign.objects.filter(version__guideline=locked, status=Campaign.Status.OPEN)
             .select_for_update()
-            .values_list("pk", flat=True)
+            .values_list("pk", "version_id")
         )
+        campaigns = [pk for pk, _ in open_campaigns]
         Campaign.objects.filter(pk__in=campaigns).update(status=Campaign.Status.CLOSED)
+        resolve(
+            About(Work.REVIEW_CYCLE, guideline_subject(locked.pk)),
+            *(About(Work.ACKNOWLEDGE, version_subject(v)) for _, v in open_campaigns),
+        )
         locked.status = Guideline.Status.RETIRED
         locked.save(update_fields=["status"])
         record(

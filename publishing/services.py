@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Membership, StaffGroup, User
+from accounts.notify import About, Work, guideline_subject, resolve, version_subject
 from audit.services import client_ip, record
 from guidelines.models import Guideline, Version
 from guidelines.quiz import wrong_answers
@@ -179,6 +180,10 @@ def publish(
             },
             request=request,
         )
+        resolve(
+            About(Work.PUBLISH, version_subject(locked.pk)),
+            About(Work.REVIEW_CYCLE, guideline_subject(guideline.pk)),
+        )
         publication_id = publication.pk
         # The people who wrote and signed it hear the news, once the publication is real.
         transaction.on_commit(lambda: notify.published(publication_id))
@@ -221,6 +226,8 @@ def _supersede_older(guideline: Guideline, today: dt.date) -> list[int]:
     Campaign.objects.filter(publication_id__in=[r[0] for r in rows]).update(
         status=Campaign.Status.CLOSED
     )
+    # Nobody is asked to acknowledge a version that is no longer in force.
+    resolve(*(About(Work.ACKNOWLEDGE, version_subject(r[1])) for r in rows))
     return [r[2] for r in rows]
 
 
@@ -363,6 +370,7 @@ def acknowledge(
             # A double click raced us to it: the first record stands.
             return Acknowledgement.objects.get(user=user, version=version), False
         AckRequest.objects.filter(pk__in=pending).update(acknowledged_at=ack.acknowledged_at)
+        resolve(About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk])
         record(
             "publishing.version.acknowledged",
             actor=user,

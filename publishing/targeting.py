@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, User
-from accounts.notify import tell
+from accounts.notify import About, Work, tell, version_subject
 from audit.services import record
 
 from .models import Acknowledgement, AckRequest, Campaign
@@ -176,6 +176,7 @@ def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -
         template="ack_request",
         subject=f"Please acknowledge: {title}, version {version.number}",
         context={"version": version, "guideline": version.guideline, "due_date": due},
+        about=About(Work.ACKNOWLEDGE, version_subject(version.pk)),
     )
 
 

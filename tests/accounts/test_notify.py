@@ -83,3 +83,28 @@ def test_the_email_waits_for_the_change_to_commit(
     # The notification is written with the change; nothing is e-mailed before the commit.
     assert Notification.objects.filter(user=author.user).count() == 1
     assert mailoutbox == [] and len(pending) == 1
+
+
+def test_resolving_work_is_one_query_and_leaves_other_work_and_news_alone(
+    org, author, admin, django_assert_num_queries
+):
+    from accounts.notify import About, Work, resolve
+
+    def make(user, work, subject):
+        return Notification.objects.create(
+            user=user, organization=org, message="m", work=work, subject=subject
+        )
+
+    mine = make(author.user, Work.REVIEW, "review:1")
+    theirs = make(admin.user, Work.REVIEW, "review:1")
+    other = make(author.user, Work.REVIEW, "review:2")
+    news = make(author.user, Work.NONE, "")
+    with django_assert_num_queries(1):
+        assert resolve(About(Work.REVIEW, "review:1"), user_ids=[author.user.pk]) == 1
+    with django_assert_num_queries(1):
+        assert resolve(About(Work.REVIEW, "review:1"), About(Work.ACKNOWLEDGE, "version:1")) == 1
+    done = dict(Notification.objects.values_list("pk", "done_at"))
+    assert done[mine.pk] and done[theirs.pk]
+    assert done[other.pk] is None and done[news.pk] is None
+    # Already done stays as it was: resolving again touches nothing.
+    assert resolve(About(Work.REVIEW, "review:1")) == 0
