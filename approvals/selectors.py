@@ -145,3 +145,46 @@ def last_seen(version: Version, user_id: int) -> Version | None:
         .first()
     )
     return seen.version if seen is not None else None
+
+
+def awaiting_counts(memberships: list[Membership]) -> dict[int, int]:
+    """How many open reviews wait for this person's signature, per institution.
+
+    Two queries whatever the number of institutions; the same rule as ``open_reviews``.
+    """
+    reviewer = {m.organization_id: m for m in memberships if m.is_active and m.reviewer_role_ids}
+    if not reviewer:
+        return {}
+    user_id = next(iter(reviewer.values())).user_id
+    reviews = list(
+        ReviewRequest.objects.filter(
+            guideline__organization_id__in=reviewer, status=ReviewRequest.Status.OPEN
+        ).values_list(
+            "pk",
+            "guideline__organization_id",
+            "route",
+            "stage_index",
+            "submitted_by_id",
+            "version__created_by_id",
+        )
+    )
+    signed = set(
+        Signature.objects.filter(
+            review_id__in=[r[0] for r in reviews], signer_id=user_id
+        ).values_list("review_id", flat=True)
+    )
+    counts: dict[int, int] = {}
+    for pk, org_id, route, index, submitted_by, created_by in reviews:
+        stage = route[index] if index < len(route) else {}
+        roles = reviewer[org_id].reviewer_role_ids
+        if (
+            stage.get("role_id") in roles
+            and pk not in signed
+            and user_id
+            not in (
+                submitted_by,
+                created_by,
+            )
+        ):
+            counts[org_id] = counts.get(org_id, 0) + 1
+    return counts

@@ -11,9 +11,10 @@ from typing import Any
 from accounts.http import MemberRequest
 from approvals.panels import waiting_for_sign_off
 from guidelines.panels import author_panel
-from publishing.panels import author_queue, campaigns, ready_to_publish, to_acknowledge
+from publishing.panels import author_queue, campaigns, elsewhere, ready_to_publish, to_acknowledge
 
 HOME_PANELS = (
+    elsewhere,
     ready_to_publish,
     author_panel,
     author_queue,

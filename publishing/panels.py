@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 
 from accounts.access import can, can_edit_drafts, can_publish, can_read_audit
 from accounts.http import MemberRequest
 from accounts.models import Role
 from approvals.models import ReviewRequest
-from approvals.selectors import current_stage_holders
+from approvals.selectors import awaiting_counts, current_stage_holders
 from guidelines.models import Draft, Version
 
 from .models import Campaign, Publication
-from .selectors import campaign_figures, pending_requests
+from .selectors import campaign_figures, owed_counts, pending_requests
 
 Panel = tuple[str, dict[str, Any]]  # (template, context), drawn by the page
 
@@ -68,6 +68,66 @@ def author_queue(request: MemberRequest) -> Panel | None:
             "may_publish": can_publish(membership),
         },
     )
+
+
+def elsewhere(request: MemberRequest) -> Panel | None:
+    """People in several institutions: what waits for them in each other one, with a switch.
+
+    Only the person's own memberships are read, and only what they themselves would see on
+    that institution's home: their acknowledgements, the reviews waiting for their signature,
+    and, where they edit drafts or publish, the open drafts and versions ready to publish.
+    A fixed number of queries whatever the number of institutions or of rows in each.
+    """
+    membership = request.membership
+    others = [
+        m
+        for m in request.memberships
+        if m.is_active and m.organization_id != membership.organization_id
+    ]
+    if not others:
+        return None
+    owed = owed_counts(request.user, [m.organization_id for m in others])
+    reviews = awaiting_counts(others)
+    editing = [m.organization_id for m in others if can_edit_drafts(m)]
+    drafts = (
+        dict(
+            Draft.objects.filter(guideline__organization_id__in=editing, is_open=True)
+            .values_list("guideline__organization_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        if editing
+        else {}
+    )
+    publishing = [m.organization_id for m in others if can_publish(m)]
+    ready = (
+        dict(
+            Version.objects.filter(
+                guideline__organization_id__in=publishing, status=Version.Status.APPROVED
+            )
+            .values_list("guideline__organization_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        if publishing
+        else {}
+    )
+    rows = []
+    for m in others:
+        org_id = m.organization_id
+        row = {
+            "organization": m.organization,
+            "owed": owed.get(org_id, {}).get("owed", 0),
+            "overdue": owed.get(org_id, {}).get("overdue", 0),
+            "reviews": reviews.get(org_id, 0),
+            "drafts": drafts.get(org_id, 0),
+            "ready": ready.get(org_id, 0),
+        }
+        if any(row[k] for k in ("owed", "reviews", "drafts", "ready")):
+            rows.append(row)
+    if not rows:
+        return None
+    return "publishing/panels/elsewhere.html", {"rows": rows}
 
 
 def ready_to_publish(request: MemberRequest) -> Panel | None:

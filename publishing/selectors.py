@@ -157,3 +157,31 @@ def pending_requests(user: User, organization: Organization) -> QuerySet[AckRequ
         .select_related("campaign__version__guideline", "campaign__publication")
         .order_by("due_date")
     )
+
+
+def owed_counts(
+    user: User, organization_ids: list[int], *, today: dt.date | None = None
+) -> dict[int, dict[str, int]]:
+    """What this person still has to acknowledge, and how much is overdue, per institution.
+
+    One query whatever the number of institutions; the same rules as ``pending_requests``.
+    """
+    if not organization_ids:
+        return {}
+    day = today or timezone.localdate()
+    rows = (
+        AckRequest.objects.pending()
+        .filter(
+            user=user,
+            campaign__organization_id__in=organization_ids,
+            campaign__status=Campaign.Status.OPEN,
+        )
+        .values("campaign__organization_id")
+        .annotate(
+            owed=Count("pk"), overdue=Count("pk", filter=AckRequestQuerySet.overdue_q(on=day))
+        )
+        .order_by()
+    )
+    return {
+        r["campaign__organization_id"]: {"owed": r["owed"], "overdue": r["overdue"]} for r in rows
+    }
