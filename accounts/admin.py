@@ -18,8 +18,10 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "organization", "is_admin", "is_author", "is_active"]
-    list_filter = ["organization"]
+    list_display = ["user", "organization", "staff_group", "employee_type", "is_active"]
+    list_filter = ["organization", "employee_type"]
+    search_fields = ["user__email", "user__full_name", "external_id"]
+    raw_id_fields = ["manager", "user"]
 
 
 admin.site.register(StaffGroup)

@@ -92,15 +92,56 @@ class MembershipForm(forms.ModelForm):
             "reviewer_roles",
             "staff_group",
             "job_title",
+            "site",
+            "employee_type",
+            "external_id",
         ]
+        labels = {"staff_group": "Department (staff group)"}
+
+    manager_email = NormalizedEmailField(
+        label="Manager's e-mail",
+        required=False,
+        max_length=254,
+        help_text="A member of this institution. Leave empty for none.",
+    )
+    field_order = [*Meta.fields[:6], "manager_email", *Meta.fields[6:]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         org = self.instance.organization
+        manager = self.instance.manager
+        if manager is not None and not self.is_bound:
+            self.initial["manager_email"] = manager.user.email
+        self.fields["employee_type"].required = False
+        hint = "The HR system's or directory's id for this person; unique in this institution."
+        self.fields["external_id"].help_text = hint
         cast(Any, self.fields["reviewer_roles"]).queryset = ReviewerRole.objects.filter(
             organization=org
         )
         cast(Any, self.fields["staff_group"]).queryset = StaffGroup.objects.filter(organization=org)
+
+    def clean_employee_type(self) -> str:
+        # A form posted without the field (older pages, scripts) keeps the type held.
+        return self.cleaned_data.get("employee_type") or self.instance.employee_type
+
+    def clean_external_id(self) -> str | None:
+        return (self.cleaned_data.get("external_id") or "").strip() or None
+
+    def clean_manager_email(self) -> Membership | None:
+        email = self.cleaned_data.get("manager_email")
+        if not email:
+            return None
+        manager = (
+            Membership.objects.filter(organization=self.instance.organization, user__email=email)
+            .select_related("user")
+            .first()
+        )
+        if manager is None:
+            raise forms.ValidationError(f"Nobody with the address {email} belongs here.")
+        problem = self.instance.manager_problem(manager)
+        if problem:
+            raise forms.ValidationError(problem)
+        return manager
 
 
 class ImportForm(forms.Form):

@@ -186,8 +186,55 @@ class ReviewerRole(models.Model):
         return self.name
 
 
+class EmployeeType(models.TextChoices):
+    """How a person works for the institution, as the HR system says (audiences use it)."""
+
+    EMPLOYEE = "employee", "Employee"
+    PHYSICIAN = "physician", "Physician with privileges"
+    TRAINEE = "trainee", "Resident or student"
+    VOLUNTEER = "volunteer", "Volunteer"
+    CONTRACTOR = "contractor", "Contractor or agency"
+
+    @classmethod
+    def from_text(cls, text: str) -> str | None:
+        """The type an HR file or directory means by ``text`` (code, label or a common word)."""
+        word = text.strip().casefold()
+        if not word:
+            return cls.EMPLOYEE.value
+        for value, label in cls.choices:
+            if word in (value, label.casefold()):
+                return value
+        return _EMPLOYEE_TYPE_WORDS.get(word)
+
+
+_EMPLOYEE_TYPE_WORDS = {
+    "staff": EmployeeType.EMPLOYEE.value,
+    "regular": EmployeeType.EMPLOYEE.value,
+    "full-time": EmployeeType.EMPLOYEE.value,
+    "part-time": EmployeeType.EMPLOYEE.value,
+    "physician": EmployeeType.PHYSICIAN.value,
+    "doctor": EmployeeType.PHYSICIAN.value,
+    "medical staff": EmployeeType.PHYSICIAN.value,
+    "resident": EmployeeType.TRAINEE.value,
+    "student": EmployeeType.TRAINEE.value,
+    "trainee": EmployeeType.TRAINEE.value,
+    "intern": EmployeeType.TRAINEE.value,
+    "fellow": EmployeeType.TRAINEE.value,
+    "volunteer": EmployeeType.VOLUNTEER.value,
+    "contractor": EmployeeType.CONTRACTOR.value,
+    "contract": EmployeeType.CONTRACTOR.value,
+    "agency": EmployeeType.CONTRACTOR.value,
+    "temporary": EmployeeType.CONTRACTOR.value,
+    "locum": EmployeeType.CONTRACTOR.value,
+}
+
+
 class Membership(models.Model):
-    """A person's place in one institution; every member is at least an employee."""
+    """A person's place in one institution; every member is at least an employee.
+
+    The staff group is the person's department: imports, the directory and reports all
+    read it as such, so there is one department per person and one list of departments.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
@@ -204,6 +251,20 @@ class Membership(models.Model):
         StaffGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     job_title = models.CharField(max_length=150, blank=True)
+    site = models.CharField(max_length=150, blank=True, default="", db_default="")
+    employee_type = models.CharField(
+        max_length=12,
+        choices=EmployeeType.choices,
+        default=EmployeeType.EMPLOYEE,
+        db_default=EmployeeType.EMPLOYEE.value,
+    )
+    # Kept when the manager leaves (deactivated, never deleted); checked by clean_manager.
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    # The HR system's or directory's own id for the person (employee number, object id):
+    # what a roster file or the directory matches on when an e-mail address changes.
+    external_id = models.CharField("Employee id", max_length=255, null=True, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # Invited by an institution while the person already has an account elsewhere: the
@@ -215,12 +276,43 @@ class Membership(models.Model):
     class Meta:
         ordering = ["user__full_name", "user__email"]
         constraints = [
-            models.UniqueConstraint("user", "organization", name="membership_unique_user_org")
+            models.UniqueConstraint("user", "organization", name="membership_unique_user_org"),
+            models.UniqueConstraint(
+                "organization",
+                "external_id",
+                condition=models.Q(external_id__isnull=False),
+                name="membership_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("pk")), name="membership_not_own_manager"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "is_active", "staff_group"])]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
+
+    def manager_problem(self, manager: Membership | None) -> str:
+        """Why ``manager`` cannot be this person's manager, or "" when it can."""
+        if manager is None:
+            return ""
+        if manager.organization_id != self.organization_id:
+            return "The manager must be a member of the same institution."
+        if self.pk is not None and manager.pk == self.pk:
+            return "A person cannot be their own manager."
+        # Walk up from the proposed manager (as stored): meeting this person means a loop.
+        seen: set[int] = set()
+        current: int | None = manager.pk
+        while current is not None and self.pk is not None and len(seen) < 100:
+            seen.add(current)
+            current = (
+                Membership.objects.filter(pk=current).values_list("manager_id", flat=True).first()
+            )
+            if current == self.pk:
+                return f"{manager.user} already reports (directly or not) to this person."
+            if current in seen:
+                break
+        return ""
 
     def has_role(self, role: Role) -> bool:
         if not self.is_active:
@@ -301,6 +393,7 @@ class ImportJob(models.Model):
 
     class Phase(models.TextChoices):
         MEMBERS = "members", "Adding and updating people"
+        MANAGERS = "managers", "Recording who reports to whom"
         INVITATIONS = "invitations", "E-mailing invitations"
         CAMPAIGNS = "campaigns", "Asking new people to acknowledge guidelines"
         FINISHED = "finished", "Finished"
@@ -326,6 +419,7 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     # Memberships that joined (new or reactivated): invited and asked to acknowledge.
     joined_ids = models.JSONField(default=list, blank=True)
+    managers_done = models.PositiveIntegerField(default=0, db_default=0)  # place in the file
     invitations_done = models.PositiveIntegerField(default=0)  # place in joined_ids
     invitations_sent = models.PositiveIntegerField(default=0)
     campaigns_done = models.PositiveIntegerField(default=0)  # place in joined_ids
@@ -341,7 +435,10 @@ class ImportJob(models.Model):
     @property
     def steps(self) -> list[str]:
         phases = [self.Phase.MEMBERS, self.Phase.INVITATIONS, self.Phase.CAMPAIGNS]
-        return [p for p in phases if self.invite or p != self.Phase.INVITATIONS]
+        steps: list[str] = [p for p in phases if self.invite or p != self.Phase.INVITATIONS]
+        if self.phase == self.Phase.MANAGERS:
+            steps.insert(1, self.Phase.MANAGERS)
+        return steps
 
     @property
     def step_number(self) -> int:
@@ -354,6 +451,8 @@ class ImportJob(models.Model):
         """How far the current step has come: (done, out of)."""
         if self.phase == self.Phase.MEMBERS:
             return self.rows_done, self.total_rows
+        if self.phase == self.Phase.MANAGERS:
+            return self.managers_done, self.total_rows
         if self.phase == self.Phase.INVITATIONS:
             return self.invitations_done, len(self.joined_ids)
         if self.phase == self.Phase.CAMPAIGNS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,12 +23,51 @@ from .account_events import shared_with_another
 from .emails import normalize_email
 from .http import CharterRequest
 from .middleware import SESSION_KEY
-from .models import Invitation, Membership, Organization, ReviewerRole, StaffGroup, User
+from .models import (
+    EmployeeType,
+    Invitation,
+    Membership,
+    Organization,
+    ReviewerRole,
+    StaffGroup,
+    User,
+)
 from .signals import members_joined
 
 
 class PeopleError(Exception):
     """A refused change to people or roles, with a message for the admin."""
+
+
+@dataclass(frozen=True)
+class HRAttributes:
+    """What the HR system says about a person beyond their department and job title."""
+
+    site: str = ""
+    employee_type: str = EmployeeType.EMPLOYEE
+    manager: Membership | None = None
+    external_id: str | None = None
+
+
+def check_hr_attributes(membership: Membership, hr: HRAttributes) -> None:
+    """Refuse attributes that do not fit: an unknown type, a manager elsewhere or in a loop,
+    an employee id another person of the institution already has."""
+    if hr.employee_type not in EmployeeType.values:
+        raise PeopleError(f"'{hr.employee_type}' is not a known employee type.")
+    problem = membership.manager_problem(hr.manager)
+    if problem:
+        raise PeopleError(problem)
+    if hr.external_id:
+        taken = (
+            Membership.objects.filter(
+                organization_id=membership.organization_id, external_id=hr.external_id
+            )
+            .exclude(pk=membership.pk)
+            .select_related("user")
+            .first()
+        )
+        if taken is not None:
+            raise PeopleError(f"Employee id {hr.external_id} already belongs to {taken.user}.")
 
 
 def _announce_joined(organization: Organization, membership_ids: list[int]) -> None:
@@ -169,8 +209,10 @@ def update_membership(
     reviewer_roles: list[ReviewerRole],
     staff_group: StaffGroup | None,
     job_title: str,
+    hr: HRAttributes | None = None,
     request: HttpRequest | None = None,
 ) -> Membership:
+    """Roles, department, title and (when given) the other HR attributes; one audit event."""
     org = membership.organization
     if any(r.organization_id != org.pk for r in reviewer_roles):
         raise PeopleError("A reviewer role belongs to another institution.")
@@ -180,10 +222,17 @@ def update_membership(
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.is_admin and not is_admin and _other_admins(locked) == 0:
             raise PeopleError("An institution needs at least one active admin.")
+        if hr is not None:
+            check_hr_attributes(locked, hr)
         before = _role_snapshot(locked)
         locked.is_admin, locked.is_author, locked.is_auditor = is_admin, is_author, is_auditor
         locked.staff_group = staff_group
         locked.job_title = job_title
+        if hr is not None:
+            locked.site = hr.site
+            locked.employee_type = hr.employee_type
+            locked.manager = hr.manager
+            locked.external_id = hr.external_id or None
         locked.save()
         locked.reviewer_roles.set(reviewer_roles)
         locked.__dict__.pop("_reviewer_role_ids", None)  # roles just changed
@@ -218,6 +267,10 @@ def _role_snapshot(m: Membership) -> dict[str, Any]:
         "reviewer_roles": sorted(r.name for r in m.reviewer_roles.all()),
         "staff_group": m.staff_group.name if m.staff_group else None,
         "job_title": m.job_title,
+        "site": m.site,
+        "employee_type": m.employee_type,
+        "manager": m.manager.user.email if m.manager else None,
+        "external_id": m.external_id,
     }
 
 

@@ -29,7 +29,15 @@ from audit.services import record
 
 from . import joining
 from .emails import normalize_email
-from .models import ImportJob, Invitation, Membership, Organization, StaffGroup, User
+from .models import (
+    EmployeeType,
+    ImportJob,
+    Invitation,
+    Membership,
+    Organization,
+    StaffGroup,
+    User,
+)
 from .services import send_invitation_emails
 from .signals import members_joined
 
@@ -50,12 +58,31 @@ _HEADER_ALIASES = {
     "job title": "job_title",
     "job_title": "job_title",
     "title": "job_title",
+    "site": "site",
+    "location": "site",
+    "employee type": "employee_type",
+    "employee_type": "employee_type",
+    "worker type": "employee_type",
+    "manager": "manager",
+    "manager email": "manager",
+    "manager e-mail": "manager",
+    "manager id": "manager",
+    "employee id": "external_id",
+    "employee_id": "external_id",
+    "employee number": "external_id",
+    "external id": "external_id",
+    "external_id": "external_id",
 }
+# Columns a file may leave out: when absent, what Charter holds for them is left alone.
+_OPTIONAL_COLUMNS = ("site", "employee_type", "manager", "external_id")
 _COLUMN_LABELS = {
     "email": "e-mail address",
     "name": "name",
     "staff_group": "staff group",
     "job_title": "job title",
+    "site": "site",
+    "manager": "manager",
+    "external_id": "employee id",
 }
 MAX_LISTED_ERRORS = 200  # a file of 50,000 bad rows lists the first ones and counts the rest
 
@@ -73,6 +100,9 @@ def field_limits() -> dict[str, int]:
         "name": _max_length(User, "full_name"),
         "staff_group": _max_length(StaffGroup, "name"),
         "job_title": _max_length(Membership, "job_title"),
+        "site": _max_length(Membership, "site"),
+        "manager": max(_max_length(User, "email"), _max_length(Membership, "external_id")),
+        "external_id": _max_length(Membership, "external_id"),
     }
 
 
@@ -83,6 +113,11 @@ class ImportRow:
     name: str
     staff_group: str
     job_title: str
+    # None: the file has no such column (the value held is kept).
+    site: str | None = None
+    employee_type: str | None = None
+    manager: str | None = None  # the manager's e-mail address or employee id
+    external_id: str | None = None
 
 
 @dataclass
@@ -148,7 +183,7 @@ def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]
                 return [], [(line, _spanning_message(line, reader.line_num, text))]
             if not any(v.strip() for v in values):
                 continue
-            cells = {
+            cells: dict[str, str] = {
                 col: (values[i].strip() if i < len(values) else "")
                 for i, col in enumerate(columns)
                 if col
@@ -160,6 +195,7 @@ def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]
                     name=cells.get("name", ""),
                     staff_group=cells.get("staff_group", ""),
                     job_title=cells.get("job_title", ""),
+                    **{c: cells.get(c) for c in _OPTIONAL_COLUMNS if c in columns},
                 )
             )
     except csv.Error as exc:
@@ -207,6 +243,9 @@ def check_rows(rows: Sequence[ImportRow], groups: dict[str, StaffGroup]) -> list
                 ("name", row.name),
                 ("staff_group", row.staff_group),
                 ("job_title", row.job_title),
+                ("site", row.site or ""),
+                ("manager", row.manager or ""),
+                ("external_id", row.external_id or ""),
             )
             if len(value) > limits[column]
         ]
@@ -240,6 +279,14 @@ def check_rows(rows: Sequence[ImportRow], groups: dict[str, StaffGroup]) -> list
                     "the name.",
                 )
             )
+        if row.employee_type is not None and EmployeeType.from_text(row.employee_type) is None:
+            kinds = ", ".join(label.lower() for label in EmployeeType.labels)
+            errors.append(
+                (
+                    row.line,
+                    f"Unknown employee type '{_shown(row.employee_type)}'. Use one of: {kinds}.",
+                )
+            )
         if row.email:
             if row.email in seen:
                 errors.append(
@@ -251,6 +298,102 @@ def check_rows(rows: Sequence[ImportRow], groups: dict[str, StaffGroup]) -> list
                 )
             else:
                 seen[row.email] = row.line
+    return errors
+
+
+def check_hr_columns(
+    rows: Sequence[ImportRow], organization: Organization
+) -> list[tuple[int, str]]:
+    """Employee ids unique, managers who exist (in the file or already here), no loops."""
+    errors: list[tuple[int, str]] = []
+    has_ids = any(r.external_id for r in rows)
+    has_managers = any(r.manager for r in rows)
+    if not (has_ids or has_managers):
+        return errors
+    by_id: dict[str, ImportRow] = {}
+    for row in rows:
+        if row.external_id:
+            if row.external_id in by_id:
+                first = by_id[row.external_id].line
+                errors.append(
+                    (
+                        row.line,
+                        f"Employee id {_shown(row.external_id)} appears twice in the file "
+                        f"(first on line {first}).",
+                    )
+                )
+            else:
+                by_id[row.external_id] = row
+    if has_ids:
+        # An id held here by somebody else (matched by address) would be taken from them.
+        held = dict(
+            Membership.objects.filter(organization=organization, external_id__in=list(by_id))
+            .values_list("external_id", "user__email")
+            .iterator(chunk_size=MEMBER_BATCH)
+        )
+        for ext, row in by_id.items():
+            owner = held.get(ext)
+            if owner is not None and owner != row.email:
+                errors.append(
+                    (
+                        row.line,
+                        f"Employee id {_shown(ext)} already belongs to {_shown(owner)} here. "
+                        "Correct the id, or the address if theirs has changed.",
+                    )
+                )
+    if has_managers:
+        by_email = {r.email: r for r in rows}
+        wanted = {r.manager for r in rows if r.manager}
+        outside = wanted - set(by_email) - set(by_id)
+        existing: set[str] = set()
+        if outside:
+            refs = list(outside)
+            existing = set(
+                Membership.objects.filter(organization=organization, user__email__in=refs)
+                .values_list("user__email", flat=True)
+                .iterator(chunk_size=MEMBER_BATCH)
+            ) | {
+                ext
+                for ext in Membership.objects.filter(
+                    organization=organization, external_id__in=refs
+                )
+                .values_list("external_id", flat=True)
+                .iterator(chunk_size=MEMBER_BATCH)
+                if ext
+            }
+        # The manager row of each row in the file, to walk for loops.
+        boss: dict[int, int] = {}
+        for row in rows:
+            if not row.manager:
+                continue
+            target = by_email.get(row.manager) or by_id.get(row.manager)
+            if target is row:
+                errors.append((row.line, "A person cannot be their own manager."))
+            elif target is not None:
+                boss[row.line] = target.line
+            elif row.manager not in existing:
+                errors.append(
+                    (
+                        row.line,
+                        f"Manager '{_shown(row.manager)}' is neither in the file nor a member "
+                        "here. Give their e-mail address or employee id.",
+                    )
+                )
+        cleared: set[int] = set()
+        for start in boss:
+            path: list[int] = []
+            on_path: set[int] = set()
+            line: int | None = start
+            while line is not None and line not in cleared:
+                if line in on_path:
+                    errors.append(
+                        (start, "The managers in the file go round in a circle from this row.")
+                    )
+                    break
+                path.append(line)
+                on_path.add(line)
+                line = boss.get(line)
+            cleared.update(path)
     return errors
 
 
@@ -266,6 +409,7 @@ def validate_staff_csv(
     if errors:
         return [], errors
     errors = check_rows(rows, _groups(organization))
+    errors = sorted(errors + check_hr_columns(rows, organization), key=lambda e: e[0])
     return (rows, []) if not errors else ([], errors)
 
 
@@ -344,6 +488,7 @@ _PROGRESS_FIELDS = (
     "updated_count",
     "unchanged_count",
     "joined_ids",
+    "managers_done",
     "invitations_done",
     "invitations_sent",
     "campaigns_done",
@@ -378,12 +523,13 @@ def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> Imp
                     break
                 if job.phase == ImportJob.Phase.MEMBERS:
                     if rows is None:
-                        stored = ImportJob.objects.values_list("data", flat=True).get(pk=job_id)
-                        rows, errors = parse_staff_csv(bytes(stored))
-                        if errors:
-                            raise ValueError("the stored file no longer reads")
+                        rows = _stored_rows(job_id)
                         groups = _groups(job.organization)
                     _members_batch(job, rows, groups)
+                elif job.phase == ImportJob.Phase.MANAGERS:
+                    if rows is None:
+                        rows = _stored_rows(job_id)
+                    _managers_batch(job, rows)
                 elif job.phase == ImportJob.Phase.INVITATIONS:
                     _invitations_batch(job)
                 elif job.phase == ImportJob.Phase.CAMPAIGNS:
@@ -405,6 +551,14 @@ def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> Imp
         job.save(update_fields=["status", "error", "updated_at"])
         return job
     return ImportJob.objects.get(pk=job_id)
+
+
+def _stored_rows(job_id: int) -> list[ImportRow]:
+    stored = ImportJob.objects.values_list("data", flat=True).get(pk=job_id)
+    rows, errors = parse_staff_csv(bytes(stored))
+    if errors:
+        raise ValueError("the stored file no longer reads")
+    return rows
 
 
 def _members_batch(
@@ -459,40 +613,33 @@ def _members_batch(
             membership = Membership(
                 user=user,
                 organization=organization,
-                staff_group=group,
-                job_title=row.job_title,
                 is_active=not ask,
                 awaiting_acceptance=ask,
             )
+            _take_attributes(membership, row, group)
             to_create.append(membership)
             if ask:
                 asked.append(membership)
             continue
-        place = (group.pk if group else None, row.job_title)
         if ask and not membership.is_active:
-            # Already asked: only the group and title follow the file; asked again if not.
-            same = place == (membership.staff_group_id, membership.job_title)
-            if same and membership.awaiting_acceptance:
+            # Already asked: only the attributes follow the file; asked again if not.
+            moved = _take_attributes(membership, row, group)
+            if not moved and membership.awaiting_acceptance:
                 unchanged += 1
                 continue
             if not membership.awaiting_acceptance:
                 asked.append(membership)
             membership.awaiting_acceptance = True
-            membership.staff_group = group
-            membership.job_title = row.job_title
             to_update.append(membership)
             continue
-        wanted = (True, *place)
-        current = (membership.is_active, membership.staff_group_id, membership.job_title)
-        if wanted == current:
+        moved = _take_attributes(membership, row, group)
+        if membership.is_active and not moved:
             unchanged += 1
             continue
         if not membership.is_active:
             rejoined.append(membership.pk)
         membership.is_active = True
         membership.deactivated_at = None
-        membership.staff_group = group
-        membership.job_title = row.job_title
         to_update.append(membership)
     if to_create:
         bulk_create_with_history(
@@ -511,7 +658,7 @@ def _members_batch(
         bulk_update_with_history(
             to_update,
             Membership,
-            ["is_active", "deactivated_at", "awaiting_acceptance", "staff_group", "job_title"],
+            ["is_active", "deactivated_at", "awaiting_acceptance", *_ATTRIBUTE_FIELDS],
             batch_size=MEMBER_BATCH,
             default_user=job.created_by,
         )
@@ -536,6 +683,69 @@ def _members_batch(
                     "file": job.file_name,
                 },
             )
+        if any(r.manager is not None for r in rows[:1]):
+            job.phase = ImportJob.Phase.MANAGERS
+        else:
+            job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
+
+
+_ATTRIBUTE_FIELDS = ("staff_group", "job_title", "site", "employee_type", "external_id")
+
+
+def _take_attributes(membership: Membership, row: ImportRow, group: StaffGroup | None) -> bool:
+    """Give the membership the row's attributes; whether any of them changed."""
+    wanted: dict[str, object] = {"staff_group_id": group.pk if group else None}
+    wanted["job_title"] = row.job_title
+    if row.site is not None:
+        wanted["site"] = row.site
+    if row.employee_type is not None:
+        wanted["employee_type"] = EmployeeType.from_text(row.employee_type)
+    if row.external_id is not None:
+        wanted["external_id"] = row.external_id or None
+    changed = False
+    for name, value in wanted.items():
+        if getattr(membership, name) != value:
+            setattr(membership, name, value)
+            changed = True
+    return changed
+
+
+def _managers_batch(job: ImportJob, rows: Sequence[ImportRow]) -> None:
+    """Point the next rows' people at their managers, once everyone in the file exists."""
+    batch = rows[job.managers_done : job.managers_done + MEMBER_BATCH]
+    organization = job.organization
+    refs = {r.manager for r in batch if r.manager}
+    members = {
+        m.user.email: m
+        for m in Membership.objects.filter(
+            organization=organization, user__email__in=[r.email for r in batch]
+        ).select_related("user")
+    }
+    by_email = dict(
+        Membership.objects.filter(organization=organization, user__email__in=refs).values_list(
+            "user__email", "pk"
+        )
+    )
+    by_id = dict(
+        Membership.objects.filter(organization=organization, external_id__in=refs).values_list(
+            "external_id", "pk"
+        )
+    )
+    changed: list[Membership] = []
+    for row in batch:
+        membership = members.get(row.email)
+        if membership is None or row.manager is None:
+            continue
+        wanted = by_email.get(row.manager) or by_id.get(row.manager) if row.manager else None
+        if membership.manager_id != wanted:
+            membership.manager_id = wanted
+            changed.append(membership)
+    if changed:
+        bulk_update_with_history(
+            changed, Membership, ["manager"], batch_size=MEMBER_BATCH, default_user=job.created_by
+        )
+    job.managers_done += len(batch)
+    if job.managers_done >= job.total_rows:
         job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
 
 

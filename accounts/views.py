@@ -178,7 +178,9 @@ def invite(request: MemberRequest) -> HttpResponse:
 def person(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins: one person's roles, staff group and history."""
     membership = get_for_org(
-        Membership.objects.select_related("user", "staff_group", "organization"), request, pk=pk
+        Membership.objects.select_related("user", "staff_group", "organization", "manager__user"),
+        request,
+        pk=pk,
     )
     form = MembershipForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
@@ -193,6 +195,12 @@ def person(request: MemberRequest, pk: int) -> HttpResponse:
                 reviewer_roles=list(data["reviewer_roles"]),
                 staff_group=data["staff_group"],
                 job_title=data["job_title"],
+                hr=services.HRAttributes(
+                    site=data["site"],
+                    employee_type=data["employee_type"],
+                    manager=data["manager_email"],
+                    external_id=data["external_id"],
+                ),
                 request=request,
             )
         except services.PeopleError as exc:
