@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
+.PHONY: run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ run: setup
 	$(RUN_ENV) $(PY) manage.py load_demo
 	@echo "Charter is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The demo with a DEMO identity provider on loopback (port 8800): "Sign in with your hospital
+# account" for Riverside's demo people. Password logins work as with `make run`.
+run-sso: setup
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
+	$(RUN_ENV) $(PY) manage.py demo_idp --port $(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

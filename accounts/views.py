@@ -9,16 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from audit.services import record
+from sso import policy as sso_policy
+from sso import views as sso_views
 
 from . import jobs, joining, services, staff_import
 from .access import active_org, get_for_org, require_role
 from .account_events import record_account_change, shared_with_another
+from .emails import normalize_email
 from .forms import (
     EmailLoginForm,
     EmailSettingsForm,
@@ -35,11 +38,39 @@ from .models import ImportJob, Membership, Notification, ReviewerRole, Role, Sta
 
 
 class LoginView(auth_views.LoginView):
-    """Anyone: sign in with e-mail and password."""
+    """Anyone: sign in with e-mail and password, or be sent to the institution's provider."""
 
     form_class = EmailLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """The e-mail decides: people whose institution signs in through its identity provider
+        are sent there (or offered a choice when they belong to several)."""
+        email = normalize_email(request.POST.get("username", ""))
+        wants_sso = "sso" in request.POST
+        refusal = sso_policy.passwords_refused_for(email) if email else None
+        if email and (wants_sso or refusal):
+            choices = sso_policy.providers_for(email)
+            next_url = request.POST.get("next", "")
+            if len(choices) == 1:
+                return sso_views.send_to_provider(
+                    request, choices[0], next_url=next_url, login_hint=email
+                )
+            if choices:
+                return render(
+                    request,
+                    "sso/choose.html",
+                    {"providers": choices, "email": email, "next": next_url},
+                )
+            if wants_sso:
+                form = self.get_form_class()(request, initial={"username": email})
+                messages.info(
+                    request,
+                    "Single sign-on is not set up for this address: sign in with your password.",
+                )
+                return self.render_to_response(self.get_context_data(form=form))
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from django.http import HttpRequest
+
 from accounts.access import can_edit_drafts
 from accounts.models import Membership, User
 from guidelines.compare import changed_count, compare_content
@@ -91,7 +93,12 @@ def _stages(review: ReviewRequest, signatures: list[Signature]) -> list[dict[str
 
 
 def review_page(
-    review: ReviewRequest, *, membership: Membership, user: User, compare: str = ""
+    review: ReviewRequest,
+    *,
+    membership: Membership,
+    user: User,
+    compare: str = "",
+    request: HttpRequest | None = None,
 ) -> ReviewPage:
     """The review page for this reader; ``compare`` picks the redline ("approved" or "seen")."""
     version = review.version
@@ -151,6 +158,6 @@ def review_page(
         sign_refusal=sign_refusal,
         may_withdraw=workflow.can_withdraw(review, membership),
         may_revise=may_revise,
-        second_factor=workflow.second_factor_required(review, user),
+        second_factor=workflow.second_factor_required(review, user, request),
         overdue=review.is_overdue(),
     )

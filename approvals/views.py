@@ -265,6 +265,7 @@ def _review_page(
         membership=request.membership,
         user=request.user,
         compare=request.GET.get("compare", ""),
+        request=request,
     )
     return render(
         request,
@@ -311,7 +312,7 @@ def sign_off(request: MemberRequest, pk: int) -> HttpResponse:
     obj = _review(request, pk)
     form = SignOffForm(
         request.POST,
-        second_factor=workflow.second_factor_required(obj, request.user),
+        second_factor=workflow.second_factor_required(obj, request.user, request),
     )
     if form.is_valid():
         try:

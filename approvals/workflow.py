@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
+from accounts.factors import idp_mfa
 from accounts.models import Membership, Role, User
 from accounts.notify import About, Work, guideline_subject, resolve, review_subject
 from accounts.reauth import PasswordRefused, confirm_password
@@ -345,7 +346,9 @@ def sign_off(
         )
     except PasswordRefused as exc:
         raise WorkflowError(str(exc)) from exc
-    used_second_factor = verify_second_factor(user=by, review=review, token=otp_token)
+    used_second_factor = verify_second_factor(
+        user=by, review=review, token=otp_token, request=request
+    )
     with transaction.atomic():
         locked = _lock(review)
         signatures = list(locked.signatures.all())
@@ -527,19 +530,28 @@ def withdraw(
 # --- second factor ---------------------------------------------------------------------------
 
 
-def second_factor_required(review: ReviewRequest, user: User | None = None) -> bool:
+def second_factor_required(
+    review: ReviewRequest, user: User | None = None, request: HttpRequest | None = None
+) -> bool:
     """Signing needs a code when the institution requires two-factor for reviewers, or when
-    the signer has enrolled an authenticator: two distinct identification components."""
+    the signer has enrolled an authenticator: two distinct identification components. A
+    sign-in whose identity provider did multi-factor authentication already has both."""
+    if idp_mfa(request) is not None:
+        return False
     if review.guideline.organization.require_reviewer_2fa:
         return True
     return user is not None and has_device(user)
 
 
-def verify_second_factor(*, user: User, review: ReviewRequest, token: str) -> bool:
+def verify_second_factor(
+    *, user: User, review: ReviewRequest, token: str, request: HttpRequest | None = None
+) -> bool:
     """Check the signer's authenticator (or recovery) code where one is needed.
 
     Returns whether a second factor was used, which the signature records.
     """
+    if idp_mfa(request) is not None:
+        return True
     if not second_factor_required(review, user):
         return False
     if not has_device(user):

@@ -220,7 +220,7 @@ def mint_sessions(user_ids: Iterable[int], organization_id: int) -> dict[int, st
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
         data = {
             "_auth_user_id": str(pk),
-            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_backend": "sso.backends.PolicyModelBackend",
             "_auth_user_hash": hashes[pk],
             SESSION_KEY: organization_id,
             twofactor.SESSION_DEVICE_KEY: False,

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guidelines",
     "approvals",
     "publishing",
+    "sso",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +131,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, refused where the institution allows single sign-on only.
+    "sso.backends.PolicyModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -39,6 +39,7 @@ urlpatterns = [
     path("reviews/", include("approvals.urls")),
     path("", include("publishing.urls")),
     path("audit/", include("audit.urls")),
+    path("sso/", include("sso.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -23,7 +23,8 @@ FLOORS: list[tuple[str, ...]] = [
     # The audit trail itself (AuditEvent, record, verify): everything writes to it, people and
     # institutions included, so it sits on the ground.
     ("audit",),
-    ("accounts",),
+    # Single sign-on decides how people sign in, so it stands beside accounts.
+    ("accounts", "sso"),
     # The pages that browse the trail ask accounts who may see them.
     ("audit.views", "audit.forms", "audit.urls"),
     ("guidelines",),

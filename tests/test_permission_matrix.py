@@ -25,6 +25,7 @@ from approvals.services import add_comment
 from approvals.workflow import submit
 from guidelines.services import create_guideline, start_draft
 from publishing import services as publishing
+from sso.models import IdentityProvider
 from tests.accounts.twofactor_support import enrol
 from tests.factories import GuidelineFactory, VersionFactory
 from tests.publishing.conftest import sign
@@ -224,6 +225,18 @@ MATRIX: dict[str, Entry] = {
         {"admin", "auditor", "outsider"}, org_object=False, query={"person": "ad"}
     ),
     "audit:check": Entry({"admin", "auditor", "outsider"}, org_object=False, method="post"),
+    # Single sign-on. Starting needs a switched-on provider; this world's is off.
+    "sso:start": Entry(
+        set(), method="post", public=True, org_object=False, override=dict.fromkeys(PERSONAS, 404)
+    ),
+    # Anyone may come back from a provider (without a sign-in under way: a clear refusal).
+    "sso:oidc_callback": Entry(set(PERSONAS), public=True, org_object=False),
+    "sso:providers": Entry({"admin", "outsider"}, org_object=False),
+    "sso:provider_new": Entry({"admin", "outsider"}, org_object=False),
+    "sso:policy": Entry({"admin", "outsider"}, method="post", org_object=False),
+    "sso:provider": Entry({"admin"}, kwargs=lambda w: {"pk": w.idp.pk}),
+    "sso:provider_test": Entry({"admin"}, kwargs=lambda w: {"pk": w.idp.pk}, method="post"),
+    "sso:provider_switch": Entry({"admin"}, kwargs=lambda w: {"pk": w.idp.pk}, method="post"),
 }
 # "archive" is not a URL argument; drop it (kept above only to show the reader shape).
 MATRIX["publishing:archive"].kwargs = reader
@@ -333,6 +346,15 @@ class World:
             organization=org,
             imported_by=personas["admin"].user,
             raw=b"email,name\nnew@riverside.test,New Person\n",
+        )
+        # Off, and pointing at a closed port: nothing here reaches a network.
+        self.idp = IdentityProvider.objects.create(
+            organization=org,
+            name="Staff account",
+            protocol=IdentityProvider.Protocol.OIDC,
+            email_domains="riverside.test",
+            issuer="http://127.0.0.1:9",
+            client_id="charter",
         )
 
 

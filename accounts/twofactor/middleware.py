@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from accounts.factors import idp_mfa
+
 from . import services as twofactor
 
 
@@ -53,6 +55,9 @@ class TwoFactorMiddleware:
             return None
         path = request.path_info
         if path.startswith(_always_open()):
+            return None
+        if idp_mfa(request) is not None:
+            # The identity provider did multi-factor at this sign-in: it stands for our code.
             return None
         owes_code = request.session.get(twofactor.SESSION_DEVICE_KEY)
         if owes_code is None:

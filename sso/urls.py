@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "sso"
+
+urlpatterns = [
+    path("start/", views.start, name="start"),
+    path("oidc/callback/", views.oidc_callback, name="oidc_callback"),
+    path("providers/", views.providers, name="providers"),
+    path("providers/new/", views.provider_new, name="provider_new"),
+    path("providers/policy/", views.policy, name="policy"),
+    path("providers/<int:pk>/", views.provider, name="provider"),
+    path("providers/<int:pk>/test/", views.provider_test, name="provider_test"),
+    path("providers/<int:pk>/switch/", views.provider_switch, name="provider_switch"),
+]

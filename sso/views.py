@@ -1,0 +1,344 @@
+"""Single sign-on pages: the round trip to a provider, and the admins' provider settings."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import active_org, require_role
+from accounts.factors import SESSION_IDP_MFA_KEY
+from accounts.http import MemberRequest
+from accounts.middleware import SESSION_KEY as ORG_SESSION_KEY
+from accounts.models import Role
+from accounts.twofactor.services import SESSION_DEVICE_KEY
+from audit.services import record
+
+from . import linking, oidc, services
+from .errors import SsoError
+from .forms import PolicyForm, ProviderForm
+from .models import IdentityProvider
+
+PENDING_KEY = "charter.sso.pending"
+PROVIDER_KEY = "charter.sso.provider"
+PENDING_SECONDS = 600
+PENDING_MAX = 5
+BACKEND = "sso.backends.PolicyModelBackend"
+
+
+def _safe_next(request: HttpRequest, candidate: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _remember(
+    request: HttpRequest, pending: oidc.Pending, *, next_url: str, test_by: int | None
+) -> None:
+    now = time.time()
+    entries = {
+        k: v
+        for k, v in request.session.get(PENDING_KEY, {}).items()
+        if now - v.get("at", 0) < PENDING_SECONDS
+    }
+    entries[pending.state] = {**pending.as_dict(), "next": next_url, "test_by": test_by, "at": now}
+    # A few tabs may be signing in at once; more than that is noise, oldest dropped.
+    newest = sorted(entries.items(), key=lambda kv: kv[1]["at"])[-PENDING_MAX:]
+    request.session[PENDING_KEY] = dict(newest)
+
+
+def _take(request: HttpRequest, state: str) -> dict[str, Any] | None:
+    entries = dict(request.session.get(PENDING_KEY, {}))
+    entry = entries.pop(state, None) if state else None
+    request.session[PENDING_KEY] = entries
+    if entry is None or time.time() - entry.get("at", 0) >= PENDING_SECONDS:
+        return None
+    return entry
+
+
+def _refused(request: HttpRequest, message: str, *, status: int = 400) -> HttpResponse:
+    return render(request, "sso/refused.html", {"message": message}, status=status)
+
+
+def redirect_uri(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("sso:oidc_callback"))
+
+
+def send_to_provider(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    *,
+    next_url: str = "",
+    login_hint: str = "",
+    test_by: int | None = None,
+) -> HttpResponse:
+    """Redirect the browser to the provider, remembering state, nonce and PKCE verifier."""
+    try:
+        url, pending = oidc.begin(
+            provider, redirect_uri=redirect_uri(request), login_hint=login_hint
+        )
+    except SsoError as exc:
+        if test_by is not None:
+            return _failed(request, provider, str(exc), test_by=test_by)
+        return _refused(
+            request,
+            f"{provider.name} cannot be reached just now. Try again in a few minutes, or tell "
+            "your Charter admin.",
+            status=502,
+        )
+    _remember(request, pending, next_url=_safe_next(request, next_url), test_by=test_by)
+    return redirect(url)
+
+
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """Anyone: leave for a switched-on identity provider to sign in."""
+    provider = get_object_or_404(
+        IdentityProvider, pk=request.POST.get("provider") or 0, is_enabled=True
+    )
+    if provider.protocol != IdentityProvider.Protocol.OIDC:
+        return _refused(request, "This kind of provider is not available yet.", status=400)
+    return send_to_provider(
+        request,
+        provider,
+        next_url=request.POST.get("next", ""),
+        login_hint=request.POST.get("email", "")[:254],
+    )
+
+
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """Anyone coming back from an OpenID Connect provider with an answer."""
+    entry = _take(request, request.GET.get("state", ""))
+    if entry is None:
+        return _refused(
+            request,
+            "This sign-in has expired or was already used. Start again from the sign-in page.",
+        )
+    provider = get_object_or_404(IdentityProvider, pk=entry["provider_id"])
+    test_by = entry.get("test_by")
+    if test_by is not None and request.user.pk != test_by:
+        return _refused(request, "This test sign-in was started by someone else.", status=403)
+    if request.GET.get("error"):
+        message = f"{provider.name} did not sign you in ({request.GET.get('error', '')[:100]})."
+        return _failed(request, provider, message, test_by=test_by)
+    try:
+        claims = oidc.finish(
+            provider,
+            oidc.Pending(
+                provider_id=provider.pk,
+                state=entry["state"],
+                nonce=entry["nonce"],
+                code_verifier=entry["code_verifier"],
+            ),
+            code=request.GET.get("code", ""),
+            redirect_uri=redirect_uri(request),
+        )
+    except SsoError as exc:
+        return _failed(request, provider, str(exc), test_by=test_by)
+    mfa = oidc.mfa_detail(claims)
+    if test_by is not None:
+        services.record_test(provider=provider, by=request.user, request=request)  # type: ignore[arg-type]
+        return render(
+            request,
+            "sso/test_result.html",
+            {"provider": provider, "claims": sorted(claims.items()), "mfa": mfa},
+        )
+    return complete_sign_in(
+        request,
+        provider,
+        subject=str(claims.get("sub", "")),
+        claims=claims,
+        mfa=mfa,
+        next_url=entry.get("next", ""),
+    )
+
+
+def _failed(
+    request: HttpRequest, provider: IdentityProvider, message: str, *, test_by: int | None
+) -> HttpResponse:
+    if test_by is not None:
+        services.record_test(provider=provider, by=request.user, error=message, request=request)  # type: ignore[arg-type]
+        return render(
+            request, "sso/test_result.html", {"provider": provider, "error": message}, status=400
+        )
+    record(
+        "sso.sign_in.refused",
+        organization=provider.organization,
+        details={"provider": provider.name, "reason": message[:300]},
+        request=request,
+    )
+    return _refused(request, f"Signing in with {provider.name} did not work: {message}")
+
+
+def complete_sign_in(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    *,
+    subject: str,
+    claims: dict[str, Any],
+    mfa: str | None,
+    next_url: str,
+) -> HttpResponse:
+    """Link or find the person, sign them in, and note on the session how they proved it."""
+    try:
+        user = linking.person_for(provider, subject=subject, claims=claims, request=request)
+    except SsoError as exc:
+        return _refused(request, str(exc), status=403)
+    login(request, user, backend=BACKEND)
+    request.session[ORG_SESSION_KEY] = provider.organization_id
+    request.session[PROVIDER_KEY] = {"id": provider.pk, "name": provider.name}
+    if mfa:
+        request.session[SESSION_IDP_MFA_KEY] = {
+            "method": "idp_mfa",
+            "detail": mfa,
+            "provider": provider.name,
+        }
+        # The provider's multi-factor stands in for Charter's own code at sign-in.
+        request.session[SESSION_DEVICE_KEY] = False
+    return redirect(_safe_next(request, next_url))
+
+
+# --- admin pages ---------------------------------------------------------------------------
+
+
+def _provider(request: MemberRequest, pk: int) -> IdentityProvider:
+    return get_object_or_404(IdentityProvider, pk=pk, organization=active_org(request))
+
+
+@require_role(Role.ADMIN)
+def providers(request: MemberRequest) -> HttpResponse:
+    """Admins: the institution's identity providers and its password sign-in rule."""
+    org = active_org(request)
+    policy = services.policy_of(org)
+    form = PolicyForm(
+        initial={
+            "passwords_allowed": policy.passwords_allowed,
+            "break_glass": policy.break_glass_id,
+        },
+        organization=org,
+    )
+    return render(
+        request,
+        "sso/providers.html",
+        {
+            "providers": IdentityProvider.objects.filter(organization=org),
+            "policy": policy,
+            "policy_form": form,
+        },
+    )
+
+
+@require_POST
+@require_role(Role.ADMIN)
+def policy(request: MemberRequest) -> HttpResponse:
+    """Admins: allow or forbid password sign-in, naming the break-glass admin."""
+    org = active_org(request)
+    form = PolicyForm(request.POST, organization=org)
+    if form.is_valid():
+        try:
+            services.set_policy(
+                org=org,
+                passwords_allowed=form.cleaned_data["passwords_allowed"],
+                break_glass=form.cleaned_data["break_glass"],
+                by=request.user,
+                request=request,
+            )
+        except SsoError as exc:
+            messages.error(request, f"Not changed: {exc}")
+        else:
+            messages.success(request, "Sign-in rule saved.")
+    else:
+        messages.error(request, "Not changed: choose an admin from the list.")
+    return redirect("sso:providers")
+
+
+def _edit(request: MemberRequest, provider: IdentityProvider, protocol: str) -> HttpResponse:
+    org = active_org(request)
+    form = ProviderForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=provider,
+        organization=org,
+        protocol=protocol,
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = form.save_to_instance()
+        created = provider.pk is None
+        switched_off = services.save_provider(
+            provider=provider, changed=changed, by=request.user, request=request
+        )
+        if created:
+            messages.success(request, "Saved. Run a test sign-in, then switch the provider on.")
+        elif switched_off:
+            messages.warning(
+                request,
+                "Saved. The connection changed, so the provider is off until a new test sign-in "
+                "succeeds; people can use their passwords meanwhile.",
+            )
+        else:
+            messages.success(request, "Saved.")
+        return redirect("sso:provider", pk=provider.pk)
+    return render(
+        request,
+        "sso/provider.html",
+        {
+            "form": form,
+            "provider": provider,
+            "protocol": protocol,
+            "callback_url": redirect_uri(request),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_role(Role.ADMIN)
+def provider_new(request: MemberRequest) -> HttpResponse:
+    """Admins: connect a new OpenID Connect or SAML provider."""
+    protocol = request.GET.get("protocol", IdentityProvider.Protocol.OIDC)
+    if protocol not in IdentityProvider.Protocol.values:
+        protocol = IdentityProvider.Protocol.OIDC
+    return _edit(request, IdentityProvider(organization=active_org(request)), protocol)
+
+
+@require_role(Role.ADMIN)
+def provider(request: MemberRequest, pk: int) -> HttpResponse:
+    """Admins of the provider's institution: change its settings (never shows the secret)."""
+    obj = _provider(request, pk)
+    return _edit(request, obj, obj.protocol)
+
+
+@require_POST
+@require_role(Role.ADMIN)
+def provider_test(request: MemberRequest, pk: int) -> HttpResponse:
+    """Admins of the provider's institution: try a sign-in without signing anyone in."""
+    obj = _provider(request, pk)
+    if obj.protocol != IdentityProvider.Protocol.OIDC:
+        messages.error(request, "Test sign-in for this kind of provider is not available yet.")
+        return redirect("sso:provider", pk=obj.pk)
+    return send_to_provider(request, obj, test_by=request.user.pk)
+
+
+@require_POST
+@require_role(Role.ADMIN)
+def provider_switch(request: MemberRequest, pk: int) -> HttpResponse:
+    """Admins of the provider's institution: switch it on (after a test) or off."""
+    obj = _provider(request, pk)
+    on = request.POST.get("on") == "1"
+    try:
+        services.switch(provider=obj, on=on, by=request.user, request=request)
+    except SsoError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{obj.name} is {'on' if on else 'off'}.")
+    return redirect("sso:provider", pk=obj.pk)
