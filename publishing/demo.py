@@ -72,7 +72,7 @@ def _sign(version: Version, signed_at: dt.datetime) -> None:
         stage_started_at=signed_at,
         stage_due_at=signed_at + dt.timedelta(days=5),
         submitted_by=version.created_by,
-        closed_at=signed_at,
+        closed_at=signed_at + dt.timedelta(hours=3 * len(signers)),
     )
     for i, (role, user) in enumerate(signers):
         Signature.objects.create(
@@ -121,7 +121,9 @@ def ensure_published_version(organization: Organization) -> Publication | None:
         move(version, to=Version.Status.APPROVED)
     elif version.status != Version.Status.APPROVED:
         return None  # someone else's demo owns version 1; leave it as it is
-    _sign(version, published_at - dt.timedelta(days=5))
+    signed_at = published_at - dt.timedelta(days=5)
+    _sign(version, signed_at)
+    _backdate(guideline, version, signed_at)
 
     effective = timezone.localdate(published_at)
     publication = Publication.objects.create(
@@ -156,6 +158,21 @@ def ensure_published_version(organization: Organization) -> Publication | None:
         actor_label="demo",
     )
     return publication
+
+
+def _backdate(guideline: Guideline, version: Version, signed_at: dt.datetime) -> None:
+    """Version 1 was written and submitted before it was signed and published, not today:
+    the dates the pages show agree with the signatures and acknowledgements."""
+    submitted = signed_at - dt.timedelta(days=2)
+    Guideline.objects.filter(pk=guideline.pk, created_at__gt=submitted).update(
+        created_at=submitted - dt.timedelta(days=7)
+    )
+    Version.objects.filter(pk=version.pk).update(created_at=submitted)
+    ReviewRequest.objects.filter(version=version).update(
+        submitted_at=submitted,
+        stage_started_at=submitted,
+        stage_due_at=submitted + dt.timedelta(days=5),
+    )
 
 
 def _fill_campaign(campaign: Campaign, published_at: dt.datetime) -> None:

@@ -32,3 +32,26 @@ def test_demo_has_a_published_signed_guideline_with_a_campaign_in_progress(db, c
     assert AckRequest.objects.filter(
         user__email="employee@riverside.example", acknowledged_at__isnull=True
     ).exists()
+
+
+def test_demo_dates_follow_one_another(db):
+    """Written, then submitted, signed, published, acknowledged: never in another order,
+    and nothing of version 1 dated today while its acknowledgements are weeks old."""
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from approvals.models import ReviewRequest
+
+    call_command("load_demo")
+    riverside = Organization.objects.get(slug="riverside-health")
+    guideline = riverside.guidelines.get(slug="social-media")
+    v1 = guideline.versions.get(number=1)
+    publication = Publication.objects.get(version=v1)
+    review = ReviewRequest.objects.get(version=v1)
+    signed = v1.signatures.aggregate(first=Min("signed_at"), last=Max("signed_at"))
+    acks = Acknowledgement.objects.filter(version=v1).aggregate(first=Min("acknowledged_at"))
+    assert guideline.created_at <= v1.created_at <= review.submitted_at < signed["first"]
+    assert signed["last"] <= review.closed_at <= publication.published_at < acks["first"]
+    assert publication.effective_date == timezone.localdate(publication.published_at)
+    assert (timezone.now() - v1.created_at).days > 30
+    assert acks["first"] < timezone.now()
