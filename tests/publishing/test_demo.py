@@ -51,6 +51,7 @@ def test_demo_dates_follow_one_another(db):
     signed = v1.signatures.aggregate(first=Min("signed_at"), last=Max("signed_at"))
     acks = Acknowledgement.objects.filter(version=v1).aggregate(first=Min("acknowledged_at"))
     assert guideline.created_at <= v1.created_at <= review.submitted_at < signed["first"]
+    assert review.closed_at is not None
     assert signed["last"] <= review.closed_at <= publication.published_at < acks["first"]
     assert publication.effective_date == timezone.localdate(publication.published_at)
     assert (timezone.now() - v1.created_at).days > 30
