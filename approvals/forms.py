@@ -17,6 +17,9 @@ class SubmitForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What changed and why, in a few sentences. Reviewers read this first.",
+        error_messages={
+            "required": "Write a few words on what changed and why: reviewers read this first."
+        },
     )
 
 
