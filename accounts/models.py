@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.text import slugify
@@ -504,3 +505,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class OutboundEmail(models.Model):
+    """One e-mail to one person, written in the transaction that decided to send it.
+
+    Sent after that transaction commits and marked sent the moment the mail server accepts
+    it, so a run that dies leaves exactly the unmarked messages for the next run (or the retry
+    a few minutes later) to send; the only possible duplicate is the one message accepted in
+    the instant before a sending worker died.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        RETRYING = "retrying", "Failed, will retry"
+        FAILED = "failed", "Failed"
+        BOUNCED = "bounced", "Refused by the mail server"
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # What the message is about, so a person's row can show its fate: "ack:<campaign id>"…
+    ref = models.CharField(max_length=80, blank=True, default="")
+    to_email = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            # The sender's question: what is due now? Partial, so it stays small.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="outbox_due",
+                condition=Q(status__in=["queued", "retrying"]),
+            ),
+            models.Index(fields=["ref", "user"], name="outbox_ref_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to_email} ({self.status})"
+
+    @property
+    def is_problem(self) -> bool:
+        return self.status in {self.Status.RETRYING, self.Status.FAILED, self.Status.BOUNCED}

@@ -2,8 +2,9 @@
 
 Every notice Charter sends (reviews, comments, acknowledgement requests, reminders, review
 cycles, digests) goes through ``tell``. The notification is written in the caller's
-transaction, so it commits with the change it announces; the e-mail goes once that
-transaction has committed (at once when there is none). What a person must act on is
+transaction, so it commits with the change it announces; so is the e-mail, as a row of the
+outbox (``accounts/outbox.py``), sent once that transaction has committed (at once when there
+is none) and retried until the mail server accepts it. What a person must act on is
 always e-mailed; comments are news, so they are e-mailed only to people who keep comment
 e-mails on.
 Invitations are the one e-mail sent without this: the person cannot sign in yet.
@@ -18,17 +19,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config.mail import send_to_each
-
+from . import outbox
 from .models import Notification, Organization, User
 
 BATCH_SIZE = 2000
@@ -99,13 +97,15 @@ def tell(
     context: Mapping[str, Any] | None = None,
     topic: Topic = Topic.ACTION,
     about: About | None = None,
+    ref: str = "",
 ) -> int:
     """Notify each person in the app (linking to ``url``) and e-mail those who want it.
 
     ``about`` names the work the notice asks for, so that finishing it clears the notice.
 
     The e-mail's context gets ``organization`` and, when there is a ``url``, the absolute
-    ``link``; ``send_to_each`` adds ``user``. Returns how many people were told.
+    ``link`` and ``user``. ``ref`` names what it is about ("ack:<campaign id>"), so that a
+    failed e-mail shows on the person's row. Returns how many people were told.
     """
     people = list(users)
     Notification.objects.bulk_create(
@@ -128,5 +128,12 @@ def tell(
     email_context.update(context or {})
     recipients = [u for u in people if wants_email(u, topic)]
     if recipients:
-        transaction.on_commit(partial(send_to_each, recipients, template, subject, email_context))
+        outbox.enqueue(
+            recipients,
+            template=template,
+            subject=subject,
+            context=email_context,
+            organization=organization,
+            ref=ref,
+        )
     return len(people)

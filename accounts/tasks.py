@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import staff_import
+from . import outbox, staff_import
 
 
 @shared_task
@@ -19,3 +19,9 @@ def send_invitations(organization_id: int, batch_key: str, invited_by_id: int) -
     return staff_import.resend_invitations_now(
         organization_id=organization_id, batch_key=batch_key, invited_by_id=invited_by_id
     )
+
+
+@shared_task
+def send_outbox() -> dict[str, int]:
+    """Send the outbox's due e-mails (new ones, and failures due for another try)."""
+    return outbox.deliver()

@@ -276,11 +276,15 @@ def _faults_section(res: dict[str, Any]) -> list[str]:
     lines += [
         f"- Overdue people: {k['overdue']}; e-mails captured by a local SMTP sink before the "
         f"kill: {k['sent_before_kill']}; after the re-run: {k['sent_total']}",
-        f"- Duplicate e-mails (same person, same day): {k['duplicates']} — "
-        f"{_mark(k['duplicates'] == 0)}",
+        f"- Overdue people left without their reminder: {k.get('unsent', '?')} — "
+        f"{_mark(k.get('unsent') == 0)}",
+        f"- Duplicate e-mails (same person, same day): {k['duplicates']}, for "
+        f"{k.get('sending_workers', 1)} sending worker(s) killed — at most one each "
+        f"(the message accepted in the instant before the kill): "
+        f"{_mark(k['duplicates'] <= k.get('sending_workers', 0))}",
         f"- People reminded at least once: {k['reminded_people']}; reminder log rows: "
-        f"{k['log_rows']}; people logged but not e-mailed (the batch that was being sent when "
-        f"the run was killed; they are reminded on the next day's run): {k['logged_not_sent']}",
+        f"{k['log_rows']}; outbox messages still unsent after the re-run: "
+        f"{k.get('outbox_not_sent', '?')}",
         "",
     ]
     return lines

@@ -26,9 +26,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+# Run as a script, this folder comes first on the path, where bench/markdown.py would hide
+# the markdown package: the project root replaces it.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness
+from bench import harness  # noqa: E402 (the path is set just above)
 
 RESULTS = harness.REPO / "bench" / "results"
 

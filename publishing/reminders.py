@@ -3,7 +3,8 @@ admins' weekly digest (and the work behind the admin's "remind now").
 
 Each job takes ``today`` and returns how many people it told; each is idempotent (a unique
 reminder log row is claimed before anything is sent), so ``manage.py send_reminders`` may
-run every hour.
+run every hour. The e-mails go through the outbox: written in the transaction that claims the
+log rows, sent once it commits, and sent by the next run if this one dies first.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def remind_campaign(
                 guideline_id=campaign.version.guideline_id,
                 details={"people": len(users), "day": day.isoformat()},
             )
-            transaction.on_commit(lambda users=users: _send_reminder(campaign, users))  # type: ignore[misc]
+            _send_reminder(campaign, users)
     return sent
 
 
@@ -131,6 +132,7 @@ def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
         f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
         url=path,
         template="ack_reminder",
+        ref=f"ack:{campaign.pk}",
         subject=f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
         context={
             "version": version,
@@ -183,9 +185,7 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
                 guideline_id=guideline.pk,
                 details={"kind": kind, "people": len(users)},
             )
-            transaction.on_commit(
-                lambda g=guideline, k=kind, users=users: _send_review(g, k, users)  # type: ignore[misc]
-            )
+            _send_review(guideline, kind, users)
     return sent
 
 
@@ -241,9 +241,7 @@ def send_overdue_digests(*, today: dt.date | None = None) -> int:
                 (g for g in figures["groups"] if g["overdue"]),
                 key=lambda g: (-g["overdue"], g["name"]),
             )
-            transaction.on_commit(
-                lambda c=campaign, o=overall, g=groups, u=users: _send_digest(c, o, g, u)  # type: ignore[misc]
-            )
+            _send_digest(campaign, overall, groups, users)
     return sent
 
 

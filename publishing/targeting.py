@@ -174,6 +174,7 @@ def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -
         f"by {due:%d %b %Y}.",
         url=ack_url(version.pk),
         template="ack_request",
+        ref=f"ack:{campaign.pk}",
         subject=f"Please acknowledge: {title}, version {version.number}",
         context={"version": version, "guideline": version.guideline, "due_date": due},
         about=About(Work.ACKNOWLEDGE, version_subject(version.pk)),

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import outbox
 from accounts.access import active_org, can, can_publish, get_for_org, require_role
 from accounts.http import CharterRequest, MemberRequest
 from accounts.models import Organization, Role
@@ -556,6 +557,10 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
         # Unfiltered, the roster is the whole campaign: its size is already counted.
         paginator.__dict__["count"] = figures["overall"]["total"]
     page = paginator.get_page(request.GET.get("page"))
+    # A reminder or request that never reached the person shows on their row.
+    problems = outbox.problems_for(f"ack:{campaign.pk}", [r.user_id for r in page])
+    for r in page:
+        r.mail_problem = problems.get(r.user_id)  # type: ignore[attr-defined]
     overdue = list(roster(campaign, status="overdue")[:10])
     query = request.GET.copy()
     query.pop("page", None)

@@ -186,8 +186,15 @@ def test_targeting_twice_creates_no_duplicates(published):
     assert campaign.requests.count() == before
 
 
-def test_campaign_creation_is_batched(approved, do_publish, org, django_assert_max_num_queries):
-    from accounts.models import User
+def test_campaign_creation_is_batched(
+    approved, do_publish, org, django_assert_max_num_queries, monkeypatch
+):
+    from accounts import outbox
+    from accounts.models import OutboundEmail, User
+
+    # Deciding is batched; sending is one short transaction per e-mail (tests/accounts/
+    # test_outbox.py), so it is left out of this count.
+    monkeypatch.setattr(outbox, "deliver", lambda **kwargs: {})
 
     users = User.objects.bulk_create(
         [User(email=f"s{i}@riverside.test", full_name=f"Staff {i}") for i in range(2100)]
@@ -200,6 +207,7 @@ def test_campaign_creation_is_batched(approved, do_publish, org, django_assert_m
     assert (
         publication.campaign.requests.count() == Membership.objects.filter(organization=org).count()
     )
+    assert OutboundEmail.objects.filter(ref=f"ack:{publication.campaign.pk}").count() >= 2100
 
 
 # --- acknowledge ---------------------------------------------------------------------------

@@ -117,3 +117,15 @@ def test_closed_campaign_says_so(published, make_version, do_publish, admin):
     do_publish(make_version(2))
     html = admin.client().get(url(published)).content.decode()
     assert "This campaign is closed" in html and "Send reminders" not in html
+
+
+def test_an_email_that_did_not_reach_the_person_shows_on_their_row(published, admin, employee):
+    from accounts.models import OutboundEmail
+
+    OutboundEmail.objects.filter(user=employee.user).update(
+        status=OutboundEmail.Status.BOUNCED, last_error="550 5.1.1 No such mailbox"
+    )
+    page = admin.client().get(url(published)).content.decode()
+    assert f'data-testid="mail-problem-{employee.email}"' in page
+    assert "Refused by the mail server: 550 5.1.1 No such mailbox" in page
+    assert f'data-testid="mail-problem-{admin.email}"' not in page
