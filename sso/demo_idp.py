@@ -84,9 +84,8 @@ class Provider:
             "nonce": tamper.get("nonce", params.get("nonce", "")),
             "email": person["email"],
             "email_verified": True,
-            "name": person.get("name") or person["email"].split("@")[0].title(),
         }
-        for extra in ("amr", "acr", "department", "job_title"):
+        for extra in ("name", "amr", "acr", "department", "job_title"):
             if person.get(extra):
                 claims[extra] = person[extra]
         key = self.stranger if tamper.get("bad_signature") else self.key

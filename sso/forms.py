@@ -53,6 +53,17 @@ class ProviderForm(forms.ModelForm):
         widgets = {"metadata_xml": forms.Textarea(attrs={"rows": 4})}
         field_classes = {"issuer": HttpsURLField, "metadata_url": HttpsURLField}
 
+    field_order = [
+        "name",
+        "email_domains",
+        "issuer",
+        "client_id",
+        "client_secret",
+        "metadata_url",
+        "metadata_xml",
+        "metadata_file",
+    ]
+
     def __init__(self, *args: Any, organization: Organization, protocol: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization

@@ -82,7 +82,7 @@ def send_to_provider(
     login_hint: str = "",
     test_by: int | None = None,
 ) -> HttpResponse:
-    """Redirect the browser to the provider, remembering state, nonce and PKCE verifier."""
+    """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
     try:
         url, pending = oidc.begin(
             provider, redirect_uri=redirect_uri(request), login_hint=login_hint
@@ -97,7 +97,10 @@ def send_to_provider(
             status=502,
         )
     _remember(request, pending, next_url=_safe_next(request, next_url), test_by=test_by)
-    return redirect(url)
+    # A page that moves on by itself rather than a redirect: the page with the button allows
+    # forms to post only to Charter (CSP form-action), and browsers apply that to where a
+    # form's redirect leads, including the provider's own onward redirects.
+    return render(request, "sso/leaving.html", {"provider": provider, "url": url})
 
 
 @require_POST

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# The real identity provider process of the single sign-on journeys.
+from tests.sso.support import idp, oidc_process, provider  # noqa: F401
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

@@ -13,7 +13,7 @@ from accounts.factors import SESSION_IDP_MFA_KEY, signer_factor
 from approvals import workflow
 from tests.accounts.twofactor_support import enrol
 
-from .conftest import sso_round_trip
+from .support import sso_round_trip
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from sso import demo
 from sso.models import IdentityProvider, SignInPolicy
 
-from .conftest import CLIENT_ID, CLIENT_SECRET
+from .support import CLIENT_ID, CLIENT_SECRET, provider_url
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_switching_on_needs_a_test_sign_in_that_worked(admin, employee, idp):
     # The test sign-in: the admin goes to the provider and comes back; nobody is signed in.
     idp.as_person(employee.email, sub="emp-001", amr=["pwd", "mfa"])
     start = client.post(reverse("sso:provider_test", args=[provider.pk]))
-    back = httpx.URL(httpx.get(start["Location"]).headers["location"])
+    back = httpx.URL(httpx.get(provider_url(start)).headers["location"])
     result = client.get(back.path, dict(back.params))
     html = result.content.decode()
     assert result.status_code == 200 and "The test worked" in html and employee.email in html
@@ -127,7 +127,7 @@ def test_a_failed_test_sign_in_says_why(admin, employee, idp):
     idp.control(auto_user={"email": employee.email}, aud="someone-else")
     client = admin.client()
     start = client.post(reverse("sso:provider_test", args=[provider.pk]))
-    back = httpx.URL(httpx.get(start["Location"]).headers["location"])
+    back = httpx.URL(httpx.get(provider_url(start)).headers["location"])
     result = client.get(back.path, dict(back.params))
     assert result.status_code == 400
     assert "audience" in result.content.decode()

@@ -1,0 +1,88 @@
+"""Single sign-on in Chromium through the real demo provider process: an admin connects and
+tests the provider and switches it on; an employee then signs in with the hospital account."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from sso.models import IdentityProvider
+from tests.sso.support import CLIENT_ID, CLIENT_SECRET
+
+
+def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
+    page,
+    browser,
+    live_server,
+    login,
+    shots,
+    transactional_db,
+    admin,
+    employee,
+    password,
+    idp,
+):
+    # The admin connects the provider.
+    login(page, admin.email, password)
+    page.goto(f"{live_server.url}/sso/providers/")
+    page.get_by_role("link", name="Connect an OpenID Connect provider").click()
+    page.get_by_label("Name").fill("Riverside staff account")
+    page.get_by_label("E-mail domains").fill("riverside.test")
+    page.get_by_label("Issuer URL").fill(idp.url)
+    page.get_by_label("Client ID").fill(CLIENT_ID)
+    page.get_by_label("Client secret").fill(CLIENT_SECRET)
+    page.get_by_label("Link existing people by e-mail address").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("provider-state")).to_contain_text("not tested")
+    shots(page, "provider-saved")
+    # Switching on before a test is refused with a reason.
+    page.get_by_role("button", name="Switch on").click()
+    expect(page.get_by_role("alert").first).to_contain_text("test sign-in first")
+    # Test sign-in at the demo provider's own page.
+    page.get_by_role("button", name="Test sign-in").click()
+    expect(page.get_by_text("DEMO identity provider")).to_be_visible()
+    page.get_by_label("E-mail").fill(employee.email)
+    page.get_by_label("I also used a second factor").check()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("test-result")).to_contain_text("The test worked")
+    expect(page.get_by_text("yes (mfa)")).to_be_visible()
+    shots(page, "test-result")
+    page.get_by_role("link", name="Back to Riverside staff account").click()
+    page.get_by_role("button", name="Switch on").click()
+    expect(page.get_by_test_id("provider-state")).to_contain_text("On")
+    assert IdentityProvider.objects.get().is_enabled
+
+    # An employee signs in with the hospital account, in a fresh browser.
+    context = browser.new_context()
+    staff = context.new_page()
+    staff.goto(f"{live_server.url}/accounts/login/")
+    staff.get_by_label("Email").fill(employee.email)
+    staff.get_by_role("button", name="Sign in with your hospital account").click()
+    expect(staff.get_by_text("DEMO identity provider")).to_be_visible()
+    expect(staff.get_by_label("E-mail")).to_have_value(employee.email)
+    staff.get_by_role("button", name="Sign in").click()
+    staff.wait_for_url(re.compile(r".*/home/$"))
+    expect(staff.get_by_role("heading", level=1)).to_be_visible()
+    shots(staff, "employee-home")
+    identity = IdentityProvider.objects.get().identities.get()
+    assert identity.user == employee.user and identity.linked_by == "email"
+    context.close()
+
+
+def test_a_hostile_token_shows_a_clear_refusal(
+    page,
+    live_server,
+    transactional_db,
+    employee,
+    provider,
+    idp,
+    shots,
+):
+    idp.control(aud="another-application")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(employee.email)
+    page.get_by_role("button", name="Sign in with your hospital account").click()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("sso-refusal")).to_contain_text("another application")
+    shots(page, "refused")

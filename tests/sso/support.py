@@ -1,0 +1,122 @@
+"""A real OpenID Connect provider process on loopback, started once for the test session."""
+
+from __future__ import annotations
+
+import html
+import re
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sso.models import IdentityProvider
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_ID = "charter-tests"
+CLIENT_SECRET = "s3cret-never-shown-again"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class OidcIdp:
+    url: str
+
+    def control(self, *, auto_user: dict[str, Any] | None = None, **tamper: Any) -> None:
+        httpx.post(f"{self.url}/control", json={"auto_user": auto_user, "tamper": tamper})
+
+    def as_person(self, email: str, **claims: Any) -> None:
+        self.control(auto_user={"email": email, **claims})
+
+
+@pytest.fixture(scope="session")
+def oidc_process():
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sso.demo_idp",
+            "--port",
+            str(port),
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(f"{url}/.well-known/openid-configuration", timeout=1)
+            break
+        except httpx.HTTPError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                err = proc.stderr.read() if proc.stderr else b""
+                raise RuntimeError(f"The test provider did not start: {err!r}") from None
+            time.sleep(0.1)
+    yield OidcIdp(url)
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def idp(oidc_process):
+    oidc_process.control()  # no auto user, no tampering
+    yield oidc_process
+    oidc_process.control()
+
+
+@pytest.fixture
+def provider(org, idp) -> IdentityProvider:
+    p = IdentityProvider(
+        organization=org,
+        name="Riverside staff account",
+        protocol=IdentityProvider.Protocol.OIDC,
+        email_domains="riverside.test",
+        issuer=idp.url,
+        client_id=CLIENT_ID,
+        is_enabled=True,
+        link_by_email=True,
+    )
+    p.set_client_secret(CLIENT_SECRET)
+    p.save()
+    return p
+
+
+def sso_round_trip(client: Client, email: str, *, follow_to: str | None = None) -> Any:
+    """Press "Sign in with your hospital account", let the provider answer, come back."""
+    response = client.post(reverse("accounts:login"), {"username": email, "sso": "1"})
+    return follow_provider(client, provider_url(response))
+
+
+def provider_url(response: Any) -> str:
+    """Where Charter's "continuing to the provider" page sends the browser."""
+    assert response.status_code == 200, response.content[:500]
+    found = re.search(r'href="([^"]+)" data-testid="provider-link"', response.content.decode())
+    assert found and found.group(1), response.content[:500]
+    return html.unescape(found.group(1))
+
+
+def follow_provider(client: Client, url: str) -> Any:
+    at_idp = httpx.get(url, follow_redirects=False, timeout=10)
+    assert at_idp.status_code == 302, at_idp.text[:300]
+    back = httpx.URL(at_idp.headers["location"])
+    return client.get(back.path, dict(back.params))
