@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL)
 PYTEST_ARGS ?=
 
-.PHONY: run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
+.PHONY: screenshots run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,3 +79,7 @@ bench-faults: $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) charter.sqlite3 staticfiles test-artifacts
+
+# Refresh the pictures in docs/images/ (needs Chromium; never part of `make test`).
+screenshots: setup
+	$(PY) scripts/screenshots.py
