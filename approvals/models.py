@@ -177,19 +177,49 @@ class Decision(models.Model):
         return f"{self.get_kind_display()}: {self.review}"
 
 
-class Comment(models.Model):
-    """A reviewer's or author's remark on one section of the version under review.
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def threads_at(self, *, guideline_id: int, number: int) -> CommentQuerySet:
+        """The threads a reader of version ``number`` sees: opened on it or earlier, and not
+        resolved before it. An open thread thus follows a guideline from version to version
+        without being copied, and one resolved on version N drops out from N + 1 on."""
+        return self.filter(
+            guideline_id=guideline_id, parent__isnull=True, version_number__lte=number
+        ).filter(Q(resolved_in_version__isnull=True) | Q(resolved_in_version__gte=number))
 
-    Threads are one level deep: a reply points at the comment that opened the thread, and
-    resolving is done on that opening comment.
+
+class Comment(models.Model):
+    """A remark on one section of a guideline, written against one version of it.
+
+    The first comment of a thread is the thread: it carries the section it is anchored to,
+    the version it was opened on and, once settled, who resolved it, when and in which
+    version. Replies point at it (one level deep) and keep the version they were written on,
+    so a thread that spans versions is read in order without a row ever being copied.
+    ``review`` is the review the comment was posted in; a reply written by the author while
+    revising, before the next version exists, has none.
     """
 
-    review = models.ForeignKey(ReviewRequest, on_delete=models.PROTECT, related_name="comments")
+    guideline = models.ForeignKey(
+        "guidelines.Guideline", on_delete=models.PROTECT, related_name="+"
+    )
+    review = models.ForeignKey(
+        ReviewRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="comments",
+    )
+    # The number of the version the comment was written against (for a reply written while
+    # revising: the number the draft will take when it is submitted).
+    version_number = models.PositiveIntegerField()
     section_key = models.CharField(max_length=40)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # In what capacity it was written ("Legal reviewer", "Author", "Admin"), as at the time.
+    author_role = models.CharField(max_length=120, blank=True)
+    # Opened by someone holding a reviewer role of the route: only a reviewer may close it.
+    by_reviewer = models.BooleanField(default=False)
     body = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -200,13 +230,26 @@ class Comment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    resolved_in_version = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["review", "section_key"])]
+        indexes = [
+            models.Index(fields=["review", "section_key"]),
+            models.Index(fields=["guideline", "parent", "version_number"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolved_in_version__isnull=True)
+                | Q(resolved_at__isnull=False, resolved_in_version__isnull=False),
+                name="comment_resolution_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Comment on {self.section_key} of {self.review}"
+        return f"Comment on {self.section_key} of {self.guideline_id} v{self.version_number}"
 
     @property
     def is_resolved(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 from accounts.access import admins_of
@@ -18,6 +19,7 @@ from accounts.notify import (
     tell,
     version_subject,
 )
+from guidelines.models import Draft
 from guidelines.sections import SECTIONS
 
 from .models import Comment, ReviewRequest
@@ -198,22 +200,54 @@ def reminder(review: ReviewRequest, user: User) -> None:
 
 def comment_added(comment_pk: int) -> int:
     """The author and everyone else in the thread or already reviewing hear that there is
-    something to read: in the app always, by e-mail for those who keep comment e-mails on."""
+    something to read: in the app always, by e-mail for those who keep comment e-mails on.
+
+    Each is sent where they act on it: while a draft is being revised, its authors to the
+    wizard step of the section; reviewers (and authors when nothing is being revised) to the
+    review page showing the thread.
+    """
     comment = Comment.objects.select_related("author", "parent").get(pk=comment_pk)
-    review = _load(comment.review_id)
+    thread = comment.parent or comment
+    latest = (
+        ReviewRequest.objects.filter(guideline_id=comment.guideline_id)
+        .select_related("guideline__organization", "version__created_by", "submitted_by")
+        .order_by("-pk")
+        .first()
+    )
+    review = comment.review or latest
+    if review is None or latest is None:
+        return 0
+    in_thread = (
+        Comment.objects.filter(pk=thread.pk)
+        .values("author_id")
+        .union(Comment.objects.filter(parent_id=thread.pk).values("author_id"))
+    )
     others = User.objects.filter(
-        pk__in=Comment.objects.filter(review=review).values("author_id")
+        Q(pk__in=Comment.objects.filter(review=review).values("author_id")) | Q(pk__in=in_thread)
     ).distinct()
     section = comment.section_key
     section_title = next((s.title for s in SECTIONS if s.key == section), section)
-    return send(
-        review=review,
-        users=[*_authors(review), *_signers(review), *others],
-        template="review_comment",
-        subject=f"New comment on {_title(review)}: {section_title}",
-        message=f"{comment.author} commented on {_title(review)} ({section}): {comment.body}",
-        extra={"comment": comment, "section_title": section_title},
-        exclude=comment.author_id,
-        path=f"{review_url(review)}#section-{section}",
-        topic=Topic.COMMENT,
-    )
+    revising = Draft.objects.filter(guideline_id=comment.guideline_id, is_open=True).exists()
+    authors = _unique([*_authors(review), *_authors(latest)])
+    author_ids = {u.pk for u in authors} if revising else set()
+    everyone = [*authors, *_signers(review), *others]
+    title = f"{review.guideline.title} v{comment.version_number}"
+
+    def tell_comment(users: list[User], path: str, on_draft: bool) -> int:
+        return send(
+            review=review,
+            users=users,
+            template="review_comment",
+            subject=f"New comment on {title}: {section_title}",
+            message=f"{comment.author} commented on {title} ({section_title}): {comment.body}",
+            extra={"comment": comment, "section_title": section_title, "on_draft": on_draft},
+            exclude=comment.author_id,
+            path=path,
+            topic=Topic.COMMENT,
+        )
+
+    anchor = f"#thread-{thread.pk}"
+    step = reverse("guidelines:step", args=[comment.guideline_id, section]) + anchor
+    told = tell_comment([u for u in everyone if u.pk in author_ids], step, True)
+    reviewers = [u for u in everyone if u.pk not in author_ids]
+    return told + tell_comment(reviewers, review_url(latest) + anchor, False)

@@ -1,15 +1,20 @@
-"""What approvals adds to other pages: the home panel and the version page's signatures."""
+"""What approvals adds to other pages: the home panel, the version page's signatures and
+the comment threads beside each wizard step."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from accounts.access import can_review
-from accounts.http import MemberRequest
-from guidelines.models import Version
+from django.db.models import Max
+from django.urls import reverse
 
-from .models import ReviewRequest, Signature
+from accounts.access import can_edit_drafts, can_review
+from accounts.http import MemberRequest
+from guidelines.models import Draft, Guideline, Version
+
+from .models import Comment, Decision, ReviewRequest, Signature
 from .selectors import awaiting
+from .threads import is_route_reviewer, threads_at
 
 HOME_LIMIT = 5
 
@@ -39,4 +44,68 @@ def version_signatures(request: MemberRequest, version: Version) -> Panel | None
     return (
         "approvals/panels/version_signatures.html",
         {"version": version, "review": review, "signatures": signatures},
+    )
+
+
+def wizard_threads(
+    request: MemberRequest, guideline: Guideline, draft: Draft, section_key: str
+) -> Panel | None:
+    """Authors revising a draft: the reviewers' decision that sent it back, and the threads
+    on this section that followed the guideline into the draft (open ones, and those resolved
+    while revising), beside the form. At most seven queries, however many threads there are."""
+    membership = request.membership
+    if not can_edit_drafts(membership):
+        return None
+    latest = guideline.versions.aggregate(n=Max("number"))["n"] or 0
+    number = latest + 1  # the number this draft takes when it is submitted
+    decision = None
+    if draft.based_on_id is not None:
+        decision = (
+            Decision.objects.filter(
+                review__version_id=draft.based_on_id, kind=Decision.Kind.CHANGES_REQUESTED
+            )
+            .select_related("actor", "review")
+            .first()
+        )
+    # One query for every thread the draft carries: the counts for the other sections come
+    # from it, and only this section's threads are read in full (with their replies).
+    carried = Comment.objects.threads_at(guideline_id=guideline.pk, number=number).values_list(
+        "section_key", "resolved_at"
+    )
+    counts: dict[str, int] = {}
+    here = False
+    for key, resolved_at in carried:
+        here = here or key == section_key
+        if resolved_at is None:
+            counts[key] = counts.get(key, 0) + 1
+    threads = []
+    if here:
+        threads = threads_at(
+            guideline_id=guideline.pk,
+            number=number,
+            membership=membership,
+            reviewer=is_route_reviewer(membership, guideline.organization_id),
+            section_key=section_key,
+        ).get(section_key, [])
+    if decision is None and not counts and not threads:
+        return None
+    stage = None
+    if decision is not None and decision.stage_index < len(decision.review.route):
+        stage = decision.review.route[decision.stage_index]["role_name"]
+    return (
+        "approvals/panels/wizard_threads.html",
+        {
+            "decision": decision,
+            "decision_stage": stage,
+            "decision_url": reverse("approvals:review", args=[decision.review_id])
+            if decision
+            else None,
+            "threads": threads,
+            "open_here": sum(1 for t in threads if not t["comment"].is_resolved),
+            "open_counts": counts,
+            "open_total": sum(counts.values()),
+            "number": number,
+            "section_key": section_key,
+            "next_url": reverse("guidelines:step", args=[guideline.pk, section_key]),
+        },
     )

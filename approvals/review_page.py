@@ -18,7 +18,8 @@ from guidelines.models import Guideline, Version
 from guidelines.sections import SECTIONS
 
 from . import selectors, services, workflow
-from .models import Comment, Decision, ReviewRequest, Rule, Signature
+from . import threads as thread_reading
+from .models import Decision, ReviewRequest, Rule, Signature
 from .workflow import WorkflowError
 
 
@@ -51,21 +52,6 @@ class ReviewPage:
     def as_context(self) -> dict[str, Any]:
         """The fields as a template context (shallow: the objects themselves, not copies)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _threads(comments: list[Comment]) -> dict[str, list[dict[str, Any]]]:
-    """Top-level comments per section, each with its replies in order."""
-    by_section: dict[str, list[dict[str, Any]]] = {}
-    replies: dict[int, list[Comment]] = {}
-    for c in comments:
-        if c.parent_id:
-            replies.setdefault(c.parent_id, []).append(c)
-    for c in comments:
-        if not c.parent_id:
-            by_section.setdefault(c.section_key, []).append(
-                {"comment": c, "replies": replies.get(c.pk, [])}
-            )
-    return by_section
 
 
 def _stages(review: ReviewRequest, signatures: list[Signature]) -> list[dict[str, Any]]:
@@ -104,8 +90,12 @@ def review_page(
     version = review.version
     signatures = list(review.signatures.select_related("signer"))
     decision = Decision.objects.filter(review=review).select_related("actor").first()
-    comments = list(review.comments.select_related("author", "resolved_by"))
-    threads = _threads(comments)
+    threads = thread_reading.threads_at(
+        guideline_id=review.guideline_id,
+        number=version.number,
+        membership=membership,
+        reviewer=thread_reading.is_route_reviewer(membership, review.guideline.organization_id),
+    )
 
     baseline_approved = selectors.last_approved(version)
     baseline_seen = selectors.last_seen(version, user.pk)
@@ -152,7 +142,7 @@ def review_page(
         baseline_seen=baseline_seen,
         changed_sections=changed_count(diffs) if diffs else 0,
         open_threads=sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved),
-        comment_count=len(comments),
+        comment_count=sum(1 + len(t["replies"]) for ts in threads.values() for t in ts),
         may_comment=services.can_comment(review, membership),
         may_sign=is_open and sign_refusal is None,
         sign_refusal=sign_refusal,

@@ -18,7 +18,7 @@ from guidelines.models import Draft, Version
 from guidelines.sections import SECTIONS_BY_KEY
 from guidelines.services import GuidelineError, start_draft
 
-from . import notify
+from . import notify, threads
 from .models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Rule, VersionSeen
 from .workflow import WorkflowError
 
@@ -144,6 +144,22 @@ def can_comment(review: ReviewRequest, membership: Membership | None) -> bool:
     return bool(route_roles & membership.reviewer_role_ids)
 
 
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise WorkflowError("Write the comment before posting it.")
+    if len(body) > 5000:
+        raise WorkflowError("Keep a comment under 5,000 characters.")
+    return body
+
+
+def _reopen_on_reply(thread: Comment) -> None:
+    # A reply reopens the discussion: the thread is not settled any more.
+    Comment.objects.filter(pk=thread.pk, resolved_at__isnull=False).update(
+        resolved_at=None, resolved_by=None, resolved_in_version=None
+    )
+
+
 def add_comment(
     *,
     review: ReviewRequest,
@@ -154,46 +170,125 @@ def add_comment(
     parent: Comment | None = None,
     request: HttpRequest | None = None,
 ) -> Comment:
-    """A new thread on a section, or a reply to one; visible to everyone on the review."""
-    body = body.strip()
+    """A new thread on a section, or a reply to one; visible to everyone on the review.
+
+    A reply may answer a thread opened on an earlier version that is still open on this one.
+    """
     if review.status != ReviewRequest.Status.OPEN:
         raise WorkflowError("This review is finished; its comments can be read but not added to.")
     if not can_comment(review, membership):
         raise WorkflowError("Only reviewers, social media managers and admins can comment.")
     if section_key not in SECTIONS_BY_KEY:
         raise WorkflowError("Choose the section the comment is about.")
-    if not body:
-        raise WorkflowError("Write the comment before posting it.")
-    if len(body) > 5000:
-        raise WorkflowError("Keep a comment under 5,000 characters.")
+    body = _check_body(body)
+    number = review.version.number
     if parent is not None:
-        if parent.review_id != review.pk:
-            raise WorkflowError("That thread belongs to another review.")
         parent = parent.parent or parent  # threads are one level deep
+        visible = Comment.objects.threads_at(guideline_id=review.guideline_id, number=number)
+        if parent.guideline_id != review.guideline_id or not visible.filter(pk=parent.pk).exists():
+            raise WorkflowError("That thread belongs to another review.")
         section_key = parent.section_key
+    role_names = {int(stage["role_id"]): stage["role_name"] for stage in review.route}
+    role, by_reviewer = threads.capacity(membership, role_names)
     with transaction.atomic():
         locked = ReviewRequest.objects.select_for_update().get(pk=review.pk)
         if locked.status != ReviewRequest.Status.OPEN:
             raise WorkflowError("This review just finished; the comment was not posted.")
         comment = Comment.objects.create(
-            review=locked, section_key=section_key, parent=parent, author=by, body=body
+            guideline_id=review.guideline_id,
+            review=locked,
+            version_number=number,
+            section_key=section_key,
+            parent=parent,
+            author=by,
+            author_role=role,
+            by_reviewer=by_reviewer,
+            body=body,
         )
         if parent is not None:
-            # A reply reopens the discussion: the thread is not settled any more.
-            Comment.objects.filter(pk=parent.pk, resolved_at__isnull=False).update(
-                resolved_at=None, resolved_by=None
-            )
+            _reopen_on_reply(parent)
         record(
             "approvals.comment.added",
             actor=by,
             organization=review.guideline.organization,
             obj=comment,
             guideline_id=review.guideline_id,
-            details={"section": section_key, "reply_to": parent.pk if parent else None},
+            details={
+                "section": section_key,
+                "reply_to": parent.pk if parent else None,
+                "version": number,
+            },
             request=request,
         )
         transaction.on_commit(lambda: notify.comment_added(comment.pk))
     return comment
+
+
+def reply_while_revising(
+    *,
+    thread: Comment,
+    by: User,
+    membership: Membership | None,
+    body: str,
+    request: HttpRequest | None = None,
+) -> Comment:
+    """The author answers a thread from the wizard, on the draft that will be the next version.
+
+    The reply has no review yet: it is written against the number the draft will take.
+    """
+    guideline = thread.guideline
+    if membership is None or not can_edit_drafts(membership):
+        raise WorkflowError("Only social media managers and admins can reply while revising.")
+    if membership.organization_id != guideline.organization_id:
+        raise WorkflowError("You are not a member of this institution.")
+    thread = thread.parent or thread
+    body = _check_body(body)
+    if not Draft.objects.filter(guideline_id=guideline.pk, is_open=True).exists():
+        raise WorkflowError(
+            "There is no draft being revised: reply on the review page of the version instead."
+        )
+    number = threads.current_number(guideline.pk)
+    if (
+        not Comment.objects.threads_at(guideline_id=guideline.pk, number=number)
+        .filter(pk=thread.pk)
+        .exists()
+    ):
+        raise WorkflowError("That thread was resolved in an earlier version; it is closed.")
+    route_roles = threads.route_role_ids(guideline.organization_id)
+    role_names = {
+        pk: name
+        for pk, name in ReviewerRole.objects.filter(pk__in=route_roles).values_list("pk", "name")
+    }
+    role, by_reviewer = threads.capacity(membership, role_names)
+    with transaction.atomic():
+        Comment.objects.select_for_update().get(pk=thread.pk)
+        reply = Comment.objects.create(
+            guideline_id=guideline.pk,
+            review=None,
+            version_number=number,
+            section_key=thread.section_key,
+            parent=thread,
+            author=by,
+            author_role=role,
+            by_reviewer=by_reviewer,
+            body=body,
+        )
+        _reopen_on_reply(thread)
+        record(
+            "approvals.comment.added",
+            actor=by,
+            organization=guideline.organization,
+            obj=reply,
+            guideline_id=guideline.pk,
+            details={"section": thread.section_key, "reply_to": thread.pk, "version": number},
+            request=request,
+        )
+        transaction.on_commit(lambda: notify.comment_added(reply.pk))
+    return reply
+
+
+class ResolveRefused(WorkflowError):
+    """This person may not close or reopen this thread (the view answers 403)."""
 
 
 def set_resolved(
@@ -204,26 +299,44 @@ def set_resolved(
     resolved: bool,
     request: HttpRequest | None = None,
 ) -> Comment:
-    """Mark a thread settled (or open it again); anyone who may comment may do it."""
-    review = comment.review
+    """Mark a thread settled (or open it again), in whichever version the guideline is now.
+
+    This works after the review it was opened in has closed: the thread has followed the
+    guideline into the draft or version under way, and is resolved there. Only comments
+    change: no version's text or fingerprint is touched.
+    """
     if comment.parent_id is not None:
         raise WorkflowError("Resolve the thread from its first comment.")
-    if review.status != ReviewRequest.Status.OPEN:
-        raise WorkflowError("This review is finished; its threads stay as they were.")
-    if not can_comment(review, membership):
-        raise WorkflowError("Only reviewers, social media managers and admins can resolve threads.")
+    guideline = comment.guideline
+    reviewer = threads.is_route_reviewer(membership, guideline.organization_id)
+    if membership is None or membership.organization_id != guideline.organization_id:
+        raise ResolveRefused("You are not a member of this institution.")
+    if not threads.may_resolve(comment, membership, reviewer=reviewer):
+        if comment.by_reviewer:
+            raise ResolveRefused(
+                "A reviewer opened this thread, so a reviewer of the route closes it."
+            )
+        raise ResolveRefused("Only the person who opened this thread or a reviewer can close it.")
     with transaction.atomic():
         locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        if locked.is_resolved == resolved:
+            return locked  # already as asked (a second click, or someone else was quicker)
+        number = threads.current_number(guideline.pk)
         locked.resolved_at = timezone.now() if resolved else None
         locked.resolved_by = by if resolved else None
-        locked.save(update_fields=["resolved_at", "resolved_by"])
+        locked.resolved_in_version = number if resolved else None
+        locked.save(update_fields=["resolved_at", "resolved_by", "resolved_in_version"])
         record(
             "approvals.comment.resolved" if resolved else "approvals.comment.reopened",
             actor=by,
-            organization=review.guideline.organization,
+            organization=guideline.organization,
             obj=locked,
-            guideline_id=review.guideline_id,
-            details={"section": locked.section_key},
+            guideline_id=guideline.pk,
+            details={
+                "section": locked.section_key,
+                "opened_on_version": locked.version_number,
+                "version": number,
+            },
             request=request,
         )
     return locked

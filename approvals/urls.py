@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/comments/", views.comment, name="comment"),
     path("comments/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("comments/<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/revise/", views.revise, name="revise"),
 ]

@@ -5,10 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import DRAFT_EDITORS, active_org, get_for_org, require_role
@@ -414,7 +416,9 @@ def comment(request: MemberRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         parent = None
         if form.cleaned_data["parent"]:
-            parent = Comment.objects.filter(pk=form.cleaned_data["parent"], review=obj).first()
+            parent = Comment.objects.filter(
+                pk=form.cleaned_data["parent"], guideline_id=obj.guideline_id
+            ).first()
             if parent is None:
                 raise Http404("No such thread")
         try:
@@ -439,16 +443,37 @@ def comment(request: MemberRequest, pk: int) -> HttpResponse:
     return _review_page(request, obj, comment_form=form, status=400)
 
 
+def _thread(request: HttpRequest, pk: int) -> Comment:
+    return get_for_org(
+        Comment.objects.select_related("guideline__organization", "parent"),
+        request,
+        org_field="guideline__organization",
+        pk=pk,
+    )
+
+
+def _back_to_thread(request: HttpRequest, thread: Comment) -> HttpResponse:
+    """Back where the button was (the wizard step or a review page), at the thread."""
+    target = request.POST.get("next", "")
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        latest = (
+            ReviewRequest.objects.filter(guideline_id=thread.guideline_id)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        target = reverse("approvals:review", args=[latest or thread.review_id])
+    return redirect(f"{target.split('#')[0]}#thread-{thread.pk}")
+
+
 @require_POST
 @require_role(*COMMENTERS)
 def resolve(request: MemberRequest, pk: int) -> HttpResponse:
-    """Reviewers, authors and admins: mark a comment thread resolved, or reopen it."""
-    obj = get_for_org(
-        Comment.objects.select_related("review__guideline__organization"),
-        request,
-        org_field="review__guideline__organization",
-        pk=pk,
-    )
+    """The person who opened a thread, or a reviewer of the route: mark it resolved, or reopen
+    it, in whichever version the guideline is now. A reviewer's thread waits for a reviewer."""
+    obj = _thread(request, pk)
     resolved = request.POST.get("resolved", "1") == "1"
     try:
         services.set_resolved(
@@ -458,12 +483,34 @@ def resolve(request: MemberRequest, pk: int) -> HttpResponse:
             resolved=resolved,
             request=request,
         )
+    except services.ResolveRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
     except WorkflowError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Thread resolved." if resolved else "Thread reopened.")
-    url = reverse("approvals:review", args=[obj.review_id])
-    return redirect(f"{url}#thread-{obj.pk}")
+    return _back_to_thread(request, obj)
+
+
+@require_POST
+@require_role(*DRAFT_EDITORS)
+def reply(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors and admins, while revising: answer a reviewer's thread beside the wizard step."""
+    obj = _thread(request, pk)
+    body = request.POST.get("body", "")
+    try:
+        services.reply_while_revising(
+            thread=obj, by=request.user, membership=request.membership, body=body, request=request
+        )
+    except WorkflowError as exc:
+        messages.error(request, f"The reply was not posted: {exc}")
+        # What was typed comes back in the message's page only through the browser's history;
+        # keep it short, so say it plainly rather than lose it silently.
+        if body.strip():
+            messages.info(request, f"Your reply was: {body.strip()[:500]}")
+    else:
+        messages.success(request, "Reply posted.")
+    return _back_to_thread(request, obj)
 
 
 @require_POST

@@ -642,9 +642,13 @@ def _reviews(
     Comment.objects.bulk_create(
         [
             Comment(
+                guideline_id=guideline.pk,
                 review=reviews[-1],
+                version_number=n_versions,
                 section_key=SECTIONS[i % len(SECTIONS)].key,
                 author=(legal.user, author.user)[i % 2],
+                author_role=("Legal reviewer", "Author")[i % 2],
+                by_reviewer=i % 2 == 0,
                 body=f"Comment {i + 1}: please tighten this wording.",
             )
             for i in range(cfg.comments)

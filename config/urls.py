@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from approvals.panels import version_signatures
+from approvals.panels import version_signatures, wizard_threads
 from guidelines import urls as guideline_urls
 from guidelines import views as guideline_views
 from publishing.panels import publication_panel
@@ -21,6 +21,13 @@ VERSION_PANELS = (version_signatures, publication_panel)
 
 guideline_patterns = [
     *guideline_urls.urlpatterns,
+    # After the more specific draft pages above, so "review", "quiz" and "preview" stay theirs.
+    path(
+        "<int:pk>/draft/<slug:key>/",
+        guideline_views.step,
+        {"threads": wizard_threads},
+        name="step",
+    ),
     path(
         "<int:pk>/versions/<int:number>/",
         guideline_views.version,

@@ -4,8 +4,9 @@ from . import views
 
 app_name = "guidelines"
 
-# The version page ("version", <int:pk>/versions/<int:number>/) is wired in config/urls.py,
-# which hands it the panels that approvals and publishing draw there.
+# The version page ("version", <int:pk>/versions/<int:number>/) and the wizard step ("step",
+# <int:pk>/draft/<slug:key>/) are wired in config/urls.py, which hands them what approvals and
+# publishing draw there (signatures, publication, comment threads).
 
 urlpatterns = [
     path("", views.list_view, name="list"),
@@ -17,7 +18,6 @@ urlpatterns = [
     path("<int:pk>/draft/review/", views.checklist, name="checklist"),
     path("<int:pk>/draft/preview/", views.preview, name="preview"),
     path("<int:pk>/draft/quiz/", views.quiz, name="quiz"),
-    path("<int:pk>/draft/<slug:key>/", views.step, name="step"),
     path("<int:pk>/draft/<slug:key>/autosave/", views.autosave, name="autosave"),
     path("<int:pk>/draft/<slug:key>/history/", views.section_history, name="section_history"),
     path("<int:pk>/draft/<slug:key>/restore/", views.restore, name="restore"),

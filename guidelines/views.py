@@ -373,14 +373,24 @@ def discard_draft(request: MemberRequest, pk: int) -> HttpResponse:
 # --- the wizard ------------------------------------------------------------------------------
 
 
+StepPanel = Callable[[MemberRequest, Guideline, Draft, str], "tuple[str, dict[str, Any]] | None"]
+
+
 @require_role(*DRAFT_EDITORS)
-def step(request: MemberRequest, pk: int, key: str) -> HttpResponse:
-    """Authors and admins: one section of the open draft, with prompts, editor and checks."""
+def step(
+    request: MemberRequest, pk: int, key: str, threads: StepPanel | None = None
+) -> HttpResponse:
+    """Authors and admins: one section of the open draft, with prompts, editor and checks.
+
+    ``threads`` draws the reviewers' comments on the section beside the form; config/urls.py
+    passes it, since the comments belong to approvals, above this app.
+    """
     guideline = _guideline(request, pk)
     section = _section(key)
     draft = _open_draft(guideline)
     if draft is None:
         return _no_draft(request, guideline)
+    aside = threads(request, guideline, draft, section.key) if threads is not None else None
     stored = _stored(draft)
     row = stored.get(key)
     if request.method != "POST":
@@ -393,7 +403,7 @@ def step(request: MemberRequest, pk: int, key: str) -> HttpResponse:
         context = _step_context(
             guideline=guideline, draft=draft, section=section, stored=stored, editor=editor
         )
-        return render(request, "guidelines/step.html", context)
+        return render(request, "guidelines/step.html", {**context, "comments": aside})
 
     editor = SectionEditor(section, post=request.POST)
     action = request.POST.get("action", "save")
@@ -421,7 +431,12 @@ def step(request: MemberRequest, pk: int, key: str) -> HttpResponse:
         conflict=conflict,
         status=status,
     )
-    return render(request, "guidelines/step.html", context, status=200 if saved else 422)
+    return render(
+        request,
+        "guidelines/step.html",
+        {**context, "comments": aside},
+        status=200 if saved else 422,
+    )
 
 
 @require_POST

@@ -176,11 +176,17 @@ MATRIX: dict[str, Entry] = {
         kwargs=lambda w: {"pk": w.review.pk},
         method="post",
     ),
+    # The world's thread was opened by Legal: a reviewer's thread is closed by a reviewer of
+    # the route, so the author and the admin (no reviewer role) are refused too.
+    # Admins may resolve some threads, so the outsider (an admin elsewhere) is not found.
     "approvals:resolve": Entry(
-        {"author", "legal", "compliance", "admin"},
+        {"legal", "compliance"},
         kwargs=lambda w: {"pk": w.comment.pk},
         method="post",
+        override={"outsider": 404},
     ),
+    # Replying from the wizard while revising (here nothing is being revised: a message says so).
+    "approvals:reply": Entry(EDITORS, kwargs=lambda w: {"pk": w.comment.pk}, method="post"),
     "approvals:revise": Entry(EDITORS, kwargs=lambda w: {"pk": w.review.pk}, method="post"),
     # Publishing: every member reads; the guideline here is not public.
     "publishing:guideline": Entry(EVERYONE_IN_ORG, kwargs=reader),

@@ -24,7 +24,10 @@ MATRIX = {
     "request_changes": ("post", {"legal", "compliance"}),
     "withdraw": ("post", {"admin", "author"}),
     "comment": ("post", {"admin", "author", "legal", "compliance"}),
-    "resolve": ("post", {"admin", "author", "legal", "compliance"}),
+    # Legal opened the thread: only reviewers of the route close it (see test_view_resolve).
+    "resolve": ("post", {"legal", "compliance"}),
+    # Replying from the wizard: here nothing is being revised, so the reply is refused politely.
+    "reply": ("post", {"admin", "author"}),
     "revise": ("post", {"admin", "author"}),
 }
 ORG_WIDE = {"inbox", "route"}  # not about one object: the outsider sees their own institution's
@@ -46,6 +49,7 @@ def urls(review, legal):
         "withdraw": reverse("approvals:withdraw", args=[review.pk]),
         "comment": reverse("approvals:comment", args=[review.pk]),
         "resolve": reverse("approvals:resolve", args=[thread.pk]),
+        "reply": reverse("approvals:reply", args=[thread.pk]),
         "revise": reverse("approvals:revise", args=[review.pk]),
     }
 

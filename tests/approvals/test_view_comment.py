@@ -73,13 +73,13 @@ def test_a_comment_tells_the_author_in_the_app_and_by_email_not_the_commenter(
 
     _comment(review, legal, "Please name the consent form.", django_capture_on_commit_callbacks)
     note = Notification.objects.get(user=author.user, message__contains="consent form")
-    assert "#section-privacy" in note.url
+    assert "#thread-" in note.url
     assert not Notification.objects.filter(user=legal.user, message__contains="consent").exists()
     [mail] = mailoutbox
     assert mail.to == [author.email]
     assert "Confidentiality, compliance and privacy" in mail.subject
     assert "Please name the consent form." in mail.body
-    assert f"/reviews/{review.pk}/#section-privacy" in mail.body
+    assert f"/reviews/{review.pk}/#thread-" in mail.body
     html = mail.alternatives[0][0]
     assert "Please name the consent form." in html
 
