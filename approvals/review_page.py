@@ -13,8 +13,10 @@ from django.http import HttpRequest
 from accounts.access import can_edit_drafts
 from accounts.models import Membership, User
 from guidelines.compare import changed_count, compare_content
+from guidelines.completeness import unchanged_from_template
 from guidelines.document import section_blocks
 from guidelines.models import Guideline, Version
+from guidelines.schema import run_checks
 from guidelines.sections import SECTIONS
 
 from . import selectors, services, workflow
@@ -39,6 +41,7 @@ class ReviewPage:
     baseline_approved: Version | None
     baseline_seen: Version | None
     changed_sections: int
+    unchanged_sections: int  # sections still word for word the starter template
     open_threads: int
     comment_count: int
     may_comment: bool
@@ -104,8 +107,16 @@ def review_page(
     baseline = {"approved": baseline_approved, "seen": baseline_seen}.get(compare)
     mode = compare if baseline is not None else ""
     diffs = compare_content(SECTIONS, baseline.content, version.content) if baseline else []
+    # What the author's checklist said, so the reviewer reads the same warnings.
+    unchanged = unchanged_from_template(
+        version.content, review.guideline.organization.placeholder_context()
+    )
     sections = [
         {
+            "unchanged": section.key in unchanged,
+            "flags": [
+                r for r in run_checks(section, version.content.get(section.key)) if not r.passed
+            ],
             "section": section,
             "number": index + 1,
             "blocks": section_blocks(section, version.content.get(section.key)),
@@ -141,6 +152,7 @@ def review_page(
         baseline_approved=baseline_approved,
         baseline_seen=baseline_seen,
         changed_sections=changed_count(diffs) if diffs else 0,
+        unchanged_sections=len(unchanged),
         open_threads=sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved),
         comment_count=sum(1 + len(t["replies"]) for ts in threads.values() for t in ts),
         may_comment=services.can_comment(review, membership),

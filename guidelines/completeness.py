@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .schema import run_checks
-from .sections import SECTIONS
+from .schema import is_empty, normalise, run_checks
+from .sections import SECTIONS, starter_content
 
 
 def failing_checks(content: Mapping[str, Any]) -> list[str]:
@@ -14,6 +14,24 @@ def failing_checks(content: Mapping[str, Any]) -> list[str]:
     failing = []
     for section in SECTIONS:
         for result in run_checks(section, content.get(section.key)):
-            if not result.passed:
-                failing.append(f"{section.title}: {result.message}")
+            if result.blocking:
+                detail = f". Found: {result.detail}" if result.detail else ""
+                failing.append(f"{section.title}: {result.message}{detail}")
     return failing
+
+
+def unchanged_from_template(content: Mapping[str, Any], context: Mapping[str, str]) -> set[str]:
+    """Keys of the sections whose text is still the starter template, word for word.
+
+    A reviewer signs what the institution says; a section nobody has adapted may assert
+    things that are not true there, so it is pointed out rather than silently accepted.
+    """
+    starter = starter_content(context)
+    unchanged = set()
+    for section in SECTIONS:
+        data = content.get(section.key)
+        if is_empty(section, data):
+            continue
+        if normalise(section, data) == starter[section.key]:
+            unchanged.add(section.key)
+    return unchanged

@@ -73,6 +73,11 @@ class Check:
     message: str  # what is missing, written for the author ("Name at least one official account")
     test: Callable[[SectionData], bool]
     field: str | None = None  # the field the author should fix, for "fix it" links
+    # Checks that read meaning say what they found: the quoted sentence and why it matters
+    # ("" when nothing was found). When set, the check passes exactly when it finds nothing.
+    finder: Callable[[SectionData], str] | None = None
+    # Advice (the tone check) is shown beside the checks but never blocks submitting.
+    advisory: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,13 @@ class CheckResult:
     message: str
     passed: bool
     field: str | None
+    detail: str = ""  # what a meaning check found, quoted, and why it matters
+    advisory: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        """A failure that keeps the draft from being submitted."""
+        return not self.passed and not self.advisory
 
 
 class SectionState(enum.StrEnum):
@@ -377,10 +389,7 @@ def run_checks(section: Section, data: Mapping[str, Any] | None) -> list[CheckRe
     input (a bad URL, a duplicate handle) from ever counting as complete.
     """
     clean = normalise(section, data)
-    results = [
-        CheckResult(code=c.code, message=c.message, passed=bool(c.test(clean)), field=c.field)
-        for c in section.checks
-    ]
+    results = [_result(c, clean) for c in section.checks]
     errors = validate(section, data)
     first = next(iter(errors), None)
     results.append(
@@ -394,6 +403,22 @@ def run_checks(section: Section, data: Mapping[str, Any] | None) -> list[CheckRe
     return results
 
 
+def _result(check: Check, clean: SectionData) -> CheckResult:
+    if check.finder is not None:
+        detail = check.finder(clean)
+        passed = not detail
+    else:
+        detail, passed = "", bool(check.test(clean))
+    return CheckResult(
+        code=check.code,
+        message=check.message,
+        passed=passed,
+        field=check.field,
+        detail=detail,
+        advisory=check.advisory,
+    )
+
+
 def section_state(section: Section, data: Mapping[str, Any] | None) -> SectionState:
     """Where the author stands on a section, for the wizard's progress bar.
 
@@ -404,7 +429,7 @@ def section_state(section: Section, data: Mapping[str, Any] | None) -> SectionSt
     clean = normalise(section, data)
     if clean == empty_section(section):
         return SectionState.NOT_STARTED
-    if all(r.passed for r in run_checks(section, data)):
+    if not any(r.blocking for r in run_checks(section, data)):
         return SectionState.COMPLETE
     if any(f.required and not clean[f.name] for f in section.fields):
         return SectionState.IN_PROGRESS

@@ -16,13 +16,20 @@ from .checks import (
     AFFILIATION,
     COMPROMISE,
     CONFLICTS,
+    GAP,
+    HIDING,
     IMAGES,
     LOOKING_UP,
     NOT_ADVICE,
+    OPTIONAL,
     PATIENT_INFORMATION,
+    PERMISSION,
     REPORT,
+    RULE_LANGUAGE,
     TWO_FACTOR,
+    Contradiction,
     at_least,
+    contradiction,
     filled,
     mentions_any,
     mentions_together,
@@ -49,8 +56,10 @@ SAMPLE_CONTEXT: Mapping[str, str] = {
 # Shared between sections so the legal caution reads the same wherever it appears.
 LABOUR_LAW_CAUTION = (
     "Legal caution: a rule that stops staff from discussing their pay, hours or working "
-    "conditions can be unlawful (in the US the National Labor Relations Act protects such "
-    "discussion). Have legal review any limit on what staff may say about work."
+    "conditions can be unlawful. In the US the National Labor Relations Act protects most "
+    "private-sector employees, but not supervisors, and it does not cover public-sector "
+    "employers, whose staff are protected by other laws instead. Have legal review any limit "
+    "on what staff may say about work."
 )
 
 
@@ -111,6 +120,535 @@ SEPARATE_ACCOUNTS_CHOICES: tuple[tuple[str, str], ...] = (
     ("required", "Separate personal and work accounts are required"),
     ("recommended", "Separate personal and work accounts are recommended"),
     ("not_required", "Separate personal and work accounts are not required"),
+)
+
+
+# --- Checks that read meaning, per section ------------------------------------------------------
+# Each catches text that says the opposite of what its section is for, quotes the sentence and
+# says why it matters. The sentences each must catch and must let through are in
+# tests/guidelines/test_meaning_checks.py.
+
+
+def _reads(code: str, message: str, rule: Contradiction, why: str, field: str = "body") -> Check:
+    find = contradiction(rule, why)
+    return Check(code, message, lambda data: not find(data), field, finder=find)
+
+
+def _tone(key: str) -> Check:
+    """Advice on every section: rules and sanctions belong in the policy, not the guideline."""
+    find = contradiction(
+        Contradiction(subject=RULE_LANGUAGE, negatable=False),
+        "reads as a rule or a sanction. Guidelines advise: say “should”, or move the rule and "
+        "what happens when it is broken to the social media policy.",
+    )
+    check = Check(
+        f"{key}.tone",
+        "Write advice, and leave rules and sanctions to the policy",
+        lambda data: not find(data),
+        "body",
+        finder=find,
+        advisory=True,
+    )
+    return check
+
+
+_PATIENT_THING = (
+    r"\b(patients?|patient's|patients'|residents?|clients?)\b(?:\W+\w+){0,2}?\W+(information"
+    r"|info|data|details|records?|names?|stories|story|photos?|pictures?|images?|videos?|faces?"
+    r"|cases?|charts?|diagnos\w*|conditions?|x rays?|scans?|results?|wristbands?)\b"
+)
+_PATIENT_THING_OF = (
+    r"\b(photos?|pictures?|images?|videos?|selfies?|stories|details|names?|x rays?|scans?)\b"
+    r"(?:\W+\w+){0,2}?\W+patients?\b"
+)
+_SHARE = (
+    r"\b(post|share|publish|upload|discuss|mention|tweet|tag|repost|describe|talk about"
+    r"|include|reveal|disclose|show|blog about|write about)\w*"
+)
+_WORKING_CONDITIONS = (
+    r"\b(pay|wages?|salar\w*|hours|working conditions|work conditions|staffing|short staff\w*"
+    r"|unions?|benefits|workload|rotas?|schedules?)\b",
+)
+_SILENCING = (
+    r"\b(never|don't|do not|not allowed to|may not|must not|can't|cannot|shouldn't|should not"
+    r"|avoid|no)\b(?!\W+(restrict|limit|stop|prevent))(?:\W+\w+){0,3}?\W+(discuss|talk|post"
+    r"|mention|complain|share|criticis|criticiz|comment|vent)\w*",
+    r"\b(prohibited|forbidden|banned|not permitted)\b",
+)
+_LABOUR_WHY = (
+    "reads as a ban on discussing pay, hours or working conditions. Such a rule can be unlawful "
+    "(in the US, section 7 of the National Labor Relations Act protects most employees' right "
+    "to discuss them); have legal review it."
+)
+
+READS_SCOPE = (
+    _reads(
+        "scope.no_exemptions",
+        "Don't exempt personal accounts or any group of staff",
+        Contradiction(
+            subject=(
+                r"\b(personal (accounts?|profiles?|pages?|posts?)|private (accounts?|profiles?"
+                r"|groups?|messages?)|own time|off duty|off the clock|outside (of )?work"
+                r"|volunteers?|students?|contractors?|physicians?|residents?|agency staff"
+                r"|senior (staff|leaders))\b",
+                r"\b(guidelines?|they)\b(?:\W+\w+){0,2}?\W+only (apply|applies|cover|covers) "
+                r"(to |on |at |during |when )?(official|on duty|at work|work|shifts?|the job)",
+            ),
+            stance=(
+                r"\b(do not|don't|does not|doesn't|never) (apply|cover|concern|extend|count)\w*",
+                r"\b(not covered|exempt\w*|outside (the |their )?scope|excluded|not bound)\b",
+                r"\bonly (apply|applies|cover|covers|matter|matters) (to |on |at |during |when )?"
+                r"(official|on duty|at work|work accounts|work|shifts?|the job)",
+                r"\b(whatever you (like|want)|anything goes)\b",
+            ),
+            conditions=(),
+        ),
+        "leaves out people or accounts the guidelines exist to cover. A post from a personal "
+        "account or a student can breach patient privacy just the same.",
+    ),
+    _reads(
+        "scope.policy_first",
+        "Keep the social media policy in charge where the two differ",
+        Contradiction(
+            subject=(
+                r"\b(replace\w*|supersed\w*|override\w*|take\w* precedence over|win\w* over"
+                r"|prevail\w* over)\W+(?:\w+\W+){0,3}?(policy|policies)\b",
+                r"\bignore (the )?(social media )?(policy|policies)\b",
+                r"\b(follow|use) (these|this|the) guidelines?\W+(?:\w+\W+){0,3}?(rather than"
+                r"|instead of|over) (the )?(social media )?polic",
+            ),
+        ),
+        "puts the guideline above the policy. The policy holds the rules and their consequences; "
+        "the guideline advises and should defer to it.",
+    ),
+)
+
+READS_ACCOUNTS = (
+    _reads(
+        "accounts.approval",
+        "Don't let anyone open an official account without approval",
+        Contradiction(
+            subject=(
+                r"\b(create|set up|sets up|setting up|open|start|launch|register)\w*"
+                r"(?:\W+\w+){0,3}?\W+(official|department\w*|unit|team|ward|clinic|hospital"
+                r"|service) (accounts?|pages?|channels?|profiles?|groups?)\b",
+            ),
+            stance=(
+                *PERMISSION,
+                r"\bwithout (asking|approval|permission|telling|sign off)\b",
+                r"\bno (approval|permission|sign off|need to ask)\b",
+                r"\b(anyone|any (team|department|unit|member of staff|employee))\b",
+            ),
+        ),
+        "lets official accounts appear without approval. Unapproved accounts end up without "
+        "owners, share passwords and are easy to mistake for impostors.",
+        "body",
+    ),
+    _reads(
+        "accounts.impostors",
+        "Ask staff to report impostor accounts, not to follow or ignore them",
+        Contradiction(
+            subject=(
+                r"\b(impostor|imposter|fake|unofficial|unlisted|copycat|parody|lookalike"
+                r"|look alike)\w*\b(?:\W+\w+){0,2}?\W+(accounts?|pages?|profiles?)\b",
+            ),
+            stance=(
+                *PERMISSION,
+                r"\b(ignore\w*|harmless|no need to (report|tell|flag))\b",
+                r"\b(follow|share|like|repost|engage with)\w* (them|it)\b",
+            ),
+        ),
+        "tells staff to leave impostor accounts alone or engage with them. Fakes use the "
+        "institution's name to scam patients; each one should be reported.",
+        "body",
+    ),
+)
+
+READS_DOS_DONTS = (
+    _reads(
+        "dos_donts.dos_contradict",
+        "Keep risky actions off the list of do's",
+        Contradiction(
+            subject=(
+                _PATIENT_THING,
+                _PATIENT_THING_OF,
+                r"\b(medical|clinical|individual|personal|health) advice\b",
+                r"\bdiagnos\w*",
+                r"\bargu\w* with\b",
+                r"\bfriend\w* (patients|your patients)\b",
+            ),
+            fields=("dos",),
+        ),
+        "appears as a do, but it is something staff should avoid: patient details, individual "
+        "advice and public arguments are where most trouble starts.",
+        "dos",
+    ),
+    _reads(
+        "dos_donts.working_conditions",
+        "Don't forbid talking about pay, hours or working conditions",
+        Contradiction(subject=_WORKING_CONDITIONS, stance=_SILENCING, fields=("donts", "body")),
+        _LABOUR_WHY,
+        "donts",
+    ),
+)
+
+READS_DISCLOSURE = (
+    _reads(
+        "disclosure.hiding",
+        "Don't ask staff to hide where they work",
+        Contradiction(
+            subject=(
+                r"\b(that you work|where you work|your (employer|affiliation|job|role|workplace)"
+                r"|you work (here|at|for)|affiliation|employer|who you work for)\b",
+            ),
+            stance=HIDING,
+        ),
+        "tells staff to hide their affiliation. Readers are entitled to know when someone who "
+        "works here talks about health or the institution; hiding it misleads them.",
+    ),
+    _reads(
+        "disclosure.paid",
+        "Ask for paid and gifted posts to be disclosed in the post itself",
+        Contradiction(
+            subject=(
+                r"\b(paid|payments?|sponsor\w*|gift\w*|free (products?|samples?|stuff)"
+                r"|freebies|compensat\w*|endorse\w*|material connections?|#ad|partnerships?)\b",
+            ),
+            stance=(
+                *HIDING,
+                *OPTIONAL,
+                r"\bbio\b(?:\W+\w+){0,3}?\W+(is|are) (enough|sufficient|fine)\b",
+                r"\b(need|needs|require|requires) no (disclos|label)\w*",
+            ),
+        ),
+        "lets paid or gifted posts go undisclosed, or disclosed only in a profile. Endorsement "
+        "rules expect the connection to be clear in the post itself.",
+    ),
+    _reads(
+        "disclosure.working_conditions",
+        "Don't forbid talking about pay, hours or working conditions",
+        Contradiction(subject=_WORKING_CONDITIONS, stance=_SILENCING),
+        _LABOUR_WHY,
+    ),
+)
+
+READS_PRIVACY = (
+    _reads(
+        "privacy.permission",
+        "Don't give permission to share patient information",
+        Contradiction(
+            subject=(
+                _SHARE + GAP + r"(" + _PATIENT_THING + r"|phi\b|patients?\b)",
+                _PATIENT_THING_OF + GAP + r"(can|may|could) be (posted|shared|published)",
+                _PATIENT_THING + GAP + r"(can|may|could) be (posted|shared|published"
+                r"|discussed|mentioned|uploaded)",
+            ),
+            stance=(*PERMISSION, r"\b(can|may|could) be (posted|shared|published|discussed)\b"),
+            conditions=(r"\bauthori[sz]ation\b", r"\bsigned\b", r"\bprivacy officer\b"),
+        ),
+        "reads as permission to share patient information. One identifying detail in a post is "
+        "a privacy breach, so this section exists to say the opposite.",
+    ),
+    _reads(
+        "privacy.looking_up",
+        "Don't allow looking patients up online",
+        Contradiction(subject=LOOKING_UP, stance=PERMISSION),
+        "reads as permission to look patients up. Searching for patients outside their care "
+        "intrudes on their privacy and can breach the privacy law, even if nothing is posted.",
+    ),
+    _reads(
+        "privacy.deidentified",
+        "Don't suggest that removing a name makes a story safe",
+        Contradiction(
+            subject=(
+                r"\b(de ?identified|anonymi[sz]ed|anonymous|nameless|no names?|without (their "
+                r"|a |the )?names?|(removing|remove|leave out|leaving out|blur\w*|change\w*|"
+                r"chang\w*) (the |their |a )?(names?|faces?|initials))\b",
+            ),
+            stance=(
+                *PERMISSION,
+                r"\b(is|are) (enough|sufficient)\b",
+                r"\bsuffices?\b",
+                r"\bno one (can|could|will) (tell|know|recogni[sz]e)\b",
+            ),
+            conditions=(r"\bauthori[sz]ation\b", r"\bprivacy (officer|office|team)\b"),
+        ),
+        "treats a story without a name as safe. Patients are recognised from a date, a unit, a "
+        "rare condition or a photo's background, so de-identification takes far more.",
+    ),
+)
+
+READS_ACCURACY = (
+    _reads(
+        "accuracy.promising_advice",
+        "Don't promise individual medical advice online",
+        Contradiction(
+            subject=(
+                r"\b(medical|clinical|health|personal|personali[sz]ed|individual"
+                r"|individuali[sz]ed|specific|treatment|diagnostic) (advice|recommendations?"
+                r"|opinions?|consultations?)\b",
+                r"\bdiagnos\w*",
+                r"\bprescri\w*",
+                r"\banswer\w* (their |your |people's |any )?(medical|health|clinical) questions\b",
+                r"\badvis\w* (you|them|people|patients|followers)\b",
+            ),
+            stance=(
+                *PERMISSION,
+                r"\b(will|we'll|you'll|they'll|happy to|glad to|offer\w*|provid\w*|give|gives"
+                r"|giving|get)\b",
+                r"\b(we|our (team|nurses|doctors|clinicians|staff)) (answer|respond|reply)\w*",
+            ),
+        ),
+        "promises individual advice online. Advice to someone who has not been examined can "
+        "harm them, and a clinician can be held responsible for it; posts should stay general.",
+    ),
+    _reads(
+        "accuracy.sources_optional",
+        "Don't make checking sources optional",
+        Contradiction(
+            subject=(
+                r"\b(sources?|fact check\w*|checking facts|evidence|references?|citations?"
+                r"|cite\w*|clinical review\w*|reviewed by a clinician)\b",
+            ),
+            stance=OPTIONAL,
+        ),
+        "makes evidence optional. Health information from a hospital is trusted, so a wrong "
+        "claim travels far; checking the source is the point of this section.",
+    ),
+)
+
+READS_PROFESSIONALISM = (
+    _reads(
+        "professionalism.conflicts_hidden",
+        "Don't let conflicts of interest go undisclosed",
+        Contradiction(
+            subject=(
+                *CONFLICTS,
+                r"\b(payments?|sponsor\w*|consult\w* (fees?|work|for)|shares|stock|stakes?)\b",
+            ),
+            stance=(
+                *HIDING,
+                *OPTIONAL,
+                r"\bprivate matter\b",
+                r"\bkeep (it|them|this) to yourself\b",
+            ),
+        ),
+        "lets a conflict of interest go unsaid. Readers judge health claims by who benefits "
+        "from them; an undisclosed interest misleads them and can breach board rules.",
+    ),
+    _reads(
+        "professionalism.demeaning",
+        "Don't allow mocking or harassing patients or colleagues",
+        Contradiction(
+            subject=(
+                r"\b(mock\w*|ridicul\w*|make fun of|making fun of|jok\w* about|vent\w* about"
+                r"|insult\w*|demean\w*|harass\w*|rant\w* about|gossip\w* about|belittl\w*)\b",
+            ),
+            stance=PERMISSION,
+        ),
+        "reads as permission to mock or demean people. What is posted in a private group is "
+        "one screenshot away from the public, and the same conduct standards apply online.",
+    ),
+    _reads(
+        "professionalism.working_conditions",
+        "Don't forbid talking about pay, hours or working conditions",
+        Contradiction(subject=_WORKING_CONDITIONS, stance=_SILENCING),
+        _LABOUR_WHY,
+    ),
+)
+
+READS_SECURITY = (
+    _reads(
+        "security.optional",
+        "Don't make two-factor authentication or other protections optional",
+        Contradiction(
+            subject=(
+                *TWO_FACTOR,
+                r"\bpassword managers?\b",
+                r"\b(strong|unique|long|different) passwords?\b",
+                r"\b(software |security )?updates?\b",
+                r"\bscreen locks?\b",
+                r"\block\w* (your )?(phones?|devices?|screens?)\b",
+            ),
+            stance=(*OPTIONAL, r"\b(turn|switch)\w* (it |them )?off\b", r"\bdisabl\w*"),
+        ),
+        "makes a basic protection optional. Hijacked accounts are nearly always ones without "
+        "two-factor authentication or with a reused password.",
+    ),
+    _reads(
+        "security.sharing_credentials",
+        "Don't allow passwords to be shared",
+        Contradiction(
+            subject=(
+                r"\bshar\w*" + GAP + r"(passwords?|credentials|log ?in (details|codes?)"
+                r"|logins?|codes?)\b",
+                r"\b(passwords?|credentials|log ?in details|logins?)(?:\W+\w+){0,3}?\W+(can|may"
+                r"|could) be (shared|sent|e ?mailed|texted|passed)\b",
+            ),
+            stance=(*PERMISSION, r"\b(can|may|could) be (shared|sent|e ?mailed|texted|passed)\b"),
+            conditions=(r"\bpassword manager\b",),
+        ),
+        "lets passwords travel between people. Shared credentials cannot be withdrawn from one "
+        "person and leave no record of who posted.",
+    ),
+    _reads(
+        "security.not_reporting",
+        "Ask staff to report a hacked account, not to handle it alone",
+        Contradiction(
+            subject=(*COMPROMISE, r"\bsuspicious (logins?|log ins?|sign ins?|messages?)\b"),
+            stance=(
+                r"\b(no need to|don't|do not|needn't|need not|never)\W+(bother to )?(report"
+                r"|tell|call|contact|escalat|notify|inform)\w*",
+                r"\b(ignore|can wait|handle it yourself|fix it yourself|just delete)\w*",
+            ),
+        ),
+        "keeps a compromise from the people who can contain it. A hacked account needs the "
+        "team and the platform at once, before it is used against followers.",
+    ),
+)
+
+READS_REGULATORY = (
+    _reads(
+        "regulatory.law_off",
+        "Don't say the law stops at social media or personal accounts",
+        Contradiction(
+            subject=(
+                r"\b(hipaa|privacy (law|laws|rules?|act)|gdpr|data protection|pipeda|phipa"
+                r"|the law|laws|regulations?|board rules|licensing boards?|ftc|endorsement "
+                r"(guides|rules)|advertising (rules|code))\b",
+            ),
+            stance=(
+                r"\b(do not|don't|does not|doesn't|never) (apply|cover|matter|reach|extend)\w*",
+                r"\b(not apply|not relevant|irrelevant|exempt\w*|outside (the |their )?scope"
+                r"|no longer appl\w*)\b",
+                r"\bonly appl\w* (at|to|on|during) (work|official|the job|shifts?)\b",
+            ),
+            conditions=(),
+        ),
+        "tells staff the rules stop at the edge of social media. Privacy, advertising and "
+        "board rules apply to posts on every account.",
+    ),
+    _reads(
+        "regulatory.deleting_evidence",
+        "Don't advise deleting posts that a complaint or claim may concern",
+        Contradiction(
+            subject=(
+                r"\b(delet\w*|remov\w*|destroy\w*|wip\w*|scrub\w*)\b(?:\W+\w+){0,8}?\W+"
+                r"(complaints?|claims?|lawsuits?|investigations?|legal holds?|subpoena\w*"
+                r"|litigation|court)\b",
+                r"\b(complaints?|claims?|lawsuits?|investigations?|litigation)\b(?:\W+\w+){0,8}?"
+                r"\W+(delet\w*|remov\w*|destroy\w*|wip\w*|scrub\w*)\b",
+            ),
+            stance=(
+                *PERMISSION,
+                r"\b(should|best to|helps?|quickly|immediately|straight away|right away|first)\b",
+                r"^(delete|remove|destroy|wipe|scrub)",
+            ),
+        ),
+        "advises deleting what a complaint or claim may concern. Deleted posts can still be "
+        "disclosed, and destroying evidence under a legal hold is itself a serious problem.",
+    ),
+)
+
+READS_RESPONSE = (
+    _reads(
+        "response.confirming_patients",
+        "Don't confirm that someone is a patient in a reply",
+        Contradiction(
+            subject=(
+                r"\bconfirm\w*\b(?:\W+\w+){0,4}?\W+(is|was|were|are|has been|have been) (a |our "
+                r"|your )?(patients?|treated|seen|admitted)\b",
+                r"\bconfirm\w* (their|a|the) (patient status|stay|visit|treatment|care)\b",
+                r"\b(mention|discuss|refer to|comment on|describe|ask about)\w* (their|the "
+                r"patient's|a patient's|the reviewer's|the commenter's|his|her) (care|treatment"
+                r"|stay|visit|diagnosis|condition|procedure|surgery|results?)\b",
+            ),
+            stance=(
+                *PERMISSION,
+                r"\b(always|should|please|it's nice to|it is nice to|good idea)\b",
+                r"^(confirm|mention|discuss|refer|describe|ask)",
+            ),
+        ),
+        "confirms that someone is a patient, or discusses their care, in public. Even a kind "
+        "reply can disclose that a person was treated here.",
+    ),
+    _reads(
+        "response.crisis",
+        "Escalate crises and threats at once instead of leaving them",
+        Contradiction(
+            subject=(
+                r"\b(suicid\w*|self harm|harm (themselves|himself|herself)|in crisis|threat\w*"
+                r"|emergenc\w*|at risk)\b",
+            ),
+            stance=(
+                r"\b(ignore\w*|can wait|until monday|next (working|business) day"
+                r"|no need to (escalat|respond|reply|act|call|tell)\w*)\b",
+                r"\b(just )?(delete|hide) (it|the comment|them|the post)\b",
+                r"\bnot our (job|problem|responsibility)\b",
+            ),
+        ),
+        "leaves a person at risk or a threat without a response. Someone may be in danger; the "
+        "team needs to act, point them to help and alert the on-call contact.",
+    ),
+)
+
+READS_EDUCATION = (
+    _reads(
+        "education.optional_for_admins",
+        "Don't make training optional for people who run official accounts",
+        Contradiction(
+            subject=(
+                r"\b(training|course|e ?learning|module)\b(?:\W+\w+){0,12}?\W+(manag\w*|runs?"
+                r"|running|administ\w*|admins?|official)\b",
+                r"\b(manag\w*|runs?|running|administ\w*|admins?|official)\b(?:\W+\w+){0,12}?"
+                r"\W+(training|course|e ?learning|module)\b",
+            ),
+            stance=(*OPTIONAL, r"\bwhen(ever)? (you|they) have time\b"),
+        ),
+        "lets people run official accounts without training. They speak for the institution "
+        "to thousands of people and meet its hardest cases first.",
+    ),
+    _reads(
+        "education.patient_education_alone",
+        "Send patient education through clinical review, not straight to personal accounts",
+        Contradiction(
+            subject=(
+                r"\b(patient education|health education|educational) (content|posts?|videos?)",
+            ),
+            stance=(
+                r"\bwithout (any )?(review|checking|approval|a clinical review)\b",
+                r"\bno (review|approval|checking) (is )?(needed|required)\b",
+                r"\bneeds? no (review|checking|approval)\b",
+                *OPTIONAL,
+            ),
+        ),
+        "skips clinical review of health teaching. Educational posts are read as the "
+        "institution's advice, so a qualified reviewer should check them first.",
+    ),
+)
+
+READS_CONTACT = (
+    _reads(
+        "contact.urgent_waits",
+        "Give urgent problems a route, instead of telling people to wait",
+        Contradiction(
+            subject=(
+                r"\b(urgent\w*|emergenc\w*|out of hours|hack\w*|breach\w*|after hours|weekends?"
+                r"|nights?|evenings?|holidays?)\b",
+            ),
+            stance=(
+                r"\b(can|should|will|must|has to|have to) wait\b",
+                r"\bwait (until|till|for) (monday|morning|office hours|the next (working"
+                r"|business) day|business hours)\b",
+                r"\b(don't|do not|no need to|never) (call|contact|phone|ring|e ?mail|bother|reach"
+                r" out)\w*",
+                r"\bno (one|out of hours|after hours|on call) (to call|contact|cover|service)\b",
+                r"\bnot (available|reachable|staffed)\b",
+            ),
+        ),
+        "leaves urgent problems without a route. A hacked account or a posted patient photo "
+        "does harm by the hour, so staff need someone to call at any time.",
+    ),
 )
 
 
@@ -201,6 +739,8 @@ SCOPE = Section(
             valid_url("brand_url"),
             "brand_url",
         ),
+        *READS_SCOPE,
+        _tone("scope"),
     ),
 )
 
@@ -302,18 +842,28 @@ ACCOUNTS = Section(
         ],
         "body": _md(
             """
-            Only the accounts listed here speak for {institution}. A new official account must
-            be approved by {contact_name}, {contact_role}, before it is created, and every
-            official account must have at least two named administrators in the department
-            that owns it.
+            Only the accounts listed here speak for {institution}. Before a new official
+            account is created, {contact_name}, {contact_role}, should approve it, and each
+            official account should have two named administrators in the department that owns
+            it, so that nobody is locked out when one of them is away or leaves.
 
             If you find an account that uses the {institution} name or logo but is not on this
             list, do not follow, reply to or share it. Send a link or screenshot to
             {contact_email} so the team can check it and report it to the platform.
 
             Use the official hashtags to join campaigns and events. Because a hashtag links
-            your post to {institution}, you should only add one to posts you would be happy
-            to see on our own pages.
+            your post to {institution}, add one only to posts you would be happy to see on our
+            own pages.
+
+            **Records of official accounts.** Posts, comments and direct messages on official
+            accounts are records of {institution}. They are kept for as long as the records
+            retention schedule says, and a legal hold overrides any routine clean-up. If
+            {institution} is a public body, public-records law may also give people a right to
+            see them. Patient information that arrives in a direct message is patient
+            information like any other: move the conversation to a secure channel and do not
+            copy it elsewhere.
+
+            Official accounts do not endorse political candidates or parties.
             """
         ),
     },
@@ -330,6 +880,8 @@ ACCOUNTS = Section(
             rows_have("accounts", "platform", "handle"),
             "accounts",
         ),
+        *READS_ACCOUNTS,
+        _tone("accounts"),
     ),
 )
 
@@ -410,6 +962,8 @@ DOS_DONTS = Section(
     checks=(
         Check("dos_donts.dos", "List at least three do's", at_least("dos", 3), "dos"),
         Check("dos_donts.donts", "List at least three don'ts", at_least("donts", 3), "donts"),
+        *READS_DOS_DONTS,
+        _tone("dos_donts"),
     ),
 )
 
@@ -475,19 +1029,31 @@ DISCLOSURE = Section(
             you and on {institution}.
 
             **Disclose your affiliation.** When you post about health, your profession or
-            {institution}, you must make clear that you work here and that you speak for
-            yourself, for example "I work at {institution}; views are my own." When you share a
+            {institution}, make clear that you work here and that you speak for yourself, for
+            example "I work at {institution}, and these views are my own." When you share a
             health opinion, state your credentials accurately.
 
             **Paid or gifted content.** If you receive money, free products or any other
-            benefit for a post, you must say so clearly in the post itself.
+            benefit for a post, say so in the post itself, with #ad or the platform's
+            paid-partnership label; a line in your profile is not enough on its own. Working at
+            {institution} is itself a connection to mention when you review or praise it. A
+            sponsored post that shows the {institution} uniform, badge or logo needs the social
+            media team's approval first.
+
+            **Your personal accounts.** You are never expected to connect with your manager or
+            supervisor online. Think carefully before connecting with former patients, and
+            keep any question about their care to official channels. Keep your work e-mail
+            address off personal profiles, and do not use {institution}'s name or logo to
+            support a political candidate or party.
 
             **Employee advocacy.** Sharing official content is always voluntary. You will never
             be asked to post something you disagree with or to pass off official content as
             your own words.
 
             Nothing in these guidelines limits your right to discuss your pay, hours or working
-            conditions with colleagues or anyone else.
+            conditions with colleagues or anyone else. If you are worried about patient safety,
+            the quickest way to get it fixed is the incident reporting system or the patient
+            safety office; using them does not take away any right you have to speak about it.
             """
         ),
     },
@@ -504,6 +1070,8 @@ DISCLOSURE = Section(
             mentions_any(*AFFILIATION),
             "body",
         ),
+        *READS_DISCLOSURE,
+        _tone("disclosure"),
     ),
 )
 
@@ -546,27 +1114,34 @@ PRIVACY = Section(
             our own privacy policies cover every post, comment, message and story, on official
             and personal accounts alike.
 
-            - **No patient information.** You must never post anything about a patient or their
-              care: names, initials, dates, room numbers, conditions, or any detail that could
-              let someone work out who they are. Removing the name is not enough; a
-              "de-identified" story can still identify a patient, especially in a small
-              community.
-            - **No photos or videos of patients.** Check the background of every image you take
-              at work for faces, screens, whiteboards, wristbands and charts. Only the
-              communications team may use patient photos or stories, and only with the
-              patient's written consent.
-            - **Never look patients up.** You must not search for patients online or on social
-              media, and you must never use information from records or from your work to
-              find them.
-            - **Keep professional boundaries.** You should not send or accept friend requests
-              from patients on personal accounts. Move a patient who contacts you about their
-              care to an official channel, such as the patient portal or the clinic's phone
-              line.
+            - **No patient information.** Never post anything about a patient or their care:
+              names, initials, dates, room numbers, conditions, or any detail that could let
+              someone work out who they are.
+            - **Removing a name does not de-identify.** A date, a unit, a rare condition, the
+              background of a photo or a mutual connection can be enough for someone to
+              recognise a patient. "Anonymous" stories from the ward, memorial posts about a
+              patient who died and replies to a patient's family all carry that risk.
+            - **Patient photos and stories** are used only by Communications, and only with the
+              patient's signed HIPAA authorization, which Communications keeps. It says how the
+              story or image will be used, in which media, when the permission ends and how the
+              patient can withdraw it; for a child, a parent or guardian signs. Filming in care
+              areas is arranged with Communications in advance.
+            - **Clinical images between colleagues** go only through the tools and under the
+              rules the privacy office has approved, never in personal chat groups.
+            - **Never look patients up.** Do not search for patients online or on social media,
+              and never use information from records or from your work to find them.
+            - **Keep professional boundaries.** Do not send or accept friend requests from
+              patients on personal accounts. Move a patient who contacts you about their care
+              to an official channel, such as the patient portal or the clinic's phone line.
             - **When patients post about their own care**, do not confirm it or add details,
               even to thank them. Pass it to the social media team.
 
-            If you think patient information has been posted, tell your manager and
-            {contact_email} straight away so it can be removed quickly.
+            **If patient information has been posted**, by you or anyone else, tell the Privacy
+            Officer and {contact_email} at once; the Privacy Officer decides whether it is a
+            breach that has to be reported. Note where and when it appeared and keep a
+            screenshot for the Privacy Officer, then remove the post or ask the team to, so it
+            spreads no further. If the post was yours, saying so straight away is the right
+            thing to do, and it is welcomed.
             """
         ),
     },
@@ -589,6 +1164,8 @@ PRIVACY = Section(
             mentions_any(*LOOKING_UP),
             "body",
         ),
+        *READS_PRIVACY,
+        _tone("privacy"),
     ),
 )
 
@@ -640,15 +1217,27 @@ ACCURACY = Section(
         ],
         "body": _md(
             """
-            When you share health information, you should rely on current, evidence-based
-            sources such as those listed here, and link to the source so readers can check it.
-            Clinical content on official accounts must be reviewed by a qualified clinician
-            before it is published.
+            When you share health information, rely on current, evidence-based sources such as
+            those listed here, and link to the source so readers can check it. Clinical content
+            on official accounts is reviewed by a qualified clinician before it is published.
 
             Our posts give general health information. They are not individual medical advice
             and do not replace a visit to a clinician. If someone asks about their own symptoms
             or treatment, do not diagnose or advise them online: thank them, suggest they speak
             to their own clinician, and in an emergency tell them to call emergency services.
+
+            **Direct messages are not consultations.** A conversation in messages or comments
+            does not start a clinician–patient relationship and should not try to: point the
+            person to the patient portal or to book a visit. Clinicians are licensed where they
+            practise, so advice to someone in another state or province can also raise
+            licensing questions. Clinicians who run educator accounts should say in their
+            profile that their posts are general information, not medical advice.
+
+            **Generative AI.** Do not put patient information into an AI tool unless
+            {institution} has a business associate agreement with its provider and has
+            approved the tool for that use. Label images that AI made or altered. Health content
+            drafted with AI is reviewed by a clinician like any other, and we do not create
+            synthetic patients or staff to illustrate posts.
 
             If you get something wrong, correct it openly: edit the post and say what changed,
             or post a correction. Do not quietly delete a post that others have already
@@ -669,6 +1258,8 @@ ACCURACY = Section(
             mentions_any(*NOT_ADVICE),
             "body",
         ),
+        *READS_ACCURACY,
+        _tone("accuracy"),
     ),
 )
 
@@ -703,13 +1294,13 @@ PROFESSIONALISM = Section(
             The standards of conduct that apply at {institution} apply online too, including in
             private groups and messages; a screenshot makes nothing private.
 
-            - Be respectful and inclusive. You must not post content that is discriminatory,
-              harassing, threatening or demeaning, and you should not mock patients, colleagues
+            - Be respectful and inclusive. Discriminatory, harassing, threatening or demeaning
+              content has no place in your posts, and you should not mock patients, colleagues
               or other professions.
             - Disagree with ideas, not people. If a discussion turns hostile, step away.
-            - **Conflicts of interest.** You must disclose any conflict of interest when you
-              post about a product, service, company or treatment, such as a payment,
-              sponsorship, gift or financial stake.
+            - **Conflicts of interest.** Disclose any conflict of interest when you post about a
+              product, service, company or treatment, such as a payment, sponsorship, gift or
+              financial stake.
             - Ask colleagues before you post about their work or share a photo of them.
             - Personal posting should never get in the way of patient care, and you should use
               work devices in line with our IT policies.
@@ -728,6 +1319,8 @@ PROFESSIONALISM = Section(
             mentions_any(*CONFLICTS),
             "body",
         ),
+        *READS_PROFESSIONALISM,
+        _tone("professionalism"),
     ),
 )
 
@@ -766,13 +1359,13 @@ SECURITY = Section(
     starter={
         "body": _md(
             """
-            - Use a strong, unique password for every account, and a password manager to keep
-              track of them.
-            - You must turn on two-factor authentication for every official {institution}
-              account, and you should turn it on for your personal accounts too.
-            - Credentials for official accounts are held by named administrators in the
-              approved password manager. They must never be shared by e-mail or message, and
-              access must be removed on the day someone changes role or leaves.
+            - Use a strong, unique password for every account, and the password manager
+              {institution} provides to keep track of them.
+            - Turn on two-factor authentication for every official {institution} account; it
+              stops most takeovers. Turn it on for your personal accounts too.
+            - Credentials for official accounts are held by the named administrators in the
+              password manager, never sent by e-mail or message. How access is granted and
+              removed is set out in the social media policy.
             - Be wary of phishing: messages that claim to come from a platform and ask you to
               log in, pay or "verify" an account. Go to the platform directly instead of
               following the link.
@@ -798,6 +1391,8 @@ SECURITY = Section(
             mentions_together(REPORT, COMPROMISE),
             "body",
         ),
+        *READS_SECURITY,
+        _tone("security"),
     ),
 )
 
@@ -858,16 +1453,17 @@ REGULATORY = Section(
             {institution} staff are listed here, and the [social media policy]({policy_url})
             explains how {institution} applies them.
 
-            - Official campaigns that mention treatments, drugs, devices or outcomes must be
-              reviewed by legal and compliance before they are published.
-            - You must disclose any payment, gift or other connection when you endorse or
-              review a product or service.
-            - If you hold a licence, you are responsible for following your licensing board's
-              rules on online conduct.
+            - Official campaigns that mention treatments, drugs, devices or outcomes go to
+              legal and compliance for review before they are published.
+            - Disclose any payment, gift or other connection, including your job, when you
+              endorse or review a product or service, and do it in the post itself.
+            - If you hold a licence, your licensing board's rules on online conduct apply to
+              what you post, on any account.
             - Use only images, music and text you have the right to use.
             - Posts, messages and even deleted content can be disclosed in legal proceedings.
-              Never delete content that may be relevant to a complaint or claim; ask legal
-              first.
+              Patient information is taken down quickly once the Privacy Officer has a record
+              of it; anything else that a complaint, claim or legal hold may concern stays up
+              until legal has looked at it.
 
             If you are unsure whether a post is allowed, ask {contact_name} before you publish.
             """
@@ -886,6 +1482,8 @@ REGULATORY = Section(
             valid_url("policy_url"),
             "policy_url",
         ),
+        *READS_REGULATORY,
+        _tone("regulatory"),
     ),
 )
 
@@ -950,8 +1548,17 @@ RESPONSE = Section(
             - **Hide or remove** comments that contain patient information, abuse, threats,
               spam or advertising, as our community guidelines allow.
             - **Escalate at once** anything involving a threat, a risk of harm, a possible
-              emergency, media interest, a legal claim or a privacy breach. If someone seems
-              to be in danger, tell them to call emergency services.
+              emergency, media interest, a legal claim or a privacy breach.
+            - **Someone at risk.** If a commenter seems at risk of harming themselves, reply
+              promptly with the crisis line (in the US, call or text 988) and alert the on-call
+              clinician through the switchboard. If they may be in immediate danger, tell them
+              to call emergency services.
+            - **Crises and adverse events.** Post nothing from the scene of an incident or an
+              adverse event. Official accounts wait until incident command has agreed what to
+              say.
+            - **When the accounts are watched.** Official accounts are monitored on weekdays
+              from 8 a.m. to 6 p.m. The hours are published with our community guidelines so
+              that nobody mistakes a comment for an emergency line.
             """
         ),
     },
@@ -962,6 +1569,8 @@ RESPONSE = Section(
             filled("escalation_contact"),
             "escalation_contact",
         ),
+        *READS_RESPONSE,
+        _tone("response"),
     ),
 )
 
@@ -1015,9 +1624,9 @@ EDUCATION = Section(
         ],
         "body": _md(
             """
-            Everyone who manages an official {institution} account must complete the social
-            media essentials course before they are given access, and refresh it every year.
-            Other staff are encouraged to take it too.
+            Everyone who manages an official {institution} account should complete the social
+            media essentials e-learning course before they are given access, and refresh it
+            every year. Other staff are encouraged to take it too.
 
             If you would like to use social media for patient education, the social media team
             can help you plan content, have it checked by a clinical reviewer and publish it on
@@ -1032,6 +1641,8 @@ EDUCATION = Section(
             rows_valid_url("links", "url"),
             "links",
         ),
+        *READS_EDUCATION,
+        _tone("education"),
     ),
 )
 
@@ -1086,6 +1697,8 @@ CONTACT = Section(
             lambda data: bool(data.get("email") or data.get("phone")),
             "email",
         ),
+        *READS_CONTACT,
+        _tone("contact"),
     ),
 )
 

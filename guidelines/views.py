@@ -28,6 +28,7 @@ from accounts.models import Role
 
 from . import services
 from .compare import changed_count, compare_content, compare_section
+from .completeness import unchanged_from_template
 from .forms import (
     NAV_ACTIONS,
     CreateGuidelineForm,
@@ -561,12 +562,18 @@ def checklist(request: MemberRequest, pk: int) -> HttpResponse:
     if draft is None:
         return _no_draft(request, guideline)
     data = _draft_data(_stored(draft))
+    unchanged = unchanged_from_template(data, guideline.organization.placeholder_context())
     summary = []
     for step_info in _steps(guideline, data):
         section = step_info["section"]
         checks = run_checks(section, data.get(section.key))
         summary.append(
-            {**step_info, "checks": checks, "failing": [c for c in checks if not c.passed]}
+            {
+                **step_info,
+                "checks": checks,
+                "failing": [c for c in checks if c.blocking],
+                "unchanged": section.key in unchanged,
+            }
         )
     failing = [(s, c) for s in summary for c in s["failing"]]
     return render(
@@ -578,6 +585,7 @@ def checklist(request: MemberRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "failing": failing,
             "ready": not failing,
+            "unchanged_count": len(unchanged),
             "complete_count": sum(1 for s in summary if s["state"] == SectionState.COMPLETE),
         },
     )

@@ -203,3 +203,23 @@ def test_reviewer_reads_the_section_as_the_wizard_preview_draws_it(review, legal
     table = _accounts_table(reviewed.content.decode())
     assert table == _accounts_table(preview.content.decode())
     assert '<a href="https://www.instagram.com/' in table
+
+
+def test_reviewer_sees_sections_unchanged_from_the_template(review, legal):
+    html = legal.client().get(url(review)).content.decode()
+    assert html.count("Unchanged from the template") == 12
+    assert "12 sections unchanged from the template" in html
+
+
+def test_reviewer_sees_a_section_suggestion_quoted(guideline, author, legal, submit, route):
+    from tests.factories import starter
+
+    content = starter(guideline.organization)
+    content["security"] = {
+        "body": content["security"]["body"] + "\n\nStaff who share passwords will be disciplined."
+    }
+    review = submit(open_draft(guideline, author.user, content))
+    html = legal.client().get(url(review)).content.decode()
+    assert html.count("Unchanged from the template") == 11
+    assert "Suggestion: Write advice, and leave rules and sanctions to the policy" in html
+    assert "\u201cStaff who share passwords will be disciplined.\u201d" in html

@@ -224,6 +224,8 @@ def test_run_checks_reports_every_check_then_input_validity() -> None:
     assert [r.code for r in results] == [
         "contact.name",
         "contact.email_or_phone",
+        "contact.urgent_waits",
+        "contact.tone",
         "contact.valid_input",
     ]
     assert results[-1] == CheckResult(

@@ -56,7 +56,7 @@ def starter(key: str, **changes: Any) -> SectionData:
 
 
 def failing(key: str, data: SectionData) -> set[str]:
-    return {r.code for r in run_checks(get_section(key), data) if not r.passed}
+    return {r.code for r in run_checks(get_section(key), data) if r.blocking}
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -211,9 +211,9 @@ def test_starter_does_not_reinterpret_braces_in_the_institution_name() -> None:
     assert "St {Mary}'s {0}" in content["privacy"]["body"]
 
 
-def test_starter_writes_requirements_with_must_and_advice_with_should() -> None:
+def test_starter_advises_with_should_and_leaves_must_to_the_policy() -> None:
     words = " ".join(_strings(STARTER)).lower()
-    assert " must " in words and " should " in words
+    assert " must " not in words and " should " in words
 
 
 def test_disclosure_and_professionalism_prompts_carry_the_legal_caution() -> None:
@@ -231,6 +231,8 @@ def test_privacy_scenarios_include_a_patient_thanking_staff_by_name() -> None:
 def test_every_check_has_a_named_failing_case() -> None:
     for section in SECTIONS:
         for check in section.checks:
+            if check.finder is not None:
+                continue  # checks that read meaning have their tables in test_meaning_checks.py
             suffix = check.code.split(".", 1)[1]
             name = f"test_{section.key}_check_fails_without_{suffix}"
             assert name in globals(), f"missing {name}"
@@ -309,7 +311,7 @@ def test_accuracy_check_fails_without_references() -> None:
 
 
 def test_accuracy_check_fails_without_advice_disclaimer() -> None:
-    data = starter("accuracy", body="Use reliable sources and give medical advice freely.")
+    data = starter("accuracy", body="Use reliable sources and answer questions kindly.")
     assert failing("accuracy", data) == {"accuracy.advice_disclaimer"}
 
 
