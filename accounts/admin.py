@@ -13,7 +13,7 @@ class UserAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "jurisdiction"]
 
 
 @admin.register(Membership)

@@ -95,6 +95,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (self.full_name or self.email).split(" ")[0]
 
 
+class Jurisdiction(models.TextChoices):
+    """Where an institution is: picks the pack of laws, words and checks its guideline uses."""
+
+    US = "us", "United States"
+    UK = "uk", "United Kingdom"
+    CANADA = "ca", "Canada"
+    AUSTRALIA = "au", "Australia"
+
+
 class Organization(models.Model):
     """An institution: a hospital, health system, clinic network or college."""
 
@@ -107,6 +116,12 @@ class Organization(models.Model):
     contact_phone = models.CharField(max_length=40, blank=True)
     policy_url = models.URLField("Social media policy URL", blank=True)
     brand_url = models.URLField("Brand guide URL", blank=True)
+    jurisdiction = models.CharField(
+        max_length=2,
+        choices=Jurisdiction.choices,
+        default=Jurisdiction.US,
+        help_text="Sets the laws, privacy words, references and checks of the starter text.",
+    )
     authors_may_publish = models.BooleanField(default=False)
     require_reviewer_2fa = models.BooleanField(
         "Require two-factor for admins and reviewers", default=False
@@ -142,6 +157,7 @@ class Organization(models.Model):
             "contact_role": self.contact_role,
             "contact_email": self.contact_email,
             "contact_phone": self.contact_phone,
+            "jurisdiction": self.jurisdiction,
         }
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import Membership, Organization, User
 from guidelines import services as guideline_services
+from guidelines.facts import confirm_all, facts_in
 from guidelines.models import Guideline
 
 from . import workflow
@@ -53,6 +54,17 @@ def _version_two_in_review(
             revision=security.revision,
             by=author,
         )
+    # The author has checked each fact the template marked and kept them as written.
+    for row in draft.sections.all():
+        if facts_in(row.data):
+            guideline_services.save_section(
+                draft=draft,
+                key=row.key,
+                data=confirm_all(row.data),
+                revision=row.revision,
+                by=author,
+                reason="fact kept",
+            )
     workflow.submit(
         draft=draft,
         by=author,

@@ -108,14 +108,16 @@ def review_page(
     mode = compare if baseline is not None else ""
     diffs = compare_content(SECTIONS, baseline.content, version.content) if baseline else []
     # What the author's checklist said, so the reviewer reads the same warnings.
-    unchanged = unchanged_from_template(
-        version.content, review.guideline.organization.placeholder_context()
-    )
+    organization = review.guideline.organization
+    jurisdiction = organization.jurisdiction
+    unchanged = unchanged_from_template(version.content, organization.placeholder_context())
     sections = [
         {
             "unchanged": section.key in unchanged,
             "flags": [
-                r for r in run_checks(section, version.content.get(section.key)) if not r.passed
+                r
+                for r in run_checks(section, version.content.get(section.key), jurisdiction)
+                if not r.passed
             ],
             "section": section,
             "number": index + 1,

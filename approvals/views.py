@@ -187,7 +187,8 @@ def signed_by_me(request: MemberRequest) -> HttpResponse:
 def _submit_page(
     request: HttpRequest, guideline: Guideline, draft: Draft | None, form: SubmitForm
 ) -> HttpResponse:
-    failing = failing_checks(draft.content()) if draft else []
+    jurisdiction = guideline.organization.jurisdiction
+    failing = failing_checks(draft.content(), jurisdiction) if draft else []
     route_obj = ApprovalRoute.objects.filter(organization=guideline.organization_id).first()
     open_review = ReviewRequest.objects.filter(
         guideline=guideline, status=ReviewRequest.Status.OPEN

@@ -275,7 +275,7 @@ def submit(
         raise WorkflowError("This draft was already submitted.")
     if not change_summary.strip():
         raise WorkflowError("Write a change summary: reviewers read it first.")
-    failing = failing_checks(draft.content())
+    failing = failing_checks(draft.content(), guideline.organization.jurisdiction)
     if failing:
         raise WorkflowError(
             f"{len(failing)} required check{'s' if len(failing) != 1 else ''} still "

@@ -38,6 +38,7 @@ from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, 
 from approvals.models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Signature
 from audit.models import AuditEvent, ChainHead
 from audit.signing import Keyring, event_message, head_message
+from guidelines.facts import confirm_all
 from guidelines.models import Draft, DraftSection, Guideline, Version
 from guidelines.schema import content_hash
 from guidelines.sections import SECTIONS, starter_content
@@ -448,7 +449,7 @@ def _guideline(run: _Run, inst: _Institution) -> _Story:
     )
     run.result.guideline_id = guideline.pk
     run.result.guideline_slug = guideline.slug
-    contents = [starter_content(inst.org.placeholder_context())]
+    contents = [confirm_all(starter_content(inst.org.placeholder_context()))]
     for n in range(2, cfg.versions + 1):
         contents.append(_bump(contents[-1], n, run.rng))
     start_day = run.now - dt.timedelta(days=30 * cfg.versions)

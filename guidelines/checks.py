@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import facts
 from .schema import SectionData, url_error
 
 CheckTest = Callable[[SectionData], bool]
@@ -53,7 +54,7 @@ def _fold(text: str) -> str:
 def _prose(data: Any) -> str:
     """All the words in a section's content, one value per line."""
     if isinstance(data, str):
-        return plain_text(data)
+        return plain_text(facts.strip(data))
     if isinstance(data, Mapping):
         return "\n".join(_prose(v) for v in data.values())
     if isinstance(data, list | tuple):

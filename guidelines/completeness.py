@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .facts import confirm_all
 from .schema import is_empty, normalise, run_checks
 from .sections import SECTIONS, starter_content
 
 
-def failing_checks(content: Mapping[str, Any]) -> list[str]:
+def failing_checks(content: Mapping[str, Any], jurisdiction: str | None = None) -> list[str]:
     """The messages of every completeness check the content does not pass, section by section."""
     failing = []
     for section in SECTIONS:
-        for result in run_checks(section, content.get(section.key)):
+        for result in run_checks(section, content.get(section.key), jurisdiction):
             if result.blocking:
                 detail = f". Found: {result.detail}" if result.detail else ""
                 failing.append(f"{section.title}: {result.message}{detail}")
@@ -27,11 +28,13 @@ def unchanged_from_template(content: Mapping[str, Any], context: Mapping[str, st
     things that are not true there, so it is pointed out rather than silently accepted.
     """
     starter = starter_content(context)
+    confirmed = confirm_all(starter)  # keeping every fact as written is not adapting it
     unchanged = set()
     for section in SECTIONS:
         data = content.get(section.key)
         if is_empty(section, data):
             continue
-        if normalise(section, data) == starter[section.key]:
+        clean = normalise(section, data)
+        if clean in (starter[section.key], confirmed[section.key]):
             unchanged.add(section.key)
     return unchanged

@@ -21,6 +21,7 @@ def author_panel(request: MemberRequest) -> Panel | None:
     if not can_edit_drafts(membership):
         return None
     org_id = membership.organization_id
+    jurisdiction = membership.organization.jurisdiction
     drafts = []
     for draft in (
         Draft.objects.filter(guideline__organization_id=org_id, is_open=True)
@@ -29,7 +30,7 @@ def author_panel(request: MemberRequest) -> Panel | None:
         .order_by("-updated_at")[:10]
     ):
         stored = {row.key: row.data for row in draft.sections.all()}
-        states = [section_state(s, stored.get(s.key)) for s in SECTIONS]
+        states = [section_state(s, stored.get(s.key), jurisdiction) for s in SECTIONS]
         drafts.append(
             {
                 "guideline": draft.guideline,

@@ -25,6 +25,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
+from .packs import applies
+
 SectionData = dict[str, Any]
 Content = dict[str, SectionData]
 
@@ -382,14 +384,17 @@ def _duplicate_message(fld: Field, row: Mapping[str, str]) -> str:
     return message + "."
 
 
-def run_checks(section: Section, data: Mapping[str, Any] | None) -> list[CheckResult]:
+def run_checks(
+    section: Section, data: Mapping[str, Any] | None, jurisdiction: str | None = None
+) -> list[CheckResult]:
     """Every completeness check of the section, plus one saying whether all input is valid.
 
-    Check tests receive normalised data. The final "<key>.valid_input" result keeps malformed
-    input (a bad URL, a duplicate handle) from ever counting as complete.
+    ``jurisdiction`` switches on the checks only its pack uses (``guidelines/packs.py``); the
+    others run everywhere. Check tests receive normalised data. The final "<key>.valid_input"
+    result keeps malformed input (a bad URL, a duplicate handle) from ever counting as complete.
     """
     clean = normalise(section, data)
-    results = [_result(c, clean) for c in section.checks]
+    results = [_result(c, clean) for c in section.checks if applies(c.code, jurisdiction)]
     errors = validate(section, data)
     first = next(iter(errors), None)
     results.append(
@@ -419,7 +424,9 @@ def _result(check: Check, clean: SectionData) -> CheckResult:
     )
 
 
-def section_state(section: Section, data: Mapping[str, Any] | None) -> SectionState:
+def section_state(
+    section: Section, data: Mapping[str, Any] | None, jurisdiction: str | None = None
+) -> SectionState:
     """Where the author stands on a section, for the wizard's progress bar.
 
     Not started: nothing entered. In progress: something entered but a required field is still
@@ -429,7 +436,7 @@ def section_state(section: Section, data: Mapping[str, Any] | None) -> SectionSt
     clean = normalise(section, data)
     if clean == empty_section(section):
         return SectionState.NOT_STARTED
-    if not any(r.blocking for r in run_checks(section, data)):
+    if not any(r.blocking for r in run_checks(section, data, jurisdiction)):
         return SectionState.COMPLETE
     if any(f.required and not clean[f.name] for f in section.fields):
         return SectionState.IN_PROGRESS

@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from . import facts, packs
 from .checks import (
     AFFILIATION,
     COMPROMISE,
@@ -51,6 +52,7 @@ SAMPLE_CONTEXT: Mapping[str, str] = {
     "contact_role": "Social Media Manager",
     "contact_email": "social@riverside-health.example",
     "contact_phone": "+1 555 010 2040",
+    "jurisdiction": "us",
 }
 
 # Shared between sections so the legal caution reads the same wherever it appears.
@@ -134,6 +136,17 @@ def _reads(code: str, message: str, rule: Contradiction, why: str, field: str = 
     return Check(code, message, lambda data: not find(data), field, finder=find)
 
 
+def _facts(key: str) -> Check:
+    """On every section: facts the starter text asserts are confirmed or replaced."""
+    return Check(
+        f"{key}.facts",
+        "Confirm or replace the facts marked in the starter text",
+        lambda data: not facts.finder(data),
+        "body",
+        finder=facts.finder,
+    )
+
+
 def _tone(key: str) -> Check:
     """Advice on every section: rules and sanctions belong in the policy, not the guideline."""
     find = contradiction(
@@ -179,6 +192,28 @@ _LABOUR_WHY = (
     "reads as a ban on discussing pay, hours or working conditions. Such a rule can be unlawful "
     "(in the US, section 7 of the National Labor Relations Act protects most employees' right "
     "to discuss them); have legal review it."
+)
+
+# Australia: the advertising rules for regulated health services forbid testimonials.
+_NO_TESTIMONIALS = Contradiction(
+    subject=(
+        r"\btestimonials?\b",
+        r"\b(patient|client) (reviews?|success stories|stories|quotes)\b",
+        r"\b(reviews?|success stories|quotes) from (patients|clients)\b",
+    ),
+    stance=(
+        *PERMISSION,
+        r"^(use|share|feature|post|publish|repost|quote)\b",
+        r"\b(should|can|may|could|we|to) (use|share|feature|post|publish|repost|quote)\b",
+        r"\bencourag\w*",
+        r"\b(great|good|best|effective) way\b",
+        r"\bto (promote|advertise|market)\b",
+    ),
+    conditions=(),
+)
+_NO_TESTIMONIALS_WHY = (
+    "invites patient testimonials. In Australia the advertising rules for regulated health "
+    "services do not allow testimonials about clinical care, including reposted reviews."
 )
 
 READS_SCOPE = (
@@ -333,6 +368,12 @@ READS_DISCLOSURE = (
 )
 
 READS_PRIVACY = (
+    _reads(
+        "privacy.no_testimonials",
+        "Don't invite testimonials in advertising for health services",
+        _NO_TESTIMONIALS,
+        _NO_TESTIMONIALS_WHY,
+    ),
     _reads(
         "privacy.permission",
         "Don't give permission to share patient information",
@@ -508,6 +549,12 @@ READS_SECURITY = (
 )
 
 READS_REGULATORY = (
+    _reads(
+        "regulatory.no_testimonials",
+        "Don't invite testimonials in advertising for health services",
+        _NO_TESTIMONIALS,
+        _NO_TESTIMONIALS_WHY,
+    ),
     _reads(
         "regulatory.law_off",
         "Don't say the law stops at social media or personal accounts",
@@ -740,6 +787,7 @@ SCOPE = Section(
             "brand_url",
         ),
         *READS_SCOPE,
+        _facts("scope"),
         _tone("scope"),
     ),
 )
@@ -760,6 +808,10 @@ ACCOUNTS = Section(
         "Who runs each account day to day, and who approves a new official account?",
         "Which hashtags should staff use for campaigns, events and recruitment?",
         "What should staff do when they find an account that looks official but is not listed?",
+        "How long are posts, comments and messages on official accounts kept, who applies a "
+        "legal hold, and does public-records law apply to your institution?",
+        "Do official accounts ever take sides in elections? Say that they do not endorse "
+        "candidates or parties.",
     ),
     scenarios=(
         "An Instagram account using the hospital logo asks followers for donations. It is not "
@@ -768,6 +820,10 @@ ACCOUNTS = Section(
         "when the colleague who set it up leaves?",
         "A colleague uses the official campaign hashtag on a personal post complaining about "
         "a patient's family. What should happen?",
+        "A patient sends the official account a direct message with her test results attached. "
+        "What happens to that message?",
+        "A candidate for mayor asks to film a campaign video in the lobby and tag the official "
+        "account.",
     ),
     fields=(
         Field(
@@ -844,8 +900,8 @@ ACCOUNTS = Section(
             """
             Only the accounts listed here speak for {institution}. Before a new official
             account is created, {contact_name}, {contact_role}, should approve it, and each
-            official account should have two named administrators in the department that owns
-            it, so that nobody is locked out when one of them is away or leaves.
+            official account should have [[confirm: two named administrators]] in the department
+            that owns it, so that nobody is locked out when one of them is away or leaves.
 
             If you find an account that uses the {institution} name or logo but is not on this
             list, do not follow, reply to or share it. Send a link or screenshot to
@@ -858,7 +914,7 @@ ACCOUNTS = Section(
             **Records of official accounts.** Posts, comments and direct messages on official
             accounts are records of {institution}. They are kept for as long as the records
             retention schedule says, and a legal hold overrides any routine clean-up. If
-            {institution} is a public body, public-records law may also give people a right to
+            {institution} is a public body, {public_records} may also give people a right to
             see them. Patient information that arrives in a direct message is patient
             information like any other: move the conversation to a secure channel and do not
             copy it elsewhere.
@@ -880,7 +936,14 @@ ACCOUNTS = Section(
             rows_have("accounts", "platform", "handle"),
             "accounts",
         ),
+        Check(
+            "accounts.records",
+            "Say how posts, comments and messages on official accounts are kept as records",
+            mentions_any(r"\bretention\b", r"\brecords?\b", r"\barchiv\w*"),
+            "body",
+        ),
         *READS_ACCOUNTS,
+        _facts("accounts"),
         _tone("accounts"),
     ),
 )
@@ -963,6 +1026,7 @@ DOS_DONTS = Section(
         Check("dos_donts.dos", "List at least three do's", at_least("dos", 3), "dos"),
         Check("dos_donts.donts", "List at least three don'ts", at_least("donts", 3), "donts"),
         *READS_DOS_DONTS,
+        _facts("dos_donts"),
         _tone("dos_donts"),
     ),
 )
@@ -989,6 +1053,13 @@ DISCLOSURE = Section(
         "Do you run an employee advocacy programme? Say what is voluntary and what support "
         "staff get.",
         LABOUR_LAW_CAUTION,
+        "Where should a paid or gifted post say so? In the post itself, with #ad or the "
+        "platform's paid-partnership label, not only in a profile.",
+        "Are staff ever expected to connect with their supervisors online? Say that they are "
+        "not, and what you advise about former patients and work e-mail addresses on personal "
+        "profiles.",
+        "Where can staff raise a concern about patient safety so that it gets acted on, without"
+        " the guidelines limiting what they may lawfully say?",
     ),
     scenarios=(
         "A nurse wants to post a short video about a day in her life on the unit. What must "
@@ -999,6 +1070,9 @@ DISCLOSURE = Section(
         "post disclose?",
         "A staff member wants to post about short staffing on last night's shift. What may the "
         "guidelines say, and what must they not forbid?",
+        "A scrubs brand pays a nurse to post a video of herself in the hospital's uniform. What"
+        " does the post need?",
+        "An employee leaves a five-star review of the hospital without saying that he works there.",
     ),
     fields=(
         Field(
@@ -1070,7 +1144,14 @@ DISCLOSURE = Section(
             mentions_any(*AFFILIATION),
             "body",
         ),
+        Check(
+            "disclosure.in_the_post",
+            "Say that paid or gifted posts say so in the post itself (#ad or the platform's label)",
+            mentions_any(r"\bin the post\b", r"#ad\b", r"\bpaid partnership\b"),
+            "body",
+        ),
         *READS_DISCLOSURE,
+        _facts("disclosure"),
         _tone("disclosure"),
     ),
 )
@@ -1096,6 +1177,11 @@ PRIVACY = Section(
         "up online.",
         "Where are the boundaries with patients: friend requests, direct messages, following "
         "a patient's account?",
+        "Who is your Privacy Officer, and how do staff reach them when patient information has "
+        "been posted? Say that an honest self-report is welcome.",
+        "Which signed authorization do you use for patient images and stories, who keeps it, "
+        "and what does it say about the use, the media, when it ends and how to withdraw it?",
+        "Which tools, if any, are approved for sharing clinical images between colleagues?",
     ),
     scenarios=(
         "A patient thanks you publicly by name under a post. What do you do?",
@@ -1104,14 +1190,19 @@ PRIVACY = Section(
         "A colleague posts a funny, nameless story about a night shift that mentions the date "
         "and the unit. Is that a breach?",
         "A former patient sends a friend request to your personal account.",
+        "You notice that a photo you posted last week shows a patient's name on a whiteboard. "
+        "What do you do first, and whom do you tell?",
+        "A nurse wants to post a memorial tribute, without a name, to a long-term patient who "
+        "died.",
+        "A colleague posts a wound photo to the ward's group chat to ask for advice.",
     ),
     fields=(_body("How staff protect patient information online.", required=True),),
     starter={
         "body": _md(
             """
             Protecting patient information is part of everyone's job at {institution}, online
-            as much as on the unit. The privacy law that applies to us (in the US, HIPAA) and
-            our own privacy policies cover every post, comment, message and story, on official
+            as much as on the unit. The privacy law that applies to us ({privacy_law}) and our
+            own privacy policies cover every post, comment, message and story, on official
             and personal accounts alike.
 
             - **No patient information.** Never post anything about a patient or their care:
@@ -1121,11 +1212,9 @@ PRIVACY = Section(
               background of a photo or a mutual connection can be enough for someone to
               recognise a patient. "Anonymous" stories from the ward, memorial posts about a
               patient who died and replies to a patient's family all carry that risk.
-            - **Patient photos and stories** are used only by Communications, and only with the
-              patient's signed HIPAA authorization, which Communications keeps. It says how the
-              story or image will be used, in which media, when the permission ends and how the
-              patient can withdraw it; for a child, a parent or guardian signs. Filming in care
-              areas is arranged with Communications in advance.
+            - **Patient photos and stories** are used only by {consent_keeper}, and only with
+              the patient's {consent}, {patient_stories}. Filming in care areas is arranged with
+              Communications in advance.
             - **Clinical images between colleagues** go only through the tools and under the
               rules the privacy office has approved, never in personal chat groups.
             - **Never look patients up.** Do not search for patients online or on social media,
@@ -1164,7 +1253,24 @@ PRIVACY = Section(
             mentions_any(*LOOKING_UP),
             "body",
         ),
+        Check(
+            "privacy.privacy_officer",
+            "Say that a leak of patient information is reported to the Privacy Officer",
+            mentions_any(r"\bprivacy (officer|office|lead|team)\b", r"\bdata protection officer\b"),
+            "body",
+        ),
+        Check(
+            "privacy.authorization",
+            "Say that patient images and stories need the patient's signed authorization",
+            mentions_any(
+                r"\bauthori[sz]ation\b",
+                r"\bsigned (consent|permission|release)\b",
+                r"\b(explicit|signed) (written )?consent\b",
+            ),
+            "body",
+        ),
         *READS_PRIVACY,
+        _facts("privacy"),
         _tone("privacy"),
     ),
 )
@@ -1186,6 +1292,11 @@ ACCURACY = Section(
         "Make clear that posts are general health information, never individual medical "
         "advice. What should staff reply when someone asks about their own symptoms?",
         "When a clinician's opinion departs from accepted guidance, how should they flag it?",
+        "Which AI tools may staff use to draft posts, and is any of them covered by a business "
+        "associate agreement for patient information?",
+        "How do clinicians with public educator accounts make clear they are not giving "
+        "individual advice, and what do they do when followers in other states or provinces ask"
+        " for it?",
     ),
     scenarios=(
         "Someone describes their symptoms under your post and asks whether they should go to "
@@ -1193,6 +1304,9 @@ ACCURACY = Section(
         "A viral post claims that a vaccine causes a condition, and a colleague wants to reply. "
         "What should the reply contain?",
         "You notice that a figure in one of your earlier posts was wrong. What do you do?",
+        "A colleague pastes a discharge summary into a chatbot to help write a patient story.",
+        "A follower in another state asks a physician by direct message whether she should "
+        "change her medication.",
     ),
     fields=(
         _links_table(
@@ -1258,7 +1372,14 @@ ACCURACY = Section(
             mentions_any(*NOT_ADVICE),
             "body",
         ),
+        Check(
+            "accuracy.generative_ai",
+            "Say how staff may use generative AI tools",
+            mentions_any(r"\b(generative )?ai\b", r"\bartificial intelligence\b", r"\bchatbots?\b"),
+            "body",
+        ),
         *READS_ACCURACY,
+        _facts("accuracy"),
         _tone("accuracy"),
     ),
 )
@@ -1320,6 +1441,7 @@ PROFESSIONALISM = Section(
             "body",
         ),
         *READS_PROFESSIONALISM,
+        _facts("professionalism"),
         _tone("professionalism"),
     ),
 )
@@ -1359,8 +1481,8 @@ SECURITY = Section(
     starter={
         "body": _md(
             """
-            - Use a strong, unique password for every account, and the password manager
-              {institution} provides to keep track of them.
+            - Use a strong, unique password for every account, and
+              [[confirm: the password manager {institution} provides]] to keep track of them.
             - Turn on two-factor authentication for every official {institution} account; it
               stops most takeovers. Turn it on for your personal accounts too.
             - Credentials for official accounts are held by the named administrators in the
@@ -1392,6 +1514,7 @@ SECURITY = Section(
             "body",
         ),
         *READS_SECURITY,
+        _facts("security"),
         _tone("security"),
     ),
 )
@@ -1438,14 +1561,7 @@ REGULATORY = Section(
         _body("How the rules affect everyday posting."),
     ),
     starter={
-        "regulations": [
-            "HIPAA Privacy and Security Rules, or the privacy law that applies to you",
-            "FTC Endorsement Guides: disclosing paid or other material connections",
-            "FDA rules on advertising and promotion of drugs and medical devices",
-            "State medical, nursing and pharmacy board rules on professional conduct",
-            "Copyright and trademark law",
-            "National Labor Relations Act: employees' right to discuss working conditions",
-        ],
+        "regulations": [],  # the jurisdiction pack lists them (guidelines/packs.py)
         "policy_url": "{policy_url}",
         "body": _md(
             """
@@ -1456,9 +1572,10 @@ REGULATORY = Section(
             - Official campaigns that mention treatments, drugs, devices or outcomes go to
               legal and compliance for review before they are published.
             - Disclose any payment, gift or other connection, including your job, when you
-              endorse or review a product or service, and do it in the post itself.
-            - If you hold a licence, your licensing board's rules on online conduct apply to
-              what you post, on any account.
+              endorse or review a product or service, and do it in the post itself, as
+              {endorsement_rules} expect.
+            - If you hold a licence, the rules of {regulators} on online conduct apply to what
+              you post, on any account.
             - Use only images, music and text you have the right to use.
             - Posts, messages and even deleted content can be disclosed in legal proceedings.
               Patient information is taken down quickly once the Privacy Officer has a record
@@ -1483,6 +1600,7 @@ REGULATORY = Section(
             "policy_url",
         ),
         *READS_REGULATORY,
+        _facts("regulatory"),
         _tone("regulatory"),
     ),
 )
@@ -1506,12 +1624,19 @@ RESPONSE = Section(
         "community guidelines published?",
         "Whom do staff escalate to for complaints, threats, media enquiries, misinformation and "
         "possible emergencies?",
+        "During an incident or adverse event, who decides what official accounts say, and how "
+        "do staff know to wait?",
+        "What happens when a commenter seems at risk of harming themselves: which crisis line "
+        "do you give, and whom do you alert?",
+        "When are the official accounts watched, and where are those hours published?",
     ),
     scenarios=(
         "A one-star review names a nurse and describes the reviewer's treatment in detail.",
         "Late on a Saturday, a commenter under a health post says they feel suicidal.",
         "A journalist sends a direct message asking about an incident in the emergency department.",
         "Rumours about an outbreak at the hospital are spreading in the comments.",
+        "A ward is evacuated during a fire alarm and staff outside start filming. What should "
+        "be posted, and by whom?",
     ),
     fields=(
         _text(
@@ -1546,19 +1671,20 @@ RESPONSE = Section(
             - **Misinformation** should get a brief, friendly correction with a link to a
               reliable source, or be flagged to the team.
             - **Hide or remove** comments that contain patient information, abuse, threats,
-              spam or advertising, as our community guidelines allow.
+              spam or advertising, as our community guidelines
+              ([[confirm: {website}/community-guidelines]]) allow.
             - **Escalate at once** anything involving a threat, a risk of harm, a possible
               emergency, media interest, a legal claim or a privacy breach.
             - **Someone at risk.** If a commenter seems at risk of harming themselves, reply
-              promptly with the crisis line (in the US, call or text 988) and alert the on-call
-              clinician through the switchboard. If they may be in immediate danger, tell them
-              to call emergency services.
+              promptly with the crisis line ({crisis_line}) and alert
+              [[confirm: the on-call clinician through the switchboard]]. If they may be in
+              immediate danger, tell them to call emergency services.
             - **Crises and adverse events.** Post nothing from the scene of an incident or an
               adverse event. Official accounts wait until incident command has agreed what to
               say.
-            - **When the accounts are watched.** Official accounts are monitored on weekdays
-              from 8 a.m. to 6 p.m. The hours are published with our community guidelines so
-              that nobody mistakes a comment for an emergency line.
+            - **When the accounts are watched.** Official accounts are monitored
+              [[confirm: on weekdays from 8 a.m. to 6 p.m.]] The hours are published with our
+              community guidelines so that nobody mistakes a comment for an emergency line.
             """
         ),
     },
@@ -1569,7 +1695,19 @@ RESPONSE = Section(
             filled("escalation_contact"),
             "escalation_contact",
         ),
+        Check(
+            "response.crisis_line",
+            "Say what to do when a commenter may be at risk of harming themselves",
+            mentions_any(
+                r"\bcrisis (line|service|team|text)\b",
+                r"\b988\b",
+                r"\bsamaritans\b",
+                r"\blifeline\b",
+            ),
+            "body",
+        ),
         *READS_RESPONSE,
+        _facts("response"),
         _tone("response"),
     ),
 )
@@ -1609,24 +1747,18 @@ EDUCATION = Section(
     starter={
         "links": [
             {
-                "title": "Social media essentials for {institution} staff (e-learning)",
+                "title": "[[confirm: Social media essentials for {institution} staff "
+                "(e-learning)]]",
                 "url": "{website}/learning/social-media",
             },
-            {
-                "title": "HIPAA for professionals (US Department of Health and Human Services)",
-                "url": "https://www.hhs.gov/hipaa/for-professionals/index.html",
-            },
-            {
-                "title": "Disclosures 101 for social media influencers (Federal Trade Commission)",
-                "url": "https://www.ftc.gov/business-guidance/resources/"
-                "disclosures-101-social-media-influencers",
-            },
+            # The jurisdiction pack adds its official sources after this row.
         ],
         "body": _md(
             """
-            Everyone who manages an official {institution} account should complete the social
-            media essentials e-learning course before they are given access, and refresh it
-            every year. Other staff are encouraged to take it too.
+            Everyone who manages an official {institution} account should complete
+            [[confirm: the social media essentials e-learning course at
+            {website}/learning/social-media]] before they are given access, and refresh it
+            [[confirm: every year]]. Other staff are encouraged to take it too.
 
             If you would like to use social media for patient education, the social media team
             can help you plan content, have it checked by a clinical reviewer and publish it on
@@ -1642,6 +1774,7 @@ EDUCATION = Section(
             "links",
         ),
         *READS_EDUCATION,
+        _facts("education"),
         _tone("education"),
     ),
 )
@@ -1684,8 +1817,8 @@ CONTACT = Section(
             """
             Ask the social media team about these guidelines or about whether a post is
             appropriate. For something urgent out of hours, such as a hacked account, a privacy
-            breach or a threat, call {contact_phone} or ask the hospital switchboard for the
-            on-call communications lead.
+            breach or a threat, call {contact_phone} or
+            [[confirm: ask the hospital switchboard for the on-call communications lead]].
             """
         ),
     },
@@ -1698,6 +1831,7 @@ CONTACT = Section(
             "email",
         ),
         *READS_CONTACT,
+        _facts("contact"),
         _tone("contact"),
     ),
 )
@@ -1767,6 +1901,18 @@ def _fill(value: Any, values: _Placeholders) -> Any:
 
 
 def starter_content(context: Mapping[str, str]) -> Content:
-    """The healthcare starter template filled with the institution's details, normalised."""
-    values = _context(context)
-    return {s.key: normalise(s, _fill(dict(s.starter), values)) for s in SECTIONS}
+    """The healthcare starter template filled with the institution's details, normalised.
+
+    ``context["jurisdiction"]`` picks the pack whose words, regulations and official
+    references fill the jurisdiction-dependent parts (the United States when absent).
+    """
+    pack = packs.get_pack(context.get("jurisdiction"))
+    values = _context({**pack.words, **context})
+    filled = {s.key: _fill(dict(s.starter), values) for s in SECTIONS}
+    filled["regulatory"]["regulations"] = list(pack.regulations)
+    # The institution's own course first, then the pack's official sources.
+    filled["education"]["links"] = [
+        filled["education"]["links"][0],
+        *({"title": title, "url": url} for title, url in pack.references),
+    ]
+    return {s.key: normalise(s, filled[s.key]) for s in SECTIONS}

@@ -19,6 +19,7 @@ from accounts.notify import About, Work, guideline_subject, resolve
 from audit.models import AuditEvent
 from audit.services import record
 
+from . import facts
 from .models import Draft, DraftSection, Guideline, Version
 from .quiz import entry_limit_problems, quiz_problems
 from .schema import Content, SectionData, normalise, validate
@@ -278,6 +279,39 @@ def save_section(
             request=request,
         )
     return row
+
+
+def resolve_fact(
+    *,
+    draft: Draft,
+    key: str,
+    field: str,
+    index: int,
+    expected: str,
+    replacement: str | None,
+    by: User,
+    request: HttpRequest | None = None,
+) -> DraftSection:
+    """Keep one fact marked to confirm as written (``replacement`` None) or replace it.
+
+    The fact is named by its place and its words, so a save elsewhere in the section does
+    not get in the way, while a fact that has changed or gone raises KeyError. Goes through
+    ``save_section``, so the change is in the section's history and the audit trail.
+    """
+    row = draft.sections.get(key=key)
+    current = [f for f in facts.facts_in(row.data) if f.field == field and f.index == index]
+    if not current or current[0].text != expected:
+        raise KeyError(f"{field}:{index}")
+    data = facts.resolve(row.data, field=field, index=index, replacement=replacement)
+    return save_section(
+        draft=draft,
+        key=key,
+        data=data,
+        revision=row.revision,
+        by=by,
+        request=request,
+        reason="fact kept" if replacement is None else "fact replaced",
+    )
 
 
 def restore_section(

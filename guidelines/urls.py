@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/draft/<slug:key>/autosave/", views.autosave, name="autosave"),
     path("<int:pk>/draft/<slug:key>/history/", views.section_history, name="section_history"),
     path("<int:pk>/draft/<slug:key>/restore/", views.restore, name="restore"),
+    path("<int:pk>/draft/<slug:key>/fact/", views.confirm_fact, name="confirm_fact"),
     path("<int:pk>/document/", views.document, name="document"),
     path("<int:pk>/compare/", views.compare, name="compare"),
 ]

@@ -29,6 +29,7 @@ from accounts.models import Role
 from . import services
 from .compare import changed_count, compare_content, compare_section
 from .completeness import unchanged_from_template
+from .facts import facts_in
 from .forms import (
     NAV_ACTIONS,
     CreateGuidelineForm,
@@ -101,7 +102,7 @@ def _steps(
                 "number": number,
                 "section": section,
                 "key": section.key,
-                "state": section_state(section, data),
+                "state": section_state(section, data, guideline.organization.jurisdiction),
                 "current": section.key == current,
                 "url": reverse("guidelines:step", args=[guideline.pk, section.key]),
             }
@@ -166,7 +167,8 @@ def _step_context(
         "next": steps[index + 1] if index + 1 < len(steps) else None,
         "editor": editor,
         "fields": editor.fields(),
-        "checks": run_checks(section, live),
+        "checks": run_checks(section, live, guideline.organization.jurisdiction),
+        "facts": facts_in(row.data if row else {}),
         "conflict": conflict,
         "status": status,
         "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
@@ -465,7 +467,7 @@ def autosave(request: MemberRequest, pk: int, key: str) -> HttpResponse:
             "error": error,
             "conflict": conflict,
             "error_slots": editor.error_slots(),
-            "checks": run_checks(section, live),
+            "checks": run_checks(section, live, guideline.organization.jurisdiction),
             "s": next(s for s in steps if s["current"]),
             "complete_count": sum(1 for s in steps if s["state"] == SectionState.COMPLETE),
         },
@@ -554,6 +556,52 @@ def restore(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     return redirect("guidelines:step", guideline.pk, key)
 
 
+@require_POST
+@require_role(*DRAFT_EDITORS)
+def confirm_fact(request: MemberRequest, pk: int, key: str) -> HttpResponse:
+    """Authors and admins: keep one fact marked to confirm as written, or replace it."""
+    guideline = _guideline(request, pk)
+    section = _section(key)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    keep = request.POST.get("action") == "keep"
+    replacement = None if keep else " ".join(request.POST.get("replacement", "").split())
+    try:
+        index = int(request.POST.get("index", ""))
+    except ValueError:
+        messages.error(request, "That fact could not be found. Reload the page and try again.")
+        return redirect("guidelines:step", guideline.pk, key)
+    if not keep and not replacement:
+        messages.error(
+            request, "Type what should replace the marked text, or keep it as it is written."
+        )
+        return redirect("guidelines:step", guideline.pk, key)
+    try:
+        services.resolve_fact(
+            draft=draft,
+            key=section.key,
+            field=request.POST.get("field", ""),
+            index=index,
+            expected=request.POST.get("text", ""),
+            replacement=replacement,
+            by=request.user,
+            request=request,
+        )
+    except KeyError:
+        messages.error(
+            request, "That fact has already been confirmed or changed. Check the text below."
+        )
+    except services.EditConflict:
+        messages.error(request, "Someone saved this section at the same moment. Try again.")
+    except services.SectionInvalid as exc:
+        first = next(iter(exc.errors.values()))[0]
+        messages.error(request, f"Not saved: {first}")
+    else:
+        messages.success(request, "Kept as written." if keep else "Replaced.")
+    return redirect("guidelines:step", guideline.pk, key)
+
+
 @require_role(*DRAFT_EDITORS)
 def checklist(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors and admins: the checklist of every section's checks before submitting."""
@@ -566,7 +614,7 @@ def checklist(request: MemberRequest, pk: int) -> HttpResponse:
     summary = []
     for step_info in _steps(guideline, data):
         section = step_info["section"]
-        checks = run_checks(section, data.get(section.key))
+        checks = run_checks(section, data.get(section.key), guideline.organization.jurisdiction)
         summary.append(
             {
                 **step_info,

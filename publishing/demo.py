@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organization, ReviewerRole, User
 from approvals.models import ReviewRequest, Signature
 from audit.services import record
+from guidelines.facts import confirm_all
 from guidelines.models import Guideline, Version
 from guidelines.sections import starter_content
 from guidelines.status import move
@@ -113,7 +114,7 @@ def ensure_published_version(organization: Organization) -> Publication | None:
         version = Version.objects.create(
             guideline=guideline,
             number=1,
-            content=starter_content(organization.placeholder_context()),
+            content=confirm_all(starter_content(organization.placeholder_context())),
             quiz=DEMO_QUIZ,
             change_summary="First edition, written from the healthcare starter template.",
             created_by=author,

@@ -89,22 +89,25 @@ class GuidelineFactory(ModelFactory[Guideline]):
 
 
 def starter(org: Organization | None = None) -> dict:
-    """Starter content filled for an institution: passes every section's checks."""
+    """Starter content filled for an institution, its facts confirmed: passes every check."""
+    from guidelines.facts import confirm_all
     from guidelines.sections import starter_content
 
     org = org or OrganizationFactory.build(name="Riverside", slug="riverside")
-    return starter_content(
-        {
-            "institution": org.name,
-            "institution_handle": org.handle_base,
-            "website": org.website,
-            "policy_url": org.policy_url,
-            "brand_url": org.brand_url,
-            "contact_name": org.contact_name,
-            "contact_role": org.contact_role,
-            "contact_email": org.contact_email,
-            "contact_phone": org.contact_phone,
-        }
+    return confirm_all(
+        starter_content(
+            {
+                "institution": org.name,
+                "institution_handle": org.handle_base,
+                "website": org.website,
+                "policy_url": org.policy_url,
+                "brand_url": org.brand_url,
+                "contact_name": org.contact_name,
+                "contact_role": org.contact_role,
+                "contact_email": org.contact_email,
+                "contact_phone": org.contact_phone,
+            }
+        )
     )
 
 

@@ -142,6 +142,7 @@ MATRIX: dict[str, Entry] = {
     "guidelines:autosave": Entry(EDITORS, kwargs=draft_key, method="post"),
     "guidelines:section_history": Entry(EDITORS, kwargs=draft_key),
     "guidelines:restore": Entry(EDITORS, kwargs=draft_key, method="post"),
+    "guidelines:confirm_fact": Entry(EDITORS, kwargs=draft_key, method="post"),
     "guidelines:document": Entry(
         READERS, kwargs=lambda w: {"pk": w.guideline.pk}, query={"version": "1"}
     ),

@@ -28,3 +28,19 @@ def versioned_guideline(author, wizard_guideline, wizard_draft) -> Guideline:
         guideline=wizard_guideline, by=author.user, start="copy", copy_from=version
     )
     return wizard_guideline
+
+
+def confirm_facts(draft: Draft) -> Draft:
+    """Keep every fact the template marks to confirm, as an author would after checking them."""
+    from guidelines.facts import confirm_all
+
+    for row in draft.sections.all():
+        row.data = confirm_all(row.data)
+        row.save()
+    return draft
+
+
+@pytest.fixture
+def confirmed_draft(wizard_draft) -> Draft:
+    """The template's open draft with its facts confirmed: complete and ready to submit."""
+    return confirm_facts(wizard_draft)

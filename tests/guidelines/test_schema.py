@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from guidelines.facts import confirm_all
 from guidelines.schema import (
     CheckResult,
     SectionState,
@@ -31,7 +32,7 @@ ACCOUNTS = get_section("accounts")
 CONTACT = get_section("contact")
 SCOPE = get_section("scope")
 DOS = get_section("dos_donts")
-STARTER = starter_content(SAMPLE_CONTEXT)
+STARTER = confirm_all(starter_content(SAMPLE_CONTEXT))  # facts kept, as an author would
 
 
 def account(platform: str = "Instagram", handle: str = "@x", **extra: str) -> dict[str, str]:
@@ -225,6 +226,7 @@ def test_run_checks_reports_every_check_then_input_validity() -> None:
         "contact.name",
         "contact.email_or_phone",
         "contact.urgent_waits",
+        "contact.facts",
         "contact.tone",
         "contact.valid_input",
     ]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from accounts.models import Organization
+from guidelines.facts import confirm_all
 from guidelines.schema import (
     FieldKind,
     Section,
@@ -31,7 +32,7 @@ from guidelines.sections import (
     starter_content,
 )
 
-STARTER = starter_content(SAMPLE_CONTEXT)
+STARTER = confirm_all(starter_content(SAMPLE_CONTEXT))  # facts kept, as an author would
 EXPECTED_KEYS = [
     "scope",
     "accounts",
@@ -89,8 +90,8 @@ def test_every_section_is_fully_described(section: Section) -> None:
     assert section.title and section.fields and section.checks
     assert section.question.endswith("?")
     assert 2 <= len(re.findall(r"[.!?](?:\s|$)", section.why)) <= 3
-    assert 3 <= len(section.prompts) <= 5
-    assert 2 <= len(section.scenarios) <= 4
+    assert 3 <= len(section.prompts) <= 8
+    assert 2 <= len(section.scenarios) <= 8
     assert all(s.endswith(("?", ".")) for s in (*section.prompts, *section.scenarios))
 
 
@@ -173,7 +174,9 @@ def test_starter_uses_only_known_placeholders_and_all_of_them() -> None:
         for _, name, _, _ in string.Formatter().parse(text)
         if name is not None
     }
-    assert used == set(PLACEHOLDERS)
+    from guidelines.packs import WORDS
+
+    assert used == (set(PLACEHOLDERS) - {"jurisdiction"}) | set(WORDS)
     assert set(SAMPLE_CONTEXT) == set(PLACEHOLDERS)
 
 
@@ -287,22 +290,32 @@ def test_disclosure_check_fails_without_stance() -> None:
 
 
 def test_disclosure_check_fails_without_affiliation() -> None:
-    data = starter("disclosure", body="Share our news and events. Keep your accounts tidy.")
+    body = "Share our news and events. Keep your accounts tidy. Say #ad in the post itself."
+    data = starter("disclosure", body=body)
     assert failing("disclosure", data) == {"disclosure.affiliation"}
 
 
 def test_privacy_check_fails_without_patient_information() -> None:
-    body = "Never take photos on the unit. You must not search for patients online."
+    body = (
+        "Never take photos on the unit. You must not search for patients online. "
+        "Report leaks to the Privacy Officer. Signed authorization comes first."
+    )
     assert failing("privacy", starter("privacy", body=body)) == {"privacy.patient_information"}
 
 
 def test_privacy_check_fails_without_patient_photos() -> None:
-    body = "Never post patient information. You must not search for patients online."
+    body = (
+        "Never post patient information. You must not search for patients online. "
+        "Report leaks to the Privacy Officer. Signed authorization comes first."
+    )
     assert failing("privacy", starter("privacy", body=body)) == {"privacy.patient_photos"}
 
 
 def test_privacy_check_fails_without_searching_patients() -> None:
-    body = "Never post patient information, photos or videos. Look after patients well."
+    body = (
+        "Never post patient information, photos or videos. Look after patients well. "
+        "Report leaks to the Privacy Officer. Signed authorization comes first."
+    )
     assert failing("privacy", starter("privacy", body=body)) == {"privacy.searching_patients"}
 
 
@@ -311,7 +324,8 @@ def test_accuracy_check_fails_without_references() -> None:
 
 
 def test_accuracy_check_fails_without_advice_disclaimer() -> None:
-    data = starter("accuracy", body="Use reliable sources and answer questions kindly.")
+    body = "Use reliable sources and answer questions kindly. Keep patient details out of AI tools."
+    data = starter("accuracy", body=body)
     assert failing("accuracy", data) == {"accuracy.advice_disclaimer"}
 
 
@@ -449,3 +463,48 @@ def test_keyword_checks_ignore_link_targets() -> None:
     assert "professionalism.conflicts_of_interest" in failing(
         "professionalism", starter("professionalism", body=body)
     )
+
+
+# --- checks for the topics a compliance officer looks for ---------------------------------------
+
+
+def _without(key: str, *phrases: str) -> SectionData:
+    """The starter section with every sentence containing one of the phrases removed."""
+    data = starter(key)
+    kept = [
+        line
+        for line in data["body"].split("\n")
+        if not any(p.casefold() in line.casefold() for p in phrases)
+    ]
+    data["body"] = "\n".join(kept)
+    return data
+
+
+def test_accounts_check_fails_without_records() -> None:
+    data = _without("accounts", "records")
+    assert failing("accounts", data) == {"accounts.records"}
+
+
+def test_disclosure_check_fails_without_in_the_post() -> None:
+    data = _without("disclosure", "in the post")
+    assert failing("disclosure", data) == {"disclosure.in_the_post"}
+
+
+def test_privacy_check_fails_without_privacy_officer() -> None:
+    data = _without("privacy", "privacy officer", "privacy office")
+    assert failing("privacy", data) == {"privacy.privacy_officer"}
+
+
+def test_privacy_check_fails_without_authorization() -> None:
+    data = _without("privacy", "authorization")
+    assert failing("privacy", data) == {"privacy.authorization"}
+
+
+def test_accuracy_check_fails_without_generative_ai() -> None:
+    data = _without("accuracy", " AI ")
+    assert failing("accuracy", data) == {"accuracy.generative_ai"}
+
+
+def test_response_check_fails_without_crisis_line() -> None:
+    data = _without("response", "crisis line")
+    assert failing("response", data) == {"response.crisis_line"}

@@ -9,6 +9,7 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from guidelines import services
+from guidelines.facts import confirm_all, facts_in
 from guidelines.models import DraftSection, FrozenVersionError, Guideline, Version
 from guidelines.schema import SectionState, section_state
 from guidelines.sections import SECTIONS, empty_content, get_section
@@ -30,7 +31,11 @@ def test_template_start_fills_every_section_with_the_institution_details(author,
     assert set(rows) == {s.key for s in SECTIONS}
     assert org.name in rows["scope"].data["body"]
     assert rows["contact"].data["email"] == org.contact_email
-    assert all(section_state(s, rows[s.key].data) == SectionState.COMPLETE for s in SECTIONS)
+    # Complete once the facts the template marks to confirm are kept.
+    assert all(
+        section_state(s, confirm_all(rows[s.key].data)) == SectionState.COMPLETE for s in SECTIONS
+    )
+    assert any(facts_in(row.data) for row in rows.values())
     event = AuditEvent.objects.get(action="guidelines.guideline.created")
     assert event.guideline_id == guideline.pk and event.details["start"] == "template"
 

@@ -7,9 +7,11 @@ from django.urls import reverse
 from guidelines import services
 
 
-def test_checklist_lists_failing_checks_with_links_to_fix(author, wizard_guideline, wizard_draft):
+def test_checklist_lists_failing_checks_with_links_to_fix(
+    author, wizard_guideline, confirmed_draft
+):
     services.save_section(
-        draft=wizard_draft,
+        draft=confirmed_draft,
         key="security",
         data={"body": "Use good passwords."},
         revision=0,
@@ -27,7 +29,7 @@ def test_checklist_lists_failing_checks_with_links_to_fix(author, wizard_guideli
     assert "Submit for review" in html
 
 
-def test_complete_draft_is_ready(author, wizard_guideline):
+def test_complete_draft_is_ready(author, wizard_guideline, confirmed_draft):
     html = (
         author.client()
         .get(reverse("guidelines:checklist", args=[wizard_guideline.pk]))
@@ -71,7 +73,8 @@ def test_an_edited_section_is_no_longer_flagged(author, wizard_guideline, wizard
     assert html.count("Unchanged from the template") == 11
 
 
-def test_a_contradiction_blocks_submitting_and_is_quoted(author, wizard_guideline, wizard_draft):
+def test_a_contradiction_blocks_submitting_and_is_quoted(author, wizard_guideline, confirmed_draft):
+    wizard_draft = confirmed_draft
     body = wizard_draft.sections.get(key="privacy").data["body"] + "\n\nGoogling patients is fine."
     services.save_section(
         draft=wizard_draft, key="privacy", data={"body": body}, revision=0, by=author.user
@@ -86,7 +89,8 @@ def test_a_contradiction_blocks_submitting_and_is_quoted(author, wizard_guidelin
     assert "\u201cGoogling patients is fine.\u201d" in html
 
 
-def test_tone_suggestion_does_not_block(author, wizard_guideline, wizard_draft):
+def test_tone_suggestion_does_not_block(author, wizard_guideline, confirmed_draft):
+    wizard_draft = confirmed_draft
     body = wizard_draft.sections.get(key="security").data["body"] + "\n\nYou must lock your phone."
     services.save_section(
         draft=wizard_draft, key="security", data={"body": body}, revision=0, by=author.user

@@ -7,8 +7,11 @@ from django.urls import reverse
 
 from tests.factories import VersionFactory
 
+from .conftest import confirm_facts
+
 
 def test_detail_lists_versions_and_the_draft(author, versioned_guideline):
+    confirm_facts(versioned_guideline.drafts.get(is_open=True))
     html = (
         author.client()
         .get(reverse("guidelines:detail", args=[versioned_guideline.pk]))

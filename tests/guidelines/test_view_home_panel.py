@@ -10,8 +10,11 @@ from django.utils import timezone
 from guidelines import services
 from guidelines.models import Guideline
 
+from .conftest import confirm_facts
+
 
 def test_author_sees_open_drafts_and_reviews_due(author, wizard_guideline, wizard_draft):
+    confirm_facts(wizard_draft)
     services.save_section(
         draft=wizard_draft,
         key="security",
