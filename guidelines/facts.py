@@ -85,7 +85,7 @@ def resolve(data: Mapping[str, Any], *, field: str, index: int, replacement: str
     if isinstance(value, str):
         result[field] = FACT.sub(swap, value)
     elif isinstance(value, list):
-        rows = []
+        rows: list[Any] = []
         for item in value:
             if isinstance(item, Mapping):
                 rows.append(
