@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_membership_hr_attributes'),
+        ('accounts', '0009_outbound_email'),
     ]
 
     operations = [
