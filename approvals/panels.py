@@ -50,9 +50,10 @@ def version_signatures(request: MemberRequest, version: Version) -> Panel | None
 def wizard_threads(
     request: MemberRequest, guideline: Guideline, draft: Draft, section_key: str
 ) -> Panel | None:
-    """Authors revising a draft: the reviewers' decision that sent it back, and the threads
-    on this section that followed the guideline into the draft (open ones, and those resolved
-    while revising), beside the form. At most seven queries, however many threads there are."""
+    """Authors revising a draft: the reviewers' decision that sent it back, and the threads on
+    this section that followed the guideline into the draft (open ones, and those resolved
+    while revising), beside the form; with an empty ``section_key`` (the checklist) only the
+    decision and the open counts. At most seven queries, however many threads there are."""
     membership = request.membership
     if not can_edit_drafts(membership):
         return None
@@ -106,6 +107,8 @@ def wizard_threads(
             "open_total": sum(counts.values()),
             "number": number,
             "section_key": section_key,
-            "next_url": reverse("guidelines:step", args=[guideline.pk, section_key]),
+            "next_url": reverse("guidelines:step", args=[guideline.pk, section_key])
+            if section_key
+            else "",
         },
     )

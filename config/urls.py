@@ -21,7 +21,13 @@ VERSION_PANELS = (version_signatures, publication_panel)
 
 guideline_patterns = [
     *guideline_urls.urlpatterns,
-    # After the more specific draft pages above, so "review", "quiz" and "preview" stay theirs.
+    path(
+        "<int:pk>/draft/review/",
+        guideline_views.checklist,
+        {"threads": wizard_threads},
+        name="checklist",
+    ),
+    # After the more specific draft pages, so "review", "quiz" and "preview" stay theirs.
     path(
         "<int:pk>/draft/<slug:key>/",
         guideline_views.step,

@@ -4,8 +4,9 @@ from . import views
 
 app_name = "guidelines"
 
-# The version page ("version", <int:pk>/versions/<int:number>/) and the wizard step ("step",
-# <int:pk>/draft/<slug:key>/) are wired in config/urls.py, which hands them what approvals and
+# The version page ("version", <int:pk>/versions/<int:number>/), the wizard step ("step",
+# <int:pk>/draft/<slug:key>/) and the draft's checklist ("checklist", <int:pk>/draft/review/)
+# are wired in config/urls.py, which hands them what approvals and
 # publishing draw there (signatures, publication, comment threads).
 
 urlpatterns = [
@@ -15,7 +16,6 @@ urlpatterns = [
     path("<int:pk>/rename/", views.rename, name="rename"),
     path("<int:pk>/draft/new/", views.new_draft, name="new_draft"),
     path("<int:pk>/draft/discard/", views.discard_draft, name="discard_draft"),
-    path("<int:pk>/draft/review/", views.checklist, name="checklist"),
     path("<int:pk>/draft/preview/", views.preview, name="preview"),
     path("<int:pk>/draft/quiz/", views.quiz, name="quiz"),
     path("<int:pk>/draft/<slug:key>/autosave/", views.autosave, name="autosave"),

@@ -603,8 +603,12 @@ def confirm_fact(request: MemberRequest, pk: int, key: str) -> HttpResponse:
 
 
 @require_role(*DRAFT_EDITORS)
-def checklist(request: MemberRequest, pk: int) -> HttpResponse:
-    """Authors and admins: the checklist of every section's checks before submitting."""
+def checklist(request: MemberRequest, pk: int, threads: StepPanel | None = None) -> HttpResponse:
+    """Authors and admins: the checklist of every section's checks before submitting.
+
+    ``threads`` (from config/urls.py) draws why the draft came back and which sections have
+    open comments, at the top.
+    """
     guideline = _guideline(request, pk)
     draft = _open_draft(guideline)
     if draft is None:
@@ -635,6 +639,7 @@ def checklist(request: MemberRequest, pk: int) -> HttpResponse:
             "ready": not failing,
             "unchanged_count": len(unchanged),
             "complete_count": sum(1 for s in summary if s["state"] == SectionState.COMPLETE),
+            "comments": threads(request, guideline, draft, "") if threads is not None else None,
         },
     )
 

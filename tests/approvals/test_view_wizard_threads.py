@@ -165,3 +165,11 @@ def test_notices_send_authors_to_the_step_and_reviewers_to_the_review(
     assert to_author.url == f"{step(review)}#thread-{sent_back.pk}"
     to_legal = Notification.objects.get(user=legal.user, message__contains="On it.")
     assert to_legal.url == reverse("approvals:review", args=[review.pk]) + f"#thread-{sent_back.pk}"
+
+
+def test_the_checklist_shows_the_decision_and_where_comments_are_open(sent_back, review, author):
+    html = author.client().get(reverse("guidelines:checklist", args=[review.guideline_id]))
+    html = html.content.decode()
+    assert "Changes requested by Lee Legal (Legal review)" in html and "Scope is unclear." in html
+    assert "Open comments by section" in html and step(review, "scope") in html
+    assert "Say whether volunteers are covered." not in html  # the threads are on their step
