@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import active_org, require_role
@@ -22,7 +23,7 @@ from accounts.models import Role
 from accounts.twofactor.services import SESSION_DEVICE_KEY
 from audit.services import record
 
-from . import linking, oidc, services
+from . import linking, oidc, saml, services
 from .errors import SsoError
 from .forms import PolicyForm, ProviderForm
 from .models import IdentityProvider
@@ -74,6 +75,61 @@ def redirect_uri(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("sso:oidc_callback"))
 
 
+def saml_urls(request: HttpRequest, provider: IdentityProvider) -> saml.Urls:
+    return saml.Urls(
+        entity_id=request.build_absolute_uri(reverse("sso:saml_metadata", args=[provider.pk])),
+        acs=request.build_absolute_uri(reverse("sso:saml_acs", args=[provider.pk])),
+    )
+
+
+@require_GET
+def saml_metadata(request: HttpRequest, pk: int) -> HttpResponse:
+    """Anyone (the provider's admin imports it): Charter's SAML metadata for this provider."""
+    provider = get_object_or_404(IdentityProvider, pk=pk, protocol=IdentityProvider.Protocol.SAML)
+    try:
+        xml = saml.sp_metadata(provider, saml_urls(request, provider))
+    except SsoError as exc:
+        return _refused(request, str(exc), status=503)
+    return HttpResponse(xml, content_type="application/samlmetadata+xml")
+
+
+@csrf_exempt  # posted by the provider from its own site; the signed assertion is the proof
+@require_POST
+def saml_acs(request: HttpRequest, pk: int) -> HttpResponse:
+    """Anyone coming back from a SAML provider with a signed answer."""
+    provider = get_object_or_404(IdentityProvider, pk=pk, protocol=IdentityProvider.Protocol.SAML)
+    try:
+        answer = saml.finish(
+            provider, saml_urls(request, provider), request.POST.get("SAMLResponse", "")
+        )
+    except SsoError as exc:
+        record(
+            "sso.sign_in.refused",
+            organization=provider.organization,
+            details={"provider": provider.name, "reason": str(exc)[:300]},
+            request=request,
+        )
+        return _refused(request, f"Signing in with {provider.name} did not work: {exc}")
+    tester = answer.request.test_by
+    if tester is not None:
+        # The admin's session cookie does not come with the provider's cross-site post: the
+        # request row, made from the admin's session, says who tested.
+        services.record_test(provider=provider, by=tester, request=request)
+        return render(
+            request,
+            "sso/test_result.html",
+            {"provider": provider, "claims": sorted(answer.claims.items()), "mfa": answer.mfa},
+        )
+    return complete_sign_in(
+        request,
+        provider,
+        subject=answer.subject,
+        claims=answer.claims,
+        mfa=answer.mfa,
+        next_url=answer.request.next_url,
+    )
+
+
 def send_to_provider(
     request: HttpRequest,
     provider: IdentityProvider,
@@ -82,14 +138,29 @@ def send_to_provider(
     login_hint: str = "",
     test_by: int | None = None,
 ) -> HttpResponse:
-    """Send the browser to the provider, remembering state, nonce and PKCE verifier."""
+    """Send the browser to the provider, remembering state, nonce and PKCE verifier (OIDC)
+    or the request's ID (SAML)."""
     try:
+        if provider.protocol == IdentityProvider.Protocol.SAML:
+            url = saml.begin(
+                provider,
+                saml_urls(request, provider),
+                next_url=_safe_next(request, next_url),
+                test_by=test_by,
+            )
+            return render(request, "sso/leaving.html", {"provider": provider, "url": url})
         url, pending = oidc.begin(
             provider, redirect_uri=redirect_uri(request), login_hint=login_hint
         )
     except SsoError as exc:
         if test_by is not None:
             return _failed(request, provider, str(exc), test_by=test_by)
+        record(
+            "sso.sign_in.refused",
+            organization=provider.organization,
+            details={"provider": provider.name, "reason": str(exc)[:300]},
+            request=request,
+        )
         return _refused(
             request,
             f"{provider.name} cannot be reached just now. Try again in a few minutes, or tell "
@@ -109,8 +180,6 @@ def start(request: HttpRequest) -> HttpResponse:
     provider = get_object_or_404(
         IdentityProvider, pk=request.POST.get("provider") or 0, is_enabled=True
     )
-    if provider.protocol != IdentityProvider.Protocol.OIDC:
-        return _refused(request, "This kind of provider is not available yet.", status=400)
     return send_to_provider(
         request,
         provider,
@@ -300,6 +369,7 @@ def _edit(request: MemberRequest, provider: IdentityProvider, protocol: str) -> 
             "provider": provider,
             "protocol": protocol,
             "callback_url": redirect_uri(request),
+            "saml_urls": saml_urls(request, provider) if provider.pk else None,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -326,9 +396,6 @@ def provider(request: MemberRequest, pk: int) -> HttpResponse:
 def provider_test(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins of the provider's institution: try a sign-in without signing anyone in."""
     obj = _provider(request, pk)
-    if obj.protocol != IdentityProvider.Protocol.OIDC:
-        messages.error(request, "Test sign-in for this kind of provider is not available yet.")
-        return redirect("sso:provider", pk=obj.pk)
     return send_to_provider(request, obj, test_by=request.user.pk)
 
 

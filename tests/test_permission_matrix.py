@@ -238,6 +238,23 @@ MATRIX: dict[str, Entry] = {
     ),
     # Anyone may come back from a provider (without a sign-in under way: a clear refusal).
     "sso:oidc_callback": Entry(set(PERSONAS), public=True, org_object=False),
+    # Charter's SAML metadata and answer address: public, but only for a SAML provider (this
+    # world's provider speaks OpenID Connect, so there is nothing there).
+    "sso:saml_metadata": Entry(
+        set(),
+        kwargs=lambda w: {"pk": w.idp.pk},
+        public=True,
+        org_object=False,
+        override=dict.fromkeys(PERSONAS, 404),
+    ),
+    "sso:saml_acs": Entry(
+        set(),
+        kwargs=lambda w: {"pk": w.idp.pk},
+        method="post",
+        public=True,
+        org_object=False,
+        override=dict.fromkeys(PERSONAS, 404),
+    ),
     "sso:providers": Entry({"admin", "outsider"}, org_object=False),
     "sso:provider_new": Entry({"admin", "outsider"}, org_object=False),
     "sso:policy": Entry({"admin", "outsider"}, method="post", org_object=False),

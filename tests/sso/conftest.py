@@ -1,3 +1,9 @@
-"""The real OpenID Connect provider process and its helpers, for every single sign-on test."""
+"""The real identity provider processes and their helpers, for every single sign-on test."""
 
-from tests.sso.support import idp, oidc_process, provider  # noqa: F401
+from tests.sso.support import (  # noqa: F401
+    idp,
+    oidc_process,
+    provider,
+    saml_process,
+    saml_provider,
+)

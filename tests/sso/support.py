@@ -120,3 +120,92 @@ def follow_provider(client: Client, url: str) -> Any:
     assert at_idp.status_code == 302, at_idp.text[:300]
     back = httpx.URL(at_idp.headers["location"])
     return client.get(back.path, dict(back.params))
+
+
+@dataclass
+class SamlIdp:
+    url: str
+
+    def control(
+        self,
+        *,
+        sp_metadata: str = "",
+        auto_user: dict[str, Any] | None = None,
+        **tamper: Any,
+    ) -> None:
+        answer = httpx.post(
+            f"{self.url}/control",
+            json={"sp_metadata": sp_metadata, "auto_user": auto_user, "tamper": tamper},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+
+
+def _start(module: str, *args: str, probe: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}{probe}", timeout=1)
+            return proc, url
+        except httpx.HTTPError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                err = proc.stderr.read() if proc.stderr else b""
+                raise RuntimeError(f"The test provider did not start: {err!r}") from None
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def saml_process():
+    proc, url = _start("sso.demo_saml_idp", probe="/metadata")
+    yield SamlIdp(url)
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def saml_provider(org, saml_process) -> IdentityProvider:
+    p = IdentityProvider.objects.create(
+        organization=org,
+        name="Riverside SAML",
+        protocol=IdentityProvider.Protocol.SAML,
+        email_domains="riverside.test",
+        metadata_url=f"{saml_process.url}/metadata",
+        is_enabled=True,
+        link_by_email=True,
+    )
+    return p
+
+
+def saml_round_trip(
+    client: Client,
+    provider: IdentityProvider,
+    idp: SamlIdp,
+    person: dict[str, Any],
+    start_url: str = "",
+    **tamper: Any,
+) -> tuple[Any, dict[str, str]]:
+    """Start at Charter, let the SAML provider answer, post its answer back. Returns Charter's
+    response and the posted form (to replay it)."""
+    sp_metadata = client.get(reverse("sso:saml_metadata", args=[provider.pk])).content.decode()
+    idp.control(sp_metadata=sp_metadata, auto_user=person, **tamper)
+    start = client.post(start_url or reverse("sso:start"), {"provider": provider.pk})
+    assert start.status_code == 200, re.findall(r'refusal">([^<]*)', start.content.decode())
+    at_idp = httpx.get(provider_url(start), timeout=10)
+    assert at_idp.status_code == 200, at_idp.text[:300]
+    action = html.unescape(re.search(r"action='([^']+)'", at_idp.text).group(1))  # type: ignore[union-attr]
+    form = {
+        name: html.unescape(value)
+        for name, value in re.findall(
+            r"name='(SAMLResponse|RelayState)' value='([^']*)'", at_idp.text
+        )
+    }
+    return client.post(httpx.URL(action).path, form), form
