@@ -5,10 +5,22 @@ from __future__ import annotations
 
 import re
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from sso.models import IdentityProvider
 from tests.sso.support import CLIENT_ID, CLIENT_SECRET
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe finding on the page (the shared header is tested apart)."""
+    results = Axe().run(page, context={"exclude": [["header"]]})
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
 
 
 def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
@@ -26,6 +38,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     # The admin connects the provider.
     login(page, admin.email, password)
     page.goto(f"{live_server.url}/sso/providers/")
+    assert_accessible(page)
     page.get_by_role("link", name="Connect an OpenID Connect provider").click()
     page.get_by_label("Name").fill("Riverside staff account")
     page.get_by_label("E-mail domains").fill("riverside.test")
@@ -35,6 +48,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     page.get_by_label("Link existing people by e-mail address").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("provider-state")).to_contain_text("not tested")
+    assert_accessible(page)
     shots(page, "provider-saved")
     # Switching on before a test is refused with a reason.
     page.get_by_role("button", name="Switch on").click()
@@ -47,6 +61,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("test-result")).to_contain_text("The test worked")
     expect(page.get_by_text("yes (mfa)")).to_be_visible()
+    assert_accessible(page)
     shots(page, "test-result")
     page.get_by_role("link", name="Back to Riverside staff account").click()
     page.get_by_role("button", name="Switch on").click()
@@ -57,6 +72,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     context = browser.new_context()
     staff = context.new_page()
     staff.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(staff)
     staff.get_by_label("Email").fill(employee.email)
     staff.get_by_role("button", name="Sign in with your hospital account").click()
     expect(staff.get_by_text("DEMO identity provider")).to_be_visible()
@@ -85,4 +101,5 @@ def test_a_hostile_token_shows_a_clear_refusal(
     page.get_by_role("button", name="Sign in with your hospital account").click()
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("sso-refusal")).to_contain_text("another application")
+    assert_accessible(page)
     shots(page, "refused")
