@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db.models import Exists, OuterRef
 
+from .dates import DateOrder
 from .emails import normalize_email
 from .models import Membership, Organization, ReviewerRole, StaffGroup, User
 
@@ -202,6 +203,16 @@ class PeopleFilterForm(BootstrapMixin, forms.Form):
         cast(Any, self.fields["group"]).queryset = StaffGroup.objects.filter(
             organization=organization
         )
+
+
+class InstitutionSettingsForm(forms.Form):
+    date_order = forms.ChoiceField(
+        label="How dates are written",
+        choices=DateOrder.choices,
+        widget=forms.RadioSelect,
+        help_text="Used on every page, in messages, notifications, e-mails and the PDF, for "
+        "everyone working in this institution and for the public pages.",
+    )
 
 
 class EmailSettingsForm(forms.Form):

@@ -8,6 +8,7 @@ from typing import cast
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
+from . import dates
 from .http import CharterRequest
 from .models import Membership, User
 
@@ -59,4 +60,11 @@ class ActiveOrganizationMiddleware:
                 if chosen is not None:
                     request.session[SESSION_KEY] = chosen.organization_id
             request.membership = chosen
-        return self.get_response(request)
+        # Every date this request writes follows the active institution's order (a public
+        # page may switch to the institution it shows); nothing carries over to the next.
+        membership = request.membership
+        token = dates.use(membership.organization if membership is not None else None)
+        try:
+            return self.get_response(request)
+        finally:
+            dates.reset(token)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from .dates import DateOrder
 from .emails import normalize_email
 
 
@@ -125,6 +126,13 @@ class Organization(models.Model):
     authors_may_publish = models.BooleanField(default=False)
     require_reviewer_2fa = models.BooleanField(
         "Require two-factor for admins and reviewers", default=False
+    )
+    date_order = models.CharField(
+        "Date order",
+        max_length=10,
+        choices=DateOrder.choices,
+        default=DateOrder.DAY_MONTH,
+        help_text="How every page, message and e-mail of this institution writes dates.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from functools import partial
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from config.mail import Refused, build, describe, render_each, send_one
 
+from . import dates
 from .models import Organization, OutboundEmail, User
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ def enqueue(
 ) -> list[int]:
     """Record one message per person in the current transaction; send them once it commits."""
     now = timezone.now()
+    # The e-mail writes dates the way the institution sending it does.
+    with dates.ordered(organization) if organization is not None else nullcontext():
+        rendered = list(render_each(users, template, context, per_person))
     rows = [
         OutboundEmail(
             organization=organization,
@@ -63,7 +68,7 @@ def enqueue(
             created_at=now,
             next_attempt_at=now,
         )
-        for user, text, html in render_each(users, template, context, per_person)
+        for user, text, html in rendered
     ]
     if not rows:
         return []

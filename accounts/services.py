@@ -20,6 +20,7 @@ from config.mail import send_to_each
 
 from . import joining
 from .account_events import shared_with_another
+from .dates import DateOrder
 from .emails import normalize_email
 from .http import CharterRequest
 from .middleware import SESSION_KEY
@@ -312,6 +313,35 @@ def set_active(
             actor=changed_by,
             organization=locked.organization,
             obj=locked,
+            request=request,
+        )
+    return locked
+
+
+def set_institution_settings(
+    *,
+    organization: Organization,
+    by: User,
+    date_order: str,
+    request: HttpRequest | None = None,
+) -> Organization:
+    """An admin chooses how the institution writes dates (day-month or month-day)."""
+    if date_order not in DateOrder.values:
+        raise PeopleError("Choose day-month or month-day order.")
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        if locked.date_order == date_order:
+            return locked
+        before = locked.date_order
+        locked.date_order = date_order
+        locked._history_user = by  # type: ignore[attr-defined]
+        locked.save(update_fields=["date_order"])
+        record(
+            "accounts.organization.settings_changed",
+            actor=by,
+            organization=locked,
+            obj=locked,
+            details={"date_order": {"from": before, "to": date_order}},
             request=request,
         )
     return locked

@@ -40,6 +40,7 @@ urlpatterns = [
     path("groups/", views.groups, name="groups"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/email/", views.email_settings, name="email_settings"),
+    path("institution/", views.institution_settings, name="institution_settings"),
     path("security/", views_twofactor.security, name="security"),
     path("two-factor/", views_twofactor.two_factor, name="two_factor"),
     path("two-factor/verify/", views_twofactor.two_factor_verify, name="two_factor_verify"),

@@ -18,7 +18,7 @@ from audit.services import record
 from sso import policy as sso_policy
 from sso import views as sso_views
 
-from . import jobs, joining, services, staff_import
+from . import dates, jobs, joining, services, staff_import
 from .access import active_org, get_for_org, require_role
 from .account_events import record_account_change, shared_with_another
 from .emails import normalize_email
@@ -26,6 +26,7 @@ from .forms import (
     EmailLoginForm,
     EmailSettingsForm,
     ImportForm,
+    InstitutionSettingsForm,
     InviteForm,
     MembershipForm,
     PeopleFilterForm,
@@ -421,6 +422,33 @@ def notifications(request: MemberRequest) -> HttpResponse:
         qs.filter(read_at=None).update(read_at=timezone.now())
         return redirect("accounts:notifications")
     return render(request, "accounts/notifications.html", {"items": items})
+
+
+@require_role(Role.ADMIN)
+def institution_settings(request: MemberRequest) -> HttpResponse:
+    """Institution admins: how the institution writes dates."""
+    org = request.membership.organization
+    form = InstitutionSettingsForm(request.POST or None, initial={"date_order": org.date_order})
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.set_institution_settings(
+                organization=org,
+                by=request.user,
+                date_order=form.cleaned_data["date_order"],
+                request=request,
+            )
+        except services.PeopleError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Saved. Dates now read like {dates.example(organization=org)}."
+            )
+            return redirect("accounts:institution_settings")
+    return render(
+        request,
+        "accounts/institution_settings.html",
+        {"form": form, "example": dates.example(organization=org)},
+    )
 
 
 @require_role()

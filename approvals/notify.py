@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from accounts.access import admins_of
+from accounts.dates import fmt
 from accounts.models import User
 from accounts.notify import (
     About,
@@ -104,7 +105,7 @@ def stage_started(review_pk: int) -> None:
         subject=f"Please review: {_title(review)} ({stage['role_name']} review)",
         message=(
             f"{_title(review)} is waiting for your {stage['role_name']} review "
-            f"(due {due:%-d %b %Y})."
+            f"(due {fmt(due, organization=review.guideline.organization)})."
         ),
         extra={"stage": stage, "stage_number": review.stage_index + 1},
         about=_awaiting(review),
@@ -191,7 +192,7 @@ def reminder(review: ReviewRequest, user: User) -> None:
         subject=f"Overdue: your review of {_title(review)}",
         message=(
             f"Your {stage.get('role_name', '')} review of {_title(review)} was due "
-            f"{review.stage_due_at:%-d %b %Y}."
+            f"{fmt(review.stage_due_at, organization=review.guideline.organization)}."
         ),
         extra={"stage": stage},
         about=_awaiting(review),

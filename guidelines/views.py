@@ -23,6 +23,7 @@ from accounts.access import (
     get_for_org,
     require_role,
 )
+from accounts.dates import fmt
 from accounts.http import MemberRequest
 from accounts.models import Role
 
@@ -793,7 +794,7 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
     )
     draft = _open_draft(guideline) if may_edit else None
     options = ([("draft", "Current draft")] if draft else []) + [
-        (str(n), f"Version {n} ({Version.Status(s).label}, {created:%d %b %Y})")
+        (str(n), f"Version {n} ({Version.Status(s).label}, {fmt(created)})")
         for n, s, created in numbers
     ]
     latest = str(numbers[0][0]) if numbers else ""

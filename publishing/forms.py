@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
+from accounts import dates
 from accounts.forms import BootstrapMixin
 from accounts.models import Organization, StaffGroup
 from guidelines.models import Guideline
@@ -72,6 +73,8 @@ class PublishForm(forms.Form):
         cast(Any, self.fields["target_groups"]).queryset = StaffGroup.objects.filter(
             organization=organization
         )
+        written = dates.example(organization=organization)
+        self.fields["effective_date"].help_text += f" Today is {written}."
 
 
 class AcknowledgeForm(forms.Form):
@@ -169,6 +172,11 @@ class InForceForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["guideline"])
         field.queryset = Guideline.objects.filter(organization=organization)
+        self.fields[
+            "date"
+        ].help_text = (
+            f"Any day, past or future. Today is {dates.example(organization=organization)}."
+        )
         self.style_fields()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from accounts.dates import fmt
 from accounts.models import User
 from accounts.notify import tell
 from approvals.models import ReviewRequest, Signature
@@ -31,7 +32,8 @@ def published(publication_id: int) -> int:
     return tell(
         people,
         organization=publication.organization,
-        message=f"{title} is published; it takes effect on {publication.effective_date:%-d %b %Y}.",
+        message=f"{title} is published; it takes effect on "
+        f"{fmt(publication.effective_date, organization=publication.organization)}.",
         url=path,
         template="version_published",
         subject=f"Published: {title}",

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts import dates
 from guidelines.document import document
+from guidelines.models import Version
 
 from .models import Publication, PublishedPdf
 
@@ -19,6 +21,11 @@ PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
 def pdf_html(publication: Publication) -> str:
     """The HTML WeasyPrint lays out: the same sanitised rendering as the web pages."""
     version = publication.version
+    with dates.ordered(publication.organization):
+        return _render(publication, version)
+
+
+def _render(publication: Publication, version: Version) -> str:
     return render_to_string(
         "publishing/pdf.html",
         {

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import admins_of, draft_editors_of
+from accounts.dates import fmt
 from accounts.models import User
 from accounts.notify import About, Work, guideline_subject, tell, version_subject
 from audit.services import record
@@ -129,7 +130,8 @@ def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
         users,
         organization=campaign.organization,
         message=f"Reminder: please acknowledge {version.guideline.title} "
-        f"(version {version.number}); it was due {campaign.due_date:%d %b %Y}.",
+        f"(version {version.number}); it was due "
+        f"{fmt(campaign.due_date, organization=campaign.organization)}.",
         url=path,
         template="ack_reminder",
         ref=f"ack:{campaign.pk}",
@@ -191,7 +193,7 @@ def remind_review_cycle(*, today: dt.date | None = None) -> int:
 
 def _send_review(guideline: Guideline, kind: str, users: Sequence[User]) -> None:
     assert guideline.next_review_date is not None
-    when = f"{guideline.next_review_date:%d %b %Y}"
+    when = fmt(guideline.next_review_date, organization=guideline.organization)
     tell(
         users,
         organization=guideline.organization,

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.dates import fmt
 from accounts.models import Membership, StaffGroup, User
 from accounts.notify import About, Work, guideline_subject, resolve, version_subject
 from audit.services import client_ip, record
@@ -127,8 +128,8 @@ def publish(
         )
         if latest is not None and effective_date < latest:
             raise PublishingError(
-                f"A version is already scheduled to take effect on {latest:%d %B %Y}; "
-                "choose that date or later."
+                "A version is already scheduled to take effect on "
+                f"{fmt(latest, 'long', organization=org)}; choose that date or later."
             )
         publication = Publication.objects.create(
             organization=org,

@@ -15,6 +15,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.dates import fmt
 from accounts.models import Membership, User
 from accounts.notify import About, Work, tell, version_subject
 from audit.services import record
@@ -171,7 +172,7 @@ def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -
         ),
         organization=campaign.organization,
         message=f"Please read and acknowledge {title} (version {version.number}) "
-        f"by {due:%d %b %Y}.",
+        f"by {fmt(due, organization=campaign.organization)}.",
         url=ack_url(version.pk),
         template="ack_request",
         ref=f"ack:{campaign.pk}",

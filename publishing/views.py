@@ -24,8 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import outbox
+from accounts import dates, outbox
 from accounts.access import active_org, can, can_publish, get_for_org, require_role
+from accounts.dates import fmt
 from accounts.http import CharterRequest, MemberRequest
 from accounts.models import Organization, Role
 from accounts.twofactor.services import qr_svg
@@ -113,6 +114,8 @@ def _reader_publication(
     if isinstance(found, HttpResponse):
         return found
     publication = _publication(found, number, with_content=with_content)
+    # Anyone reading it (the public too) sees dates the way its institution writes them.
+    dates.use(found.organization)
     # Keep the guideline the door loaded (with its institution) rather than a second copy.
     publication.guideline = found
     return publication
@@ -481,7 +484,7 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
                     messages.success(
                         request,
                         f"Version {version.number} is published, effective "
-                        f"{publication.effective_date:%d %B %Y}."
+                        f"{fmt(publication.effective_date, 'long')}."
                         + (
                             f" {asked} {'person is' if asked == 1 else 'people are'} being asked "
                             "to acknowledge it."

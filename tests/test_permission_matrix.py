@@ -109,6 +109,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:import_job": Entry({"admin"}, kwargs=lambda w: {"pk": w.import_job.pk}),
     "accounts:resend_invitations": Entry({"admin", "outsider"}, method="post", org_object=False),
     "accounts:groups": Entry({"admin", "outsider"}, org_object=False),
+    "accounts:institution_settings": Entry({"admin", "outsider"}, org_object=False),
     "accounts:security": Entry({"admin", "outsider"}, org_object=False),
     "accounts:person": Entry({"admin"}, kwargs=lambda w: {"pk": w.employee.membership.pk}),
     "accounts:person_active": Entry(

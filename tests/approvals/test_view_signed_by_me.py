@@ -20,7 +20,7 @@ def test_lists_my_signature_with_date_meaning_version_and_link(review, legal, co
     html = response.content.decode()
     mine = Signature.objects.get(signer=legal.user)
     assert mine.meaning in html and "Social media guidelines, version 1" in html
-    assert f"{timezone.localtime(mine.signed_at):%-d %b %Y %H:%M}" in html
+    assert f"{timezone.localtime(mine.signed_at):%-d %b %Y, %H:%M}" in html
     assert reverse("guidelines:version", args=[review.guideline_id, 1]) in html
     assert "Compliance review" not in html  # only my own signatures
 
