@@ -4,6 +4,9 @@ thread of version 1 is open on version 2, and one resolved on version 2 is gone 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from approvals import services, workflow
 from approvals.models import Comment, ReviewRequest
@@ -159,3 +162,34 @@ def test_a_second_click_changes_nothing_and_records_nothing(review, legal):
     resolve(thread, legal)
     resolve(thread, legal)
     assert AuditEvent.objects.filter(action="approvals.comment.resolved").count() == 1
+
+
+def _review_page_queries(client, review):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("approvals:review", args=[review.pk]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+def test_version_2s_review_lists_carried_threads_in_bounded_queries(review, legal, author, submit):
+    for n in range(2):
+        comment(review, legal, "scope", f"Early thread {n}")
+    v2 = submit(revise(send_back(review, legal), author), summary="Scope rewritten")
+    client = legal.client()
+    _review_page_queries(client, v2)  # warm the session
+    few, html = _review_page_queries(client, v2)
+    assert "Early thread 1" in html and "From version 1" in html
+    assert "2 comments, 2 open threads" in html
+    for n in range(2, 25):
+        Comment.objects.create(
+            guideline_id=review.guideline_id,
+            review=review,
+            version_number=1,
+            section_key="privacy",
+            author=legal.user,
+            by_reviewer=True,
+            body=f"Early thread {n}",
+        )
+    many, html = _review_page_queries(client, v2)
+    assert "Early thread 24" in html and "25 comments, 25 open threads" in html
+    assert many == few
