@@ -94,6 +94,7 @@ SENTENCES: dict[str, str] = {
     "guidelines.draft.started": "{actor} started a new draft of {title}",
     "guidelines.section.saved": "{actor} edited the draft of {title}",
     "guidelines.quiz.saved": "{actor} saved the quiz of {title} ({questions} questions)",
+    "guidelines.cases.saved": "{actor} saved the case library of {title} ({cases} cases)",
     "guidelines.version.frozen": "{actor} froze version {number} of {title}",
     "approvals.route.changed": "{actor} changed the approval route",
     "approvals.review.submitted": "{actor} submitted version {version} of {title} for review",

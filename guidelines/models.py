@@ -98,6 +98,8 @@ class Draft(models.Model):
     start = models.CharField(max_length=20, choices=Start.choices)
     is_open = models.BooleanField(default=True)
     quiz = models.JSONField(default=list, blank=True)
+    # Worked cases for staff: [{"section", "scenario", "answer"}], see guidelines/cases.py.
+    cases = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -143,7 +145,16 @@ class DraftSection(models.Model):
 
 class VersionQuerySet(models.QuerySet["Version"]):
     FROZEN_FIELDS = frozenset(
-        {"content", "content_hash", "quiz", "number", "guideline", "guideline_id", "contributors"}
+        {
+            "content",
+            "content_hash",
+            "quiz",
+            "cases",
+            "number",
+            "guideline",
+            "guideline_id",
+            "contributors",
+        }
     )
 
     def update(self, **kwargs: Any) -> int:
@@ -174,6 +185,7 @@ class Version(models.Model):
     content = models.JSONField()
     content_hash = models.CharField(max_length=64)
     quiz = models.JSONField(default=list, blank=True)
+    cases = models.JSONField(default=list, blank=True)  # published with it; see guidelines/cases.py
     change_summary = models.TextField(max_length=2000)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.IN_REVIEW)
     based_on = models.ForeignKey(
@@ -208,6 +220,7 @@ class Version(models.Model):
                     "content",
                     "content_hash",
                     "quiz",
+                    "cases",
                     "number",
                     "guideline_id",
                     "status",
@@ -223,6 +236,7 @@ class Version(models.Model):
                 stored["content_hash"] != content_hash(self.content)
                 or stored["content_hash"] != self.content_hash
                 or stored["quiz"] != self.quiz
+                or stored["cases"] != self.cases
                 or stored["contributors"] != self.contributors
                 or stored["number"] != self.number
                 or stored["guideline_id"] != self.guideline_id

@@ -19,6 +19,7 @@ from accounts.notify import About, Work, guideline_subject, resolve
 from audit.models import AuditEvent
 from audit.services import record
 
+from . import cases as case_library
 from . import facts
 from .models import Draft, DraftSection, Guideline, Version
 from .quiz import entry_limit_problems, quiz_problems
@@ -36,6 +37,14 @@ class SectionInvalid(GuidelineError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Not saved: correct the entries marked below.")
         self.errors = errors
+
+
+class CasesInvalid(GuidelineError):
+    """A case breaks a rule (an answer too long, an unknown section); nothing was saved."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
 
 
 class QuizConflict(GuidelineError):
@@ -115,9 +124,11 @@ def _open_draft(
 ) -> Draft:
     draft = Draft.objects.create(guideline=guideline, start=start, based_on=based_on, created_by=by)
     quiz = list(based_on.quiz) if based_on is not None else []
-    if quiz:
+    cases = list(based_on.cases) if based_on is not None else []
+    if quiz or cases:
         draft.quiz = quiz
-        draft.save(update_fields=["quiz"])
+        draft.cases = cases
+        draft.save(update_fields=["quiz", "cases"])
     for section in SECTIONS:
         row = DraftSection(draft=draft, key=section.key, data=content[section.key], updated_by=by)
         row._history_user = by  # type: ignore[attr-defined]
@@ -393,6 +404,33 @@ QUIZ_PART = "quiz"
 STARTED_PART = "draft"
 
 
+def save_cases(
+    *, draft: Draft, cases: list[dict[str, str]], by: User, request: HttpRequest | None = None
+) -> Draft:
+    """Save the draft's case library: the scenarios the author answered for staff."""
+    clean, problems = case_library.clean(cases)
+    if problems:
+        raise CasesInvalid(problems)
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        if not locked.is_open:
+            raise GuidelineError("This draft was submitted or closed; the cases were not saved.")
+        if locked.cases == clean:
+            return locked
+        locked.cases = clean
+        locked.save(update_fields=["cases", "updated_at"])
+        record(
+            "guidelines.cases.saved",
+            actor=by,
+            organization=draft.guideline.organization,
+            obj=locked,
+            guideline_id=draft.guideline_id,
+            details={"cases": len(clean)},
+            request=request,
+        )
+    return locked
+
+
 def draft_contributors(draft: Draft) -> dict[str, list[str]]:
     """Everyone who saved any part of the draft, and which parts: {user id: [part, ...]}.
 
@@ -422,6 +460,19 @@ def draft_contributors(draft: Draft) -> dict[str, list[str]]:
     )
     for user_id in quiz_editors:
         parts.setdefault(str(user_id), set()).add(QUIZ_PART)
+    # Whoever answered the cases wrote part of what is published, so may not review it either.
+    case_editors = (
+        AuditEvent.objects.filter(
+            action="guidelines.cases.saved",
+            object_type=Draft._meta.label_lower,
+            object_id=str(draft.pk),
+            actor_id__isnull=False,
+        )
+        .values_list("actor_id", flat=True)
+        .distinct()
+    )
+    for user_id in case_editors:
+        parts.setdefault(str(user_id), set()).add("cases")
     return {user_id: sorted(found) for user_id, found in sorted(parts.items())}
 
 
@@ -449,6 +500,7 @@ def freeze_draft(
             number=number,
             content=content,
             quiz=locked.quiz,
+            cases=locked.cases,
             change_summary=summary,
             based_on=locked.based_on,
             created_by=by,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/draft/discard/", views.discard_draft, name="discard_draft"),
     path("<int:pk>/draft/preview/", views.preview, name="preview"),
     path("<int:pk>/draft/quiz/", views.quiz, name="quiz"),
+    path("<int:pk>/draft/cases/", views.cases, name="cases"),
     path("<int:pk>/draft/<slug:key>/autosave/", views.autosave, name="autosave"),
     path("<int:pk>/draft/<slug:key>/history/", views.section_history, name="section_history"),
     path("<int:pk>/draft/<slug:key>/restore/", views.restore, name="restore"),

@@ -27,6 +27,7 @@ from accounts.dates import fmt
 from accounts.http import MemberRequest
 from accounts.models import Role
 
+from . import cases as case_library
 from . import services
 from .compare import changed_count, compare_content, compare_section
 from .completeness import unchanged_from_template
@@ -601,6 +602,48 @@ def confirm_fact(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     else:
         messages.success(request, "Kept as written." if keep else "Replaced.")
     return redirect("guidelines:step", guideline.pk, key)
+
+
+@require_role(*DRAFT_EDITORS)
+def cases(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors and admins: answer the wizard's scenarios to publish them as worked cases."""
+    guideline = _guideline(request, pk)
+    draft = _open_draft(guideline)
+    if draft is None:
+        return _no_draft(request, guideline)
+    scenarios = case_library.catalogue_scenarios()
+    answers = {(c["section"], c["scenario"]): c["answer"] for c in draft.cases}
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        typed = [
+            {**item, "answer": request.POST.get(f"answer-{i}", "")}
+            for i, item in enumerate(scenarios)
+        ]
+        try:
+            services.save_cases(draft=draft, cases=typed, by=request.user, request=request)
+        except services.CasesInvalid as exc:
+            problems, status = exc.problems, 422
+            answers = {(c["section"], c["scenario"]): c["answer"] for c in typed}
+        except services.GuidelineError as exc:
+            messages.error(request, str(exc))
+            return redirect("guidelines:detail", guideline.pk)
+        else:
+            messages.success(request, "The case library is saved.")
+            return redirect("guidelines:checklist", guideline.pk)
+    groups: list[dict[str, Any]] = []
+    for i, item in enumerate(scenarios):
+        if not groups or groups[-1]["section"].key != item["section"]:
+            groups.append({"section": SECTIONS_BY_KEY[item["section"]], "items": []})
+        groups[-1]["items"].append(
+            {"index": i, **item, "answer": answers.get((item["section"], item["scenario"]), "")}
+        )
+    return render(
+        request,
+        "guidelines/cases.html",
+        {"guideline": guideline, "draft": draft, "groups": groups, "problems": problems},
+        status=status,
+    )
 
 
 @require_role(*DRAFT_EDITORS)

@@ -12,7 +12,7 @@ from approvals.models import ReviewRequest, Signature
 from audit.services import record
 from guidelines.facts import confirm_all
 from guidelines.models import Guideline, Version
-from guidelines.sections import starter_content
+from guidelines.sections import get_section, starter_content
 from guidelines.status import move
 
 from .models import Acknowledgement, AckRequest, Campaign, Publication
@@ -44,6 +44,30 @@ DEMO_QUIZ = [
         "answer": 0,
     },
 ]
+
+
+def _demo_cases() -> list[dict[str, str]]:
+    """Three worked cases the demo author answered from the guideline's own text."""
+    answers = {
+        ("privacy", 2): (
+            "Yes, it can be. A date and a unit are often enough for someone to recognise the "
+            "patient, even without a name. Ask your colleague to take it down, and tell the "
+            "Privacy Officer so they can decide what else is needed."
+        ),
+        ("security", 0): (
+            "Do not log in through the link. Platforms do not ask for passwords in messages. "
+            "Open the platform yourself, and forward the message to the social media team."
+        ),
+        ("response", 1): (
+            "Reply promptly with the crisis line and, if they may be in danger, tell them to "
+            "call emergency services. Then alert the on-call clinician through the switchboard "
+            "and let the social media team know."
+        ),
+    }
+    return [
+        {"section": key, "scenario": get_section(key).scenarios[index], "answer": answer}
+        for (key, index), answer in answers.items()
+    ]
 
 
 def _sign(version: Version, signed_at: dt.datetime) -> None:
@@ -116,6 +140,7 @@ def ensure_published_version(organization: Organization) -> Publication | None:
             number=1,
             content=confirm_all(starter_content(organization.placeholder_context())),
             quiz=DEMO_QUIZ,
+            cases=_demo_cases(),
             change_summary="First edition, written from the healthcare starter template.",
             created_by=author,
         )

@@ -14,6 +14,21 @@ urlpatterns = [
         name="changes",
     ),
     path("g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/pdf/", views.pdf, name="pdf"),
+    path(
+        "g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/card/",
+        views.card_page,
+        name="card",
+    ),
+    path(
+        "g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/cases/",
+        views.cases,
+        name="cases",
+    ),
+    path(
+        "g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/card/pdf/",
+        views.card_pdf,
+        name="card_pdf",
+    ),
     path("official-accounts/<slug:org_slug>/", views.official_accounts, name="official_accounts"),
     path(
         "official-accounts/<slug:org_slug>/poster/",

@@ -32,6 +32,7 @@ from accounts.models import Organization, Role
 from accounts.twofactor.services import qr_svg
 from audit.services import client_ip, record
 from config.csv_export import Echo, safe_cell
+from guidelines.cases import library as case_library
 from guidelines.compare import compare_content
 from guidelines.document import document
 from guidelines.models import Guideline, Version
@@ -39,6 +40,7 @@ from guidelines.sections import SCOPE, SECTIONS
 from guidelines.services import GuidelineError
 
 from . import official_check, retirement, services
+from .card import card, render_card_pdf
 from .evidence import build_evidence_pack
 from .forms import (
     AcknowledgeForm,
@@ -236,6 +238,64 @@ def pdf(request: CharterRequest, org_slug: str, guideline_slug: str, number: int
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+def card_page(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): the version on one printable page."""
+    publication = _reader_publication(request, org_slug, guideline_slug, number)
+    if isinstance(publication, HttpResponse):
+        return publication
+    full_path = reverse("publishing:version", args=[org_slug, guideline_slug, number])
+    return render(
+        request,
+        "publishing/card.html",
+        {
+            "publication": publication,
+            "version": publication.version,
+            "guideline": publication.guideline,
+            "organization": publication.guideline.organization,
+            "card": card(publication.version.content),
+            "full_path": full_path,
+            "full_url": request.build_absolute_uri(full_path),
+        },
+    )
+
+
+def card_pdf(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): the one-page card as an A4 PDF."""
+    publication = _reader_publication(request, org_slug, guideline_slug, number)
+    if isinstance(publication, HttpResponse):
+        return publication
+    full_path = reverse("publishing:version", args=[org_slug, guideline_slug, number])
+    data = render_card_pdf(publication, request.build_absolute_uri(full_path))
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"{org_slug}-{guideline_slug}-v{number}-card.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def cases(request: CharterRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): the version's worked cases."""
+    publication = _reader_publication(request, org_slug, guideline_slug, number)
+    if isinstance(publication, HttpResponse):
+        return publication
+    return render(
+        request,
+        "publishing/cases.html",
+        {
+            "publication": publication,
+            "version": publication.version,
+            "guideline": publication.guideline,
+            "organization": publication.guideline.organization,
+            "cases": case_library(publication.version.cases),
+            "full_path": reverse("publishing:version", args=[org_slug, guideline_slug, number]),
+        },
+    )
 
 
 def official_accounts(request: CharterRequest, org_slug: str) -> HttpResponse:

@@ -139,6 +139,7 @@ MATRIX: dict[str, Entry] = {
         EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}, method="post"
     ),
     "guidelines:quiz": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
+    "guidelines:cases": Entry(EDITORS, kwargs=lambda w: {"pk": w.draft_guideline.pk}),
     "guidelines:step": Entry(EDITORS, kwargs=draft_key),
     "guidelines:autosave": Entry(EDITORS, kwargs=draft_key, method="post"),
     "guidelines:section_history": Entry(EDITORS, kwargs=draft_key),
@@ -203,6 +204,9 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     "publishing:pdf": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
+    "publishing:card": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
+    "publishing:cases": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
+    "publishing:card_pdf": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
     "publishing:official_accounts": Entry(
         set(PERSONAS), kwargs=lambda w: {"org_slug": w.org.slug}, public=True
     ),

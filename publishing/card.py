@@ -1,0 +1,75 @@
+"""The one-page card for staff: the do's and don'ts, the official accounts and whom to ask.
+
+Most staff will not read the whole guideline, and the institutions whose guidelines are
+praised keep them short; the card is the published version boiled down to one printable
+page, drawn from the same frozen text, beside the full guideline (web and PDF).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from .models import Publication
+
+# Enough to fit one A4 page; the full guideline holds the rest and the card says so.
+MAX_ITEMS = 8
+MAX_ACCOUNTS = 10
+
+
+@dataclass(frozen=True)
+class Card:
+    dos: list[str]
+    donts: list[str]
+    more_dos: int
+    more_donts: int
+    accounts: list[Mapping[str, str]]
+    more_accounts: int
+    hashtags: list[str]
+    contact: Mapping[str, str]
+    escalation: str
+
+
+def card(content: Mapping[str, Any]) -> Card:
+    """The card's contents from a version's content (a pure reading of the frozen text)."""
+    dos_donts = content.get("dos_donts") or {}
+    dos = list(dos_donts.get("dos") or [])
+    donts = list(dos_donts.get("donts") or [])
+    accounts = list((content.get("accounts") or {}).get("accounts") or [])
+    contact = content.get("contact") or {}
+    return Card(
+        dos=dos[:MAX_ITEMS],
+        donts=donts[:MAX_ITEMS],
+        more_dos=max(0, len(dos) - MAX_ITEMS),
+        more_donts=max(0, len(donts) - MAX_ITEMS),
+        accounts=accounts[:MAX_ACCOUNTS],
+        more_accounts=max(0, len(accounts) - MAX_ACCOUNTS),
+        hashtags=list((content.get("accounts") or {}).get("hashtags") or [])[:6],
+        contact={k: str(contact.get(k) or "") for k in ("name", "role", "email", "phone")},
+        escalation=str((content.get("response") or {}).get("escalation_contact") or ""),
+    )
+
+
+def render_card_pdf(publication: Publication, full_url: str) -> bytes:
+    """The card as a one-page A4 PDF, through the same WeasyPrint path as the guideline."""
+    from weasyprint import CSS, HTML
+
+    html = render_to_string(
+        "publishing/card_pdf.html",
+        {
+            "publication": publication,
+            "version": publication.version,
+            "guideline": publication.guideline,
+            "organization": publication.organization,
+            "card": card(publication.version.content),
+            "full_url": full_url,
+        },
+    )
+    css = str(settings.BASE_DIR / "static" / "css" / "card-print.css")
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[CSS(filename=css)]
+    )

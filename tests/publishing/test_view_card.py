@@ -1,0 +1,61 @@
+"""The one-page card beside the full guideline: do's and don'ts, official accounts and whom to
+ask, on the web and as a one-page PDF."""
+
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from publishing.card import MAX_ITEMS, card
+
+
+def _args(p, number=1):
+    return [p.guideline.organization.slug, p.guideline.slug, number]
+
+
+def test_card_page_shows_dos_donts_accounts_and_contact(published, employee):
+    response = employee.client().get(reverse("publishing:card", args=_args(published)))
+    html = response.content.decode()
+    assert response.status_code == 200
+    content = published.version.content
+    assert content["dos_donts"]["dos"][0].replace("'", "&#x27;") in html
+    assert content["dos_donts"]["donts"][0].replace("'", "&#x27;") in html
+    assert content["accounts"]["accounts"][0]["handle"] in html
+    assert content["contact"]["email"] in html
+    assert "Download the card (PDF)" in html
+
+
+def test_reader_page_links_the_card(published, employee):
+    html = (
+        employee.client()
+        .get(reverse("publishing:guideline", args=_args(published)[:2]))
+        .content.decode()
+    )
+    assert reverse("publishing:card", args=_args(published)) in html
+
+
+def test_card_pdf_is_one_page(published, employee, tmp_path):
+    response = employee.client().get(reverse("publishing:card_pdf", args=_args(published)))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo is not installed")
+    path = tmp_path / "card.pdf"
+    path.write_bytes(response.content)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
+    assert "Pages:           1" in info.stdout
+
+
+def test_card_pdf_fits_a_long_guideline_on_one_page(published, employee, tmp_path):
+    content = published.version.content
+    assert len(card(content).dos) <= MAX_ITEMS
+    long = {**content, "dos_donts": {**content["dos_donts"], "dos": ["Do a thing " * 20] * 20}}
+    summary = card(long)
+    assert len(summary.dos) == MAX_ITEMS and summary.more_dos == 12
+
+
+def test_card_of_an_unknown_version_is_404(published, employee):
+    response = employee.client().get(reverse("publishing:card", args=_args(published, 9)))
+    assert response.status_code == 404
