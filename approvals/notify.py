@@ -220,8 +220,9 @@ def comment_added(comment_pk: int) -> int:
         return 0
     in_thread = (
         Comment.objects.filter(pk=thread.pk)
+        .order_by()  # SQLite refuses ORDER BY inside a UNION
         .values("author_id")
-        .union(Comment.objects.filter(parent_id=thread.pk).values("author_id"))
+        .union(Comment.objects.filter(parent_id=thread.pk).order_by().values("author_id"))
     )
     others = User.objects.filter(
         Q(pk__in=Comment.objects.filter(review=review).values("author_id")) | Q(pk__in=in_thread)

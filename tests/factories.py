@@ -122,3 +122,15 @@ class VersionFactory(ModelFactory[Version]):
     content = factory.LazyAttribute(lambda o: starter(o.guideline.organization))
     change_summary = "First version"
     created_by = factory.SubFactory(UserFactory)
+
+
+def confirm_draft_facts(draft, by) -> None:
+    """Keep every fact a template draft marks to confirm, through the service an author uses."""
+    from guidelines.facts import confirm_all, facts_in
+    from guidelines.services import save_section
+
+    for row in draft.sections.all():
+        if facts_in(row.data):
+            save_section(
+                draft=draft, key=row.key, data=confirm_all(row.data), revision=row.revision, by=by
+            )

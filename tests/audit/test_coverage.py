@@ -15,6 +15,7 @@ from guidelines import services as guidelines
 from publishing import reminders
 from publishing import services as publishing
 from publishing.models import Campaign
+from tests.factories import confirm_draft_facts
 
 PASSWORD = "correct horse battery"
 
@@ -58,6 +59,7 @@ def test_each_step_of_a_guidelines_life_is_audited(
         revision=contact.revision,
         by=author.user,
     )
+    confirm_draft_facts(draft, author.user)
     m = author.membership
     with django_capture_on_commit_callbacks(execute=True):
         review = workflow.submit(draft=draft, by=author.user, membership=m, change_summary="v1")

@@ -14,6 +14,7 @@ from audit.sentences import readable_action
 from audit.services import record
 from guidelines import services as guidelines
 from tests.conftest import make_persona
+from tests.factories import confirm_draft_facts
 
 PASSWORD = "correct horse battery"
 
@@ -34,6 +35,7 @@ def test_a_sign_off_reads_as_a_sentence_naming_person_version_guideline_and_role
     guideline = guidelines.create_guideline(
         organization=org, by=author.user, title="Guidelines for volunteers", start="template"
     )
+    confirm_draft_facts(guideline.drafts.get(is_open=True), author.user)
     review = workflow.submit(
         draft=guideline.drafts.get(is_open=True),
         by=author.user,

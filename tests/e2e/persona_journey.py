@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from tests.e2e.autosave import expect_all_saved
+from tests.e2e.facts import keep_all_facts
 
 PASSWORD = "charter-demo"
 TITLE = "Social media guidelines for volunteers"
@@ -67,6 +68,7 @@ class Journey:
         page.get_by_role("button", name="Create and start writing").click()
         self._heading(page, "Purpose and scope")
         self.visit(page, "wizard-first-step")
+        keep_all_facts(page)
 
         # The security step: take out the two-factor rule, see the check fail, put it back.
         self._section_link(page, "Security").click()

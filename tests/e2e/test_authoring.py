@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from guidelines import services
 from guidelines.models import Guideline
 from tests.e2e.autosave import expect_all_saved
+from tests.e2e.facts import keep_all_facts
 
 
 def _saved(page: Page) -> None:
@@ -51,6 +52,7 @@ def test_author_writes_checks_previews_and_compares(
     page.get_by_role("button", name="Create and start writing").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Purpose and scope")
     guideline = Guideline.objects.get(title="Staff social media guidelines")
+    keep_all_facts(page)
 
     # Section 1: add an audience, autosaved.
     audience = page.get_by_label(re.compile("Who the guidelines apply to"))
