@@ -1,29 +1,25 @@
-"""Keeping the facts the starter template marks to confirm, as an author does in the wizard."""
+"""Keeping the facts the starter template marks to confirm, as an author does before submitting.
+
+The Keep and Replace buttons themselves are covered by tests/guidelines/test_facts.py; the
+journeys only need the facts out of the way, so this keeps them through the same service.
+"""
 
 from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from guidelines.facts import facts_in
-from guidelines.sections import SAMPLE_CONTEXT, SECTIONS, starter_content
-
-# The steps whose starter text holds a fact to confirm.
-FACT_STEPS = tuple(s.key for s in SECTIONS if facts_in(starter_content(SAMPLE_CONTEXT)[s.key]))
-KEEP = re.compile("^Keep as written")
+from guidelines.models import Draft
+from tests.factories import confirm_draft_facts
 
 
 def keep_all_facts(page: Page) -> None:
-    """From any wizard page: keep every marked fact, step by step, then come back."""
-    found = re.match(r"^(https?://[^/]+)/guidelines/(\d+)/", page.url)
+    """From any wizard page: keep every marked fact of the open draft, then reload the page."""
+    found = re.match(r"^https?://[^/]+/guidelines/(\d+)/", page.url)
     assert found, page.url
-    back = page.url
-    base, pk = found.groups()
-    for key in FACT_STEPS:
-        page.goto(f"{base}/guidelines/{pk}/draft/{key}/")
-        while page.get_by_role("button", name=KEEP).count():
-            page.get_by_role("button", name=KEEP).first.click()
-            expect(page.get_by_role("status").filter(has_text="Kept as written")).to_be_visible()
-        expect(page.get_by_role("heading", name=re.compile("^Facts to confirm"))).to_have_count(0)
-    page.goto(back)
+    draft = Draft.objects.select_related("created_by").get(
+        guideline_id=int(found.group(1)), is_open=True
+    )
+    confirm_draft_facts(draft, draft.created_by)
+    page.reload()
