@@ -105,6 +105,14 @@ class Jurisdiction(models.TextChoices):
     AUSTRALIA = "au", "Australia"
 
 
+class AttestationCycle(models.TextChoices):
+    """How often staff attest to a guideline in force, even when its text has not changed."""
+
+    OFF = "off", "Only when a new version asks for it"
+    YEARLY = "yearly", "Every year"
+    HIRE_AND_YEARLY = "hire_yearly", "At hire, then every year"
+
+
 class Organization(models.Model):
     """An institution: a hospital, health system, clinic network or college."""
 
@@ -133,6 +141,15 @@ class Organization(models.Model):
         choices=DateOrder.choices,
         default=DateOrder.DAY_MONTH,
         help_text="How every page, message and e-mail of this institution writes dates.",
+    )
+    attestation_cycle = models.CharField(
+        "Staff attest to each guideline in force",
+        max_length=12,
+        choices=AttestationCycle.choices,
+        default=AttestationCycle.YEARLY,
+    )
+    attestation_days = models.PositiveSmallIntegerField(
+        "Days staff have to attest in each cycle", default=30
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -21,7 +21,7 @@ from config.csv_export import safe_cell
 from guidelines.models import Version
 from guidelines.schema import canonical_json
 
-from .models import Acknowledgement, AckRequest, Publication
+from .models import Acknowledgement, AckRequest, Campaign, Publication
 from .pdf import get_pdf
 
 README = """Evidence pack — {title}, version {number} ({institution})
@@ -31,7 +31,9 @@ What is in this pack
   guideline.pdf        the published document as staff read it
   content.json         the exact text of version {number}, in its canonical form
   signatures.csv/json  every sign-off: printed name, role, meaning, time, content hash
-  acknowledgements.csv every targeted person: when they acknowledged (or not) and the hash
+  acknowledgements.csv every request (on publication, then each yearly cycle): when the
+                       person acknowledged (or not), the hash, and which later request
+                       replaced an unanswered one and why
   audit-events.csv     every audit event about this guideline, with its chain hashes
   manifest.json        the SHA-256 of each file above and the version's content hash
 
@@ -72,56 +74,86 @@ def signature_rows(version: Version) -> list[dict[str, Any]]:
 
 
 def roster_rows(publication: Publication) -> Iterator[list[Any]]:
-    """One row per targeted person, plus anyone who acknowledged without being targeted."""
-    acks = {
-        a.user_id: a
-        for a in Acknowledgement.objects.filter(version=publication.version).only(
-            "user_id", "acknowledged_at", "content_hash", "ip_address", "user_agent"
+    """One row per request (the version's own campaign, then each yearly cycle), plus anyone
+    who acknowledged without being asked. A request is matched with the acknowledgement that
+    answered it; records made before cycles existed are matched by person and version."""
+    by_request: dict[int, Acknowledgement] = {}
+    by_user: dict[int, Acknowledgement] = {}
+    for a in (
+        Acknowledgement.objects.filter(version=publication.version)
+        .select_related("user")
+        .only(
+            "user_id",
+            "request_id",
+            "acknowledged_at",
+            "content_hash",
+            "ip_address",
+            "user_agent",
+            "user__email",
+            "user__full_name",
         )
-    }
-    seen: set[int] = set()
+        .order_by("acknowledged_at")
+    ):
+        if a.request_id is not None:
+            by_request[a.request_id] = a
+        by_user.setdefault(a.user_id, a)
+    used: set[int] = set()
     requests = (
         AckRequest.objects.filter(campaign__publication=publication)
-        .select_related("user", "staff_group")
-        .order_by("user__email")
+        .select_related("user", "staff_group", "campaign")
+        .order_by("campaign__starts_on", "campaign_id", "user__email")
     )
     for r in requests.iterator(chunk_size=2000):
-        seen.add(r.user_id)
-        ack = acks.get(r.user_id)
+        ack = by_request.get(r.pk)
+        if ack is None and r.campaign.kind == Campaign.Kind.PUBLICATION:
+            legacy = by_user.get(r.user_id)
+            ack = legacy if legacy is not None and legacy.request_id is None else None
+        if ack is not None:
+            used.add(ack.pk)
         yield [
             r.user.email,
             r.user.full_name,
             r.staff_group.name if r.staff_group else "",
+            r.campaign.label,
             r.due_date.isoformat(),
             ack.acknowledged_at.isoformat() if ack else "",
             ack.content_hash if ack else "",
             ack.ip_address if ack else "",
             ack.user_agent if ack else "",
+            r.replaced_at.isoformat() if r.replaced_at else "",
+            r.replaced_reason,
         ]
-    for user_id, ack in acks.items():
-        if user_id not in seen:
-            user = ack.user
-            yield [
-                user.email,
-                user.full_name,
-                "",
-                "",
-                ack.acknowledged_at.isoformat(),
-                ack.content_hash,
-                ack.ip_address or "",
-                ack.user_agent,
-            ]
+    for ack in [*by_request.values(), *by_user.values()]:
+        if ack.pk in used:
+            continue
+        used.add(ack.pk)
+        yield [
+            ack.user.email,
+            ack.user.full_name,
+            "",
+            "Without a request",
+            "",
+            ack.acknowledged_at.isoformat(),
+            ack.content_hash,
+            ack.ip_address or "",
+            ack.user_agent,
+            "",
+            "",
+        ]
 
 
 ROSTER_HEADER = [
     "email",
     "name",
     "staff_group",
+    "campaign",
     "due_date",
     "acknowledged_at",
     "content_hash",
     "ip_address",
     "user_agent",
+    "replaced_at",
+    "replaced_reason",
 ]
 
 

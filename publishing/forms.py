@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import dates
 from accounts.forms import BootstrapMixin
-from accounts.models import Organization, StaffGroup
+from accounts.models import AttestationCycle, Organization, StaffGroup
 from guidelines.models import Guideline
 
 from .official_check import MAX_INPUT
@@ -188,4 +188,23 @@ class RetireForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Auditors read this next to the guideline's records.",
+    )
+
+
+class AttestationSettingsForm(forms.Form):
+    """The institution's attestation rules (cycles now; more settings join here)."""
+
+    attestation_cycle = forms.ChoiceField(
+        label="Staff attest to each guideline in force",
+        choices=AttestationCycle.choices,
+        widget=forms.RadioSelect,
+        help_text="Every year, each guideline in force becomes a campaign of its own, even "
+        "when its text has not changed. “At hire” asks newcomers at once; with “Every year” "
+        "they join the next cycle unless the current one is still running.",
+    )
+    attestation_days = forms.IntegerField(
+        label="Days staff have to attest in each cycle",
+        min_value=7,
+        max_value=180,
+        help_text="From 7 to 180 days.",
     )

@@ -44,6 +44,18 @@ class Publication(models.Model):
     def __str__(self) -> str:
         return f"{self.version} effective {self.effective_date:%Y-%m-%d}"
 
+    @property
+    def campaign(self) -> Campaign:
+        """The campaign opened when this version was published (cycles are ``campaigns``)."""
+        cached = self.__dict__.get("_publication_campaign")
+        if cached is not None:
+            return cached
+        for campaign in self.campaigns.all():  # prefetched on lists, one query otherwise
+            if campaign.kind == Campaign.Kind.PUBLICATION:
+                self.__dict__["_publication_campaign"] = campaign
+                return campaign
+        raise Campaign.DoesNotExist(f"{self} asked nobody to acknowledge it.")
+
 
 class PublishedPdf(models.Model):
     """The PDF of a published version, rendered once: the text it shows can never change."""
@@ -58,18 +70,25 @@ class PublishedPdf(models.Model):
 
 
 class Campaign(models.Model):
-    """Asks the targeted staff to acknowledge one published version by a due date."""
+    """Asks the targeted staff to acknowledge one published version by a due date: when it is
+    published, and again in each attestation cycle (a campaign of its own, with its own
+    figures, even though the text is the same)."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed (superseded)"
 
+    class Kind(models.TextChoices):
+        PUBLICATION = "publication", "Publication"
+        CYCLE = "cycle", "Yearly attestation"
+
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="campaigns"
     )
-    publication = models.OneToOneField(
-        Publication, on_delete=models.PROTECT, related_name="campaign"
-    )
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="campaigns")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PUBLICATION)
+    # The day the campaign started asking: the clock of the next cycle starts here.
+    starts_on = models.DateField(null=True, blank=True)
     version = models.ForeignKey(
         "guidelines.Version", on_delete=models.PROTECT, related_name="campaigns"
     )
@@ -77,8 +96,9 @@ class Campaign(models.Model):
     all_staff = models.BooleanField(default=True)
     target_groups = models.ManyToManyField("accounts.StaffGroup", blank=True, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Empty for a cycle opened by the schedule rather than by a person.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     populated_at = models.DateTimeField(null=True, blank=True)
@@ -86,9 +106,32 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                "publication",
+                name="campaign_one_per_publication",
+                condition=Q(kind="publication"),
+            ),
+            # Opening a cycle twice (two runs, a retry) finds this and does nothing.
+            models.UniqueConstraint(
+                "publication",
+                "starts_on",
+                name="campaign_one_cycle_a_day",
+                condition=Q(kind="cycle"),
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.CYCLE and self.starts_on:
+            return f"Attestation of {self.version} ({self.starts_on:%Y} cycle)"
         return f"Acknowledgement of {self.version}"
+
+    @property
+    def label(self) -> str:
+        """How people and auditors tell campaigns of one version apart."""
+        if self.kind == self.Kind.CYCLE and self.starts_on:
+            return f"Yearly attestation from {self.starts_on:%-d %b %Y}"
+        return "On publication"
 
     @property
     def is_open(self) -> bool:
@@ -134,6 +177,12 @@ class AckRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveIntegerField(default=0)
+    # A newer request (the next cycle, or a new version mid-cycle) took this one's place.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
+    replaced_reason = models.CharField(max_length=300, blank=True, default="")
 
     objects = AckRequestQuerySet.as_manager()
 
@@ -183,11 +232,27 @@ class Acknowledgement(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     quiz_answered = models.BooleanField(default=False)
+    # The request (and so the campaign, the cycle) this answers; empty on records made before
+    # cycles existed, and when a person acknowledges without being asked.
+    request = models.OneToOneField(
+        AckRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="acknowledgement",
+    )
 
     class Meta:
         ordering = ["-acknowledged_at"]
         constraints = [
-            models.UniqueConstraint("user", "version", name="acknowledgement_once_per_version")
+            # Outside a request, once per version, as before; each request is answered once,
+            # so a yearly cycle asks (and records) the same version again.
+            models.UniqueConstraint(
+                "user",
+                "version",
+                name="acknowledgement_once_per_version",
+                condition=Q(request__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.dates import fmt
-from accounts.models import Membership, StaffGroup, User
+from accounts.models import Membership, Organization, StaffGroup, User
 from accounts.notify import About, Work, guideline_subject, resolve, version_subject
 from audit.services import client_ip, record
 from guidelines.models import Guideline, Version
@@ -157,6 +157,8 @@ def publish(
                 due_date=due_date,
                 all_staff=not target_groups,
                 created_by=by,
+                kind=Campaign.Kind.PUBLICATION,
+                starts_on=max(effective_date, today),
             )
             if target_groups:
                 campaign.target_groups.set(target_groups)
@@ -227,6 +229,21 @@ def _supersede_older(guideline: Guideline, today: dt.date) -> list[int]:
     Campaign.objects.filter(publication_id__in=[r[0] for r in rows]).update(
         status=Campaign.Status.CLOSED
     )
+    # The records say which requests the new version replaced and why; the new campaign's
+    # targeting links each person's new request (re-asked only for a material change).
+    if current.requires_acknowledgement:
+        why = (
+            f"Version {current.version.number} took effect on {current.effective_date:%d %b %Y} "
+            "and asks staff again (a material change)."
+        )
+    else:
+        why = (
+            f"Version {current.version.number} took effect on {current.effective_date:%d %b %Y} "
+            f"without asking staff again: {current.skip_reason}"
+        )[:300]
+    AckRequest.objects.pending().filter(
+        campaign__publication_id__in=[r[0] for r in rows], replaced_at__isnull=True
+    ).update(replaced_at=now, replaced_reason=why)
     # Nobody is asked to acknowledge a version that is no longer in force.
     resolve(*(About(Work.ACKNOWLEDGE, version_subject(r[1])) for r in rows))
     return [r[2] for r in rows]
@@ -319,9 +336,23 @@ def acknowledge(
     the hot path of a 100,000-person campaign does not look them up twice.
     """
     organization = version.guideline.organization
-    existing = Acknowledgement.objects.filter(user=user, version=version).first()
-    if existing is not None:
-        return existing, False
+    # An open request (this year's cycle, say) is answered by a record of its own, even when
+    # the person acknowledged the same text before; without one, once per version is enough.
+    asked = (
+        AckRequest.objects.pending()
+        .filter(
+            user=user,
+            campaign__version=version,
+            campaign__status=Campaign.Status.OPEN,
+            replaced_at__isnull=True,
+        )
+        .order_by("due_date", "pk")
+        .first()
+    )
+    if asked is None:
+        existing = Acknowledgement.objects.filter(user=user, version=version).first()
+        if existing is not None:
+            return existing, False
     if publication is None or publication.version_id != version.pk:
         publication = Publication.objects.filter(version=version).select_related("version").first()
     if publication is None:
@@ -366,10 +397,14 @@ def acknowledge(
                     ip_address=client_ip(request),
                     user_agent=ua,
                     quiz_answered=bool(version.quiz),
+                    request_id=asked.pk if asked is not None and asked.pk in pending else None,
                 )
         except IntegrityError:
             # A double click raced us to it: the first record stands.
-            return Acknowledgement.objects.get(user=user, version=version), False
+            first = Acknowledgement.objects.filter(user=user, version=version)
+            if asked is not None:
+                first = first.filter(request_id=asked.pk)
+            return first.latest("acknowledged_at"), False
         AckRequest.objects.filter(pk__in=pending).update(acknowledged_at=ack.acknowledged_at)
         resolve(About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk])
         record(
@@ -378,7 +413,47 @@ def acknowledge(
             organization=organization,
             obj=version,
             guideline_id=version.guideline_id,
-            details={"number": version.number, "content_hash": version.content_hash},
+            details={
+                "number": version.number,
+                "content_hash": version.content_hash,
+                "ack_request": ack.request_id,
+            },
             request=request,
         )
     return ack, True
+
+
+# --- the institution's attestation settings ------------------------------------------------
+
+SETTINGS_FIELDS = ("attestation_cycle", "attestation_days")
+
+
+def update_attestation_settings(
+    *,
+    organization: Organization,
+    by: User,
+    values: dict[str, object],
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Save the institution's attestation rules; returns the names of what changed."""
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        changes = {
+            name: {"before": getattr(locked, name), "after": values[name]}
+            for name in SETTINGS_FIELDS
+            if name in values and getattr(locked, name) != values[name]
+        }
+        if not changes:
+            return []
+        for name, change in changes.items():
+            setattr(locked, name, change["after"])
+        locked.save(update_fields=list(changes))
+        record(
+            "publishing.settings.changed",
+            actor=by,
+            organization=locked,
+            obj=locked,
+            details=changes,
+            request=request,
+        )
+    return list(changes)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.dates import fmt
-from accounts.models import Membership, User
+from accounts.models import AttestationCycle, Membership, User
 from accounts.notify import About, Work, tell, version_subject
 from audit.services import record
 
@@ -114,10 +114,16 @@ def target_campaign(
             new_rows = [r for r in rows if r[0] not in existing]
             if not new_rows:
                 continue
-            done = dict(
-                Acknowledgement.objects.filter(
-                    version_id=campaign.version_id, user_id__in=[r[1] for r in new_rows]
-                ).values_list("user_id", "acknowledged_at")
+            # Someone who already acknowledged the version counts as done when it is published;
+            # a yearly cycle asks everyone again, whatever they signed before.
+            done = (
+                {}
+                if campaign.kind == Campaign.Kind.CYCLE
+                else dict(
+                    Acknowledgement.objects.filter(
+                        version_id=campaign.version_id, user_id__in=[r[1] for r in new_rows]
+                    ).values_list("user_id", "acknowledged_at")
+                )
             )
             AckRequest.objects.bulk_create(
                 [
@@ -134,6 +140,7 @@ def target_campaign(
                 batch_size=BATCH_SIZE,
                 ignore_conflicts=True,
             )
+            _link_replaced(campaign, [r[0] for r in new_rows])
             to_tell = [r[1] for r in new_rows if r[1] not in done]
             created_total += len(new_rows)
             # The in-app notice commits with the request it announces (a run stopped between
@@ -155,6 +162,41 @@ def target_campaign(
             actor_label="background task",
         )
     return created_total
+
+
+def _link_replaced(campaign: Campaign, membership_ids: Sequence[int]) -> None:
+    """Point each person's unanswered request of an earlier campaign of the guideline (the last
+    cycle, or a version that was replaced) at the request that takes its place."""
+    old = list(
+        AckRequest.objects.pending()
+        .filter(
+            membership_id__in=membership_ids,
+            campaign__publication__guideline_id=campaign.version.guideline_id,
+            replaced_by__isnull=True,
+        )
+        .exclude(campaign=campaign)
+        .only("pk", "membership_id", "replaced_at", "replaced_reason")
+    )
+    if not old:
+        return
+    new = dict(
+        AckRequest.objects.filter(
+            campaign=campaign, membership_id__in=[r.membership_id for r in old]
+        ).values_list("membership_id", "pk")
+    )
+    now = timezone.now()
+    for row in old:
+        row.replaced_by_id = new.get(row.membership_id)
+        row.replaced_at = row.replaced_at or now
+        row.replaced_reason = (
+            row.replaced_reason
+            or (f"Replaced by the {campaign.label.lower()} of version {campaign.version.number}.")[
+                :300
+            ]
+        )
+    AckRequest.objects.bulk_update(
+        old, ["replaced_by", "replaced_at", "replaced_reason"], batch_size=BATCH_SIZE
+    )
 
 
 def ack_url(version_id: int) -> str:
@@ -188,9 +230,14 @@ def add_late_joiners(*, organization_id: int, membership_ids: Sequence[int]) -> 
     created = 0
     for campaign in Campaign.objects.filter(
         organization_id=organization_id, status=Campaign.Status.OPEN
-    ).select_related("publication"):
+    ).select_related("publication", "organization"):
         if is_superseded(campaign.publication, on=today):
             continue
+        if (
+            campaign.organization.attestation_cycle == AttestationCycle.YEARLY
+            and campaign.due_date < today
+        ):
+            continue  # yearly only: a newcomer attests with everyone at the next cycle
         created += target_campaign(
             campaign_id=campaign.pk, membership_ids=membership_ids, today=today
         )

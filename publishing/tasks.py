@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import reminders, targeting
+from . import cycles, reminders, targeting
 from .models import Publication
 from .pdf import get_pdf
 
@@ -33,3 +33,9 @@ def remind_overdue(campaign_id: int, everyone_pending: bool = False) -> int:
 def render_pdf(publication_id: int) -> int:
     """Render and store a newly published version's PDF ahead of the first download."""
     return len(get_pdf(Publication.objects.select_related("version").get(pk=publication_id)))
+
+
+@shared_task
+def open_attestation_cycles() -> int:
+    """Daily: open the yearly attestation campaigns that are due (idempotent)."""
+    return cycles.open_due_cycles()

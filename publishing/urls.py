@@ -40,6 +40,7 @@ urlpatterns = [
     path("publish/<int:version_id>/", views.publish, name="publish"),
     path("guidelines/<int:pk>/retire/", views.retire, name="retire"),
     path("tracking/", views.campaigns, name="campaigns"),
+    path("tracking/settings/", views.attestation_settings, name="attestation_settings"),
     path("tracking/<int:pk>/", views.tracking, name="tracking"),
     path("tracking/<int:pk>/export.csv", views.tracking_export, name="tracking_export"),
     path("tracking/<int:pk>/remind/", views.remind, name="remind"),

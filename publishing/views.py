@@ -44,6 +44,7 @@ from .card import card, render_card_pdf
 from .evidence import build_evidence_pack
 from .forms import (
     AcknowledgeForm,
+    AttestationSettingsForm,
     HandleForm,
     InForceForm,
     PublishForm,
@@ -457,7 +458,7 @@ def my_acknowledgements(request: MemberRequest) -> HttpResponse:
         Acknowledgement.objects.filter(
             user=request.user,
             organization=org,
-        ).select_related("version__guideline")
+        ).select_related("version__guideline", "request__campaign")
     )
     return render(
         request,
@@ -587,7 +588,8 @@ def campaigns(request: MemberRequest) -> HttpResponse:
     org = active_org(request)
     publications = list(
         Publication.objects.filter(organization=org)
-        .select_related("version", "guideline", "campaign")
+        .select_related("version", "guideline")
+        .prefetch_related("campaigns")
         .order_by("guideline__title", "-version__number")[:50]
     )
     ready = list(
@@ -811,3 +813,18 @@ def retire(request: MemberRequest, pk: int) -> HttpResponse:
             ).count(),
         },
     )
+
+
+@require_role(Role.ADMIN)
+def attestation_settings(request: MemberRequest) -> HttpResponse:
+    """Admins: how often staff attest (yearly cycles) and how long they have."""
+    org = active_org(request)
+    initial = {name: getattr(org, name) for name in services.SETTINGS_FIELDS}
+    form = AttestationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = services.update_attestation_settings(
+            organization=org, by=request.user, values=form.cleaned_data, request=request
+        )
+        messages.success(request, "Settings saved." if changed else "Nothing changed.")
+        return redirect("publishing:attestation_settings")
+    return render(request, "publishing/attestation_settings.html", {"form": form})

@@ -221,6 +221,7 @@ MATRIX: dict[str, Entry] = {
         {"admin"}, kwargs=lambda w: {"version_id": w.publication.version_id}
     ),
     "publishing:campaigns": Entry({"admin", "auditor", "outsider"}, org_object=False),
+    "publishing:attestation_settings": Entry({"admin", "outsider"}, org_object=False),
     "publishing:tracking": Entry({"admin", "auditor"}, kwargs=lambda w: {"pk": w.campaign.pk}),
     "publishing:tracking_export": Entry(
         {"admin", "auditor"}, kwargs=lambda w: {"pk": w.campaign.pk}

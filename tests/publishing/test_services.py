@@ -233,15 +233,23 @@ def test_acknowledging_twice_is_harmless(published, employee):
     assert AuditEvent.objects.filter(action="publishing.version.acknowledged").count() == 1
 
 
-def test_acknowledging_twice_is_impossible_in_the_database(published, employee):
-    services.acknowledge(version=published.version, user=employee.user, confirmed=True)
+def test_acknowledging_twice_is_impossible_in_the_database(published, employee, author):
+    # Each request is answered once (a yearly cycle is a new request)…
+    ack, _ = services.acknowledge(version=published.version, user=employee.user, confirmed=True)
+    assert ack.request is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         Acknowledgement.objects.create(
             organization=published.organization,
             user=employee.user,
             version=published.version,
             content_hash="x",
+            request=ack.request,
         )
+    # …and outside a request, a version is acknowledged once.
+    fields = {"organization": published.organization, "user": author.user}
+    Acknowledgement.objects.create(**fields, version=published.version, content_hash="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Acknowledgement.objects.create(**fields, version=published.version, content_hash="x")
 
 
 def test_acknowledgements_cannot_be_changed_or_removed(published, employee):
@@ -349,6 +357,7 @@ def test_send_reminders_runs_every_job_in_order(published):
         "outbox_leftovers",
         "overdue_reviews",
         "scheduled_versions_take_effect",
+        "attestation_cycles_opened",
         "stalled_imports_resumed",
         "overdue_acknowledgements",
         "review_cycle_due",

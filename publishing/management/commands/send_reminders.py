@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import outbox
 from accounts.jobs import resume_stalled_jobs
 from approvals.reminders import overdue_reviews
-from publishing import reminders
+from publishing import cycles, reminders
 from publishing.services import apply_effective_publications
 
 
@@ -30,6 +30,8 @@ class Command(BaseCommand):
             ("outbox_leftovers", lambda: outbox.deliver()["sent"]),
             ("overdue_reviews", lambda: overdue_reviews(now=now, today=today)),
             ("scheduled_versions_take_effect", lambda: apply_effective_publications(today=today)),
+            # A yearly cycle opens for the version in force, so it runs after them.
+            ("attestation_cycles_opened", lambda: cycles.open_due_cycles(today=today)),
             # A staff import whose worker died finishes (and asks its people) before reminders.
             ("stalled_imports_resumed", resume_stalled_jobs),
             (
