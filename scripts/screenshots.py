@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import FloatRect, Page, ViewportSize, sync_playwright  # noqa: E402
 
-from tests.e2e.persona_journey import PASSWORD, Journey  # noqa: E402
+from tests.e2e.persona_journey import PASSWORD, REVIEWERS_COMMENTS, Journey  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -43,7 +43,7 @@ class Shot:
     file: str
     # The picture runs from the top of the page to the bottom of this region (by its
     # accessible name), or of the main content when none is named.
-    until: str | None = None
+    until: str | re.Pattern[str] | None = None
     # For phone pictures: also show the part of the page with this region, beside the top.
     beside: str | None = None
     max_height: int = 1000
@@ -52,6 +52,7 @@ class Shot:
 SHOTS: dict[str, Shot] = {
     "author-home-changes-requested": Shot("author-home-queue.png", until="After submitting"),
     "wizard-failing-check": Shot("wizard-checks.png", until="Checks for this section"),
+    "wizard-comments": Shot("wizard-comments.png", until=REVIEWERS_COMMENTS),
     "legal-review-v2": Shot("review-sign-off.png", until="Sign-off", max_height=780),
     "admin-home-ready": Shot("admin-home-ready.png", until="Ready to publish"),
     "publish-confirm": Shot("publish-confirm.png"),

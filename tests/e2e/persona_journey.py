@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from tests.e2e.autosave import expect_all_saved
-from tests.e2e.facts import keep_all_facts
 
 PASSWORD = "charter-demo"
 TITLE = "Social media guidelines for volunteers"
@@ -24,6 +23,8 @@ DESKTOP: ViewportSize = {"width": 1200, "height": 900}
 COMMENT = "Name the privacy law we follow, so volunteers know what it is called."
 REQUEST = "Please name HIPAA in the privacy section."
 FIX = "\n\nWe follow HIPAA, the US law that protects patients' health information."
+REPLY = "Done: the privacy section now names HIPAA."
+REVIEWERS_COMMENTS = re.compile("^Reviewers.? comments$")
 TWO_FACTOR_CHECK = "Require two-factor authentication"
 # The demo employee belongs to Nursing; asking one group keeps the campaign small and shows
 # the per-group count before anything is sent.
@@ -68,7 +69,6 @@ class Journey:
         page.get_by_role("button", name="Create and start writing").click()
         self._heading(page, "Purpose and scope")
         self.visit(page, "wizard-first-step")
-        keep_all_facts(page)
 
         # The security step: take out the two-factor rule, see the check fail, put it back.
         self._section_link(page, "Security").click()
@@ -82,10 +82,28 @@ class Journey:
         expect(page.get_by_role("region", name="Preview")).not_to_contain_text("two-factor")
         self.visit(page, "wizard-failing-check")
         self._autosaved(page, lambda: body.fill(original))
-        expect(checks).not_to_contain_text("To do")
+        expect(checks).to_contain_text(f"Done: {TWO_FACTOR_CHECK}")
 
+        # The starter text's claims about the institution are confirmed one by one, each
+        # reached from the checklist's list of what still blocks submitting.
         page.get_by_role("link", name="Review all checks").click()
         self._heading(page, "Review the draft")
+        self.visit(page, "author-checklist-to-fix")
+        to_fix = page.get_by_role("region", name=re.compile("to fix before submitting$"))
+        for round_ in range(12):  # at most one round per section
+            if not to_fix.count():
+                break
+            to_fix.get_by_role("link").first.click()
+            facts = page.get_by_role("region", name=re.compile("^Facts to confirm"))
+            expect(facts).to_be_visible()
+            if round_ == 0:
+                self.visit(page, "wizard-facts")
+            while facts.count():
+                left = facts.get_by_role("listitem").count()
+                facts.get_by_role("button", name=re.compile("^Keep as written")).first.click()
+                expect(facts.get_by_role("listitem")).not_to_have_count(left)
+            page.get_by_role("link", name="Review all checks").click()
+            self._heading(page, "Review the draft")
         expect(page.get_by_text("Every check passes")).to_be_visible()
         self.visit(page, "author-checklist")
         self._submit(page, "First version, for volunteers.", "v1")
@@ -118,10 +136,28 @@ class Journey:
         ).click()
         self._heading(page, "Purpose and scope")
 
-        self._section_link(page, "Confidentiality, compliance and privacy").click()
+        # Beside every step while revising: why the draft came back, and where comments wait.
+        comments = page.get_by_role("complementary", name=REVIEWERS_COMMENTS)
+        expect(comments.get_by_test_id("wizard-decision")).to_contain_text(REQUEST)
+        self.visit(page, "wizard-comments-elsewhere")
+        comments.get_by_role(
+            "link", name=re.compile("Confidentiality, compliance and privacy")
+        ).click()
         self._heading(page, "Confidentiality, compliance and privacy")
+        comments = page.get_by_role("complementary", name=REVIEWERS_COMMENTS)
+        thread = comments.get_by_role("article").filter(has_text=COMMENT)
+        expect(thread).to_contain_text("on version 1")
+        expect(thread).to_contain_text("A reviewer closes this thread.")
+        self.visit(page, "wizard-comments")
+
         body = page.get_by_label("Guidance")
         self._autosaved(page, lambda: self._append(page, body, FIX))
+        thread.locator("summary", has_text="Reply").click()
+        thread.get_by_label("Your reply").fill(REPLY)
+        thread.get_by_role("button", name="Post reply").click()
+        self._told(page, "Reply posted.")
+        self._heading(page, "Confidentiality, compliance and privacy")
+        expect(page.get_by_label("Guidance")).to_have_value(re.compile("We follow HIPAA"))
         self.visit(page, "wizard-revising")
         page.get_by_role("link", name="Review all checks").click()
         self._heading(page, "Review the draft")
@@ -170,6 +206,18 @@ class Journey:
     def reviewer_signs(self, page: Page, who: str, stage: int) -> None:
         self._open_from_signoff_panel(page, who, 2)
         if who == "legal":
+            # The thread from version 1 came along, with the author's reply; legal closes it.
+            privacy = page.get_by_role(
+                "region", name="Comments on Confidentiality, compliance and privacy"
+            )
+            expect(privacy).to_contain_text(COMMENT)
+            expect(privacy).to_contain_text(REPLY)
+            privacy.get_by_role("button", name=re.compile("^Mark resolved")).click()
+            privacy = page.get_by_role(
+                "region", name="Comments on Confidentiality, compliance and privacy"
+            )
+            expect(privacy.get_by_role("button", name=re.compile("^Reopen thread"))).to_be_visible()
+            self.visit(page, "legal-resolved-thread")
             page.get_by_role("link", name=re.compile("Changes since version 1")).first.click()
             expect(page.locator("ins.redline-ins").first).to_contain_text("HIPAA")
             self.visit(page, "legal-redline")
@@ -177,7 +225,7 @@ class Journey:
         page.get_by_role("button", name="Sign off").click()
         status = "Approved" if stage == 2 else "In review"
         expect(page.get_by_test_id("review-status")).to_have_text(status)
-        expect(page.get_by_role("status")).to_contain_text("Signed.")
+        self._told(page, "Signed.")
         self.visit(page, f"{who}-signed")
 
     def _open_from_signoff_panel(self, page: Page, who: str, version: int) -> None:
@@ -223,7 +271,7 @@ class Journey:
         confirm = check.get_by_role("button", name=re.compile(r"^Publish and ask \d+ people$"))
         self.visit(page, "publish-confirm")
         confirm.click()
-        expect(page.get_by_role("status")).to_contain_text("Version 2 is published")
+        self._told(page, "Version 2 is published")
         self.visit(page, "admin-published")
 
     def admin_reads_the_audit_trail(self, page: Page) -> None:
@@ -290,6 +338,11 @@ class Journey:
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()
         nav.get_by_role("link", name=name, exact=isinstance(name, str)).click()
+
+    @staticmethod
+    def _told(page: Page, text: str) -> None:
+        """The page's message after an action (one of possibly several live regions)."""
+        expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
     @staticmethod
     def _heading(page: Page, text: str | re.Pattern[str]) -> None:
