@@ -89,6 +89,10 @@ class Campaign(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PUBLICATION)
     # The day the campaign started asking: the clock of the next cycle starts here.
     starts_on = models.DateField(null=True, blank=True)
+    # After this many days overdue, each person's manager is told (empty: never).
+    escalate_after_days = models.PositiveSmallIntegerField(
+        "Tell managers after this many days overdue", null=True, blank=True, default=14
+    )
     version = models.ForeignKey(
         "guidelines.Version", on_delete=models.PROTECT, related_name="campaigns"
     )

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.access import admins_of, draft_editors_of
 from accounts.dates import fmt
-from accounts.models import User
+from accounts.models import Organization, User
 from accounts.notify import About, Work, guideline_subject, tell, version_subject
 from audit.services import record
 from guidelines.models import Guideline, ReviewState
@@ -273,4 +273,98 @@ def _send_digest(
             "groups": groups[:DIGEST_GROUPS],
             "more_groups": max(0, len(groups) - DIGEST_GROUPS),
         },
+    )
+
+
+ESCALATION_LIST = 20  # people named in a manager's e-mail; the rest are counted
+
+
+def escalate_to_managers(*, today: dt.date | None = None) -> int:
+    """Daily: each manager with people overdue by the campaign's escalation delay gets one
+    e-mail listing them (one per manager per day, however many people and campaigns)."""
+    day = today or timezone.localdate()
+    delays: set[int] = {
+        d
+        for d in Campaign.objects.filter(status=Campaign.Status.OPEN).values_list(
+            "escalate_after_days", flat=True
+        )
+        if d is not None
+    }
+    if not delays:
+        return 0
+    late = Q()
+    for delay in delays:
+        late |= Q(campaign__escalate_after_days=delay, due_date__lte=day - dt.timedelta(days=delay))
+    rows = (
+        AckRequest.objects.pending()
+        .filter(late, campaign__status=Campaign.Status.OPEN, replaced_at__isnull=True)
+        .filter(membership__manager__isnull=False, membership__manager__is_active=True)
+        .filter(membership__is_active=True)
+        .order_by("membership__manager__user_id", "due_date", "user__full_name")
+        .values_list(
+            "membership__manager__user_id",
+            "campaign__organization_id",
+            "user__full_name",
+            "user__email",
+            "campaign__version__guideline__title",
+            "campaign__version__number",
+            "due_date",
+        )
+    )
+    by_manager: dict[tuple[int, int], dict[str, Any]] = {}
+    for manager_id, org_id, name, email, title, number, due in rows.iterator(chunk_size=2000):
+        entry = by_manager.setdefault((manager_id, org_id), {"count": 0, "people": []})
+        entry["count"] += 1
+        if len(entry["people"]) < ESCALATION_LIST:
+            entry["people"].append(
+                {
+                    "name": name or email,
+                    "guideline": title,
+                    "version": number,
+                    "due_date": due,
+                    "days": (day - due).days,
+                }
+            )
+    if not by_manager:
+        return 0
+    sent = 0
+    managers = User.objects.in_bulk([m for m, _org in by_manager], field_name="pk")
+    organizations = Organization.objects.in_bulk({o for _m, o in by_manager})
+    with transaction.atomic():
+        fresh = set(_claim(list(managers), "escalation", day))
+        told: dict[int, list[int]] = {}
+        for (manager_id, org_id), entry in by_manager.items():
+            manager = managers.get(manager_id)
+            if manager is None or manager_id not in fresh or not manager.is_active:
+                continue
+            _send_escalation(manager, organizations[org_id], entry)
+            told.setdefault(org_id, []).append(entry["count"])
+            sent += 1
+        for org_id, counts in told.items():
+            record(
+                "publishing.campaign.escalated",
+                organization=organizations[org_id],
+                details={"managers": len(counts), "people": sum(counts), "day": day.isoformat()},
+                actor_label="scheduled",
+            )
+    return sent
+
+
+def _send_escalation(manager: User, organization: Organization, entry: dict[str, Any]) -> None:
+    count = entry["count"]
+    people = "1 person" if count == 1 else f"{count} people"
+    tell(
+        [manager],
+        organization=organization,
+        message=f"{people} who report to you {'is' if count == 1 else 'are'} overdue "
+        "acknowledging the social media guidelines.",
+        url=reverse("publishing:my_acknowledgements"),
+        template="ack_escalation",
+        subject=f"Overdue acknowledgements in your team: {people}",
+        context={
+            "count": count,
+            "people": entry["people"],
+            "more": max(0, count - len(entry["people"])),
+        },
+        ref="escalation",
     )

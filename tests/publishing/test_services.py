@@ -362,6 +362,7 @@ def test_send_reminders_runs_every_job_in_order(published):
         "overdue_acknowledgements",
         "review_cycle_due",
         "overdue_digest",
+        "manager_escalations",
         "outbox_sent",
     ]
     overdue = AckRequest.objects.filter(acknowledged_at__isnull=True).count()

@@ -40,6 +40,7 @@ class Command(BaseCommand):
             ),
             ("review_cycle_due", lambda: reminders.remind_review_cycle(today=today)),
             ("overdue_digest", lambda: reminders.send_overdue_digests(today=today)),
+            ("manager_escalations", lambda: reminders.escalate_to_managers(today=today)),
             # Each job sends its own e-mails as its batches commit; this catches retries.
             ("outbox_sent", lambda: outbox.deliver()["sent"]),
         )
