@@ -1,4 +1,8 @@
-"""The A4 PDF of a published version: rendered once with WeasyPrint, then served as stored."""
+"""The PDF of a published version: rendered once with WeasyPrint, then served as stored.
+
+Tagged for accessibility (PDF/UA-1: a structure tree with headings, lists and tables in
+reading order, the document's language and title shown by viewers) and laid out on the
+institution's paper: Letter in the United States, A4 elsewhere."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import dates
+from accounts.models import Jurisdiction, Organization
 from guidelines.document import document
 from guidelines.models import Version
 
@@ -40,13 +45,22 @@ def _render(publication: Publication, version: Version) -> str:
     )
 
 
+PDF_VARIANT = "pdf/ua-1"
+
+
+def paper_size(organization: Organization) -> str:
+    """Letter for institutions in the United States, A4 everywhere else."""
+    return "Letter" if organization.jurisdiction == Jurisdiction.US else "A4"
+
+
 def render_pdf(publication: Publication) -> bytes:
     """Lay out cover, contents, every section and the sign-off page; ~0.2 s a page."""
     from weasyprint import CSS, HTML
 
     html = pdf_html(publication)
+    paper = CSS(string=f"@page {{ size: {paper_size(publication.organization)}; }}")
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[CSS(filename=str(PRINT_CSS))]
+        stylesheets=[CSS(filename=str(PRINT_CSS)), paper], pdf_variant=PDF_VARIANT
     )
 
 
