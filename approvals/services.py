@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
+from accounts.dates import fmt
 from accounts.models import Membership, Organization, ReviewerRole, User
 from audit.services import record
 from guidelines.models import Draft, Version
@@ -95,7 +96,7 @@ def save_route(
         route, _ = ApprovalRoute.objects.get_or_create(organization=organization)
         route = ApprovalRoute.objects.select_for_update().get(pk=route.pk)
         if route.revision != revision:
-            saved_at = timezone.localtime(route.updated_at).strftime("%H:%M on %d %b")
+            saved_at = fmt(route.updated_at, "time", organization=organization)
             raise RouteConflict(
                 f"Someone else saved the approval route at {saved_at}, after you opened this "
                 "page, so your changes were not saved. The current route is shown above and "
