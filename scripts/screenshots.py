@@ -51,7 +51,9 @@ class Shot:
 
 SHOTS: dict[str, Shot] = {
     "author-home-changes-requested": Shot("author-home-queue.png", until="After submitting"),
-    "wizard-failing-check": Shot("wizard-checks.png", until="Checks for this section"),
+    "wizard-failing-check": Shot(
+        "wizard-checks.png", until="Checks for this section", max_height=1300
+    ),
     "wizard-comments": Shot("wizard-comments.png", until=REVIEWERS_COMMENTS),
     "legal-review-v2": Shot("review-sign-off.png", until="Sign-off", max_height=780),
     "admin-home-ready": Shot("admin-home-ready.png", until="Ready to publish"),
