@@ -140,6 +140,18 @@ class Signature(models.Model):
     content_hash = models.CharField(max_length=64)
     signed_at = models.DateTimeField()
     used_second_factor = models.BooleanField(default=False)
+    # How the signer proved who they were at signing; empty on signatures made before this
+    # was recorded (their ``used_second_factor`` still says whether a second factor was used).
+    factor = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        choices=[
+            ("password", "Password"),
+            ("totp", "Password and authenticator code"),
+            ("idp_mfa", "Identity provider's multi-factor"),
+        ],
+    )
 
     class Meta:
         ordering = ["signed_at"]

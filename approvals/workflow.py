@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
-from accounts.factors import idp_mfa
+from accounts.factors import idp_mfa, signer_factor
 from accounts.models import Membership, Role, User
 from accounts.notify import About, Work, guideline_subject, resolve, review_subject
 from accounts.reauth import PasswordRefused, confirm_password
@@ -349,6 +349,10 @@ def sign_off(
     used_second_factor = verify_second_factor(
         user=by, review=review, token=otp_token, request=request
     )
+    # A code checked just now is the authenticator; otherwise what proved the session.
+    factor = signer_factor(request)
+    if used_second_factor and factor == "password":
+        factor = "totp"
     with transaction.atomic():
         locked = _lock(review)
         signatures = list(locked.signatures.all())
@@ -371,6 +375,7 @@ def sign_off(
             content_hash=digest,
             signed_at=timezone.now(),
             used_second_factor=used_second_factor,
+            factor=factor,
         )
         org = locked.guideline.organization
         record(
@@ -387,6 +392,7 @@ def sign_off(
                 "meaning": signature.meaning,
                 "content_hash": digest,
                 "second_factor": used_second_factor,
+                "factor": factor,
             },
             request=request,
         )

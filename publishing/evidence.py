@@ -30,7 +30,9 @@ Generated {generated} by {generated_by}.
 What is in this pack
   guideline.pdf        the published document as staff read it
   content.json         the exact text of version {number}, in its canonical form
-  signatures.csv/json  every sign-off: printed name, role, meaning, time, content hash
+  signatures.csv/json  every sign-off: printed name, role, meaning, time, content hash, and
+                       the factor the signer proved who they were with (password, totp =
+                       authenticator code, idp_mfa = the identity provider's multi-factor)
   acknowledgements.csv every request (on publication, then each yearly cycle): when the
                        person acknowledged (or not), the hash, and which later request
                        replaced an unanswered one and why
@@ -66,6 +68,7 @@ def signature_rows(version: Version) -> list[dict[str, Any]]:
             "signed_at": s.signed_at.isoformat(),
             "content_hash": s.content_hash,
             "second_factor": s.used_second_factor,
+            "factor": s.factor or "not recorded",
             "review_id": s.review_id,
             "stage": s.stage_index + 1,
         }

@@ -381,6 +381,7 @@ def test_second_factor_code_is_checked_and_recorded(review, legal, org):
         otp_token=code,
     )
     assert signature.used_second_factor
+    assert signature.factor == "totp"
 
 
 def test_an_enrolled_signer_gives_a_code_even_when_the_institution_does_not_ask(review, legal, org):
@@ -412,6 +413,32 @@ def test_an_enrolled_signer_gives_a_code_even_when_the_institution_does_not_ask(
         otp_token=code,
     )
     assert signature.used_second_factor
+    assert signature.factor == "totp"
+
+
+def test_a_signature_records_the_factor_that_proved_the_signer(review, legal, compliance, rf):
+    from accounts.factors import SESSION_IDP_MFA_KEY
+
+    plain = workflow.sign_off(
+        review=ReviewRequest.objects.get(pk=review.pk),
+        by=legal.user,
+        membership=legal.membership,
+        password="correct horse battery",
+    )
+    assert plain.factor == "password" and not plain.used_second_factor
+    request = rf.post("/")
+    request.user = compliance.user
+    request.session = {SESSION_IDP_MFA_KEY: {"method": "idp_mfa", "detail": "mfa"}}
+    via_provider = workflow.sign_off(
+        review=ReviewRequest.objects.get(pk=review.pk),
+        by=compliance.user,
+        membership=compliance.membership,
+        password="correct horse battery",
+        request=request,
+    )
+    assert via_provider.factor == "idp_mfa" and via_provider.get_factor_display() == (
+        "Identity provider's multi-factor"
+    )
 
 
 # --- request changes, withdraw -------------------------------------------------------------
