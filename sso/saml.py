@@ -173,6 +173,8 @@ def finish(provider: IdentityProvider, urls: Urls, saml_response: str) -> Answer
     pending = recent.filter(request_id=response.in_response_to).first()
     if pending is None:
         raise SsoError("This SAML response does not answer a sign-in Charter started.")
+    # An assertion is valid for minutes; a day of memory outlasts any that could come back.
+    SeenAssertion.objects.filter(seen_at__lt=timezone.now() - timedelta(days=1)).delete()
     try:
         with transaction.atomic():
             SeenAssertion.objects.create(provider=provider, assertion_id=response.assertion.id)
