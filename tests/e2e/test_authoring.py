@@ -270,7 +270,7 @@ def test_reading_pages_fit_a_phone(
 
 
 @pytest.mark.parametrize(
-    "path", ["draft/accounts/", "draft/disclosure/", "draft/review/", "compare/"]
+    "path", ["draft/accounts/", "draft/disclosure/", "draft/review/", "draft/cases/", "compare/"]
 )
 def test_authoring_pages_have_no_serious_accessibility_problems(
     page: Page, live_server, login, transactional_db, author, password, path
