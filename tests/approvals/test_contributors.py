@@ -14,7 +14,7 @@ from guidelines import services
 from guidelines.models import Draft, FrozenVersionError, Version
 from guidelines.sections import SECTIONS_BY_KEY
 from tests.conftest import make_persona
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, confirm_draft_facts
 
 from .conftest import Rule, set_rule, sign
 
@@ -101,6 +101,7 @@ def test_the_person_who_started_the_draft_cannot_sign(route, guideline, org, leg
     draft = services.start_draft(
         guideline=guideline, by=starter_reviewer.user, start=Draft.Start.TEMPLATE
     )
+    confirm_draft_facts(draft, submitter.user)
     review = workflow.submit(
         draft=draft, by=submitter.user, membership=submitter.membership, change_summary="v1"
     )

@@ -23,6 +23,7 @@ from guidelines.sections import SECTIONS
 from publishing.models import Acknowledgement
 from tests.e2e.autosave import expect_all_saved
 from tests.e2e.conftest import ARTIFACTS, open_disclosure
+from tests.e2e.facts import keep_all_facts
 
 PASSWORD = "charter-demo"
 PHONE: ViewportSize = {"width": 375, "height": 740}
@@ -215,6 +216,7 @@ def test_a_guideline_from_first_draft_to_acknowledged_and_evidenced(
     audit(author, "create")
     author.get_by_role("button", name="Create and start writing").click()
     guideline = Guideline.objects.get(title=TITLE)
+    keep_all_facts(author)  # the author checked each fact the template marks, and kept it
     _walk_the_wizard(author, audit)
     _heading(author, "Review the draft")
     _write_the_quiz(author, audit)
