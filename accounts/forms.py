@@ -51,6 +51,14 @@ class EmailLoginForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    def confirm_login_allowed(self, user: Any) -> None:
+        """Deactivated everywhere (by an admin, the directory or an HR file): no sign-in, from
+        that moment. Someone with an open invitation still signs in to answer it."""
+        super().confirm_login_allowed(user)
+        places = list(user.memberships.values_list("is_active", "awaiting_acceptance"))
+        if places and not any(active or waiting for active, waiting in places):
+            raise forms.ValidationError(SIGN_IN_REFUSED, code="inactive")
+
 
 class EmailPasswordResetForm(PasswordResetForm):
     email = NormalizedEmailField(

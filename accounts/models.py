@@ -307,6 +307,9 @@ class Membership(models.Model):
     # The HR system's or directory's own id for the person (employee number, object id):
     # what a roster file or the directory matches on when an e-mail address changes.
     external_id = models.CharField("Employee id", max_length=255, null=True, blank=True)
+    # The name the directory signs the person in with (Entra's user principal name), when it
+    # is not their e-mail address; SCIM filters on it.
+    directory_user_name = models.CharField(max_length=254, blank=True, default="", db_default="")
     joined_at = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)
     # Invited by an institution while the person already has an account elsewhere: the
@@ -600,3 +603,66 @@ class OutboundEmail(models.Model):
     @property
     def is_problem(self) -> bool:
         return self.status in {self.Status.RETRYING, self.Status.FAILED, self.Status.BOUNCED}
+
+
+class DirectoryToken(models.Model):
+    """The bearer token an institution's directory (Entra ID, Okta) uses for SCIM.
+
+    Only a hash is stored: the token is shown once, when it is made. Making a new one
+    revokes the old one, so rotating is one step and a leaked token dies with it.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="directory_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)  # shown on the page to tell tokens apart
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                condition=models.Q(revoked_at__isnull=True),
+                name="directorytoken_one_live_per_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Directory token {self.prefix}… of {self.organization}"
+
+
+class DirectoryGroup(models.Model):
+    """A group the directory pushes (SCIM Groups): audiences can include or exclude it.
+
+    Unlike a staff group (one department per person) a person may be in many of them.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="directory_groups"
+    )
+    display_name = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    members = models.ManyToManyField(Membership, blank=True, related_name="directory_groups")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                "external_id",
+                condition=models.Q(external_id__isnull=False),
+                name="directorygroup_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

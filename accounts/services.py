@@ -33,7 +33,7 @@ from .models import (
     StaffGroup,
     User,
 )
-from .signals import members_joined
+from .signals import members_changed, members_joined
 
 
 class PeopleError(Exception):
@@ -69,6 +69,15 @@ def check_hr_attributes(membership: Membership, hr: HRAttributes) -> None:
         )
         if taken is not None:
             raise PeopleError(f"Employee id {hr.external_id} already belongs to {taken.user}.")
+
+
+def _announce_changed(organization: Organization, membership_ids: list[int]) -> None:
+    """A leaver's pending acknowledgement requests are closed once the change commits."""
+    transaction.on_commit(
+        lambda: members_changed.send(
+            sender=Membership, organization=organization, membership_ids=membership_ids
+        )
+    )
 
 
 def _announce_joined(organization: Organization, membership_ids: list[int]) -> None:
@@ -308,6 +317,8 @@ def set_active(
         locked.is_active = active
         locked.deactivated_at = None if active else timezone.now()
         locked.save()
+        if not active:
+            _announce_changed(locked.organization, [locked.pk])
         record(
             "accounts.person.reactivated" if active else "accounts.person.deactivated",
             actor=changed_by,

@@ -57,3 +57,7 @@ def on_login_failed(
 # Sent (after commit) when people join an institution by invitation or import, so that
 # other apps can ask them to acknowledge the guideline in force.
 members_joined = Signal()  # kwargs: organization, membership_ids, background (default True)
+
+# Sent (after commit) when the directory or an HR file adds, changes or removes people, so that
+# open campaigns ask those who now match and close the requests of those who no longer do.
+members_changed = Signal()  # kwargs: organization, membership_ids, background (default True)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/active/", views.person_active, name="person_active"),
     path("groups/", views.groups, name="groups"),
+    path("directory-sync/", views.directory_sync, name="directory_sync"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/email/", views.email_settings, name="email_settings"),
     path("institution/", views.institution_settings, name="institution_settings"),

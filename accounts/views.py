@@ -18,7 +18,7 @@ from audit.services import record
 from sso import policy as sso_policy
 from sso import views as sso_views
 
-from . import dates, jobs, joining, services, staff_import
+from . import dates, directory, jobs, joining, services, staff_import
 from .access import active_org, get_for_org, require_role
 from .account_events import record_account_change, shared_with_another
 from .emails import normalize_email
@@ -35,7 +35,16 @@ from .forms import (
     StaffPasswordResetForm,
 )
 from .http import MemberRequest, SignedInRequest
-from .models import ImportJob, Membership, Notification, ReviewerRole, Role, StaffGroup
+from .models import (
+    DirectoryGroup,
+    DirectoryToken,
+    ImportJob,
+    Membership,
+    Notification,
+    ReviewerRole,
+    Role,
+    StaffGroup,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -469,3 +478,30 @@ def email_settings(request: MemberRequest) -> HttpResponse:
     else:
         form = EmailSettingsForm(initial={"email_comments": user.email_comments})
     return render(request, "accounts/email_settings.html", {"form": form})
+
+
+@require_role(Role.ADMIN)
+def directory_sync(request: MemberRequest) -> HttpResponse:
+    """Admins: the SCIM address and token for the institution's directory (shown once)."""
+    org = active_org(request)
+    new_token = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            if directory.revoke_token(organization=org, revoked_by=request.user):
+                messages.success(request, "The token no longer works. Directory sync is off.")
+            return redirect("accounts:directory_sync")
+        new_token = directory.issue_token(organization=org, issued_by=request.user)
+    live = DirectoryToken.objects.filter(organization=org, revoked_at__isnull=True).first()
+    response = render(
+        request,
+        "accounts/directory_sync.html",
+        {
+            "token": live,
+            "new_token": new_token,
+            "base_url": request.build_absolute_uri("/scim/v2/"),
+            "directory_groups": DirectoryGroup.objects.filter(organization=org).count(),
+        },
+    )
+    if new_token:
+        response["Cache-Control"] = "no-store"  # the token is on this page only once
+    return response

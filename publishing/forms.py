@@ -109,6 +109,7 @@ class RosterFilterForm(forms.Form):
         ("acknowledged", "Acknowledged"),
         ("pending", "Not yet acknowledged"),
         ("overdue", "Overdue"),
+        ("closed", "Closed (left or no longer in the audience)"),
     )
     q = forms.CharField(label="Name or e-mail", required=False, max_length=100)
     group = forms.ModelChoiceField(

@@ -147,25 +147,46 @@ class AckRequestQuerySet(models.QuerySet["AckRequest"]):
 
     @staticmethod
     def pending_q() -> Q:
-        return Q(acknowledged_at__isnull=True)
+        """Still asked: neither acknowledged nor closed (a leaver's request is closed)."""
+        return Q(acknowledged_at__isnull=True, closed_at__isnull=True)
+
+    @staticmethod
+    def acknowledged_q() -> Q:
+        return Q(acknowledged_at__isnull=False)
+
+    @staticmethod
+    def open_q() -> Q:
+        """Counted in the campaign: everything but requests closed for a leaver or a mover."""
+        return Q(closed_at__isnull=True)
 
     @staticmethod
     def overdue_q(*, on: dt.date) -> Q:
-        """Not acknowledged and past the person's due date (due today is not yet overdue)."""
-        return Q(acknowledged_at__isnull=True, due_date__lt=on)
+        """Pending and past the person's due date (due today is not yet overdue)."""
+        return Q(acknowledged_at__isnull=True, closed_at__isnull=True, due_date__lt=on)
 
     def pending(self) -> AckRequestQuerySet:
         return self.filter(self.pending_q())
 
     def acknowledged(self) -> AckRequestQuerySet:
-        return self.exclude(self.pending_q())
+        return self.filter(self.acknowledged_q())
+
+    def closed(self) -> AckRequestQuerySet:
+        return self.exclude(self.open_q())
 
     def overdue(self, *, on: dt.date) -> AckRequestQuerySet:
         return self.filter(self.overdue_q(on=on))
 
 
 class AckRequest(models.Model):
-    """One targeted person in a campaign, with their own due date and reminder bookkeeping."""
+    """One targeted person in a campaign, with their own due date and reminder bookkeeping.
+
+    Never deleted: when the person leaves or stops matching the audience, a pending request
+    is closed with the reason, stays in the roster and export, and is never overdue.
+    """
+
+    class ClosedReason(models.TextChoices):
+        LEFT = "left", "Left"
+        NOT_IN_AUDIENCE = "audience", "No longer in audience"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="requests")
     membership = models.ForeignKey(
@@ -187,6 +208,10 @@ class AckRequest(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
     )
     replaced_reason = models.CharField(max_length=300, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(
+        max_length=10, choices=ClosedReason.choices, blank=True, default="", db_default=""
+    )
 
     objects = AckRequestQuerySet.as_manager()
 
@@ -210,12 +235,18 @@ class AckRequest(models.Model):
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
         """The row-level twin of ``AckRequest.objects.overdue(on=…)``."""
-        return self.acknowledged_at is None and self.due_date < (today or timezone.localdate())
+        return (
+            self.acknowledged_at is None
+            and self.closed_at is None
+            and self.due_date < (today or timezone.localdate())
+        )
 
     def state(self, today: dt.date | None = None) -> str:
-        """ "acknowledged", "overdue" or "pending": the roster's and the export's status."""
+        """ "acknowledged", "overdue", "pending" or "closed (reason)": the roster's status."""
         if self.acknowledged_at is not None:
             return "acknowledged"
+        if self.closed_at is not None:
+            return f"closed ({self.get_closed_reason_display().lower()})"
         return "overdue" if self.is_overdue(today) else "pending"
 
 

@@ -92,8 +92,11 @@ def campaign_figures(
     day = today or timezone.localdate()
     qs = AckRequest.objects.filter(campaign=campaign)
     counts = {
-        "total": Count("pk"),
-        "acknowledged": Count("pk", filter=~AckRequestQuerySet.pending_q()),
+        # Requests closed for leavers and movers are kept but no longer counted.
+        "total": Count("pk", filter=AckRequestQuerySet.open_q()),
+        "acknowledged": Count(
+            "pk", filter=AckRequestQuerySet.acknowledged_q() & AckRequestQuerySet.open_q()
+        ),
         "overdue": Count("pk", filter=AckRequestQuerySet.overdue_q(on=day)),
     }
     if not by_group:
@@ -142,6 +145,8 @@ def roster(
         qs = qs.pending()
     elif status == "overdue":
         qs = qs.overdue(on=day)
+    elif status == "closed":
+        qs = qs.closed()
     return qs.select_related("user", "staff_group").order_by("user__full_name", "user__email")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from accounts.models import Organization
-from accounts.signals import members_joined
+from accounts.signals import members_changed, members_joined
 
 from . import targeting, tasks
 from .models import Campaign
@@ -29,5 +29,24 @@ def ask_late_joiners(
         tasks.add_late_joiners.delay(organization.pk, list(membership_ids))
     else:
         targeting.add_late_joiners(
+            organization_id=organization.pk, membership_ids=list(membership_ids)
+        )
+
+
+@receiver(members_changed)
+def follow_directory_changes(
+    sender: Any,
+    organization: Organization,
+    membership_ids: list[int],
+    background: bool = True,
+    **kw: Any,
+) -> None:
+    """Joiners, movers and leavers: ask who now matches, close what no longer applies."""
+    if not Campaign.objects.filter(organization=organization, status=Campaign.Status.OPEN).exists():
+        return
+    if background:
+        tasks.follow_members.delay(organization.pk, list(membership_ids))
+    else:
+        targeting.follow_members(
             organization_id=organization.pk, membership_ids=list(membership_ids)
         )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -222,6 +222,69 @@ def _tell_requested(campaign: Campaign, user_ids: Sequence[int], due: dt.date) -
         context={"version": version, "guideline": version.guideline, "due_date": due},
         about=About(Work.ACKNOWLEDGE, version_subject(version.pk)),
     )
+
+
+def follow_members(
+    *, organization_id: int, membership_ids: Sequence[int], today: dt.date | None = None
+) -> dict[str, int]:
+    """Joiners, movers and leavers: every open campaign asks those of these people who now
+    match its audience (due counted from today) and closes the pending requests of those who
+    no longer do, with the reason. Closed requests are kept, never overdue, never deleted."""
+    day = today or timezone.localdate()
+    now = timezone.now()
+    totals = {"asked": 0, "closed": 0, "reopened": 0}
+    campaigns = Campaign.objects.filter(
+        organization_id=organization_id, status=Campaign.Status.OPEN
+    ).select_related("publication", "version")
+    for campaign in campaigns:
+        if is_superseded(campaign.publication, on=day):
+            continue
+        due = max(campaign.due_date, day + dt.timedelta(days=LATE_JOINER_DAYS))
+        closed = reopened = 0
+        matching: list[int] = []
+        for start in range(0, len(membership_ids), BATCH_SIZE):
+            ids = list(membership_ids[start : start + BATCH_SIZE])
+            with transaction.atomic():
+                Campaign.objects.select_for_update().get(pk=campaign.pk)
+                now_matching = set(_targets(campaign, ids).values_list("pk", flat=True))
+                gone = set(
+                    Membership.objects.filter(pk__in=ids)
+                    .filter(Q(is_active=False) | Q(user__is_active=False))
+                    .values_list("pk", flat=True)
+                )
+                stale = AckRequest.objects.pending().filter(
+                    campaign=campaign, membership_id__in=[i for i in ids if i not in now_matching]
+                )
+                closed += stale.filter(membership_id__in=gone).update(
+                    closed_at=now, closed_reason=AckRequest.ClosedReason.LEFT
+                )
+                closed += stale.update(
+                    closed_at=now, closed_reason=AckRequest.ClosedReason.NOT_IN_AUDIENCE
+                )
+                reopened += AckRequest.objects.filter(
+                    campaign=campaign,
+                    membership_id__in=now_matching,
+                    closed_at__isnull=False,
+                    acknowledged_at__isnull=True,
+                ).update(closed_at=None, closed_reason="", due_date=due)
+                matching.extend(now_matching)
+        if closed or reopened:
+            with transaction.atomic():
+                record(
+                    "publishing.campaign.requests_closed",
+                    organization=campaign.organization,
+                    obj=campaign,
+                    guideline_id=campaign.version.guideline_id,
+                    details={"closed": closed, "reopened": reopened},
+                    actor_label="directory change",
+                )
+        if matching:
+            totals["asked"] += target_campaign(
+                campaign_id=campaign.pk, membership_ids=matching, today=day
+            )
+        totals["closed"] += closed
+        totals["reopened"] += reopened
+    return totals
 
 
 def add_late_joiners(*, organization_id: int, membership_ids: Sequence[int]) -> int:

@@ -24,6 +24,12 @@ def add_late_joiners(organization_id: int, membership_ids: list[int]) -> int:
 
 
 @shared_task
+def follow_members(organization_id: int, membership_ids: list[int]) -> dict[str, int]:
+    """Joiners, movers and leavers: ask who now matches, close requests that no longer apply."""
+    return targeting.follow_members(organization_id=organization_id, membership_ids=membership_ids)
+
+
+@shared_task
 def remind_overdue(campaign_id: int, everyone_pending: bool = False) -> int:
     """Remind the campaign's overdue (or all pending) people, at most once a day each."""
     return reminders.remind_campaign(campaign_id=campaign_id, everyone_pending=everyone_pending)
