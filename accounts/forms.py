@@ -164,6 +164,20 @@ class ImportForm(forms.Form):
         help_text="Sent in batches in the background. Without it, people can still use "
         '"Forgot your password?" on the sign-in page, or you can invite them later from People.',
     )
+    full_roster = forms.BooleanField(
+        label="This file is the full roster: deactivate active people who are not in it",
+        required=False,
+        help_text="For the HR system's complete export. Admins are never deactivated by a file.",
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run: show what would change, save nothing", required=False
+    )
+    confirm_leavers = forms.BooleanField(
+        label="I confirm: deactivate everyone missing, even more than the usual share",
+        required=False,
+        help_text="Needed only when a full roster would deactivate more than the set share of "
+        "staff in one run.",
+    )
 
 
 class StaffPasswordResetForm(EmailPasswordResetForm):

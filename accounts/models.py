@@ -191,6 +191,9 @@ class StaffGroup(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(max_length=120)
+    # A group may also be defined by a rule over HR attributes (accounts/audience.py): a
+    # campaign that targets it asks its department members and everyone the rule matches.
+    rule = models.JSONField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -439,6 +442,7 @@ class ImportJob(models.Model):
     class Phase(models.TextChoices):
         MEMBERS = "members", "Adding and updating people"
         MANAGERS = "managers", "Recording who reports to whom"
+        LEAVERS = "leavers", "Deactivating people missing from the roster"
         INVITATIONS = "invitations", "E-mailing invitations"
         CAMPAIGNS = "campaigns", "Asking new people to acknowledge guidelines"
         FINISHED = "finished", "Finished"
@@ -457,6 +461,12 @@ class ImportJob(models.Model):
     file_name = models.CharField(max_length=200, blank=True)
     data = models.BinaryField(default=b"")  # the checked file; emptied once the job is done
     invite = models.BooleanField(default=False)
+    # A full roster (the HR system's nightly export): people missing from it are deactivated,
+    # and every person changed gets their own audit event naming the HR file.
+    full_roster = models.BooleanField(default=False, db_default=False)
+    leavers_after = models.PositiveBigIntegerField(default=0, db_default=0)  # keyset bookmark
+    deactivated_count = models.PositiveIntegerField(default=0, db_default=0)
+    changed_ids = models.JSONField(default=list, blank=True)  # movers and leavers, to follow
     total_rows = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -481,6 +491,8 @@ class ImportJob(models.Model):
     def steps(self) -> list[str]:
         phases = [self.Phase.MEMBERS, self.Phase.INVITATIONS, self.Phase.CAMPAIGNS]
         steps: list[str] = [p for p in phases if self.invite or p != self.Phase.INVITATIONS]
+        if self.full_roster:
+            steps.insert(1, self.Phase.LEAVERS)
         if self.phase == self.Phase.MANAGERS:
             steps.insert(1, self.Phase.MANAGERS)
         return steps
@@ -498,10 +510,12 @@ class ImportJob(models.Model):
             return self.rows_done, self.total_rows
         if self.phase == self.Phase.MANAGERS:
             return self.managers_done, self.total_rows
+        if self.phase == self.Phase.LEAVERS:
+            return self.deactivated_count, self.deactivated_count
         if self.phase == self.Phase.INVITATIONS:
             return self.invitations_done, len(self.joined_ids)
         if self.phase == self.Phase.CAMPAIGNS:
-            return self.campaigns_done, len(self.joined_ids)
+            return self.campaigns_done, len(self.joined_ids) + len(self.changed_ids)
         return 1, 1
 
     @property

@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -25,9 +26,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from audit.services import record
+from audit.services import record, record_many
 
 from . import joining
+from .directory import HR_FILE
 from .emails import normalize_email
 from .models import (
     EmployeeType,
@@ -39,7 +41,7 @@ from .models import (
     User,
 )
 from .services import send_invitation_emails
-from .signals import members_joined
+from .signals import members_changed, members_joined
 
 log = logging.getLogger(__name__)
 
@@ -413,6 +415,93 @@ def validate_staff_csv(
     return (rows, []) if not errors else ([], errors)
 
 
+# --- full roster: what would change ----------------------------------------------------------
+
+
+@dataclass
+class RosterPlan:
+    """What a full roster would do, worked out without saving anything (the dry run)."""
+
+    rows: int = 0
+    active_before: int = 0
+    new: int = 0
+    changed: int = 0
+    rejoining: int = 0
+    unchanged: int = 0
+    leaving: int = 0
+    kept_admins: int = 0
+    samples: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def leaving_share(self) -> float:
+        return self.leaving / self.active_before if self.active_before else 0.0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.leaving > 0 and self.leaving_share > settings.CHARTER_ROSTER_MAX_LEAVING_SHARE
+
+
+SAMPLE = 10
+
+
+def plan_roster(organization: Organization, rows: Sequence[ImportRow]) -> RosterPlan:
+    """Count who would be added, changed, brought back and deactivated; a few names of each.
+
+    Reads the institution in keyset batches, so a 100,000-person roster is planned in a few
+    hundred queries and never loads every row object at once.
+    """
+    plan = RosterPlan(rows=len(rows))
+    groups = _groups(organization)
+    by_email = {r.email: r for r in rows}
+
+    def sample(kind: str, who: str) -> None:
+        names = plan.samples.setdefault(kind, [])
+        if len(names) < SAMPLE:
+            names.append(who)
+
+    seen: set[str] = set()
+    last = 0
+    while True:
+        batch = list(
+            Membership.objects.filter(organization=organization, pk__gt=last)
+            .select_related("user")
+            .order_by("pk")[:FOLLOW_UP_BATCH]
+        )
+        if not batch:
+            break
+        last = batch[-1].pk
+        for m in batch:
+            row = by_email.get(m.user.email)
+            if m.is_active:
+                plan.active_before += 1
+            if row is None:
+                if m.is_active and m.is_admin:
+                    plan.kept_admins += 1
+                elif m.is_active:
+                    plan.leaving += 1
+                    sample("leaving", m.user.email)
+                continue
+            seen.add(row.email)
+            if m.awaiting_acceptance:
+                plan.unchanged += 1
+                continue
+            group = groups.get(row.staff_group.lower()) if row.staff_group else None
+            moved = _take_attributes(m, row, group)  # on an unsaved copy: nothing is written
+            if not m.is_active:
+                plan.rejoining += 1
+                sample("rejoining", m.user.email)
+            elif moved:
+                plan.changed += 1
+                sample("changed", f"{m.user.email}: {', '.join(sorted(moved))}")
+            else:
+                plan.unchanged += 1
+    for row in rows:
+        if row.email not in seen:
+            plan.new += 1
+            sample("new", row.email)
+    return plan
+
+
 # --- the job ---------------------------------------------------------------------------------
 
 
@@ -423,20 +512,41 @@ def create_import_job(
     raw: bytes,
     file_name: str = "",
     invite: bool = False,
+    full_roster: bool = False,
+    confirm_leavers: bool = False,
 ) -> tuple[ImportJob | None, list[tuple[int, str]]]:
-    """Check the file whole; a good file becomes a queued job, a bad one saves nothing."""
+    """Check the file whole; a good file becomes a queued job, a bad one saves nothing.
+
+    A full roster that would deactivate more than the set share of active staff is refused
+    unless the admin confirmed it: a truncated HR export must not empty the institution.
+    """
     rows, errors = validate_staff_csv(organization=organization, raw=raw)
     if errors:
         return None, errors
+    if full_roster and not confirm_leavers:
+        plan = plan_roster(organization, rows)
+        if plan.needs_confirmation:
+            return None, [(0, leaving_refusal(plan))]
     job = ImportJob.objects.create(
         organization=organization,
         created_by=imported_by,
         file_name=file_name[:200],
         data=raw,
         invite=invite,
+        full_roster=full_roster,
         total_rows=len(rows),
     )
     return job, []
+
+
+def leaving_refusal(plan: RosterPlan) -> str:
+    limit = settings.CHARTER_ROSTER_MAX_LEAVING_SHARE
+    return (
+        f"Nothing was imported: this roster would deactivate {plan.leaving} of "
+        f"{plan.active_before} active people ({plan.leaving_share:.0%}), more than the "
+        f"{limit:.0%} one run may. If the file is complete, tick the confirmation and import "
+        "it again."
+    )
 
 
 STALE_AFTER = dt.timedelta(minutes=10)  # a running job silent this long was stopped
@@ -458,11 +568,18 @@ def import_staff(
     imported_by: User,
     raw: bytes,
     invite: bool = False,
+    full_roster: bool = False,
+    confirm_leavers: bool = False,
     request: HttpRequest | None = None,
 ) -> ImportResult:
     """Check and apply a file to the end, here and now (scripts, tests, small files)."""
     job, errors = create_import_job(
-        organization=organization, imported_by=imported_by, raw=raw, invite=invite
+        organization=organization,
+        imported_by=imported_by,
+        raw=raw,
+        invite=invite,
+        full_roster=full_roster,
+        confirm_leavers=confirm_leavers,
     )
     if job is None:
         return ImportResult(errors=errors)
@@ -489,6 +606,9 @@ _PROGRESS_FIELDS = (
     "unchanged_count",
     "joined_ids",
     "managers_done",
+    "leavers_after",
+    "deactivated_count",
+    "changed_ids",
     "invitations_done",
     "invitations_sent",
     "campaigns_done",
@@ -530,6 +650,10 @@ def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> Imp
                     if rows is None:
                         rows = _stored_rows(job_id)
                     _managers_batch(job, rows)
+                elif job.phase == ImportJob.Phase.LEAVERS:
+                    if rows is None:
+                        rows = _stored_rows(job_id)
+                    _leavers_batch(job, rows)
                 elif job.phase == ImportJob.Phase.INVITATIONS:
                     _invitations_batch(job)
                 elif job.phase == ImportJob.Phase.CAMPAIGNS:
@@ -584,7 +708,7 @@ def _members_batch(
         m.user_id: m
         for m in Membership.objects.filter(
             organization=organization, user_id__in=[u.pk for u in users.values()]
-        )
+        ).select_related("user", "organization")  # named in each person's audit event
     }
     # Someone with an account of their own (a password, or a place in another institution)
     # joins only by accepting, as with a single invitation (accounts/joining.py): a file
@@ -600,6 +724,7 @@ def _members_batch(
     )
     to_create: list[Membership] = []
     to_update: list[Membership] = []
+    changes: dict[int, dict[str, list[Any]]] = {}  # by user id: what this file changed
     rejoined: list[int] = []
     asked: list[Membership] = []
     unchanged = 0
@@ -636,7 +761,9 @@ def _members_batch(
         if membership.is_active and not moved:
             unchanged += 1
             continue
+        changes[user.pk] = moved
         if not membership.is_active:
+            moved["active"] = [False, True]
             rejoined.append(membership.pk)
         membership.is_active = True
         membership.deactivated_at = None
@@ -664,6 +791,8 @@ def _members_batch(
         )
     if asked:
         _ask_to_join(job, [m.user_id for m in asked])
+    if job.full_roster:
+        _record_people(job, to_create, to_update, changes, groups)
     job.joined_ids.extend(rejoined)
     job.created_count += len(to_create)
     job.updated_count += len(to_update)
@@ -686,14 +815,16 @@ def _members_batch(
         if any(r.manager is not None for r in rows[:1]):
             job.phase = ImportJob.Phase.MANAGERS
         else:
-            job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
+            _after_people(job)
 
 
 _ATTRIBUTE_FIELDS = ("staff_group", "job_title", "site", "employee_type", "external_id")
 
 
-def _take_attributes(membership: Membership, row: ImportRow, group: StaffGroup | None) -> bool:
-    """Give the membership the row's attributes; whether any of them changed."""
+def _take_attributes(
+    membership: Membership, row: ImportRow, group: StaffGroup | None
+) -> dict[str, list[Any]]:
+    """Give the membership the row's attributes; {attribute: [before, after]} of those changed."""
     wanted: dict[str, object] = {"staff_group_id": group.pk if group else None}
     wanted["job_title"] = row.job_title
     if row.site is not None:
@@ -702,11 +833,12 @@ def _take_attributes(membership: Membership, row: ImportRow, group: StaffGroup |
         wanted["employee_type"] = EmployeeType.from_text(row.employee_type)
     if row.external_id is not None:
         wanted["external_id"] = row.external_id or None
-    changed = False
+    changed: dict[str, list[Any]] = {}
     for name, value in wanted.items():
-        if getattr(membership, name) != value:
+        before = getattr(membership, name)
+        if before != value:
             setattr(membership, name, value)
-            changed = True
+            changed["department" if name == "staff_group_id" else name] = [before, value]
     return changed
 
 
@@ -746,7 +878,96 @@ def _managers_batch(job: ImportJob, rows: Sequence[ImportRow]) -> None:
         )
     job.managers_done += len(batch)
     if job.managers_done >= job.total_rows:
+        _after_people(job)
+
+
+def _after_people(job: ImportJob) -> None:
+    if job.full_roster:
+        job.phase = ImportJob.Phase.LEAVERS
+    else:
         job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
+
+
+def _record_people(
+    job: ImportJob,
+    created: list[Membership],
+    updated: list[Membership],
+    changes: dict[int, dict[str, list[Any]]],
+    groups: dict[str, StaffGroup],
+) -> None:
+    """One audit event per person the HR file added or changed, naming the file."""
+    names = {g.pk: g.name for g in groups.values()}
+
+    def readable(change: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        if "department" in change:
+            change["department"] = [names.get(v, "") if v else "" for v in change["department"]]
+        return change
+
+    entries: list[tuple[str, Any, dict[str, Any]]] = []
+    for m in created:
+        if m.pk is None:
+            continue
+        entries.append(
+            (
+                "accounts.directory.person_added",
+                m,
+                {"source": HR_FILE, "file": job.file_name, "email": m.user.email},
+            )
+        )
+    for m in updated:
+        change = readable(changes.get(m.user_id, {}))
+        action = (
+            "accounts.directory.person_reactivated"
+            if "active" in change
+            else "accounts.directory.person_updated"
+        )
+        entries.append((action, m, {"source": HR_FILE, "file": job.file_name, "changes": change}))
+        job.changed_ids.append(m.pk)
+    record_many(entries, organization=job.organization, actor=job.created_by, actor_label=HR_FILE)
+
+
+def _leavers_batch(job: ImportJob, rows: Sequence[ImportRow]) -> None:
+    """Deactivate the next active people missing from the roster (admins are kept)."""
+    in_file = {r.email for r in rows}
+    batch = list(
+        Membership.objects.filter(
+            organization=job.organization, is_active=True, pk__gt=job.leavers_after
+        )
+        .select_related("user", "organization")
+        .order_by("pk")[:FOLLOW_UP_BATCH]
+    )
+    if not batch:
+        job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
+        return
+    now = timezone.now()
+    leaving = [m for m in batch if m.user.email not in in_file and not m.is_admin]
+    for m in leaving:
+        m.is_active = False
+        m.deactivated_at = now
+    if leaving:
+        bulk_update_with_history(
+            leaving,
+            Membership,
+            ["is_active", "deactivated_at"],
+            batch_size=MEMBER_BATCH,
+            default_user=job.created_by,
+        )
+        record_many(
+            [
+                (
+                    "accounts.directory.person_deactivated",
+                    m,
+                    {"source": HR_FILE, "file": job.file_name, "reason": "missing from roster"},
+                )
+                for m in leaving
+            ],
+            organization=job.organization,
+            actor=job.created_by,
+            actor_label=HR_FILE,
+        )
+        job.changed_ids.extend(m.pk for m in leaving)
+    job.deactivated_count += len(leaving)
+    job.leavers_after = batch[-1].pk
 
 
 def _ask_to_join(job: ImportJob, user_ids: list[int]) -> None:
@@ -802,13 +1023,16 @@ def _campaigns_batch(job: ImportJob) -> None:
     The listener works inside this batch's transaction, so its requests commit together with
     the bookmark: a batch is either done and marked done, or neither.
     """
-    ids = job.joined_ids[job.campaigns_done : job.campaigns_done + FOLLOW_UP_BATCH]
+    everyone = [*job.joined_ids, *job.changed_ids]
+    ids = everyone[job.campaigns_done : job.campaigns_done + FOLLOW_UP_BATCH]
     if ids:
-        members_joined.send(
+        # A roster also moves and removes people: their open requests follow (asked, closed).
+        signal = members_changed if job.full_roster else members_joined
+        signal.send(
             sender=Membership, organization=job.organization, membership_ids=ids, background=False
         )
     job.campaigns_done += len(ids)
-    if job.campaigns_done >= len(job.joined_ids):
+    if job.campaigns_done >= len(everyone):
         job.phase = ImportJob.Phase.FINISHED
 
 

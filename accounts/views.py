@@ -296,15 +296,28 @@ def import_people(request: MemberRequest) -> HttpResponse:
     org = active_org(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[int, str]] = []
+    plan = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job, errors = staff_import.create_import_job(
-            organization=org,
-            imported_by=request.user,
-            raw=upload.read(settings.CHARTER_IMPORT_MAX_BYTES + 1),
-            file_name=upload.name or "",
-            invite=form.cleaned_data["invite"],
-        )
+        raw = upload.read(settings.CHARTER_IMPORT_MAX_BYTES + 1)
+        data = form.cleaned_data
+        job = None
+        if data["dry_run"]:
+            rows, errors = staff_import.validate_staff_csv(organization=org, raw=raw)
+            if not errors:
+                plan = staff_import.plan_roster(org, rows)
+                if not data["full_roster"]:
+                    plan.leaving = 0  # without the roster box nobody is deactivated
+        else:
+            job, errors = staff_import.create_import_job(
+                organization=org,
+                imported_by=request.user,
+                raw=raw,
+                file_name=upload.name or "",
+                invite=data["invite"],
+                full_roster=data["full_roster"],
+                confirm_leavers=data["confirm_leavers"],
+            )
         if job is not None:
             job = jobs.start_import_job(job)
             if job.status == ImportJob.Status.DONE:
@@ -321,6 +334,7 @@ def import_people(request: MemberRequest) -> HttpResponse:
             "error_count": len(errors),
             "more_errors": max(0, len(errors) - staff_import.MAX_LISTED_ERRORS),
             "recent": recent,
+            "plan": plan,
         },
     )
 
@@ -330,6 +344,8 @@ def import_summary(job: ImportJob) -> str:
         f"Import finished: {job.created_count} added, {job.updated_count} updated, "
         f"{job.unchanged_count} unchanged."
     )
+    if job.full_roster:
+        summary += f" Deactivated (missing from the roster): {job.deactivated_count}."
     if job.invite:
         summary += f" Invitations e-mailed: {job.invitations_sent}."
     return summary

@@ -267,6 +267,9 @@ CHARTER_DEMO_PASSWORD = "charter-demo"
 CHARTER_OFFICIAL_CHECK_LIMIT = env_int("CHARTER_OFFICIAL_CHECK_LIMIT", 30)
 # Requests a directory's token may make per minute (SCIM); more get 429 with Retry-After.
 CHARTER_SCIM_RATE_PER_MINUTE = env_int("CHARTER_SCIM_RATE_PER_MINUTE", 1200)
+# A full HR roster may deactivate at most this share of active staff in one run unless an
+# admin confirms (a truncated export must not empty the institution).
+CHARTER_ROSTER_MAX_LEAVING_SHARE = float(os.environ.get("CHARTER_ROSTER_MAX_LEAVING_SHARE", "0.10"))
 CHARTER_IMPORT_MAX_BYTES = env_int("CHARTER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Files up to this many rows are applied during the upload; larger ones by a background job.
 CHARTER_IMPORT_INLINE_ROWS = env_int("CHARTER_IMPORT_INLINE_ROWS", 500)

@@ -6,9 +6,15 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from accounts import dates
+from accounts import audience, dates
 from accounts.forms import BootstrapMixin
-from accounts.models import AttestationCycle, Organization, StaffGroup
+from accounts.models import (
+    AttestationCycle,
+    DirectoryGroup,
+    EmployeeType,
+    Organization,
+    StaffGroup,
+)
 from guidelines.models import Guideline
 
 from .official_check import MAX_INPUT
@@ -45,6 +51,42 @@ class PublishForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to ask all staff.",
     )
+    include_types = forms.MultipleChoiceField(
+        label="Also ask these employee types",
+        choices=EmployeeType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    include_sites = forms.MultipleChoiceField(
+        label="Also ask everyone at these sites",
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    include_directory_groups = forms.ModelMultipleChoiceField(
+        label="Also ask these directory groups",
+        queryset=DirectoryGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exclude_types = forms.MultipleChoiceField(
+        label="Leave out these employee types",
+        choices=EmployeeType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exclude_groups = forms.ModelMultipleChoiceField(
+        label="Leave out these staff groups",
+        queryset=StaffGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exclude_directory_groups = forms.ModelMultipleChoiceField(
+        label="Leave out these directory groups",
+        queryset=DirectoryGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     due_date = forms.DateField(
         label="Acknowledge by",
         widget=DateInput,
@@ -75,6 +117,34 @@ class PublishForm(forms.Form):
         )
         written = dates.example(organization=organization)
         self.fields["effective_date"].help_text += f" Today is {written}."
+        cast(Any, self.fields["exclude_groups"]).queryset = StaffGroup.objects.filter(
+            organization=organization
+        )
+        directory_groups = DirectoryGroup.objects.filter(organization=organization)
+        for name in ("include_directory_groups", "exclude_directory_groups"):
+            cast(Any, self.fields[name]).queryset = directory_groups
+        cast(Any, self.fields["include_sites"]).choices = [
+            (site, site) for site in audience.sites(organization.pk)
+        ]
+
+    def audience_rule(self) -> dict[str, Any]:
+        """The include and exclude conditions chosen, as the campaign stores them."""
+        data = self.cleaned_data
+
+        def condition(field: str, values: Any) -> list[dict[str, Any]]:
+            values = [getattr(v, "pk", v) for v in values or []]
+            return [{"field": field, "values": values}] if values else []
+
+        return audience.clean_rule(
+            {
+                "include": condition("employee_type", data.get("include_types"))
+                + condition("site", data.get("include_sites"))
+                + condition("directory_group", data.get("include_directory_groups")),
+                "exclude": condition("employee_type", data.get("exclude_types"))
+                + condition("staff_group", data.get("exclude_groups"))
+                + condition("directory_group", data.get("exclude_directory_groups")),
+            }
+        )
 
 
 class AcknowledgeForm(forms.Form):

@@ -99,6 +99,9 @@ class Campaign(models.Model):
     due_date = models.DateField()
     all_staff = models.BooleanField(default=True)
     target_groups = models.ManyToManyField("accounts.StaffGroup", blank=True, related_name="+")
+    # Who else is included or left out, by HR attributes (accounts/audience.py), as it was
+    # when the version was published.
+    audience_rule = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     # Empty for a cycle opened by the schedule rather than by a person.
     created_by = models.ForeignKey(

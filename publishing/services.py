@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import audience as audience_rules
 from accounts.dates import fmt
 from accounts.models import Membership, Organization, StaffGroup, User
 from accounts.notify import About, Work, guideline_subject, resolve, version_subject
@@ -56,6 +58,7 @@ def check_publish(
     target_groups: Sequence[StaffGroup] = (),
     due_date: dt.date | None = None,
     next_review_date: dt.date | None = None,
+    audience_rule: dict[str, Any] | None = None,
 ) -> dt.date:
     """Refuse choices that cannot be published (before the preview and again on confirm);
     return the next review date."""
@@ -98,9 +101,14 @@ def publish(
     target_groups: Sequence[StaffGroup] = (),
     due_date: dt.date | None = None,
     next_review_date: dt.date | None = None,
+    audience_rule: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> Publication:
     """Publish an approved version; on its effective date it replaces the one in force."""
+    try:
+        rule = audience_rules.clean_rule(audience_rule)
+    except audience_rules.RuleError as exc:
+        raise PublishingError(str(exc)) from exc
     today = timezone.localdate()
     guideline = version.guideline
     org = guideline.organization
@@ -113,6 +121,7 @@ def publish(
         target_groups=target_groups,
         due_date=due_date,
         next_review_date=next_review_date,
+        audience_rule=rule,
     )
 
     with transaction.atomic():
@@ -155,7 +164,8 @@ def publish(
                 publication=publication,
                 version=locked,
                 due_date=due_date,
-                all_staff=not target_groups,
+                all_staff=not target_groups and not rule["include"],
+                audience_rule=rule if not audience_rules.is_empty(rule) else {},
                 created_by=by,
                 kind=Campaign.Kind.PUBLICATION,
                 starts_on=max(effective_date, today),
@@ -178,6 +188,7 @@ def publish(
                 "skip_reason": publication.skip_reason,
                 "due_date": due_date.isoformat() if due_date and campaign else None,
                 "target_groups": [g.name for g in target_groups] or "all staff",
+                "audience_rule": rule if not audience_rules.is_empty(rule) else None,
                 "next_review_date": next_review.isoformat(),
                 "superseded_versions": superseded,
             },

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import audience as audience_rules
 from accounts.dates import fmt
 from accounts.models import AttestationCycle, Membership, User
 from accounts.notify import About, Work, tell, version_subject
@@ -27,26 +28,38 @@ BATCH_SIZE = 2000
 LATE_JOINER_DAYS = 14  # a person who joins late gets at least this long to acknowledge
 
 
-def audience(organization_id: int, group_ids: Iterable[int] | None) -> QuerySet[Membership]:
-    """The one rule for who a campaign asks: active people of the institution, in the chosen
-    groups, or everyone when ``group_ids`` is None (no group ticked). The publish preview and
-    the campaign both use it, so the preview counts exactly who will be asked."""
+def audience(
+    organization_id: int,
+    group_ids: Iterable[int] | None,
+    rule: dict[str, Any] | None = None,
+) -> QuerySet[Membership]:
+    """The one rule for who a campaign asks: active people of the institution who are in the
+    chosen groups or match any include condition of the rule (everyone when there is none),
+    and match no exclude condition. The publish preview and the campaign both use it, so the
+    preview counts exactly who will be asked."""
     qs = Membership.objects.filter(
         organization_id=organization_id, is_active=True, user__is_active=True
     )
+    rule = rule or {}
+    include = list(rule.get("include") or [])
     if group_ids is not None:
-        qs = qs.filter(staff_group_id__in=group_ids)
-    return qs
+        include.insert(0, {"field": "staff_group", "values": list(group_ids)})
+    query = audience_rules.rule_q({"include": include, "exclude": rule.get("exclude") or []})
+    return qs.filter(query) if query else qs
 
 
 PREVIEW_SAMPLE = 5
 
 
 def preview_audience(
-    organization_id: int, group_ids: Iterable[int] | None, *, sample: int = PREVIEW_SAMPLE
+    organization_id: int,
+    group_ids: Iterable[int] | None,
+    rule: dict[str, Any] | None = None,
+    *,
+    sample: int = PREVIEW_SAMPLE,
 ) -> dict[str, Any]:
-    """Who would be asked, in two queries: a count per staff group and a few names."""
-    qs = audience(organization_id, group_ids)
+    """Who would be asked, in two queries: a count per department and a few names."""
+    qs = audience(organization_id, group_ids, rule)
     groups = [
         {"name": row["staff_group__name"] or "No staff group", "count": row["n"]}
         for row in qs.values("staff_group_id", "staff_group__name")
@@ -64,8 +77,12 @@ def preview_audience(
 
 
 def _targets(campaign: Campaign, membership_ids: Iterable[int] | None) -> Any:
-    group_ids = None if campaign.all_staff else campaign.target_groups.values_list("pk", flat=True)
-    qs = audience(campaign.organization_id, group_ids)
+    group_ids = (
+        None if campaign.all_staff else list(campaign.target_groups.values_list("pk", flat=True))
+    )
+    if group_ids == [] and campaign.audience_rule.get("include"):
+        group_ids = None  # the rule alone says who is included
+    qs = audience(campaign.organization_id, group_ids, campaign.audience_rule)
     if membership_ids is not None:
         qs = qs.filter(pk__in=list(membership_ids))
     return qs

@@ -24,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import audience as audience_rules
 from accounts import dates, outbox
 from accounts.access import active_org, can, can_publish, get_for_org, require_role
 from accounts.dates import fmt
 from accounts.http import CharterRequest, MemberRequest
-from accounts.models import Organization, Role
+from accounts.models import DirectoryGroup, EmployeeType, Organization, Role, StaffGroup
 from accounts.twofactor.services import qr_svg
 from audit.services import client_ip, record
 from config.csv_export import Echo, safe_cell
@@ -485,6 +486,18 @@ def _signature_total(signature: str) -> str:
         return ""
 
 
+def describe_rule(org: Organization, rule: dict[str, Any]) -> str:
+    """The audience rule in words, with the names of the groups it refers to."""
+    names: dict[str, dict[Any, str]] = {
+        "employee_type": dict(EmployeeType.choices),
+        "staff_group": dict(StaffGroup.objects.filter(organization=org).values_list("pk", "name")),
+        "directory_group": dict(
+            DirectoryGroup.objects.filter(organization=org).values_list("pk", "display_name")
+        ),
+    }
+    return audience_rules.describe(rule, names)
+
+
 def _guideline_audience(version: Version) -> list[str]:
     """The groups the guideline itself says it applies to (its scope section)."""
     stored = (version.content or {}).get(SCOPE.key) or {}
@@ -518,6 +531,7 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
             "target_groups": groups,
             "due_date": data["due_date"],
             "next_review_date": data["next_review_date"],
+            "audience_rule": form.audience_rule(),
         }
         try:
             services.check_publish(version=version, **choices)
@@ -526,7 +540,10 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
             step = "choose"
         else:
             if data["requires_acknowledgement"]:
-                preview = preview_audience(org.pk, [g.pk for g in groups] if groups else None)
+                rule = choices["audience_rule"]
+                group_ids = [g.pk for g in groups] if groups else None
+                preview = preview_audience(org.pk, group_ids, rule)
+                preview["rule"] = not audience_rules.is_empty(rule) and describe_rule(org, rule)
             seen = request.POST.get("seen", "")
             if step == "confirm" and seen != _audience_signature(preview):
                 # Someone joined, left or moved group since the preview: show it again.

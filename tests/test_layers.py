@@ -47,6 +47,7 @@ SCRIPTS = {
     "bench.faults",
     "bench.harness",
     "bench.staff_import",
+    "bench.directory",
 }
 
 
