@@ -123,7 +123,7 @@ class PublishForm(forms.Form):
         directory_groups = DirectoryGroup.objects.filter(organization=organization)
         for name in ("include_directory_groups", "exclude_directory_groups"):
             cast(Any, self.fields[name]).queryset = directory_groups
-        cast(Any, self.fields["include_sites"]).choices = [
+        cast(Any, self.fields["include_sites"]).choices = lambda: [
             (site, site) for site in audience.sites(organization.pk)
         ]
 
