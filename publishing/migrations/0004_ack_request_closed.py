@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0002_attestation_cycles'),
+        ('publishing', '0003_campaign_escalation'),
     ]
 
     operations = [

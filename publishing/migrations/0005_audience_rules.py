@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0003_ack_request_closed'),
+        ('publishing', '0004_ack_request_closed'),
     ]
 
     operations = [
