@@ -91,8 +91,9 @@ def test_ten_thousand_rows_in_committed_batches_with_few_queries(
     rows = "".join(f"p{i}@riverside.test,Person {i},Nursing,Staff\n" for i in range(10_000))
     raw = ("email,name,staff group,job title\n" + rows).encode()
     # Ten batches of 1,000 rows, each committed with the job's bookmark; SQLite's variable
-    # limit splits each bulk insert further into ~100-row statements (one each on PostgreSQL).
-    with django_assert_max_num_queries(650):
+    # limit splits each bulk insert further into statements of fewer rows the more columns a
+    # membership has (one statement each on PostgreSQL), so the bound is per batch, not per row.
+    with django_assert_max_num_queries(800):
         result = import_staff(organization=admin.org, imported_by=admin.user, raw=raw)
     assert result.ok and result.created == 10_000
     assert Membership.objects.filter(organization=admin.org, staff_group=nursing).count() == 10_000
