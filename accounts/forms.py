@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 
 from .dates import DateOrder
 from .emails import normalize_email
-from .models import Membership, Organization, ReviewerRole, StaffGroup, User
+from .models import Jurisdiction, Membership, Organization, ReviewerRole, StaffGroup, User
 
 
 class BootstrapMixin:
@@ -234,6 +234,13 @@ class InstitutionSettingsForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Used on every page, in messages, notifications, e-mails and the PDF, for "
         "everyone working in this institution and for the public pages.",
+    )
+    jurisdiction = forms.ChoiceField(
+        label="Where the institution works",
+        choices=Jurisdiction.choices,
+        help_text="Sets the laws and official references named in the starter text, the privacy "
+        "words and the checks run on every draft. Published versions keep the text they were "
+        "signed with.",
     )
 
 

@@ -27,6 +27,7 @@ from .middleware import SESSION_KEY
 from .models import (
     EmployeeType,
     Invitation,
+    Jurisdiction,
     Membership,
     Organization,
     ReviewerRole,
@@ -334,25 +335,34 @@ def set_institution_settings(
     organization: Organization,
     by: User,
     date_order: str,
+    jurisdiction: str | None = None,
     request: HttpRequest | None = None,
 ) -> Organization:
-    """An admin chooses how the institution writes dates (day-month or month-day)."""
+    """An admin chooses how the institution writes dates and where it works (its pack)."""
     if date_order not in DateOrder.values:
         raise PeopleError("Choose day-month or month-day order.")
+    if jurisdiction is not None and jurisdiction not in Jurisdiction.values:
+        raise PeopleError("Choose one of the listed countries.")
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        if locked.date_order == date_order:
+        wanted = {"date_order": date_order, "jurisdiction": jurisdiction or locked.jurisdiction}
+        changes = {
+            field: {"from": getattr(locked, field), "to": value}
+            for field, value in wanted.items()
+            if getattr(locked, field) != value
+        }
+        if not changes:
             return locked
-        before = locked.date_order
-        locked.date_order = date_order
+        for field, change in changes.items():
+            setattr(locked, field, change["to"])
         locked._history_user = by  # type: ignore[attr-defined]
-        locked.save(update_fields=["date_order"])
+        locked.save(update_fields=list(changes))
         record(
             "accounts.organization.settings_changed",
             actor=by,
             organization=locked,
             obj=locked,
-            details={"date_order": {"from": before, "to": date_order}},
+            details=changes,
             request=request,
         )
     return locked

@@ -451,15 +451,19 @@ def notifications(request: MemberRequest) -> HttpResponse:
 
 @require_role(Role.ADMIN)
 def institution_settings(request: MemberRequest) -> HttpResponse:
-    """Institution admins: how the institution writes dates."""
+    """Institution admins: how the institution writes dates, and where it works."""
     org = request.membership.organization
-    form = InstitutionSettingsForm(request.POST or None, initial={"date_order": org.date_order})
+    form = InstitutionSettingsForm(
+        request.POST or None,
+        initial={"date_order": org.date_order, "jurisdiction": org.jurisdiction},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             org = services.set_institution_settings(
                 organization=org,
                 by=request.user,
                 date_order=form.cleaned_data["date_order"],
+                jurisdiction=form.cleaned_data["jurisdiction"],
                 request=request,
             )
         except services.PeopleError as exc:

@@ -43,18 +43,35 @@ def test_admin_changes_the_order_and_it_is_recorded(admin, org):
     today = timezone.localdate()
     assert f"{today.day} {today:%B} {today.year}" in page
     response = client.post(
-        reverse("accounts:institution_settings"), {"date_order": DateOrder.MONTH_DAY}, follow=True
+        reverse("accounts:institution_settings"),
+        {"date_order": DateOrder.MONTH_DAY, "jurisdiction": "us"},
+        follow=True,
     )
     html = response.content.decode()
     assert f"Dates now read like {today:%B} {today.day}, {today.year}" in html
     assert Organization.objects.get(pk=org.pk).date_order == DateOrder.MONTH_DAY
     event = AuditEvent.objects.get(action="accounts.organization.settings_changed")
-    assert event.details["date_order"] == {"from": "day_month", "to": "month_day"}
+    assert event.details == {"date_order": {"from": "day_month", "to": "month_day"}}
+
+
+def test_admin_chooses_where_the_institution_works_and_it_is_recorded(admin, org):
+    client = admin.client()
+    page = client.get(reverse("accounts:institution_settings")).content.decode()
+    assert "Where the institution works" in page and "United Kingdom" in page
+    response = client.post(
+        reverse("accounts:institution_settings"),
+        {"date_order": DateOrder.DAY_MONTH, "jurisdiction": "uk"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Organization.objects.get(pk=org.pk).jurisdiction == "uk"
+    event = AuditEvent.objects.get(action="accounts.organization.settings_changed")
+    assert event.details == {"jurisdiction": {"from": "us", "to": "uk"}}
 
 
 def test_a_bad_choice_is_refused_and_nothing_changes(admin, org):
     response = admin.client().post(
-        reverse("accounts:institution_settings"), {"date_order": "year_first"}
+        reverse("accounts:institution_settings"), {"date_order": "year_first", "jurisdiction": "ZZ"}
     )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert Organization.objects.get(pk=org.pk).date_order == DateOrder.DAY_MONTH
