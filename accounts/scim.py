@@ -71,7 +71,8 @@ def _rate_limited(token: DirectoryToken) -> bool:
     """A fixed window per token: a runaway sync cannot crowd out the institution's staff."""
     limit = settings.CHARTER_SCIM_RATE_PER_MINUTE
     window = int(timezone.now().timestamp() // 60)
-    key = f"scim-rate:{token.pk}:{window}"
+    # Keyed by the token itself, not its row id: ids can be reused, a token never is.
+    key = f"scim-rate:{token.token_hash}:{window}"
     if cache.add(key, 1, timeout=90):
         return False
     try:
