@@ -175,6 +175,18 @@ class BulkWriter:
             columns.append(connection.ops.quote_name(fld.column))
             if isinstance(fld, models.JSONField):
                 json_at.append(i)
+        # COPY does not apply the model's defaults as bulk_create does: a column the seed does
+        # not name gets its field's default, so a new field never breaks the seed.
+        defaults = []
+        for fld in meta.concrete_fields:
+            if fld.attname in fields or fld.primary_key or not fld.has_default():
+                continue
+            assert fld.column is not None
+            columns.append(connection.ops.quote_name(fld.column))
+            value = fld.get_default()
+            if isinstance(fld, models.JSONField):
+                value = json.dumps(value, cls=DjangoJSONEncoder)
+            defaults.append(value)
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({', '.join(columns)}) FROM STDIN"
         count = 0
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -183,7 +195,7 @@ class BulkWriter:
                     row = list(row)
                     for i in json_at:
                         row[i] = json.dumps(row[i], cls=DjangoJSONEncoder)
-                copy.write_row(row)
+                copy.write_row([*row, *defaults])
                 count += 1
         return count
 
@@ -476,8 +488,8 @@ def _versions(
     w.insert(
         Version,
         (
-            "id guideline_id number content content_hash quiz contributors change_summary "
-            "status based_on_id created_by_id created_at"
+            "id guideline_id number content content_hash quiz cases contributors "
+            "change_summary status based_on_id created_by_id created_at"
         ),
         (
             (
@@ -486,6 +498,7 @@ def _versions(
                 n,
                 contents[n - 1],
                 content_hash(contents[n - 1]),
+                [],
                 [],
                 contributors,
                 f"Version {n}: yearly review" if n > 1 else "First version",

@@ -398,6 +398,12 @@ def acknowledge(
             .filter(user=user, campaign__version=version)
             .values_list("pk", flat=True)
         )
+        if asked is not None and asked.pk not in pending:
+            # A simultaneous click answered this request while we waited for its lock: that
+            # record stands, and no second one is made outside the request.
+            answered = Acknowledgement.objects.filter(request_id=asked.pk).first()
+            if answered is not None:
+                return answered, False
         try:
             with transaction.atomic():
                 ack = Acknowledgement.objects.create(
