@@ -398,8 +398,13 @@ def resend_invitations(request: MemberRequest) -> HttpResponse:
 def groups(request: MemberRequest) -> HttpResponse:
     """Admins: staff groups and reviewer roles of the institution."""
     org = active_org(request)
-    group_form = StaffGroupForm(request.POST if "add_group" in request.POST else None)
-    role_form = ReviewerRoleForm(request.POST if "add_role" in request.POST else None)
+    # Two forms on one page: prefixes keep their ids (and so their labels) apart.
+    group_form = StaffGroupForm(
+        request.POST if "add_group" in request.POST else None, prefix="group"
+    )
+    role_form = ReviewerRoleForm(
+        request.POST if "add_role" in request.POST else None, prefix="role"
+    )
     if request.method == "POST":
         form, model, action = (
             (group_form, StaffGroup, "accounts.staff_group.created")

@@ -29,7 +29,7 @@ def test_a_large_file_runs_in_the_background_and_the_page_follows_it(
     page = client.get(response["Location"]).content.decode()
     assert "Waiting to start" in page and "0 of 30 rows" in page
     assert '<progress class="w-100" value="0" max="30"' in page
-    assert 'hx-trigger="every 3s"' in page  # the page polls while the job runs
+    assert 'data-hx-trigger="every 3s"' in page  # the page polls while the job runs
     assert "You can leave this page" in page
 
     queued[0]()  # the worker picks the job up

@@ -143,10 +143,10 @@ def test_employee_cannot_deactivate(employee, author):
 def test_groups_page_adds_group_and_refuses_duplicate(admin, nursing):
     client = admin.client()
     assert (
-        client.post(reverse("accounts:groups"), {"add_group": "1", "name": "ICU"}).status_code
+        client.post(reverse("accounts:groups"), {"add_group": "1", "group-name": "ICU"}).status_code
         == 302
     )
-    response = client.post(reverse("accounts:groups"), {"add_group": "1", "name": "nursing"})
+    response = client.post(reverse("accounts:groups"), {"add_group": "1", "group-name": "nursing"})
     assert "already exists" in response.content.decode()
 
 

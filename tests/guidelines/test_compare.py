@@ -543,7 +543,9 @@ def test_template_table_changes_name_columns_and_values() -> None:
 
 def test_template_collapses_unchanged_section() -> None:
     html = render_diff(compare_section(SCOPE, OLD["scope"], OLD["scope"]))
-    assert html.lstrip().startswith('<details class="redline-section redline-unchanged')
+    assert html.lstrip().startswith('<section class="redline-section redline-unchanged')
+    # The title stays a heading, so heading navigation still finds the section.
+    assert '<h2 class="h6 redline-title mb-1" id="redline-scope">' in html
     assert "No changes in this section" in html
     assert "<ins" not in html and "<del" not in html
     assert "These guidelines help staff post safely." in html

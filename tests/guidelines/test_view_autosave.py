@@ -18,8 +18,8 @@ def test_autosave_saves_and_answers_saved_with_the_time(author, wizard_guideline
     html = response.content.decode()
     assert response.status_code == 200
     assert "Saved " in html
-    assert 'id="id_revision" value="1" hx-swap-oob="true"' in html
-    assert 'id="step-checks" hx-swap-oob="true"' in html
+    assert 'id="id_revision" value="1" data-hx-swap-oob="true"' in html
+    assert 'id="step-checks" data-hx-swap-oob="true"' in html
     assert 'id="progress-contact"' in html
     assert wizard_draft.sections.get(key="contact").data["name"] == "Dana Whitfield"
 
@@ -30,7 +30,7 @@ def test_autosave_with_bad_input_shows_errors_and_saves_nothing(
     data = {**_post_data(wizard_draft, "contact"), "email": "not-an-address"}
     html = author.client().post(_url(wizard_guideline), data).content.decode()
     assert "Not saved" in html
-    assert 'id="err-email" class="wizard-errors" hx-swap-oob="true"' in html
+    assert 'id="err-email" class="wizard-errors" data-hx-swap-oob="true"' in html
     assert "valid e-mail address" in html
     assert "id_revision" not in html
     assert wizard_draft.sections.get(key="contact").revision == 0

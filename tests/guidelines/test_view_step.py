@@ -127,7 +127,7 @@ def test_choice_fields_are_radios(author, wizard_guideline):
 
 def test_markdown_has_a_live_preview(author, wizard_guideline):
     html = author.client().get(_url(wizard_guideline, "privacy")).content.decode()
-    assert 'hx-post="' + reverse("guidelines:preview", args=[wizard_guideline.pk]) in html
+    assert 'data-hx-post="' + reverse("guidelines:preview", args=[wizard_guideline.pk]) in html
     assert 'id="preview-body"' in html and "<strong>No patient information.</strong>" in html
 
 
