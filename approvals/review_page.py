@@ -11,7 +11,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.access import can_edit_drafts
-from accounts.models import Membership, User
+from accounts.models import Membership, StaffGroup, User
+from guidelines import cases as case_library
 from guidelines.compare import changed_count, compare_content
 from guidelines.completeness import unchanged_from_template
 from guidelines.document import section_blocks
@@ -36,6 +37,7 @@ class ReviewPage:
     decision: Decision | None
     stages: list[dict[str, Any]]
     sections: list[dict[str, Any]]
+    cases: list[dict[str, Any]]  # published with the version: reviewers sign them too
     mode: str  # "", "approved" or "seen": which redline is drawn
     baseline: Version | None
     baseline_approved: Version | None
@@ -79,6 +81,18 @@ def _stages(review: ReviewRequest, signatures: list[Signature]) -> list[dict[str
             }
         )
     return stages
+
+
+def _cases(version: Version) -> list[dict[str, Any]]:
+    """The version's worked cases as staff will read them, with whom the quiz asks each of
+    (one query for the groups' names, none when no case names a group)."""
+    cases = case_library.library(version.cases or [])
+    named = case_library.named_groups(cases)
+    names = dict(StaffGroup.objects.filter(pk__in=named).values_list("pk", "name")) if named else {}
+    for case in cases:
+        groups = [names.get(g, "a group since removed") for g in case.get("groups") or []]
+        case["quiz_for"] = ", ".join(groups) if groups else "everyone"
+    return cases
 
 
 def review_page(
@@ -149,6 +163,7 @@ def review_page(
         decision=decision,
         stages=_stages(review, signatures),
         sections=sections,
+        cases=_cases(version),
         mode=mode,
         baseline=baseline,
         baseline_approved=baseline_approved,

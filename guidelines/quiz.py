@@ -8,13 +8,17 @@ publishing asks the same rules when staff answer it before acknowledging.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from .cases import CASE_QUESTIONS_MAX, questions_for
 
 QUIZ_MAX = 5
 QUIZ_MAX_CHOICES = 5
 QUIZ_QUESTION_LENGTH = 300
 QUIZ_CHOICE_LENGTH = 200
+# The written quiz, then the questions drawn from the published cases for the person's groups.
+QUIZ_ASKED_MAX = QUIZ_MAX + CASE_QUESTIONS_MAX
 
 
 def quiz_problems(quiz: Any) -> list[str]:
@@ -56,12 +60,25 @@ def entry_limit_problems(quiz: Sequence[Any]) -> list[str]:
     return problems
 
 
+def personal_quiz(
+    quiz: Sequence[Mapping[str, Any]],
+    cases: Sequence[Mapping[str, Any]],
+    group_ids: Iterable[int],
+) -> list[dict[str, Any]]:
+    """The questions one person answers before acknowledging a version: its written quiz
+    for everyone, then the questions drawn from its cases for that person's staff groups.
+
+    A pure function of the frozen version and the groups, so the page that asks and the
+    service that marks the answers ask exactly the same questions."""
+    return [dict(q) for q in quiz[:QUIZ_MAX]] + questions_for(cases, group_ids)
+
+
 def wrong_answers(
     quiz: Sequence[Mapping[str, Any]], answers: Mapping[int, int | None]
 ) -> list[int]:
     """The 1-based numbers of the questions answered wrongly or not at all."""
     return [
         i
-        for i, item in enumerate(quiz[:QUIZ_MAX], start=1)
+        for i, item in enumerate(quiz[:QUIZ_ASKED_MAX], start=1)
         if answers.get(i - 1) is None or answers.get(i - 1) != item.get("answer")
     ]

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Organization, User
+from accounts.models import Organization, StaffGroup, User
 from accounts.notify import About, Work, guideline_subject, resolve
 from audit.models import AuditEvent
 from audit.services import record
@@ -405,10 +405,19 @@ STARTED_PART = "draft"
 
 
 def save_cases(
-    *, draft: Draft, cases: list[dict[str, str]], by: User, request: HttpRequest | None = None
+    *, draft: Draft, cases: list[dict[str, Any]], by: User, request: HttpRequest | None = None
 ) -> Draft:
     """Save the draft's case library: the scenarios the author answered for staff."""
     clean, problems = case_library.clean(cases)
+    named = case_library.named_groups(clean)
+    if named:
+        known = set(
+            StaffGroup.objects.filter(
+                organization_id=draft.guideline.organization_id, pk__in=named
+            ).values_list("pk", flat=True)
+        )
+        if named - known:
+            problems.append("A case is for a staff group this institution does not have.")
     if problems:
         raise CasesInvalid(problems)
     with transaction.atomic():
@@ -425,7 +434,7 @@ def save_cases(
             organization=draft.guideline.organization,
             obj=locked,
             guideline_id=draft.guideline_id,
-            details={"cases": len(clean)},
+            details={"cases": len(clean), "in_quiz": sum(1 for c in clean if c.get("wrong"))},
             request=request,
         )
     return locked

@@ -25,7 +25,7 @@ from accounts.access import (
 )
 from accounts.dates import fmt
 from accounts.http import MemberRequest
-from accounts.models import Role
+from accounts.models import Role, StaffGroup
 
 from . import cases as case_library
 from . import services
@@ -606,42 +606,68 @@ def confirm_fact(request: MemberRequest, pk: int, key: str) -> HttpResponse:
 
 @require_role(*DRAFT_EDITORS)
 def cases(request: MemberRequest, pk: int) -> HttpResponse:
-    """Authors and admins: answer the wizard's scenarios to publish them as worked cases."""
+    """Authors and admins: answer the wizard's scenarios to publish them as worked cases, and
+    choose which of them the quiz asks, of which staff groups."""
     guideline = _guideline(request, pk)
     draft = _open_draft(guideline)
     if draft is None:
         return _no_draft(request, guideline)
     scenarios = case_library.catalogue_scenarios()
-    answers = {(c["section"], c["scenario"]): c["answer"] for c in draft.cases}
+    saved = {(c["section"], c["scenario"]): c for c in draft.cases}
     problems: list[str] = []
     status = 200
     if request.method == "POST":
         typed = [
-            {**item, "answer": request.POST.get(f"answer-{i}", "")}
+            {
+                **item,
+                "answer": request.POST.get(f"answer-{i}", ""),
+                "wrong": request.POST.get(f"wrong-{i}", ""),
+                "groups": request.POST.getlist(f"groups-{i}"),
+            }
             for i, item in enumerate(scenarios)
         ]
         try:
             services.save_cases(draft=draft, cases=typed, by=request.user, request=request)
         except services.CasesInvalid as exc:
             problems, status = exc.problems, 422
-            answers = {(c["section"], c["scenario"]): c["answer"] for c in typed}
+            saved = {(c["section"], c["scenario"]): c for c in typed}
         except services.GuidelineError as exc:
             messages.error(request, str(exc))
             return redirect("guidelines:detail", guideline.pk)
         else:
             messages.success(request, "The case library is saved.")
             return redirect("guidelines:checklist", guideline.pk)
+    staff_groups = list(
+        StaffGroup.objects.filter(organization=guideline.organization).values_list("pk", "name")
+    )
     groups: list[dict[str, Any]] = []
     for i, item in enumerate(scenarios):
         if not groups or groups[-1]["section"].key != item["section"]:
             groups.append({"section": SECTIONS_BY_KEY[item["section"]], "items": []})
+        case = saved.get((item["section"], item["scenario"]), {})
+        wrong = case.get("wrong") or ""
+        chosen = {str(g) for g in case.get("groups") or []}
         groups[-1]["items"].append(
-            {"index": i, **item, "answer": answers.get((item["section"], item["scenario"]), "")}
+            {
+                "index": i,
+                **item,
+                "answer": case.get("answer", ""),
+                "wrong": wrong if isinstance(wrong, str) else "\n".join(wrong),
+                "staff_groups": [(pk, name, str(pk) in chosen) for pk, name in staff_groups],
+                "asked": bool(wrong),
+            }
         )
     return render(
         request,
         "guidelines/cases.html",
-        {"guideline": guideline, "draft": draft, "groups": groups, "problems": problems},
+        {
+            "guideline": guideline,
+            "draft": draft,
+            "groups": groups,
+            "problems": problems,
+            "max_wrong": case_library.MAX_WRONG,
+            "case_questions_max": case_library.CASE_QUESTIONS_MAX,
+        },
         status=status,
     )
 

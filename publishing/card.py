@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from .models import Publication
+from .models import Publication, PublishedCard
 
 # Enough to fit one A4 page; the full guideline holds the rest and the card says so.
 MAX_ITEMS = 8
@@ -54,6 +56,20 @@ def card(content: Mapping[str, Any]) -> Card:
     )
 
 
+def full_url(publication: Publication) -> str:
+    """Where the full version lives, printed on the card: the site's address, not the one a
+    particular request came through, since the PDF is rendered once for everyone."""
+    path = reverse(
+        "publishing:version",
+        args=[
+            publication.guideline.organization.slug,
+            publication.guideline.slug,
+            publication.version.number,
+        ],
+    )
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def render_card_pdf(publication: Publication, full_url: str) -> bytes:
     """The card as a one-page A4 PDF, through the same WeasyPrint path as the guideline."""
     from weasyprint import CSS, HTML
@@ -73,3 +89,22 @@ def render_card_pdf(publication: Publication, full_url: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         stylesheets=[CSS(filename=css)]
     )
+
+
+def get_card_pdf(publication: Publication) -> bytes:
+    """The stored card PDF, rendering it the first time only (the version never changes)."""
+    stored = PublishedCard.objects.filter(publication=publication).values_list("data", flat=True)
+    data = stored.first()
+    if data is not None:
+        return bytes(data)
+    with transaction.atomic():
+        # Two first downloads at once: the second waits here, then finds the stored copy.
+        Publication.objects.select_for_update().get(pk=publication.pk)
+        data = stored.first()
+        if data is not None:
+            return bytes(data)
+        rendered = render_card_pdf(publication, full_url(publication))
+        PublishedCard.objects.create(
+            publication=publication, data=rendered, content_hash=publication.version.content_hash
+        )
+    return rendered

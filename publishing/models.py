@@ -69,6 +69,20 @@ class PublishedPdf(models.Model):
         return f"PDF of {self.publication.version}"
 
 
+class PublishedCard(models.Model):
+    """The one-page card of a published version as a PDF, rendered once like the full PDF."""
+
+    publication = models.OneToOneField(
+        Publication, on_delete=models.PROTECT, related_name="card_pdf"
+    )
+    data = models.BinaryField()
+    content_hash = models.CharField(max_length=64)
+    rendered_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Card of {self.publication.version}"
+
+
 class Campaign(models.Model):
     """Asks the targeted staff to acknowledge one published version by a due date: when it is
     published, and again in each attestation cycle (a campaign of its own, with its own

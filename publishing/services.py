@@ -29,6 +29,7 @@ from guidelines.status import VersionStatusError, move, move_many
 
 from . import notify, tasks
 from .models import Acknowledgement, AckRequest, Campaign, Publication
+from .quiz import quiz_for
 from .reminders import reminder_outlook
 from .selectors import in_force, is_superseded
 
@@ -339,8 +340,12 @@ def acknowledge(
     request: HttpRequest | None = None,
     publication: Publication | None = None,
     membership: Membership | None = None,
+    quiz: list[dict[str, Any]] | None = None,
 ) -> tuple[Acknowledgement, bool]:
     """Record that a person read and understood one exact version; True when new.
+
+    ``quiz`` is the questions the person was shown (``publishing.quiz.quiz_for``, worked out
+    here when not given); ``answers`` are marked against exactly those.
 
     Acknowledging twice is harmless: the existing record is returned and nothing is written.
     Callers that already hold the publication and the person's membership pass them in, so
@@ -383,7 +388,10 @@ def acknowledge(
         raise PublishingError("Only staff of the institution can acknowledge its guidelines.")
     if not confirmed:
         raise PublishingError('Tick "I have read and understood" to acknowledge.')
-    wrong = wrong_answers(version.quiz or [], answers or {})
+    if quiz is None:
+        same = membership is not None and membership.organization_id == organization.pk
+        quiz = quiz_for(version, membership if same else None, user_id=user.pk)
+    wrong = wrong_answers(quiz, answers or {})
     if wrong:
         numbers = ", ".join(str(n) for n in wrong)
         raise PublishingError(
@@ -413,7 +421,7 @@ def acknowledge(
                     content_hash=version.content_hash,
                     ip_address=client_ip(request),
                     user_agent=ua,
-                    quiz_answered=bool(version.quiz),
+                    quiz_answered=bool(quiz),
                     request_id=asked.pk if asked is not None and asked.pk in pending else None,
                 )
         except IntegrityError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from . import cycles, reminders, targeting
+from .card import get_card_pdf
 from .models import Publication
 from .pdf import get_pdf
 
@@ -37,8 +38,12 @@ def remind_overdue(campaign_id: int, everyone_pending: bool = False) -> int:
 
 @shared_task
 def render_pdf(publication_id: int) -> int:
-    """Render and store a newly published version's PDF ahead of the first download."""
-    return len(get_pdf(Publication.objects.select_related("version").get(pk=publication_id)))
+    """Render and store a newly published version's PDF and its one-page card ahead of the
+    first download."""
+    publication = Publication.objects.select_related(
+        "version", "guideline__organization", "organization"
+    ).get(pk=publication_id)
+    return len(get_pdf(publication)) + len(get_card_pdf(publication))
 
 
 @shared_task

@@ -41,7 +41,7 @@ from guidelines.sections import SCOPE, SECTIONS
 from guidelines.services import GuidelineError
 
 from . import official_check, retirement, services
-from .card import card, render_card_pdf
+from .card import card, get_card_pdf
 from .evidence import build_evidence_pack
 from .forms import (
     AcknowledgeForm,
@@ -54,6 +54,7 @@ from .forms import (
 )
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
+from .quiz import quiz_for
 from .reminders import reminder_outlook
 from .selectors import (
     accounts_in_force,
@@ -268,15 +269,18 @@ def card_page(
 def card_pdf(
     request: CharterRequest, org_slug: str, guideline_slug: str, number: int
 ) -> HttpResponse:
-    """Readers of the guideline (see ``guideline``): the one-page card as an A4 PDF."""
+    """Readers of the guideline (see ``guideline``): the one-page card as an A4 PDF, rendered
+    once and then served as stored."""
     publication = _reader_publication(request, org_slug, guideline_slug, number)
     if isinstance(publication, HttpResponse):
         return publication
-    full_path = reverse("publishing:version", args=[org_slug, guideline_slug, number])
-    data = render_card_pdf(publication, request.build_absolute_uri(full_path))
-    response = HttpResponse(data, content_type="application/pdf")
+    etag = f'"card-{publication.version.content_hash}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponseNotModified(headers={"ETag": etag})
+    response = HttpResponse(get_card_pdf(publication), content_type="application/pdf")
     name = f"{org_slug}-{guideline_slug}-v{number}-card.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -420,9 +424,10 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     if publication is None:
         raise Http404("This version is not published")
     publication.version = version
-    form = AcknowledgeForm(
-        request.POST or None, quiz=version.quiz or [], title=version.guideline.title
-    )
+    # The written quiz and the cases for the person's staff groups: the same list is shown
+    # and marked.
+    questions = quiz_for(version, request.membership)
+    form = AcknowledgeForm(request.POST or None, quiz=questions, title=version.guideline.title)
     if request.method == "POST" and form.is_valid():
         try:
             _ack, created = services.acknowledge(
@@ -433,6 +438,7 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                 request=request,
                 publication=publication,
                 membership=request.membership,
+                quiz=questions,
             )
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
@@ -448,6 +454,7 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
             return redirect("publishing:my_acknowledgements")
     context = _reader_context(request, publication)
     context["form"] = form
+    context["questions"] = len(questions)
     return render(request, "publishing/acknowledge.html", context)
 
 

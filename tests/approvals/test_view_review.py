@@ -223,3 +223,28 @@ def test_reviewer_sees_a_section_suggestion_quoted(guideline, author, legal, sub
     assert html.count("Unchanged from the template") == 11
     assert "Suggestion: Write advice, and leave rules and sanctions to the policy" in html
     assert "\u201cStaff who share passwords will be disciplined.\u201d" in html
+
+
+def test_reviewer_reads_the_cases_signed_with_the_version(
+    guideline, author, legal, submit, route, nursing, django_assert_max_num_queries
+):
+    from guidelines.cases import catalogue_scenarios
+
+    scenarios = catalogue_scenarios()
+    draft = open_draft(guideline, author.user)
+    draft.cases = [
+        {**scenarios[0], "answer": "Yes, students are covered.", "wrong": ["No"], "groups": []},
+        {**scenarios[1], "answer": "Ask the team first.", "wrong": ["Go ahead"],
+         "groups": [nursing.pk]},
+        {**scenarios[2], "answer": "Only with approval."},
+    ]  # fmt: skip
+    draft.save()
+    review = submit(draft)
+    client = legal.client()
+    client.get(url(review))
+    with django_assert_max_num_queries(30):
+        html = client.get(url(review)).content.decode()
+    assert html.count('data-testid="review-case"') == 3
+    assert "Yes, students are covered." in html and "Only with approval." in html
+    assert "In the quiz of everyone" in html and "In the quiz of Nursing" in html
+    assert "Not asked in the quiz." in html

@@ -17,7 +17,8 @@ def _url(guideline):
 
 def test_author_sees_every_scenario_to_answer(author, wizard_guideline):
     html = author.client().get(_url(wizard_guideline)).content.decode()
-    assert html.count("<textarea") == len(catalogue_scenarios())
+    assert html.count('name="answer-') == len(catalogue_scenarios())
+    assert html.count('name="wrong-') == len(catalogue_scenarios())
     assert "Case library (optional)" in html
 
 
@@ -54,3 +55,40 @@ def test_only_catalogue_scenarios_are_accepted() -> None:
 def test_unanswered_scenarios_are_left_out() -> None:
     kept, problems = clean([{**catalogue_scenarios()[0], "answer": "   "}])
     assert kept == [] and problems == []
+
+
+def test_author_asks_a_case_in_the_quiz_of_one_group(
+    author, wizard_guideline, wizard_draft, nursing, pharmacy
+):
+    response = author.client().post(
+        _url(wizard_guideline),
+        {
+            "answer-0": "Yes: they cover students on placement.",
+            "wrong-0": "No, only employees\nOnly when they wear a badge",
+            "groups-0": [str(nursing.pk)],
+        },
+    )
+    assert response.status_code == 302
+    wizard_draft.refresh_from_db()
+    (case,) = wizard_draft.cases
+    assert case["wrong"] == ["No, only employees", "Only when they wear a badge"]
+    assert case["groups"] == [nursing.pk]
+    html = author.client().get(_url(wizard_guideline)).content.decode()
+    assert f'id="groups-0-{nursing.pk}" name="groups-0" value="{nursing.pk}" checked' in html
+    assert f'id="groups-0-{pharmacy.pk}" name="groups-0" value="{pharmacy.pk}">' in html
+
+
+def test_another_institutions_group_is_refused_and_the_typing_kept(
+    author, wizard_guideline, wizard_draft, other_org
+):
+    from tests.factories import StaffGroupFactory
+
+    theirs = StaffGroupFactory(organization=other_org, name="Their nurses")
+    response = author.client().post(
+        _url(wizard_guideline),
+        {"answer-0": "Yes.", "wrong-0": "No", "groups-0": [str(theirs.pk)]},
+    )
+    assert response.status_code == 422
+    assert "does not have" in response.content.decode()
+    wizard_draft.refresh_from_db()
+    assert wizard_draft.cases == []

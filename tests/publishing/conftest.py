@@ -62,13 +62,14 @@ def guideline(org, author):
 
 @pytest.fixture
 def make_version(guideline, author):
-    def make(number: int = 1, *, quiz=None, content=None, status=Version.Status.APPROVED):
+    def make(number: int = 1, *, quiz=None, content=None, status=Version.Status.APPROVED, cases=()):
         kwargs = {"content": content} if content is not None else {}
         return VersionFactory(
             guideline=guideline,
             number=number,
             status=status,
             quiz=quiz or [],
+            cases=list(cases),
             created_by=author.user,
             **kwargs,
         )

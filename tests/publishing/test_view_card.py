@@ -59,3 +59,37 @@ def test_card_pdf_fits_a_long_guideline_on_one_page(published, employee, tmp_pat
 def test_card_of_an_unknown_version_is_404(published, employee):
     response = employee.client().get(reverse("publishing:card", args=_args(published, 9)))
     assert response.status_code == 404
+
+
+def test_card_pdf_is_rendered_once_then_served_as_stored(published, employee, monkeypatch):
+    from publishing import card as card_module
+    from publishing.models import PublishedCard
+
+    calls = []
+    real = card_module.render_card_pdf
+
+    def counting(publication, full_url):
+        calls.append(full_url)
+        return real(publication, full_url)
+
+    monkeypatch.setattr(card_module, "render_card_pdf", counting)
+    client = employee.client()
+    address = reverse("publishing:card_pdf", args=_args(published))
+    first = client.get(address)
+    second = client.get(address, HTTP_HOST="localhost")
+    assert first.content == second.content and first.content.startswith(b"%PDF")
+    assert len(calls) == 1 and calls[0].endswith(
+        reverse("publishing:version", args=_args(published))
+    )
+    assert PublishedCard.objects.filter(publication=published).count() == 1
+    again = client.get(address, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+
+
+def test_with_a_worker_the_card_is_rendered_when_publishing(approved, do_publish):
+    from publishing import tasks
+    from publishing.models import PublishedCard
+
+    publication = do_publish(approved)
+    tasks.render_pdf.run(publication.pk)
+    assert PublishedCard.objects.filter(publication=publication).exists()
