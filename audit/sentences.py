@@ -53,6 +53,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("publishing.version.acknowledged", "publishing.campaign.", "publishing.review_cycle."),
     ),
     "audit": ("Audit trail", ("audit.",)),
+    "postcheck": ("Check my post", ("postcheck.",)),
 }
 
 # The events that name a guideline's title: as created, and each rename.
@@ -60,6 +61,8 @@ TITLE_ACTIONS = ("guidelines.guideline.created", "guidelines.guideline.renamed")
 
 # action → sentence over {actor}, {title}, {object} and the event's details.
 SENTENCES: dict[str, str] = {
+    "postcheck.second_look.sent": "{actor} sent a draft post to the social media team",
+    "postcheck.second_look.done": "{actor} marked a draft post as looked at",
     "accounts.user.signed_in": "{actor} signed in",
     "accounts.user.signed_out": "{actor} signed out",
     "accounts.user.sign_in_failed": "A sign-in as {actor} failed",

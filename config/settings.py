@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "approvals",
     "publishing",
     "sso",
+    "search",
+    "postcheck",
 ]
 
 MIDDLEWARE = [

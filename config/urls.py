@@ -53,6 +53,8 @@ urlpatterns = [
     path("reviews/", include("approvals.urls")),
     path("", include("publishing.urls")),
     path("audit/", include("audit.urls")),
+    path("search/", include("search.urls")),
+    path("check-my-post/", include("postcheck.urls")),
     path("sso/", include("sso.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -30,6 +30,8 @@ FLOORS: list[tuple[str, ...]] = [
     ("guidelines",),
     ("approvals",),
     ("publishing",),
+    # Search and "Check my post" read what is published and drafted; nothing below reads them.
+    ("search", "postcheck"),
     ("bench",),
     # The wiring on top: settings, URLs, the home page's list of panels.
     ("config",),

@@ -24,6 +24,7 @@ from approvals.models import ApprovalRoute, ApprovalStage
 from approvals.services import add_comment
 from approvals.workflow import submit
 from guidelines.services import create_guideline, start_draft
+from postcheck.models import SecondLook
 from publishing import services as publishing
 from sso.models import IdentityProvider
 from tests.accounts.twofactor_support import enrol
@@ -260,6 +261,14 @@ MATRIX: dict[str, Entry] = {
         {"admin", "auditor", "outsider"}, org_object=False, query={"person": "ad"}
     ),
     "audit:check": Entry({"admin", "auditor", "outsider"}, org_object=False, method="post"),
+    # Search: every member searches their own institution (the outsider, their own).
+    "search:search": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False, query={"q": "a"}),
+    # Check my post: every member; the drafts sent for a second look are the social media
+    # team's (authors and admins of that institution).
+    "postcheck:check": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
+    "postcheck:help": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
+    "postcheck:second_looks": Entry(EDITORS | {"outsider"}, org_object=False),
+    "postcheck:second_look": Entry(EDITORS, kwargs=lambda w: {"pk": w.second_look.pk}),
     # Single sign-on. Starting needs a switched-on provider; this world's is off.
     "sso:start": Entry(
         set(), method="post", public=True, org_object=False, override=dict.fromkeys(PERSONAS, 404)
@@ -398,6 +407,9 @@ class World:
             organization=org,
             imported_by=personas["admin"].user,
             raw=b"email,name\nnew@riverside.test,New Person\n",
+        )
+        self.second_look = SecondLook.objects.create(
+            organization=org, sent_by=personas["employee"].user, text="Draft for a second look"
         )
         # Off, and pointing at a closed port: nothing here reaches a network.
         self.idp = IdentityProvider.objects.create(

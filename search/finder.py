@@ -1,0 +1,165 @@
+"""The search itself: which sections this member may find, matched, ranked, one query.
+
+Scope is the institution the person is working in, never another one they belong to: every
+member finds the sections of the versions in force; reviewers, auditors, authors and admins
+(who read versions on their way to publication) also find versions in review or approved;
+authors and admins (who edit drafts) also find open drafts. PostgreSQL matches with full-text
+search over the GIN-indexed ``vector`` and ranks with ``ts_rank``; SQLite, the quick-start
+database, matches words with ``LIKE`` over a bounded set of candidates and ranks by counting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.access import can, can_edit_drafts
+from accounts.models import Membership, Role
+from guidelines.models import Guideline, Version
+from publishing.models import Publication
+
+from .indexing import uses_postgres
+from .models import SectionText
+from .query import Term, root, tsquery
+from .snippets import Piece, snippet
+
+LIMIT = 20
+SQLITE_CANDIDATES = 500
+# Who reads versions before they are published (the guideline pages' readers).
+VERSION_READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
+UNPUBLISHED = (Version.Status.IN_REVIEW, Version.Status.APPROVED)
+
+
+class Kind:
+    IN_FORCE = "In force"
+    IN_REVIEW = "In review"
+    APPROVED = "Approved, not yet published"
+    DRAFT = "Draft"
+
+
+@dataclass
+class Hit:
+    guideline_title: str
+    section_title: str
+    kind: str
+    url: str
+    snippet: list[Piece]
+    title_pieces: list[Piece]
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    more: bool  # more matches than shown
+
+
+def visible(membership: Membership) -> QuerySet[SectionText]:
+    """The index rows this member may find, in their active institution only."""
+    today = timezone.localdate()
+    current = Subquery(
+        Publication.objects.filter(guideline_id=OuterRef("guideline_id"), effective_date__lte=today)
+        .order_by("-effective_date", "-version__number")
+        .values("version_id")[:1]
+    )
+    scope = Q(version__isnull=False, guideline__status=Guideline.Status.ACTIVE, version_id=current)
+    if can(membership, *VERSION_READERS):
+        scope |= Q(version__status__in=UNPUBLISHED)
+    if can_edit_drafts(membership):
+        scope |= Q(draft__is_open=True)
+    return (
+        SectionText.objects.filter(organization_id=membership.organization_id)
+        .filter(scope)
+        .annotate(current=current)
+    )
+
+
+FIELDS = (
+    "pk",
+    "key",
+    "title",
+    "body",
+    "guideline_id",
+    "guideline__title",
+    "guideline__slug",
+    "version_id",
+    "version__number",
+    "version__status",
+    "draft_id",
+    "current",
+)
+
+
+def _sqlite_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[str, Any]]:
+    for term in terms:
+        needle = " ".join(term.words) if term.is_phrase or term.prefix else root(term.words[0])
+        rows = rows.filter(Q(body__icontains=needle) | Q(title__icontains=needle))
+    found = list(rows.order_by("pk").values(*FIELDS)[:SQLITE_CANDIDATES])
+
+    def score(row: dict[str, Any]) -> int:
+        total = 0
+        for term in terms:
+            needle = " ".join(term.words) if term.is_phrase else term.words[0]
+            needle = needle if term.prefix or term.is_phrase else root(needle)
+            total += 5 * row["title"].casefold().count(needle) + row["body"].casefold().count(
+                needle
+            )
+        return total
+
+    found.sort(key=lambda r: (-score(r), r["guideline__title"], r["pk"]))
+    return found[: LIMIT + 1]
+
+
+def _postgres_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[str, Any]]:
+    query = SearchQuery(tsquery(terms), search_type="raw", config="english")
+    return list(
+        rows.filter(vector=query)
+        .annotate(rank=SearchRank(F("vector"), query))
+        .order_by("-rank", "guideline__title", "pk")
+        .values(*FIELDS)[: LIMIT + 1]
+    )
+
+
+def _place(row: dict[str, Any], org_slug: str) -> tuple[str, str]:
+    """(kind, link to the exact section) for one row."""
+    if row["draft_id"] is not None:
+        url = reverse("guidelines:step", kwargs={"pk": row["guideline_id"], "key": row["key"]})
+        return Kind.DRAFT, url
+    if row["version_id"] == row["current"]:
+        url = reverse(
+            "publishing:guideline",
+            kwargs={"org_slug": org_slug, "guideline_slug": row["guideline__slug"]},
+        )
+        return Kind.IN_FORCE, f"{url}#section-{row['key']}"
+    url = reverse(
+        "guidelines:version",
+        kwargs={"pk": row["guideline_id"], "number": row["version__number"]},
+    )
+    kind = Kind.APPROVED if row["version__status"] == Version.Status.APPROVED else Kind.IN_REVIEW
+    return f"{kind} (version {row['version__number']})", f"{url}#sec-{row['key']}"
+
+
+def search(membership: Membership, terms: list[Term]) -> Results:
+    """The best matches for these terms among what this member may find (one query)."""
+    if not terms:
+        return Results([], False)
+    rows = visible(membership)
+    found = _postgres_rows(rows, terms) if uses_postgres() else _sqlite_rows(rows, terms)
+    hits = []
+    for row in found[:LIMIT]:
+        kind, url = _place(row, membership.organization.slug)
+        hits.append(
+            Hit(
+                guideline_title=row["guideline__title"],
+                section_title=row["title"],
+                kind=kind,
+                url=url,
+                snippet=snippet(row["body"], terms),
+                title_pieces=snippet(row["title"], terms),
+            )
+        )
+    return Results(hits, len(found) > LIMIT)

@@ -1,0 +1,9 @@
+"""Search reuses the publishing fixtures: a signed version of Riverside's guideline, published."""
+
+from tests.publishing.conftest import (  # noqa: F401  (fixtures)
+    approved,
+    do_publish,
+    guideline,
+    make_version,
+    published,
+)
