@@ -19,6 +19,7 @@ import re2
 from .models import MAX_POST, Sponsorship
 
 QUOTE_MAX = 90
+NEARBY = 120  # characters either side of a name in which a care word counts
 
 
 def _rx(pattern: str) -> re2._Regexp:
@@ -138,11 +139,11 @@ _CARE_THEN_NAME = _rx(
     r"([A-Z][a-z]+)"
 )
 _NAME_THEN_CARE = _rx(
-    r"\b([A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?\s+(?i:(?:was|is|got|has\s+been|had\s+been|just\s+got)"
-    r"\s+(?:admitted|discharged|diagnosed|transferred|intubated|rushed|brought|readmitted|"
-    r"treated|born|delivered|coding|in\s+surgery|in\s+(?:the\s+)?(?:icu|er|ed|nicu))\b|"
-    r"came\s+in\b|'s\s+(?:surgery|diagnosis|chemo|scan|biopsy|results|tumou?r|cancer|"
-    r"prognosis|bed))"
+    r"\b([A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?(?:,?\s+(?:who\s+)?(?i:(?:was|is|got|has\s+been|"
+    r"had\s+been|just\s+got)\s+(?:admitted|discharged|diagnosed|transferred|intubated|rushed|"
+    r"brought|readmitted|treated|born|delivered|coding|in\s+surgery|in\s+(?:the\s+)?"
+    r"(?:icu|er|ed|nicu))\b|came\s+in\b)|(?:'|\x{2019})s\s+(?i:surgery|diagnosis|chemo|scan|"
+    r"biopsy|results|tumou?r|cancer|prognosis|bed)\b)"
 )
 # Capitalised words that are not names (sentence starters, pronouns, days, care words).
 _NOT_NAMES = frozenset(
@@ -313,7 +314,8 @@ def patient_information(text: str, ctx: Context) -> list[Finding]:
 
     def name_hit() -> str | None:
         for m in _HONORIFIC_NAME.finditer(text):
-            if _in_sentence_with(_CARE, text, m.start(), m.end()):
+            # A care word within a sentence or so either side.
+            if _CARE.search(text[max(0, m.start() - NEARBY) : m.end() + NEARBY]):
                 return m.group(0)
         for rx in (_CARE_THEN_NAME, _NAME_THEN_CARE):
             for m in rx.finditer(text):
@@ -496,7 +498,8 @@ def institution(text: str, ctx: Context) -> list[Finding]:
     if ctx.posting_from_official:
         return []
     found: list[Finding] = []
-    folded = text.casefold()
+    # Hashtags are judged as hashtags below, not as mentions of the name.
+    folded = _HASHTAG.sub(" ", text).casefold()
     tags = [m.group(1) for m in _HASHTAG.finditer(text)][:50]
     official_tags = [t for t in ctx.official_hashtags if t][:50]
     official_used = [t for t in tags if any(t.casefold() == o.casefold() for o in official_tags)]
