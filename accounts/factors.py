@@ -11,7 +11,7 @@ from django.http import HttpRequest
 #  "provider": <the provider's name>}.
 SESSION_IDP_MFA_KEY = "charter.idp_mfa"
 
-Factor = Literal["idp_mfa", "totp", "password"]
+Factor = Literal["idp_mfa", "idp", "totp", "password"]
 
 
 def idp_mfa(request: HttpRequest | None) -> dict[str, str] | None:

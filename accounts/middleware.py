@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.contrib.auth import logout
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
@@ -50,6 +51,11 @@ class ActiveOrganizationMiddleware:
         request.pending_invitations = 0
         if request.user.is_authenticated:
             found = memberships_for(request.user, with_invitations=True)
+            if not found and request.user.memberships.exists():
+                # Deactivated everywhere (by an admin, the directory or an HR file): a session
+                # opened before that ends now, not at its expiry.
+                logout(request)
+        if request.user.is_authenticated:
             memberships = [m for m in found if m.is_active]
             request.memberships = memberships
             request.pending_invitations = len(found) - len(memberships)

@@ -38,10 +38,15 @@ class SignOffForm(forms.Form):
         help_text="The 6-digit code from your authenticator app.",
     )
 
-    def __init__(self, *args: Any, second_factor: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, second_factor: bool = False, password: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if not second_factor:
             del self.fields["otp_token"]
+        if not password:
+            # A fresh sign-in at the identity provider stands in for the password.
+            del self.fields["password"]
 
 
 class RequestChangesForm(forms.Form):

@@ -150,6 +150,7 @@ class Signature(models.Model):
             ("password", "Password"),
             ("totp", "Password and authenticator code"),
             ("idp_mfa", "Identity provider's multi-factor"),
+            ("idp", "Fresh sign-in at the identity provider"),
         ],
     )
 

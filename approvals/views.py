@@ -18,6 +18,7 @@ from accounts.http import MemberRequest
 from accounts.models import Role
 from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline
+from sso import reauth
 
 from . import selectors, services, workflow
 from .forms import (
@@ -252,6 +253,21 @@ def _kept_text(form: forms.Form | None) -> str:
     return ""
 
 
+def _proof_mfa(proof: reauth.Proof | None) -> bool:
+    return proof is not None and bool(proof.mfa)
+
+
+def _signing(request: MemberRequest, review: ReviewRequest) -> dict[str, Any]:
+    """How this signer proves who they are: their password, or a fresh sign-in at their
+    institution's identity provider (the only way for people without a usable password)."""
+    org = review.guideline.organization
+    return {
+        "provider_proof": reauth.current(request, org),
+        "signing_provider": reauth.signing_provider(request.user, org),
+        "password_signing": reauth.password_signing_allowed(request.user),
+    }
+
+
 def _review_page(
     request: MemberRequest,
     review: ReviewRequest,
@@ -270,12 +286,18 @@ def _review_page(
         compare=request.GET.get("compare", ""),
         request=request,
     )
+    signing = _signing(request, review) if page.may_sign else {"provider_proof": None}
     return render(
         request,
         "approvals/review.html",
         {
             **page.as_context(),
-            "sign_form": sign_form or SignOffForm(second_factor=page.second_factor),
+            **signing,
+            "sign_form": sign_form
+            or SignOffForm(
+                second_factor=page.second_factor and not _proof_mfa(signing["provider_proof"]),
+                password=signing["provider_proof"] is None,
+            ),
             "changes_form": changes_form or RequestChangesForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
             "comment_form": comment_form,
@@ -311,11 +333,24 @@ def seen(request: MemberRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_role(Role.REVIEWER)
 def sign_off(request: MemberRequest, pk: int) -> HttpResponse:
-    """Reviewers whose stage it is: sign the version with their password."""
+    """Reviewers whose stage it is: sign the version with their password, or after a fresh
+    sign-in at their institution's identity provider."""
     obj = _review(request, pk)
+    org = obj.guideline.organization
+    proof = None
+    if request.POST.get("confirmed") == "provider":
+        proof = reauth.current(request, org)
+        if proof is None:
+            messages.error(
+                request,
+                "Not signed: the confirmation from your hospital account has expired. Confirm "
+                "again, then sign.",
+            )
+            return _review_page(request, obj, status=400)
     form = SignOffForm(
         request.POST,
-        second_factor=workflow.second_factor_required(obj, request.user, request),
+        second_factor=workflow.second_factor_required(obj, request.user, request, proof),
+        password=proof is None,
     )
     if form.is_valid():
         try:
@@ -323,14 +358,17 @@ def sign_off(request: MemberRequest, pk: int) -> HttpResponse:
                 review=obj,
                 by=request.user,
                 membership=request.membership,
-                password=form.cleaned_data["password"],
+                password=form.cleaned_data.get("password", ""),
                 otp_token=form.cleaned_data.get("otp_token", ""),
                 request=request,
+                provider_proof=proof,
             )
         except WorkflowError as exc:
             messages.error(request, str(exc))
             return _review_page(request, obj, sign_form=form, status=400)
         else:
+            if proof is not None:
+                reauth.take(request, org)  # one fresh sign-in, one signature
             if obj.status == ReviewRequest.Status.APPROVED:
                 messages.success(request, f"Signed. Version {obj.version.number} is approved.")
             else:

@@ -29,6 +29,7 @@ from guidelines.schema import content_hash
 from guidelines.sections import SECTIONS_BY_KEY
 from guidelines.services import QUIZ_PART, STARTED_PART, GuidelineError, freeze_draft
 from guidelines.status import VersionStatusError, move
+from sso import reauth
 
 from . import notify
 from .models import ApprovalRoute, Decision, ReviewRequest, Rule, Signature
@@ -334,25 +335,36 @@ def sign_off(
     password: str,
     otp_token: str = "",
     request: HttpRequest | None = None,
+    provider_proof: reauth.Proof | None = None,
 ) -> Signature:
-    """Record the signer's signature over the version's exact text; advance or approve."""
+    """Record the signer's signature over the version's exact text; advance or approve.
+
+    The signer proves who they are with their password, or with ``provider_proof``: a fresh
+    sign-in at their institution's identity provider moments ago (taken from the session)."""
     check_can_sign(review, membership, review.signatures.values_list("signer_id", flat=True))
-    try:
-        confirm_password(
-            user=by,
-            password=password,
-            request=request,
-            wrong="That password is not correct. Nothing was signed.",
-        )
-    except PasswordRefused as exc:
-        raise WorkflowError(str(exc)) from exc
+    if provider_proof is None:
+        try:
+            confirm_password(
+                user=by,
+                password=password,
+                request=request,
+                wrong="That password is not correct. Nothing was signed.",
+            )
+        except PasswordRefused as exc:
+            raise WorkflowError(str(exc)) from exc
+    elif provider_proof.user_id != by.pk:
+        raise WorkflowError("The confirmation belongs to someone else. Nothing was signed.")
     used_second_factor = verify_second_factor(
-        user=by, review=review, token=otp_token, request=request
+        user=by, review=review, token=otp_token, request=request, provider_proof=provider_proof
     )
-    # A code checked just now is the authenticator; otherwise what proved the session.
-    factor = signer_factor(request)
-    if used_second_factor and factor == "password":
-        factor = "totp"
+    factor: str
+    if provider_proof is not None:
+        factor = "idp_mfa" if provider_proof.mfa else "idp"
+    else:
+        # A code checked just now is the authenticator; otherwise what proved the session.
+        factor = signer_factor(request)
+        if used_second_factor and factor == "password":
+            factor = "totp"
     with transaction.atomic():
         locked = _lock(review)
         signatures = list(locked.signatures.all())
@@ -393,6 +405,15 @@ def sign_off(
                 "content_hash": digest,
                 "second_factor": used_second_factor,
                 "factor": factor,
+                **(
+                    {
+                        "provider": provider_proof.provider,
+                        "provider_mfa": provider_proof.mfa,
+                        "provider_signed_in_at": int(provider_proof.at),
+                    }
+                    if provider_proof is not None
+                    else {}
+                ),
             },
             request=request,
         )
@@ -537,12 +558,15 @@ def withdraw(
 
 
 def second_factor_required(
-    review: ReviewRequest, user: User | None = None, request: HttpRequest | None = None
+    review: ReviewRequest,
+    user: User | None = None,
+    request: HttpRequest | None = None,
+    provider_proof: reauth.Proof | None = None,
 ) -> bool:
     """Signing needs a code when the institution requires two-factor for reviewers, or when
     the signer has enrolled an authenticator: two distinct identification components. A
     sign-in whose identity provider did multi-factor authentication already has both."""
-    if idp_mfa(request) is not None:
+    if idp_mfa(request) is not None or (provider_proof is not None and provider_proof.mfa):
         return False
     if review.guideline.organization.require_reviewer_2fa:
         return True
@@ -550,13 +574,18 @@ def second_factor_required(
 
 
 def verify_second_factor(
-    *, user: User, review: ReviewRequest, token: str, request: HttpRequest | None = None
+    *,
+    user: User,
+    review: ReviewRequest,
+    token: str,
+    request: HttpRequest | None = None,
+    provider_proof: reauth.Proof | None = None,
 ) -> bool:
     """Check the signer's authenticator (or recovery) code where one is needed.
 
     Returns whether a second factor was used, which the signature records.
     """
-    if idp_mfa(request) is not None:
+    if idp_mfa(request) is not None or (provider_proof is not None and provider_proof.mfa):
         return True
     if not second_factor_required(review, user):
         return False

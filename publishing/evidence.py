@@ -32,7 +32,8 @@ What is in this pack
   content.json         the exact text of version {number}, in its canonical form
   signatures.csv/json  every sign-off: printed name, role, meaning, time, content hash, and
                        the factor the signer proved who they were with (password, totp =
-                       authenticator code, idp_mfa = the identity provider's multi-factor)
+                       authenticator code, idp_mfa = the identity provider's multi-factor,
+                       idp = a fresh sign-in at the identity provider)
   acknowledgements.csv every request (on publication, then each yearly cycle): when the
                        person acknowledged (or not), the hash, and which later request
                        replaced an unanswered one and why

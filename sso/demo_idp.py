@@ -80,7 +80,7 @@ class Provider:
             "aud": tamper.get("aud", self.client_id),
             "iat": now - 5,
             "exp": now + 300,
-            "auth_time": now - 5,
+            "auth_time": now - 5 + int(tamper.get("auth_time_offset", 0)),
             "nonce": tamper.get("nonce", params.get("nonce", "")),
             "email": person["email"],
             "email_verified": True,

@@ -6,7 +6,7 @@ Run: python -m sso.demo_saml_idp --port 8801
 It publishes its metadata at /metadata, answers the HTTP-Redirect binding at /sso/redirect with
 a signed assertion posted back to the service provider, and learns the service provider's
 metadata through POST /control (as tests do), together with the next person and any
-misbehaviour (unsigned, another audience, another recipient).
+misbehaviour (unsigned, another audience, another recipient, a stale sign-in time).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import shutil
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,7 @@ class SamlProvider:
             authn={
                 "class_ref": MULTIFACTOR if person.get("mfa") else PASSWORD,
                 "authn_auth": self.base,
+                "authn_instant": int(time.time()) + int(tamper.get("authn_instant_offset", 0)),
             },
             sign_assertion=not tamper.get("unsigned"),
             sign_response=False,

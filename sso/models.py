@@ -146,10 +146,34 @@ class SamlRequest(models.Model):
     test_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # A fresh sign-in asked for to confirm a signature (ForceAuthn): whose, and from which
+    # browser session (a digest of a value kept in that session, never the session key).
+    reauth_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    session_tag = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.request_id
+
+
+class ProviderProof(models.Model):
+    """A fresh sign-in at the provider, proven by a SAML answer, waiting for the browser to
+    carry it into its session (the provider's cross-site post does not bring the session
+    cookie). Taken once, within minutes, by the session that asked for it."""
+
+    token_digest = models.CharField(max_length=64, unique=True)
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_tag = models.CharField(max_length=64)
+    mfa = models.CharField(max_length=200, blank=True)
+    authenticated_at = models.DateTimeField()
+    next_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Proof for {self.user_id} @ {self.provider_id}"
 
 
 class SeenAssertion(models.Model):

@@ -119,9 +119,12 @@ def _client(provider: IdentityProvider, metadata: dict[str, Any], redirect_uri: 
 
 
 def begin(
-    provider: IdentityProvider, *, redirect_uri: str, login_hint: str = ""
+    provider: IdentityProvider, *, redirect_uri: str, login_hint: str = "", fresh: bool = False
 ) -> tuple[str, Pending]:
-    """The provider's sign-in address for this browser, and what to remember meanwhile."""
+    """The provider's sign-in address for this browser, and what to remember meanwhile.
+
+    ``fresh`` asks the provider to sign the person in again even if it has a session
+    (``prompt=login``, ``max_age=0``): the answer's ``auth_time`` then shows when."""
     metadata = discover(provider.issuer)
     pending = Pending(
         provider_id=provider.pk,
@@ -129,7 +132,9 @@ def begin(
         nonce=generate_token(32),
         code_verifier=generate_token(64),
     )
-    extra = {"login_hint": login_hint} if login_hint else {}
+    extra: dict[str, Any] = {"login_hint": login_hint} if login_hint else {}
+    if fresh:
+        extra.update(prompt="login", max_age=0)
     with _client(provider, metadata, redirect_uri) as client:
         url, _ = client.create_authorization_url(
             metadata["authorization_endpoint"],

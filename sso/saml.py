@@ -6,6 +6,7 @@ Charter adds the one-use rule: an assertion already seen is refused.
 
 from __future__ import annotations
 
+import calendar
 import shutil
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,7 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
+from saml2.time_util import str_to_time
 
 from .errors import SsoConfigError, SsoError
 from .models import IdentityProvider, SamlRequest, SeenAssertion
@@ -121,12 +123,24 @@ def idp_entity_id(client: Saml2Client) -> str:
     return str(ids[0])
 
 
-def begin(provider: IdentityProvider, urls: Urls, *, next_url: str, test_by: int | None) -> str:
-    """The provider's sign-in address with a fresh authentication request, remembered."""
+def begin(
+    provider: IdentityProvider,
+    urls: Urls,
+    *,
+    next_url: str,
+    test_by: int | None,
+    reauth_for: int | None = None,
+    session_tag: str = "",
+) -> str:
+    """The provider's sign-in address with a fresh authentication request, remembered.
+
+    ``reauth_for`` (a person's id) asks the provider to sign them in again even if it has a
+    session of its own (ForceAuthn), to confirm a signature."""
     client = Saml2Client(config=_config(provider, urls))
+    extra: dict[str, Any] = {"force_authn": "true"} if reauth_for is not None else {}
     try:
         request_id, info = client.prepare_for_authenticate(
-            entityid=idp_entity_id(client), binding=BINDING_HTTP_REDIRECT
+            entityid=idp_entity_id(client), binding=BINDING_HTTP_REDIRECT, **extra
         )
     except SsoError:
         raise
@@ -136,7 +150,12 @@ def begin(provider: IdentityProvider, urls: Urls, *, next_url: str, test_by: int
         created_at__lt=timezone.now() - timedelta(minutes=REQUEST_MINUTES)
     ).delete()
     SamlRequest.objects.create(
-        request_id=request_id, provider=provider, next_url=next_url[:500], test_by_id=test_by
+        request_id=request_id,
+        provider=provider,
+        next_url=next_url[:500],
+        test_by_id=test_by,
+        reauth_for_id=reauth_for,
+        session_tag=session_tag,
     )
     return str(dict(info["headers"])["Location"])
 
@@ -147,6 +166,8 @@ class Answer:
     claims: dict[str, Any]
     mfa: str | None
     request: SamlRequest
+    # When the provider says the person signed in (AuthnInstant), epoch seconds, if it said.
+    authenticated_at: float | None = None
 
 
 def finish(provider: IdentityProvider, urls: Urls, saml_response: str) -> Answer:
@@ -192,12 +213,28 @@ def finish(provider: IdentityProvider, urls: Urls, saml_response: str) -> Answer
         filter(None, (_first(identity, GIVEN), _first(identity, FAMILY)))
     )
     claims["name"] = name
-    refs = [str(info[0]) for info in response.authn_info() if info and info[0]]
+    authn = [info for info in response.authn_info() if info]
+    refs = [str(info[0]) for info in authn if info[0]]
+    instants = [_epoch(str(info[2])) for info in authn if len(info) > 2 and info[2]]
+    authenticated_at = max((i for i in instants if i is not None), default=None)
     claims["authn_context_class_ref"] = refs
     mfa = next((r for r in refs if any(m in r.lower() for m in MFA_MARKERS)), None)
     subject = str(name_id.text) if name_id is not None and name_id.text else ""
     pending.pk = None  # deleted above; kept as a value for the caller
-    return Answer(subject=subject, claims=claims, mfa=mfa, request=pending)
+    return Answer(
+        subject=subject,
+        claims=claims,
+        mfa=mfa,
+        request=pending,
+        authenticated_at=authenticated_at,
+    )
+
+
+def _epoch(stamp: str) -> float | None:
+    try:
+        return float(calendar.timegm(str_to_time(stamp)))
+    except (ValueError, TypeError):
+        return None
 
 
 def _first(identity: dict[str, list[Any]], names: tuple[str, ...]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +24,7 @@ from accounts.models import Role
 from accounts.twofactor.services import SESSION_DEVICE_KEY
 from audit.services import record
 
-from . import linking, oidc, saml, services
+from . import linking, oidc, reauth, saml, services
 from .errors import SsoError
 from .forms import PolicyForm, ProviderForm
 from .models import IdentityProvider
@@ -44,7 +45,12 @@ def _safe_next(request: HttpRequest, candidate: str) -> str:
 
 
 def _remember(
-    request: HttpRequest, pending: oidc.Pending, *, next_url: str, test_by: int | None
+    request: HttpRequest,
+    pending: oidc.Pending,
+    *,
+    next_url: str,
+    test_by: int | None,
+    reauth_for: int | None = None,
 ) -> None:
     now = time.time()
     entries = {
@@ -52,7 +58,13 @@ def _remember(
         for k, v in request.session.get(PENDING_KEY, {}).items()
         if now - v.get("at", 0) < PENDING_SECONDS
     }
-    entries[pending.state] = {**pending.as_dict(), "next": next_url, "test_by": test_by, "at": now}
+    entries[pending.state] = {
+        **pending.as_dict(),
+        "next": next_url,
+        "test_by": test_by,
+        "reauth_for": reauth_for,
+        "at": now,
+    }
     # A few tabs may be signing in at once; more than that is noise, oldest dropped.
     newest = sorted(entries.items(), key=lambda kv: kv[1]["at"])[-PENDING_MAX:]
     request.session[PENDING_KEY] = dict(newest)
@@ -110,6 +122,8 @@ def saml_acs(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
         return _refused(request, f"Signing in with {provider.name} did not work: {exc}")
+    if answer.request.reauth_for_id is not None:
+        return _saml_reauthenticated(request, provider, answer)
     tester = answer.request.test_by
     if tester is not None:
         # The admin's session cookie does not come with the provider's cross-site post: the
@@ -137,9 +151,11 @@ def send_to_provider(
     next_url: str = "",
     login_hint: str = "",
     test_by: int | None = None,
+    reauth_for: int | None = None,
 ) -> HttpResponse:
     """Send the browser to the provider, remembering state, nonce and PKCE verifier (OIDC)
-    or the request's ID (SAML)."""
+    or the request's ID (SAML). ``reauth_for`` asks for a fresh sign-in of that person, to
+    confirm a signature."""
     try:
         if provider.protocol == IdentityProvider.Protocol.SAML:
             url = saml.begin(
@@ -147,10 +163,15 @@ def send_to_provider(
                 saml_urls(request, provider),
                 next_url=_safe_next(request, next_url),
                 test_by=test_by,
+                reauth_for=reauth_for,
+                session_tag=reauth.session_tag(request) if reauth_for is not None else "",
             )
             return render(request, "sso/leaving.html", {"provider": provider, "url": url})
         url, pending = oidc.begin(
-            provider, redirect_uri=redirect_uri(request), login_hint=login_hint
+            provider,
+            redirect_uri=redirect_uri(request),
+            login_hint=login_hint,
+            fresh=reauth_for is not None,
         )
     except SsoError as exc:
         if test_by is not None:
@@ -167,7 +188,13 @@ def send_to_provider(
             "your Charter admin.",
             status=502,
         )
-    _remember(request, pending, next_url=_safe_next(request, next_url), test_by=test_by)
+    _remember(
+        request,
+        pending,
+        next_url=_safe_next(request, next_url),
+        test_by=test_by,
+        reauth_for=reauth_for,
+    )
     # A page that moves on by itself rather than a redirect: the page with the button allows
     # forms to post only to Charter (CSP form-action), and browsers apply that to where a
     # form's redirect leads, including the provider's own onward redirects.
@@ -219,6 +246,18 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     except SsoError as exc:
         return _failed(request, provider, str(exc), test_by=test_by)
     mfa = oidc.mfa_detail(claims)
+    if entry.get("reauth_for") is not None:
+        auth_time = claims.get("auth_time")
+        return _reauthenticated(
+            request,
+            provider,
+            subject=str(claims.get("sub", "")),
+            mfa=mfa,
+            authenticated_at=float(auth_time) if isinstance(auth_time, int | float) else None,
+            asked_at=float(entry.get("at", 0)),
+            reauth_for=int(entry["reauth_for"]),
+            next_url=entry.get("next", ""),
+        )
     if test_by is not None:
         services.record_test(provider=provider, by=request.user, request=request)  # type: ignore[arg-type]
         return render(
@@ -278,6 +317,120 @@ def complete_sign_in(
         }
         # The provider's multi-factor stands in for Charter's own code at sign-in.
         request.session[SESSION_DEVICE_KEY] = False
+    return redirect(_safe_next(request, next_url))
+
+
+# --- a fresh sign-in to confirm a signature ------------------------------------------------
+
+
+def _reauth_refused(request: HttpRequest, provider: IdentityProvider, message: str) -> HttpResponse:
+    record(
+        "sso.reauth.refused",
+        organization=provider.organization,
+        details={"provider": provider.name, "reason": message[:300]},
+        request=request,
+    )
+    return render(
+        request, "sso/reauth_refused.html", {"provider": provider, "message": message}, status=403
+    )
+
+
+def _reauthenticated(
+    request: HttpRequest,
+    provider: IdentityProvider,
+    *,
+    subject: str,
+    mfa: str | None,
+    authenticated_at: float | None,
+    asked_at: float,
+    reauth_for: int,
+    next_url: str,
+) -> HttpResponse:
+    """The provider answered a request for a fresh sign-in (OpenID Connect): check it names
+    the person of this session, freshly, and keep the proof for the signature."""
+    user = request.user
+    if not user.is_authenticated or user.pk != reauth_for:
+        return _reauth_refused(
+            request, provider, "This confirmation was started by someone else. Nothing was signed."
+        )
+    try:
+        reauth.check_fresh(authenticated_at=authenticated_at, asked_at=asked_at)
+        reauth.check_same_person(provider, user, subject)
+    except SsoError as exc:
+        return _reauth_refused(request, provider, str(exc))
+    assert authenticated_at is not None
+    reauth.keep(request, provider=provider, user=user, mfa=mfa or "", at=authenticated_at)
+    messages.success(
+        request,
+        f"{provider.name} confirmed it is you. Sign within {reauth.PROOF_SECONDS // 60} minutes.",
+    )
+    return redirect(_safe_next(request, next_url))
+
+
+def _saml_reauthenticated(
+    request: HttpRequest, provider: IdentityProvider, answer: saml.Answer
+) -> HttpResponse:
+    """The provider answered a ForceAuthn request. Its post arrives without the session cookie,
+    so the checked proof waits (minutes, one use) for the browser to carry it home."""
+    pending = answer.request
+    user = pending.reauth_for
+    assert user is not None
+    try:
+        reauth.check_fresh(
+            authenticated_at=answer.authenticated_at, asked_at=pending.created_at.timestamp()
+        )
+        reauth.check_same_person(provider, user, answer.subject)
+    except SsoError as exc:
+        return _reauth_refused(request, provider, str(exc))
+    assert answer.authenticated_at is not None
+    token = reauth.hand_off(
+        provider=provider,
+        user=user,
+        tag=pending.session_tag,
+        mfa=answer.mfa or "",
+        at=answer.authenticated_at,
+        next_url=pending.next_url,
+    )
+    url = reverse("sso:reauth_done") + "?" + urlencode({"t": token})
+    return render(request, "sso/returning.html", {"provider": provider, "url": url})
+
+
+@require_POST
+@require_role()
+def reauth_start(request: MemberRequest) -> HttpResponse:
+    """Any member known to the institution's provider: sign in there again, to confirm a
+    signature."""
+    provider = reauth.signing_provider(request.user, active_org(request))
+    if provider is None:
+        messages.error(
+            request, "Your institution has no identity provider that knows your account."
+        )
+        return redirect(_safe_next(request, request.POST.get("next", "")))
+    return send_to_provider(
+        request,
+        provider,
+        next_url=request.POST.get("next", ""),
+        login_hint=request.user.email,
+        reauth_for=request.user.pk,
+    )
+
+
+@require_GET
+@require_role()
+def reauth_done(request: MemberRequest) -> HttpResponse:
+    """The member who asked for a fresh SAML sign-in: carry its proof into this session."""
+    try:
+        next_url = reauth.redeem(request, request.GET.get("t", "")[:100])
+    except SsoError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse(settings.LOGIN_REDIRECT_URL))
+    proof = reauth.current(request, active_org(request))
+    if proof is not None:
+        messages.success(
+            request,
+            f"{proof.provider} confirmed it is you. Sign within "
+            f"{reauth.PROOF_SECONDS // 60} minutes.",
+        )
     return redirect(_safe_next(request, next_url))
 
 

@@ -298,6 +298,10 @@ MATRIX: dict[str, Entry] = {
     "sso:provider": Entry({"admin"}, kwargs=lambda w: {"pk": w.idp.pk}),
     "sso:provider_test": Entry({"admin"}, kwargs=lambda w: {"pk": w.idp.pk}, method="post"),
     "sso:provider_switch": Entry({"admin"}, kwargs=lambda w: {"pk": w.idp.pk}, method="post"),
+    # A fresh sign-in to confirm a signature: any member (without a provider that knows them,
+    # or without a proof to collect, a message and back).
+    "sso:reauth_start": Entry(EVERYONE_IN_ORG | {"outsider"}, method="post", org_object=False),
+    "sso:reauth_done": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
 }
 # "archive" is not a URL argument; drop it (kept above only to show the reader shape).
 MATRIX["publishing:archive"].kwargs = reader

@@ -129,7 +129,9 @@ def test_deactivate_keeps_the_person_and_blocks_access(admin, employee):
     assert client.post(url, {"active": "0"}).status_code == 302
     employee.membership.refresh_from_db()
     assert not employee.membership.is_active and employee.membership.deactivated_at
-    assert employee.client().get(reverse("home")).status_code == 403
+    # Signed out at once: the next page asks them to sign in (and sign-in refuses them).
+    blocked = employee.client().get(reverse("home"))
+    assert blocked.status_code == 302 and reverse("accounts:login") in blocked["Location"]
     client.post(url, {"active": "1"})
     employee.membership.refresh_from_db()
     assert employee.membership.is_active
@@ -153,3 +155,14 @@ def test_groups_page_adds_group_and_refuses_duplicate(admin, nursing):
 def test_person_page_offers_two_factor_reset(admin, employee):
     html = admin.client().get(reverse("accounts:person", args=[employee.membership.pk])).content
     assert reverse("accounts:two_factor_reset", args=[employee.membership.pk]).encode() in html
+
+
+def test_deactivation_ends_a_session_already_open(admin, employee):
+    """Deactivated from that moment: a session opened before is signed out at its next page."""
+    signed_in = employee.client()
+    assert signed_in.get(reverse("accounts:two_factor")).status_code == 200
+    url = reverse("accounts:person_active", args=[employee.membership.pk])
+    assert admin.client().post(url, {"active": "0"}).status_code == 302
+    after = signed_in.get(reverse("accounts:two_factor"))
+    assert after.status_code == 302 and reverse("accounts:login") in after["Location"]
+    assert "_auth_user_id" not in signed_in.session

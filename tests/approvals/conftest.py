@@ -13,6 +13,13 @@ from guidelines.models import Draft, DraftSection, Guideline
 from guidelines.sections import SECTIONS
 from tests.conftest import Persona
 from tests.factories import PASSWORD, GuidelineFactory, starter
+from tests.sso.support import (  # noqa: F401  (the real identity provider processes)
+    idp,
+    oidc_process,
+    provider,
+    saml_process,
+    saml_provider,
+)
 
 
 @pytest.fixture
