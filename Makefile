@@ -67,6 +67,7 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 bench: $(BENCH_STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) -m bench.directory $(BENCH_DIRECTORY_ARGS)
+	$(PY) -m bench.search $(BENCH_SEARCH_ARGS)
 
 bench-small: setup
 	$(VENV)/bin/pytest -q -p no:randomly tests/bench

@@ -50,6 +50,7 @@ SCRIPTS = {
     "bench.harness",
     "bench.staff_import",
     "bench.directory",
+    "bench.search",
 }
 
 

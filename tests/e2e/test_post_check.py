@@ -1,0 +1,79 @@
+"""Check my post and the search box in a phone-sized browser: keyboard only, the typed post
+kept on error, findings linked to the guideline, no serious accessibility problems."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+from tests.publishing.conftest import (  # noqa: F401  (fixtures)
+    approved,
+    do_publish,
+    guideline,
+    make_version,
+    published,
+)
+
+
+def serious_problems(page) -> list:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def fits_the_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.fixture
+def in_force(transactional_db, published):  # noqa: F811  (the imported fixture)
+    return published
+
+
+def test_an_employee_checks_a_post_on_a_phone(page, live_server, login, employee, in_force, shots):
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, employee.email, PASSWORD)
+    page.goto(f"{live_server.url}/check-my-post/")
+    expect(page.get_by_text("This is a helper, not an approval.")).to_be_visible()
+    assert serious_problems(page) == []
+    # Keyboard only: the account first, then submit an empty post.
+    page.get_by_label("Which account will you post from? (optional)").focus()
+    page.keyboard.type("@my.own.account")
+    page.get_by_role("button", name="Check my post").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Paste or type the post you want to check.")).to_be_visible()
+    expect(page.get_by_label("Which account will you post from? (optional)")).to_have_value(
+        "@my.own.account"
+    )
+    page.get_by_label("Your draft post or caption").focus()
+    page.keyboard.type("Selfie in the ICU with Mrs Okafor in bed 4 before she was discharged!")
+    page.get_by_role("button", name="Check my post").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="things to look at")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Confidentiality, compliance and privacy").first
+    ).to_be_visible()
+    assert fits_the_width(page)
+    assert serious_problems(page) == []
+    shots(page, "post-check-375")
+
+
+def test_the_search_box_finds_a_section(page, live_server, login, employee, in_force):
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, employee.email, PASSWORD)
+    page.get_by_role("button", name="Show navigation").click()
+    page.get_by_label("Search the guidelines").fill('"patient information"')
+    page.keyboard.press("Enter")
+    result = page.locator(".search-results a").first
+    expect(result).to_contain_text("Confidentiality, compliance and privacy")
+    expect(page.locator(".search-results mark").first).to_be_visible()
+    assert fits_the_width(page)
+    assert serious_problems(page) == []
+    result.click()
+    page.wait_for_url("**#section-privacy")
