@@ -240,7 +240,8 @@ class InstitutionSettingsForm(forms.Form):
         choices=Jurisdiction.choices,
         help_text="Sets the laws and official references named in the starter text, the privacy "
         "words and the checks run on every draft. Published versions keep the text they were "
-        "signed with.",
+        "signed with. A pack points to the official sources; following it does not by itself "
+        "make the institution compliant with any law, so have legal review the guideline.",
     )
 
 

@@ -50,6 +50,8 @@ WORDS = (
     "endorsement_rules",
     "regulators",
     "public_records",
+    "ai_agreement",
+    "other_region",
 )
 
 US = Pack(
@@ -68,6 +70,8 @@ US = Pack(
         "endorsement_rules": "the FTC Endorsement Guides",
         "regulators": "state medical, nursing and pharmacy boards",
         "public_records": "public-records law",
+        "ai_agreement": "a business associate agreement",
+        "other_region": "another state",
     },
     regulations=(
         "HIPAA Privacy and Security Rules",
@@ -108,6 +112,8 @@ UK = Pack(
         "endorsement_rules": "the CAP Code, enforced by the Advertising Standards Authority",
         "regulators": "the GMC, the NMC and the other professional regulators",
         "public_records": "the Freedom of Information Act",
+        "ai_agreement": "a data processing contract that meets UK GDPR",
+        "other_region": "another country",
     },
     regulations=(
         "UK GDPR and the Data Protection Act 2018: health data is special category data",
@@ -142,6 +148,8 @@ CANADA = Pack(
         "endorsement_rules": "the Competition Act's rules on deceptive marketing",
         "regulators": "the provincial regulatory colleges",
         "public_records": "access-to-information law",
+        "ai_agreement": "a written agreement that protects the information as privacy law requires",
+        "other_region": "another province or territory",
     },
     regulations=(
         "PIPEDA and provincial health-privacy acts (for example Ontario's PHIPA)",
@@ -175,6 +183,8 @@ AUSTRALIA = Pack(
         ),
         "regulators": "Ahpra and the National Boards",
         "public_records": "freedom-of-information law",
+        "ai_agreement": "a contract that protects the information as the Privacy Act requires",
+        "other_region": "another country",
     },
     regulations=(
         "Privacy Act 1988 and the Australian Privacy Principles",

@@ -216,6 +216,8 @@ _NO_TESTIMONIALS_WHY = (
     "services do not allow testimonials about clinical care, including reposted reviews."
 )
 
+_BOSS = r"\b(managers?|supervisors?|boss|bosses|line managers?|team leads?|head of department)\b"
+
 READS_SCOPE = (
     _reads(
         "scope.no_exemptions",
@@ -297,6 +299,20 @@ READS_ACCOUNTS = (
         "institution's name to scam patients; each one should be reported.",
         "body",
     ),
+    _reads(
+        "accounts.political",
+        "Keep official accounts out of elections: no endorsing candidates or parties",
+        Contradiction(
+            subject=(
+                r"\b(candidates?|political part(y|ies)|re ?elections?|election campaigns?"
+                r"|campaigns? for (office|mayor|council|governor|parliament|congress))\b",
+            ),
+            stance=(r"\b(endors|back|campaign\w* for|promot|support|rall(y|ies) for)\w*",),
+        ),
+        "has an official account take sides in an election. The institution serves everyone, "
+        "and tax and charity rules in many places forbid a hospital from campaigning.",
+        "body",
+    ),
 )
 
 READS_DOS_DONTS = (
@@ -364,6 +380,26 @@ READS_DISCLOSURE = (
         "Don't forbid talking about pay, hours or working conditions",
         Contradiction(subject=_WORKING_CONDITIONS, stance=_SILENCING),
         _LABOUR_WHY,
+    ),
+    _reads(
+        "disclosure.connecting",
+        "Don't expect staff to connect with their managers online",
+        Contradiction(
+            subject=(
+                r"\b(connect|friend|befriend)\w*(?:\W+\w+){0,3}?\W+" + _BOSS,
+                r"\bfollow\w*(?:\W+\w+){0,3}?\W+" + _BOSS + r"('s)?(?:\W+\w+){0,2}?\W+(accounts?"
+                r"|profiles?|posts|pages?|online)\b",
+                _BOSS + r"'?s? (friend|connection|follow) requests?\b",
+            ),
+            stance=(
+                r"^(please )?(accept|add|friend|follow|connect)\b",
+                r"\b(must|should|ought to|have to|has to|need to|needs to|are expected|is expected"
+                r"|expected to|required|obliged|mandatory|compulsory)\b",
+            ),
+        ),
+        "expects staff to connect with their managers on personal accounts. Nobody should have "
+        "to open their private life to the people who supervise them, and a request from a "
+        "manager is hard to refuse.",
     ),
 )
 
@@ -1195,6 +1231,8 @@ PRIVACY = Section(
         "A nurse wants to post a memorial tribute, without a name, to a long-term patient who "
         "died.",
         "A colleague posts a wound photo to the ward's group chat to ask for advice.",
+        "The parents of a child treated on the ward ask the team to film her going home and "
+        "share it on the hospital's page. What is needed before anyone starts filming?",
     ),
     fields=(_body("How staff protect patient information online.", required=True),),
     starter={
@@ -1343,13 +1381,13 @@ ACCURACY = Section(
             **Direct messages are not consultations.** A conversation in messages or comments
             does not start a clinician–patient relationship and should not try to: point the
             person to the patient portal or to book a visit. Clinicians are licensed where they
-            practise, so advice to someone in another state or province can also raise
+            practise, so advice to someone in {other_region} can also raise
             licensing questions. Clinicians who run educator accounts should say in their
             profile that their posts are general information, not medical advice.
 
             **Generative AI.** Do not put patient information into an AI tool unless
-            {institution} has a business associate agreement with its provider and has
-            approved the tool for that use. Label images that AI made or altered. Health content
+            {institution} has approved the tool for that use and its provider has signed
+            {ai_agreement}. Label images that AI made or altered. Health content
             drafted with AI is reviewed by a clinician like any other, and we do not create
             synthetic patients or staff to illustrate posts.
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, ReviewerRole, User
+from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
 from approvals.models import ReviewRequest, Signature
 from audit.services import record
 from guidelines.facts import confirm_all
@@ -46,8 +47,10 @@ DEMO_QUIZ = [
 ]
 
 
-def _demo_cases() -> list[dict[str, str]]:
-    """Three worked cases the demo author answered from the guideline's own text."""
+def _demo_cases(organization: Organization) -> list[dict[str, Any]]:
+    """Three worked cases the demo author answered from the guideline's own text; the
+    phishing case is also asked in the quiz of the administration staff (who look after
+    the accounts), so the demo shows a quiz drawn from the cases for one group."""
     answers = {
         ("privacy", 2): (
             "Yes, it can be. A date and a unit are often enough for someone to recognise the "
@@ -64,10 +67,20 @@ def _demo_cases() -> list[dict[str, str]]:
             "and let the social media team know."
         ),
     }
-    return [
+    cases: list[dict[str, Any]] = [
         {"section": key, "scenario": get_section(key).scenarios[index], "answer": answer}
         for (key, index), answer in answers.items()
     ]
+    administration = StaffGroup.objects.filter(
+        organization=organization, name="Administration"
+    ).first()
+    if administration is not None:
+        cases[1]["wrong"] = [
+            "Log in through the link quickly, so that the page is not suspended",
+            "Reply with the password, since the message comes from the platform",
+        ]
+        cases[1]["groups"] = [administration.pk]
+    return cases
 
 
 def _sign(version: Version, signed_at: dt.datetime) -> None:
@@ -140,7 +153,7 @@ def ensure_published_version(organization: Organization) -> Publication | None:
             number=1,
             content=confirm_all(starter_content(organization.placeholder_context())),
             quiz=DEMO_QUIZ,
-            cases=_demo_cases(),
+            cases=_demo_cases(organization),
             change_summary="First edition, written from the healthcare starter template.",
             created_by=author,
         )

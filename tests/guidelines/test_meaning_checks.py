@@ -437,3 +437,78 @@ def test_reading_stays_linear_on_hostile_input() -> None:
     for section in SECTIONS:
         run_checks(section, {"body": hostile[:20000]})
     assert time.perf_counter() - started < 5
+
+
+# Checks added for the personal-accounts topic: each table is read by its own check.
+NAMED: dict[str, dict[str, list[str]]] = {
+    "disclosure.connecting": {
+        "fail": [
+            "Staff should connect with their manager on LinkedIn.",
+            "You are expected to follow your supervisor's account.",
+            "Accept friend requests from your manager.",
+            "Connecting with your supervisor online is required.",
+            "Every employee must friend their line manager on Facebook.",
+            "Please connect with your boss on LinkedIn.",
+            "New starters have to connect with their team lead on Instagram.",
+            "Follow your manager's posts so you don't miss updates.",
+            "You need to accept your supervisor's friend request.",
+            "Nurses ought to befriend their head of department online.",
+        ],
+        "pass": [
+            "You are never expected to connect with your manager or supervisor online.",
+            "You don't have to accept a friend request from your supervisor.",
+            "Connecting with your manager online is up to you.",
+            "Managers should not send friend requests to their team.",
+            "No one has to follow their supervisor.",
+            "Follow your manager's instructions on which hashtags to use.",
+            "Refusing a supervisor's friend request is never held against you.",
+            "Supervisors should not expect staff to connect with them online.",
+            "Whether to connect with colleagues is your choice.",
+            "Should you connect with your manager on LinkedIn?",
+            "Keep your work e-mail address off personal profiles.",
+        ],
+    },
+    "accounts.political": {
+        "fail": [
+            "Official accounts may endorse candidates who support the hospital.",
+            "Our page can back the mayor's re-election campaign.",
+            "Feel free to promote political parties from the department page.",
+            "The hospital account endorses candidates who fund healthcare.",
+            "We support candidates for the city council on our official accounts.",
+            "Department pages should rally for the governor's re-election.",
+            "Share posts from the candidates we support.",
+            "Official accounts can campaign for the political party that backs the new wing.",
+            "Use the clinic's page to promote election campaigns you agree with.",
+            "Our official pages back the candidate with the best health plan.",
+        ],
+        "pass": [
+            "Official accounts do not endorse political candidates or parties.",
+            "Never use an official account to back a candidate.",
+            "Staff may vote for any candidate they like.",
+            "Candidates who ask to film in the lobby are referred to the communications office.",
+            "The account shares neutral voting information but never endorses a candidate.",
+            "Official accounts stay out of election campaigns.",
+            "Do not promote a political party on an official account.",
+            "Political parties are never endorsed by our pages.",
+            "If a candidate tags the official account, do not reply; tell the social media team.",
+            "Who approves a post about an election day clinic?",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict", "sentence"),
+    [
+        (code, verdict, sentence)
+        for code, table in NAMED.items()
+        for verdict, sentences in table.items()
+        for sentence in sentences
+    ],
+)
+def test_named_check_reads_the_sentence(code: str, verdict: str, sentence: str) -> None:
+    found = _findings(code.split(".")[0], sentence)
+    if verdict == "fail":
+        assert code in found, f"{code} should have caught: {sentence}"
+    else:
+        assert not found, f"wrongly caught by {found}: {sentence}"

@@ -143,3 +143,45 @@ def test_australian_testimonial_check(verdict: str, sentence: str) -> None:
         ]
         assert not us  # the check belongs to the Australian pack only
         assert au and au[0].passed == (verdict == "pass"), (key, sentence)
+
+
+# The bodies that publish each source: governments, regulators and the crisis lines they fund.
+OFFICIAL_HOSTS = {
+    "www.hhs.gov",
+    "www.ftc.gov",
+    "988lifeline.org",
+    "ico.org.uk",
+    "www.asa.org.uk",
+    "www.samaritans.org",
+    "www.priv.gc.ca",
+    "competition-bureau.canada.ca",
+    "988.ca",
+    "www.oaic.gov.au",
+    "www.ahpra.gov.au",
+    "www.lifeline.org.au",
+}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_pack_references_name_an_official_source_and_its_address(code: str) -> None:
+    from urllib.parse import urlsplit
+
+    for title, url in PACKS[code].references:
+        assert title.strip() and "://" not in title, title  # a name, not a bare link
+        assert urlsplit(url).scheme == "https" and urlsplit(url).hostname in OFFICIAL_HOSTS, url
+
+
+def test_every_pack_check_is_a_check_of_the_catalogue() -> None:
+    from guidelines.packs import PACK_CHECKS
+
+    codes = {c.code for s in SECTIONS for c in s.checks}
+    assert codes >= PACK_CHECKS
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_pack_privacy_words_reach_the_ai_and_advice_text(code: str) -> None:
+    accuracy = _starter(code)["accuracy"]["body"]
+    assert PACKS[code].words["ai_agreement"] in accuracy
+    assert PACKS[code].words["other_region"] in accuracy
+    if code != "us":
+        assert "business associate" not in accuracy  # a US term, meaningless elsewhere

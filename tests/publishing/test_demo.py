@@ -32,6 +32,32 @@ def test_demo_has_a_published_signed_guideline_with_a_campaign_in_progress(db, c
     assert AckRequest.objects.filter(
         user__email="employee@riverside.example", acknowledged_at__isnull=True
     ).exists()
+    _published_text_passes_every_check(riverside, publication.version)
+    _quiz_draws_on_the_cases_for_one_group(riverside, publication.version)
+
+
+def _published_text_passes_every_check(riverside, version):
+    """The demo's published guideline: every check of its pack passes, suggestions included,
+    and no fact is left to confirm."""
+    from guidelines.facts import facts_in
+    from guidelines.schema import run_checks
+    from guidelines.sections import SECTIONS
+
+    for section in SECTIONS:
+        data = version.content[section.key]
+        failed = [r for r in run_checks(section, data, riverside.jurisdiction) if not r.passed]
+        assert failed == [], (section.key, failed)
+        assert not facts_in(data), section.key
+
+
+def _quiz_draws_on_the_cases_for_one_group(riverside, version):
+    from accounts.models import Membership
+    from publishing.quiz import quiz_for
+
+    nurse = Membership.objects.get(organization=riverside, user__email="employee@riverside.example")
+    admin = Membership.objects.get(organization=riverside, user__email="admin@riverside.example")
+    assert len(quiz_for(version, nurse)) == len(version.quiz)
+    assert len(quiz_for(version, admin)) == len(version.quiz) + 1
 
 
 def test_demo_dates_follow_one_another(db):
