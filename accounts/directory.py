@@ -32,6 +32,7 @@ from .signals import members_changed
 
 SCIM = "directory (SCIM)"
 HR_FILE = "HR file"
+STAFF_FILE = "staff list import"
 
 # The attributes a directory may set, in the order the audit event lists them.
 ATTRIBUTES = (

@@ -29,7 +29,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from audit.services import record, record_many
 
 from . import joining
-from .directory import HR_FILE
+from .directory import HR_FILE, STAFF_FILE
 from .emails import normalize_email
 from .models import (
     EmployeeType,
@@ -327,20 +327,16 @@ def check_hr_columns(
             else:
                 by_id[row.external_id] = row
     if has_ids:
-        # An id held here by somebody else (matched by address) would be taken from them.
-        held = dict(
-            Membership.objects.filter(organization=organization, external_id__in=list(by_id))
-            .values_list("external_id", "user__email")
-            .iterator(chunk_size=MEMBER_BATCH)
-        )
-        for ext, row in by_id.items():
-            owner = held.get(ext)
-            if owner is not None and owner != row.email:
+        # A row matches on employee id first: an id held here under another address is that
+        # person with a new address (updated), unless the address change cannot be made.
+        for row, owner, problem in _address_changes(organization, by_id, rows):
+            if problem:
                 errors.append(
                     (
                         row.line,
-                        f"Employee id {_shown(ext)} already belongs to {_shown(owner)} here. "
-                        "Correct the id, or the address if theirs has changed.",
+                        f"Employee id {_shown(row.external_id or '')} belongs to "
+                        f"{_shown(owner)} here, and their address cannot become "
+                        f"{_shown(row.email)}: {problem}",
                     )
                 )
     if has_managers:
@@ -399,6 +395,49 @@ def check_hr_columns(
     return errors
 
 
+def _address_changes(
+    organization: Organization, by_id: dict[str, ImportRow], rows: Sequence[ImportRow]
+) -> list[tuple[ImportRow, str, str]]:
+    """Rows whose employee id belongs here to someone under another address: (row, their
+    current address, why the address cannot change or ""). Two queries per call at most
+    beyond the id lookup, so the check stays bounded at any file size."""
+    held = dict(
+        Membership.objects.filter(organization=organization, external_id__in=list(by_id))
+        .values_list("external_id", "user__email")
+        .iterator(chunk_size=MEMBER_BATCH)
+    )
+    moving = [
+        (row, held[ext]) for ext, row in by_id.items() if held.get(ext, row.email) != row.email
+    ]
+    if not moving:
+        return []
+    in_file = {r.email for r in rows}
+    taken = set(
+        User.objects.filter(email__in=[row.email for row, _ in moving]).values_list(
+            "email", flat=True
+        )
+    )
+    elsewhere = set(
+        Membership.objects.filter(user__email__in=[old for _, old in moving])
+        .exclude(organization=organization)
+        .values_list("user__email", flat=True)
+    )
+    found: list[tuple[ImportRow, str, str]] = []
+    for row, old in moving:
+        problem = ""
+        if row.email in taken:
+            problem = "that address is already someone's account."
+        elif old in elsewhere:
+            problem = (
+                "they are also a member of another institution, so only they can change it "
+                "(on their account page)."
+            )
+        elif old in in_file:
+            problem = "their current address is on another row of the file."
+        found.append((row, old, problem))
+    return found
+
+
 def _groups(organization: Organization) -> dict[str, StaffGroup]:
     return {g.name.lower(): g for g in StaffGroup.objects.filter(organization=organization)}
 
@@ -453,6 +492,7 @@ def plan_roster(organization: Organization, rows: Sequence[ImportRow]) -> Roster
     plan = RosterPlan(rows=len(rows))
     groups = _groups(organization)
     by_email = {r.email: r for r in rows}
+    by_id = {r.external_id: r for r in rows if r.external_id}
 
     def sample(kind: str, who: str) -> None:
         names = plan.samples.setdefault(kind, [])
@@ -471,7 +511,9 @@ def plan_roster(organization: Organization, rows: Sequence[ImportRow]) -> Roster
             break
         last = batch[-1].pk
         for m in batch:
-            row = by_email.get(m.user.email)
+            row = (by_id.get(m.external_id) if m.external_id else None) or by_email.get(
+                m.user.email
+            )
             if m.is_active:
                 plan.active_before += 1
             if row is None:
@@ -487,6 +529,8 @@ def plan_roster(organization: Organization, rows: Sequence[ImportRow]) -> Roster
                 continue
             group = groups.get(row.staff_group.lower()) if row.staff_group else None
             moved = _take_attributes(m, row, group)  # on an unsaved copy: nothing is written
+            if m.user.email != row.email:
+                moved["email"] = [m.user.email, row.email]
             if not m.is_active:
                 plan.rejoining += 1
                 sample("rejoining", m.user.email)
@@ -691,6 +735,7 @@ def _members_batch(
     """Create or update the next MEMBER_BATCH rows' people, then move the bookmark on."""
     batch = rows[job.rows_done : job.rows_done + MEMBER_BATCH]
     organization = job.organization
+    renamed = _change_addresses(job, batch)
     emails = [r.email for r in batch]
     users = {u.email: u for u in User.objects.filter(email__in=emails)}
     known = [u.pk for u in users.values()]  # accounts that existed before this file
@@ -759,7 +804,8 @@ def _members_batch(
             continue
         moved = _take_attributes(membership, row, group)
         if membership.is_active and not moved:
-            unchanged += 1
+            if user.pk not in renamed:
+                unchanged += 1
             continue
         changes[user.pk] = moved
         if not membership.is_active:
@@ -791,11 +837,10 @@ def _members_batch(
         )
     if asked:
         _ask_to_join(job, [m.user_id for m in asked])
-    if job.full_roster:
-        _record_people(job, to_create, to_update, changes, groups)
+    _record_people(job, to_create, to_update, changes, groups)
     job.joined_ids.extend(rejoined)
     job.created_count += len(to_create)
-    job.updated_count += len(to_update)
+    job.updated_count += len(to_update) + len(renamed - {m.user_id for m in to_update})
     job.unchanged_count += unchanged
     job.rows_done += len(batch)
     if job.rows_done >= job.total_rows:
@@ -888,6 +933,50 @@ def _after_people(job: ImportJob) -> None:
         job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
 
 
+def _change_addresses(job: ImportJob, batch: Sequence[ImportRow]) -> set[int]:
+    """Give people matched by employee id the address the file now has for them; one audit
+    event each. Returns their user ids. (The whole file was checked first: none of these
+    addresses is anyone else's, and nobody here is a member elsewhere.)"""
+    by_id = {r.external_id: r for r in batch if r.external_id}
+    if not by_id:
+        return set()
+    moving = list(
+        Membership.objects.filter(organization=job.organization, external_id__in=list(by_id))
+        .exclude(user__email__in=[r.email for r in by_id.values()])
+        .select_related("user")
+    )
+    changed: list[tuple[str, Any, dict[str, Any]]] = []
+    users: list[User] = []
+    for m in moving:
+        row = by_id[m.external_id or ""]
+        changed.append(
+            (
+                "accounts.directory.email_changed",
+                m,
+                {
+                    "source": _source(job),
+                    "file": job.file_name,
+                    "employee_id": m.external_id,
+                    "changes": {"email": [m.user.email, row.email]},
+                },
+            )
+        )
+        m.user.email = row.email
+        users.append(m.user)
+    if users:
+        bulk_update_with_history(
+            users, User, ["email"], batch_size=MEMBER_BATCH, default_user=job.created_by
+        )
+        record_many(
+            changed, organization=job.organization, actor=job.created_by, actor_label=_source(job)
+        )
+    return {u.pk for u in users}
+
+
+def _source(job: ImportJob) -> str:
+    return HR_FILE if job.full_roster else STAFF_FILE
+
+
 def _record_people(
     job: ImportJob,
     created: list[Membership],
@@ -895,7 +984,8 @@ def _record_people(
     changes: dict[int, dict[str, list[Any]]],
     groups: dict[str, StaffGroup],
 ) -> None:
-    """One audit event per person the HR file added or changed, naming the file."""
+    """One audit event per person the file added or changed, naming the file and the kind
+    of import (an HR roster, or an ordinary staff list)."""
     names = {g.pk: g.name for g in groups.values()}
 
     def readable(change: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -911,7 +1001,7 @@ def _record_people(
             (
                 "accounts.directory.person_added",
                 m,
-                {"source": HR_FILE, "file": job.file_name, "email": m.user.email},
+                {"source": _source(job), "file": job.file_name, "email": m.user.email},
             )
         )
     for m in updated:
@@ -921,9 +1011,14 @@ def _record_people(
             if "active" in change
             else "accounts.directory.person_updated"
         )
-        entries.append((action, m, {"source": HR_FILE, "file": job.file_name, "changes": change}))
-        job.changed_ids.append(m.pk)
-    record_many(entries, organization=job.organization, actor=job.created_by, actor_label=HR_FILE)
+        entries.append(
+            (action, m, {"source": _source(job), "file": job.file_name, "changes": change})
+        )
+        if job.full_roster:  # movers, for the campaigns' follow-up
+            job.changed_ids.append(m.pk)
+    record_many(
+        entries, organization=job.organization, actor=job.created_by, actor_label=_source(job)
+    )
 
 
 def _leavers_batch(job: ImportJob, rows: Sequence[ImportRow]) -> None:

@@ -73,6 +73,9 @@ def open_cycle(*, guideline: Guideline, today: dt.date) -> int | None:
             starts_on=today,
             due_date=today + dt.timedelta(days=organization.attestation_days),
             all_staff=template.all_staff if template else True,
+            # The audience stays as published: the same rule over HR attributes, applied to
+            # the staff of this year (joiners in, leavers out).
+            audience_rule=dict(template.audience_rule) if template else {},
             created_by=None,
         )
         if template is not None and not template.all_staff:
@@ -99,6 +102,7 @@ def open_cycle(*, guideline: Guideline, today: dt.date) -> int | None:
                 "starts_on": today.isoformat(),
                 "due_date": campaign.due_date.isoformat(),
                 "closed_campaigns": [c.pk for c in closed],
+                **({"audience_rule": campaign.audience_rule} if campaign.audience_rule else {}),
             },
             actor_label="scheduled",
         )

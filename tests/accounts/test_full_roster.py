@@ -4,7 +4,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import ImportJob, Membership
-from accounts.staff_import import create_import_job, import_staff, run_import_job
+from accounts.staff_import import (
+    create_import_job,
+    import_staff,
+    plan_roster,
+    run_import_job,
+    validate_staff_csv,
+)
 from audit.models import AuditEvent
 from audit.verify import verify_chain
 from tests.conftest import make_persona
@@ -136,3 +142,33 @@ def test_a_stopped_roster_resumes_without_doing_anything_twice(admin, nursing, m
 
 def _file(raw: bytes):
     return SimpleUploadedFile("roster.csv", raw, content_type="text/csv")
+
+
+def test_a_changed_address_with_the_same_employee_id_updates_the_person(admin, nursing):
+    staff = _staff(admin.org, 4)
+    for i, m in enumerate(staff):
+        Membership.objects.filter(pk=m.pk).update(external_id=f"E{i}")
+    lines = ["email,name,department,employee id", f"{admin.email},Ada Admin,,"]
+    for i, m in enumerate(staff):
+        email = "married.name@riverside.test" if i == 0 else m.user.email
+        lines.append(f"{email},{m.user.full_name},,E{i}")
+    raw = ("\n".join(lines) + "\n").encode()
+    rows, errors = validate_staff_csv(organization=admin.org, raw=raw)
+    assert not errors
+    plan = plan_roster(admin.org, rows)  # the dry run: one changed, nobody new or leaving
+    assert (plan.leaving, plan.new, plan.changed) == (0, 0, 1)
+    job, errors = create_import_job(
+        organization=admin.org, imported_by=admin.user, raw=raw, full_roster=True
+    )
+    assert job is not None and not errors
+    job = run_import_job(job_id=job.pk)
+    assert job.deactivated_count == 0 and job.created_count == 0
+    staff[0].refresh_from_db()
+    assert staff[0].is_active and staff[0].user.email == "married.name@riverside.test"
+    event = AuditEvent.objects.get(action="accounts.directory.email_changed")
+    assert event.object_id == str(staff[0].pk) and event.details["source"] == "HR file"
+    assert event.details["changes"]["email"] == [
+        "s0@riverside.test",
+        "married.name@riverside.test",
+    ]
+    assert verify_chain(admin.org.pk) is None

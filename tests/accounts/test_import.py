@@ -21,6 +21,11 @@ def test_valid_file_imports_everyone(admin, nursing, pharmacy):
     assert ana.staff_group == nursing and ana.job_title == "Nurse"
     assert ana.history.count() == 1
     assert AuditEvent.objects.filter(action="accounts.staff.imported").count() == 1
+    # And one event per person, naming the kind of import and the file.
+    added = AuditEvent.objects.filter(action="accounts.directory.person_added")
+    assert added.count() == 3
+    assert {e.details["source"] for e in added} == {"staff list import"}
+    assert added.get(object_id=str(ana.pk)).details["email"] == "ana@riverside.test"
 
 
 def test_reimporting_the_same_file_changes_nothing(admin, nursing, pharmacy):
@@ -36,7 +41,11 @@ def test_changed_group_is_updated(admin, nursing, pharmacy):
     moved = GOOD.replace("Ana Lima,Nursing", "Ana Lima,Pharmacy")
     result = import_staff(organization=admin.org, imported_by=admin.user, raw=moved.encode())
     assert result.updated == 1
-    assert Membership.objects.get(user__email="ana@riverside.test").staff_group == pharmacy
+    ana = Membership.objects.get(user__email="ana@riverside.test")
+    assert ana.staff_group == pharmacy
+    event = AuditEvent.objects.get(action="accounts.directory.person_updated")
+    assert event.object_id == str(ana.pk) and event.details["source"] == "staff list import"
+    assert event.details["changes"]["department"] == ["Nursing", "Pharmacy"]
 
 
 def test_bad_rows_are_all_listed_and_nothing_is_imported(admin, nursing):
@@ -93,7 +102,8 @@ def test_ten_thousand_rows_in_committed_batches_with_few_queries(
     # Ten batches of 1,000 rows, each committed with the job's bookmark; SQLite's variable
     # limit splits each bulk insert further into statements of fewer rows the more columns a
     # membership has (one statement each on PostgreSQL), so the bound is per batch, not per row.
-    with django_assert_max_num_queries(800):
+    # The same holds for the batch's audit events, one per person, inserted together.
+    with django_assert_max_num_queries(1100):
         result = import_staff(organization=admin.org, imported_by=admin.user, raw=raw)
     assert result.ok and result.created == 10_000
     assert Membership.objects.filter(organization=admin.org, staff_group=nursing).count() == 10_000

@@ -1,9 +1,14 @@
 """Audiences as rules over HR attributes: include any of, exclude any of, kept as published."""
 
+import datetime as dt
+
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.audience import clean_rule
 from accounts.models import DirectoryGroup, Membership, StaffGroup
+from publishing import cycles
 from publishing.models import AckRequest, Campaign
 from publishing.targeting import audience, preview_audience
 from tests.conftest import make_persona
@@ -85,3 +90,27 @@ def test_preview_takes_two_queries_at_any_size(
     with django_assert_max_num_queries(2):
         result = preview_audience(admin.org.pk, None, rule)
     assert result["total"] == 1
+
+
+def test_the_yearly_cycle_keeps_the_published_audience_rule(
+    admin, approved, nursing, pharmacy, django_capture_on_commit_callbacks
+):
+    p = _people(admin.org, nursing, pharmacy)
+    data = form(include_types=["volunteer", "contractor"], exclude_groups=[pharmacy.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirm(admin.client(), approved, data).status_code == 302
+    published = Campaign.objects.get(version=approved)
+    # Over the year a new contractor joins Nursing; the agency worker moves to Pharmacy.
+    joiner = make_persona(admin.org, "new.agency@riverside.test", "New Agency", group=nursing)
+    Membership.objects.filter(pk=joiner.membership.pk).update(employee_type="contractor")
+    Membership.objects.filter(pk=p["agency"].pk).update(staff_group=pharmacy)
+    later = timezone.now() + dt.timedelta(days=366)
+    with (
+        time_machine.travel(later, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert cycles.open_due_cycles(today=timezone.localdate()) == 1
+    cycle = Campaign.objects.get(kind=Campaign.Kind.CYCLE)
+    assert cycle.audience_rule == published.audience_rule
+    asked = set(AckRequest.objects.filter(campaign=cycle).values_list("user__email", flat=True))
+    assert asked == {"new.agency@riverside.test"}
