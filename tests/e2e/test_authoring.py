@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import StaffGroup
 from guidelines import services
 from guidelines.models import Guideline
 from tests.e2e.autosave import expect_all_saved
@@ -282,8 +283,12 @@ def test_authoring_pages_have_no_serious_accessibility_problems(
     )
     services.freeze_draft(draft=guideline.drafts.get(), by=author.user, change_summary="v1")
     services.start_draft(guideline=guideline, by=author.user, start="template")
+    # A staff group, so the case library draws its "for these staff groups" choices too.
+    StaffGroup.objects.create(organization=author.org, name="Nursing")
     login(page, author.email, password)
     page.goto(f"{live_server.url}/guidelines/{guideline.pk}/{path}")
+    if path == "draft/cases/":
+        page.get_by_text("Ask it in the quiz").first.click()  # open one, checked as shown
     # The shared navigation bar is checked by the layout's own tests; this covers the page.
     results = Axe().run(page, context={"exclude": [["header"]]})
     serious = [
