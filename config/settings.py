@@ -77,10 +77,13 @@ INSTALLED_APPS = [
     "sso",
     "search",
     "postcheck",
+    "integrations",
 ]
 
 MIDDLEWARE = [
     "config.middleware.ResponseHeadersMiddleware",
+    # Every error under /api/ as problem+json (RFC 9457), whichever layer produced it.
+    "integrations.middleware.ProblemDetailsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -264,6 +267,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Shared counters (API and SCIM rate limits) live in Redis when REDIS_URL is set, so every
+# worker process counts the same calls; otherwise in each process's memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 CHARTER_DEMO_PASSWORD = "charter-demo"
 # Public "is this account official?" checks allowed per client address per minute.
 CHARTER_OFFICIAL_CHECK_LIMIT = env_int("CHARTER_OFFICIAL_CHECK_LIMIT", 30)
@@ -272,6 +285,15 @@ CHARTER_SCIM_RATE_PER_MINUTE = env_int("CHARTER_SCIM_RATE_PER_MINUTE", 1200)
 # A full HR roster may deactivate at most this share of active staff in one run unless an
 # admin confirms (a truncated export must not empty the institution).
 CHARTER_ROSTER_MAX_LEAVING_SHARE = float(os.environ.get("CHARTER_ROSTER_MAX_LEAVING_SHARE", "0.10"))
+# API calls one token may make per minute (more get 429 with Retry-After).
+CHARTER_API_RATE_PER_MINUTE = env_int("CHARTER_API_RATE_PER_MINUTE", 600)
+# Acknowledgements newer than this are held back from the API until they settle, so a poller
+# never skips a record whose transaction was still committing.
+CHARTER_API_SETTLE_SECONDS = env_int("CHARTER_API_SETTLE_SECONDS", 0 if TESTING else 5)
+# Webhook and chat addresses on private or loopback networks (and plain http) are refused
+# unless this is on; tests turn it on to reach their receiver on 127.0.0.1.
+CHARTER_WEBHOOKS_ALLOW_PRIVATE = env_bool("CHARTER_WEBHOOKS_ALLOW_PRIVATE", TESTING)
+CHARTER_WEBHOOK_TIMEOUT_SECONDS = env_int("CHARTER_WEBHOOK_TIMEOUT_SECONDS", 10)
 CHARTER_IMPORT_MAX_BYTES = env_int("CHARTER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Files up to this many rows are applied during the upload; larger ones by a background job.
 CHARTER_IMPORT_INLINE_ROWS = env_int("CHARTER_IMPORT_INLINE_ROWS", 500)

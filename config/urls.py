@@ -7,6 +7,7 @@ from django.urls import include, path
 from approvals.panels import version_signatures, wizard_threads
 from guidelines import urls as guideline_urls
 from guidelines import views as guideline_views
+from integrations.api import api as api_v1
 from publishing.panels import publication_panel
 
 from . import views
@@ -56,6 +57,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("check-my-post/", include("postcheck.urls")),
     path("sso/", include("sso.urls")),
+    path("api/v1/", api_v1.urls),
+    path("integrations/", include("integrations.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -32,6 +32,8 @@ FLOORS: list[tuple[str, ...]] = [
     ("publishing",),
     # Search and "Check my post" read what is published and drafted; nothing below reads them.
     ("search", "postcheck"),
+    # The API, webhooks and chat read what publishing and review produce.
+    ("integrations",),
     ("bench",),
     # The wiring on top: settings, URLs, the home page's list of panels.
     ("config",),

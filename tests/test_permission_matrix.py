@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from approvals.services import add_comment
 from approvals.workflow import submit
 from guidelines.services import create_guideline, start_draft
 from postcheck.models import SecondLook
+from integrations import services as integrations
+from integrations.models import Delivery, Endpoint, Event, EventType, Scope
 from publishing import services as publishing
 from sso.models import IdentityProvider
 from tests.accounts.twofactor_support import enrol
@@ -302,7 +305,50 @@ MATRIX: dict[str, Entry] = {
     # or without a proof to collect, a message and back).
     "sso:reauth_start": Entry(EVERYONE_IN_ORG | {"outsider"}, method="post", org_object=False),
     "sso:reauth_done": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
+    # Integrations: admins only. The API itself answers tokens, never a session (401);
+    # each token scope is checked in test_each_api_operation_needs_its_scope below.
+    "integrations:index": Entry({"admin", "outsider"}, org_object=False),
+    "integrations:tokens": Entry({"admin", "outsider"}, org_object=False),
+    "integrations:token_revoke": Entry(
+        {"admin"}, kwargs=lambda w: {"pk": w.api_token.pk}, method="post"
+    ),
+    "integrations:endpoint_new": Entry({"admin", "outsider"}, org_object=False),
+    "integrations:endpoint": Entry({"admin"}, kwargs=lambda w: {"pk": w.endpoint.pk}),
+    "integrations:endpoint_test": Entry(
+        {"admin"}, kwargs=lambda w: {"pk": w.endpoint.pk}, method="post"
+    ),
+    "integrations:delivery_replay": Entry(
+        {"admin"}, kwargs=lambda w: {"pk": w.delivery.pk}, method="post"
+    ),
+    # The API's description and its documentation page are public; its root is nothing.
+    "api_v1:openapi-json": Entry(set(PERSONAS), public=True, org_object=False),
+    "api_v1:openapi-view": Entry(set(PERSONAS), public=True, org_object=False),
+    "api_v1:api-root": Entry(
+        set(), public=True, org_object=False, override=dict.fromkeys(PERSONAS, 404)
+    ),
 }
+# Each API operation: the scope it needs, its URL arguments and a query it answers.
+API: dict[str, tuple[str | None, Callable[[Any], dict[str, Any]], dict[str, str]]] = {
+    "token": (None, lambda w: {}, {}),
+    "guidelines": (Scope.GUIDELINES, lambda w: {}, {}),
+    "guideline": (Scope.GUIDELINES, lambda w: {"guideline_id": w.guideline.pk}, {}),
+    "publications": (Scope.PUBLICATIONS, lambda w: {}, {}),
+    "publication": (Scope.PUBLICATIONS, lambda w: {"publication_id": w.publication.pk}, {}),
+    "campaigns": (Scope.CAMPAIGNS, lambda w: {}, {}),
+    "campaign": (Scope.CAMPAIGNS, lambda w: {"campaign_id": w.campaign.pk}, {}),
+    "person_status": (Scope.PEOPLE, lambda w: {}, {"email": "employee@riverside.test"}),
+    "acknowledgements": (Scope.ACKNOWLEDGEMENTS, lambda w: {}, {}),
+    "audit_events": (Scope.AUDIT, lambda w: {}, {}),
+}
+for _name, (_scope, _kwargs, _query) in API.items():
+    MATRIX[f"api_v1:{_name}"] = Entry(
+        set(),
+        kwargs=_kwargs,
+        org_object=False,
+        query=_query,
+        override=dict.fromkeys(PERSONAS, 401),
+    )
+
 # "archive" is not a URL argument; drop it (kept above only to show the reader shape).
 MATRIX["publishing:archive"].kwargs = reader
 
@@ -414,6 +460,22 @@ class World:
         )
         self.second_look = SecondLook.objects.create(
             organization=org, sent_by=personas["employee"].user, text="Draft for a second look"
+        )
+        # A token, and a webhook pointing at a closed port with one delivery to replay.
+        self.api_token, _raw = integrations.issue_token(
+            organization=org, by=personas["admin"].user, name="SIEM", scopes=["read:audit"], days=30
+        )
+        self.endpoint, _secret = integrations.create_endpoint(
+            organization=org,
+            by=personas["admin"].user,
+            kind=Endpoint.Kind.WEBHOOK,
+            name="Learning system",
+            url="http://127.0.0.1:9/hook",
+            events=[EventType.GUIDELINE_PUBLISHED],
+        )
+        event = Event.objects.create(organization=org, type=EventType.TEST, key="matrix")
+        self.delivery = Delivery.objects.create(
+            event=event, endpoint=self.endpoint, status=Delivery.Status.FAILED
         )
         # Off, and pointing at a closed port: nothing here reaches a network.
         self.idp = IdentityProvider.objects.create(
@@ -538,3 +600,39 @@ def test_admin_of_another_institution_acting_on_a_shared_person(
     if name != "accounts:invite":
         other = getattr(client, method)(reverse(name, kwargs={"pk": shared.membership.pk}), data)
         assert other.status_code == 404, case
+
+
+# --- API tokens: every operation, every scope -----------------------------------------------
+
+
+def test_every_api_operation_and_scope_is_listed():
+    operations = {n.split(":", 1)[1] for n in named_urls() if n.startswith("api_v1:")}
+    assert operations - {"openapi-json", "openapi-view", "api-root"} == set(API)
+    assert {scope for scope, _k, _q in API.values() if scope} == set(Scope.values)
+
+
+@pytest.mark.parametrize("name", sorted(API))
+def test_each_api_operation_needs_its_scope(world, name):
+    """The right scope reads; every other scope is 403; another institution's token sees
+    none of Riverside's objects (404) and only its own institution in lists."""
+    scope, kwargs, query = API[name]
+    url = reverse(f"api_v1:{name}", kwargs=kwargs(world))
+
+    def get(persona: Any, scopes: list[str]) -> Any:
+        _token, raw = integrations.issue_token(
+            organization=persona.org, by=persona.user, name="t", scopes=scopes, days=1
+        )
+        return Client().get(url, query, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert get(world.admin, [scope] if scope else [Scope.AUDIT]).status_code == 200
+    if scope:
+        others = [s for s in Scope.values if s != scope]
+        refused = get(world.admin, others)
+        assert refused.status_code == 403
+        assert refused["Content-Type"] == "application/problem+json"
+    outsider = get(world.outsider, list(Scope.values))
+    if kwargs(world) or name == "person_status":
+        assert outsider.status_code == 404
+    else:
+        assert outsider.status_code == 200
+        assert world.org.slug not in outsider.content.decode()
