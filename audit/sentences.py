@@ -54,6 +54,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "audit": ("Audit trail", ("audit.",)),
     "postcheck": ("Check my post", ("postcheck.",)),
+    "integrations": ("API and integrations", ("integrations.",)),
 }
 
 # The events that name a guideline's title: as created, and each rename.
@@ -126,6 +127,13 @@ SENTENCES: dict[str, str] = {
     "audit.events.exported": "{actor} exported the audit trail",
     "audit.evidence_pack.downloaded": "{actor} downloaded the evidence pack of {title}",
     "audit.chain.checked": "{actor} checked the audit trail's chain: {outcome}",
+    "integrations.token.created": "{actor} made the API token {name} ({prefix}…)",
+    "integrations.token.revoked": "{actor} revoked the API token {name} ({prefix}…)",
+    "integrations.endpoint.created": "{actor} connected {object} ({host})",
+    "integrations.endpoint.switched_on": "{actor} switched on {object}",
+    "integrations.endpoint.switched_off": "{actor} switched off {object}",
+    "integrations.endpoint.tested": "{actor} sent a test message to {object}",
+    "integrations.delivery.replayed": "{actor} sent an event to {object} again",
 }
 
 

@@ -25,9 +25,9 @@ from approvals.models import ApprovalRoute, ApprovalStage
 from approvals.services import add_comment
 from approvals.workflow import submit
 from guidelines.services import create_guideline, start_draft
-from postcheck.models import SecondLook
 from integrations import services as integrations
 from integrations.models import Delivery, Endpoint, Event, EventType, Scope
+from postcheck.models import SecondLook
 from publishing import services as publishing
 from sso.models import IdentityProvider
 from tests.accounts.twofactor_support import enrol

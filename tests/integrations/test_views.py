@@ -172,3 +172,18 @@ def test_the_endpoint_page_is_bounded(admin, django_assert_max_num_queries):
             response = client.get(url)
         assert response.status_code == 200
         assert "endpoint.test" in response.content.decode()
+
+
+def test_the_trail_tells_token_changes_in_sentences(admin):
+    from audit.sentences import kind_of, sentence
+
+    token, _raw = services.issue_token(
+        organization=admin.org, by=admin.user, name="SIEM", scopes=["read:audit"], days=30
+    )
+    services.revoke_token(token=token, by=admin.user)
+    events = AuditEvent.objects.filter(action__startswith="integrations.").order_by("sequence")
+    assert [sentence(e, {}) for e in events] == [
+        f"Ada Admin made the API token SIEM ({token.prefix}…)",
+        f"Ada Admin revoked the API token SIEM ({token.prefix}…)",
+    ]
+    assert {kind_of(e.action) for e in events} == {"integrations"}
