@@ -1215,7 +1215,8 @@ PRIVACY = Section(
         "a patient's account?",
         "Who is your Privacy Officer, and how do staff reach them when patient information has "
         "been posted? Say that an honest self-report is welcome.",
-        "Which signed authorization do you use for patient images and stories, who keeps it, "
+        "Which signed authorization or written consent do you use for patient images and "
+        "stories, who keeps it, "
         "and what does it say about the use, the media, when it ends and how to withdraw it?",
         "Which tools, if any, are approved for sharing clinical images between colleagues?",
     ),
@@ -1299,7 +1300,8 @@ PRIVACY = Section(
         ),
         Check(
             "privacy.authorization",
-            "Say that patient images and stories need the patient's signed authorization",
+            "Say that patient images and stories need the patient's signed authorization or "
+            "written consent",
             mentions_any(
                 r"\bauthori[sz]ation\b",
                 r"\bsigned (consent|permission|release)\b",
@@ -1331,7 +1333,7 @@ ACCURACY = Section(
         "advice. What should staff reply when someone asks about their own symptoms?",
         "When a clinician's opinion departs from accepted guidance, how should they flag it?",
         "Which AI tools may staff use to draft posts, and is any of them covered by a business "
-        "associate agreement for patient information?",
+        "associate agreement (in the US) or another contract that protects patient information?",
         "How do clinicians with public educator accounts make clear they are not giving "
         "individual advice, and what do they do when followers in other states or provinces ask"
         " for it?",
