@@ -30,7 +30,24 @@ RESULTS = Path(__file__).resolve().parent / "results" / "search.json"
 GUIDELINES = 100
 RUNS = 40
 GIN = "search_sectiontext_vector_gin"
-QUERIES = {"word": "consent", "prefix": "phot*", "phrase": '"patient information"'}
+# Words of one topic (a tenth of the guidelines): the plan must read the GIN index.
+QUERIES = {"word": "oncology", "prefix": "radiol*", "phrase": '"maternity staff"'}
+# Words in a section of every version (a quarter of all rows for "phot*"): measured, and
+# their plans recorded, but not judged: past a few percent of the rows PostgreSQL rightly
+# prefers reading the table to the index.
+BROAD = {"broad word": "consent", "broad prefix": "phot*", "broad phrase": '"patient information"'}
+TOPICS = (
+    "oncology",
+    "radiology",
+    "maternity",
+    "pharmacy",
+    "cardiology",
+    "volunteers",
+    "students",
+    "research",
+    "fundraising",
+    "paediatrics",
+)
 POST_2000 = (
     "Huge thanks to the night team on the ward! Mrs Okafor in room 412 was discharged on "
     "March 3 and she turned 94 last week. Selfie in the ICU before handover. Use my code "
@@ -58,7 +75,10 @@ def seed_versions(org: Any, admin: Any, versions: int) -> None:
         for n in range(1, per + 1):
             content = json.loads(json.dumps(base))
             body = content["privacy"]["body"]
-            content["privacy"]["body"] = f"{body}\n\nBench wording g{g}v{n} unit{g % 7}."
+            topic = TOPICS[g % len(TOPICS)]
+            content["privacy"]["body"] = (
+                f"{body}\n\nThis guideline covers {topic} staff; wording g{g}v{n}."
+            )
             status = (
                 Version.Status.IN_REVIEW
                 if n == per
@@ -104,7 +124,7 @@ def plans(membership: Any) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     found: dict[str, Any] = {}
-    for name, text in QUERIES.items():
+    for name, text in {**QUERIES, **BROAD}.items():
         plan = postgres_matches(visible(membership), parse(text))[:21].explain()
         found[name] = {"query": text, "uses_gin_index": GIN in plan, "plan": plan.splitlines()}
     return found
@@ -115,7 +135,7 @@ def page_figures(client: Any, label: str) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
 
     figures: dict[str, Any] = {}
-    for name, text in QUERIES.items():
+    for name, text in {**QUERIES, **BROAD}.items():
         times = []
         queries = 0
         for _ in range(RUNS):
@@ -207,7 +227,8 @@ def main() -> None:
         k: v["uses_gin_index"] for k, v in {**figures["plans"]}.items()
     } | {f"{k} (author)": v["uses_gin_index"] for k, v in figures["plans_as_author"].items()}
     print(json.dumps(summary, indent=2))
-    failed = not all(summary["uses_gin_index"].values())
+    judged = [k for k in summary["uses_gin_index"] if not k.startswith("broad")]
+    failed = not all(summary["uses_gin_index"][k] for k in judged)
     raise SystemExit(1 if failed else 0)
 
 

@@ -71,11 +71,7 @@ def visible(membership: Membership) -> QuerySet[SectionText]:
         scope |= Q(version__status__in=UNPUBLISHED)
     if can_edit_drafts(membership):
         scope |= Q(draft__is_open=True)
-    return (
-        SectionText.objects.filter(organization_id=membership.organization_id)
-        .filter(scope)
-        .annotate(current=current)
-    )
+    return SectionText.objects.filter(organization_id=membership.organization_id).filter(scope)
 
 
 FIELDS = (
@@ -90,7 +86,6 @@ FIELDS = (
     "version__number",
     "version__status",
     "draft_id",
-    "current",
 )
 
 
@@ -134,7 +129,8 @@ def _place(row: dict[str, Any], org_slug: str) -> tuple[str, str]:
     if row["draft_id"] is not None:
         url = reverse("guidelines:step", kwargs={"pk": row["guideline_id"], "key": row["key"]})
         return Kind.DRAFT, url
-    if row["version_id"] == row["current"]:
+    # A visible version not on its way to publication is visible because it is in force.
+    if row["version__status"] not in UNPUBLISHED:
         url = reverse(
             "publishing:guideline",
             kwargs={"org_slug": org_slug, "guideline_slug": row["guideline__slug"]},
