@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from . import access
+from . import access, notify
 from .models import Notification
 
 
@@ -14,9 +14,13 @@ def charter(request: HttpRequest) -> dict[str, Any]:
     pending = getattr(request, "pending_invitations", 0)
     if membership is None:
         return {"membership": None, "pending_invitations": pending}
-    unread = Notification.objects.filter(
-        user_id=membership.user_id, organization_id=membership.organization_id, read_at=None
-    ).count()
+    # Counted with the person at the start of the request, unless this request itself
+    # wrote or closed a notice since.
+    unread = getattr(membership, "unread_count", None)
+    if unread is None or notify.generation() != getattr(request, "notifications_seen", None):
+        unread = Notification.objects.filter(
+            user_id=membership.user_id, organization_id=membership.organization_id, read_at=None
+        ).count()
     return {
         "membership": membership,
         "active_org": membership.organization,

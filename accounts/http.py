@@ -21,6 +21,7 @@ class CharterRequest(HttpRequest):
     membership: Membership | None
     memberships: list[Membership]
     pending_invitations: int
+    notifications_seen: int  # notify.generation() when the request began
     htmx: HtmxDetails  # set by django-htmx's middleware, which runs before ours
 
 

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from typing import cast
 
 from django.contrib.auth import logout
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
-from . import dates
+from . import dates, notify
 from .http import CharterRequest
-from .models import Membership, User
+from .models import Membership, Notification, ReviewerRole, User
 
 SESSION_KEY = "charter_org_id"
 
@@ -28,6 +29,65 @@ def memberships_for(user: User, *, with_invitations: bool = False) -> list[Membe
         .prefetch_related("reviewer_roles")
         .order_by("organization__name")
     )
+
+
+def signed_in_person(user_id: int | str) -> User | None:
+    """The signed-in person, read afresh for this request with everything every page needs.
+
+    One query: the person's memberships and open invitations joined with the person, the
+    institution, the staff group and the reviewer roles (one row per role), and the unread
+    notification count of each membership. The result lives on this request's ``User`` only:
+    nothing carries over to the next request, so a deactivated person or a removed
+    membership takes effect at once. A person with no membership at all costs one more query.
+    """
+    unread = (
+        Notification.objects.filter(
+            user_id=OuterRef("user_id"), organization_id=OuterRef("organization_id"), read_at=None
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
+        Membership.objects.filter(
+            Q(is_active=True) | Q(awaiting_acceptance=True),
+            user_id=user_id,
+            organization__isnull=False,
+        )
+        .select_related("user", "organization", "staff_group")
+        .annotate(
+            role_id=F("reviewer_roles__id"),
+            role_name=F("reviewer_roles__name"),
+            unread_count=Coalesce(Subquery(unread), Value(0)),
+        )
+        .order_by("organization__name", "pk", "reviewer_roles__name")
+    )
+    if not rows:
+        user = User.objects.filter(pk=user_id).first()
+        if user is not None:
+            user.charter_memberships = []
+        return user
+    person = rows[0].user
+    memberships: dict[int, Membership] = {}
+    roles: dict[int, list[ReviewerRole]] = {}
+    for row in rows:
+        kept = memberships.setdefault(row.pk, row)
+        kept.user = person
+        held = roles.setdefault(row.pk, [])
+        if row.role_id is not None:
+            role = ReviewerRole(pk=row.role_id, name=row.role_name)
+            role.organization_id = row.organization_id
+            held.append(role)
+    for pk, membership in memberships.items():
+        # What prefetch_related("reviewer_roles") would have left, without its query.
+        cached = membership.reviewer_roles.all()
+        cached._result_cache = roles[pk]
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        setattr(membership, "_prefetched_objects_cache", {"reviewer_roles": cached})  # noqa: B010
+        membership._reviewer_role_ids = {role.pk for role in roles[pk]}
+    person.charter_memberships = list(memberships.values())
+    return person
 
 
 def default_membership(memberships: list[Membership]) -> Membership | None:
@@ -49,8 +109,11 @@ class ActiveOrganizationMiddleware:
         request.membership = None
         request.memberships = []
         request.pending_invitations = 0
+        request.notifications_seen = notify.generation()
         if request.user.is_authenticated:
-            found = memberships_for(request.user, with_invitations=True)
+            found = getattr(request.user, "charter_memberships", None)
+            if found is None:  # signed in by a backend that did not read them
+                found = memberships_for(request.user, with_invitations=True)
             if not found and request.user.memberships.exists():
                 # Deactivated everywhere (by an admin, the directory or an HR file): a session
                 # opened before that ends now, not at its expiry.

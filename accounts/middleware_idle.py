@@ -33,6 +33,11 @@ MARKER_COOKIE = "charter_active"
 MARKER_SALT = "charter.idle"
 
 
+# How often activity is written down: a signed-in request saves its session only when the
+# last recorded activity is at least this old.
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
 def idle_limit_seconds() -> int:
     return int(settings.SESSION_COOKIE_AGE)
 
@@ -61,7 +66,9 @@ class IdleSessionMiddleware:
             if last is not None and now - int(last) > limit:
                 logout(request)
                 ended = idle_message()
-            else:
+            elif last is None or now - int(last) >= ACTIVITY_RESOLUTION_SECONDS:
+                # Saves the session (and moves its expiry on); between two such saves the
+                # request writes nothing, so a session ends at most this much early.
                 request.session[LAST_ACTIVITY_KEY] = now
         elif MARKER_COOKIE in request.COOKIES:
             last_seen = self._marker_time(request)

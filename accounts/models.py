@@ -65,6 +65,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
+    # Set for the signed-in person of a request (accounts.middleware.signed_in_person): their
+    # memberships and open invitations, read with them in one query.
+    charter_memberships: list[Membership] | None = None
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]

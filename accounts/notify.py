@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,20 @@ def version_subject(version_id: int) -> str:
     return f"version:{version_id}"
 
 
+# Bumped whenever this thread writes or closes notices: a count read earlier in the same
+# request (the navigation's unread badge) knows it must be read again.
+_generation: ContextVar[int] = ContextVar("charter_notices_generation", default=0)
+
+
+def generation() -> int:
+    """How many times this thread has written or closed notices (compare, never interpret)."""
+    return _generation.get()
+
+
+def _changed() -> None:
+    _generation.set(_generation.get() + 1)
+
+
 def guideline_subject(guideline_id: int) -> str:
     return f"guideline:{guideline_id}"
 
@@ -78,6 +93,7 @@ def resolve(*about: About, user_ids: Iterable[int] | None = None) -> int:
     if user_ids is not None:
         notices = notices.filter(user_id__in=list(user_ids))
     now = timezone.now()
+    _changed()
     return notices.update(done_at=now, read_at=Coalesce("read_at", Value(now)))
 
 
@@ -108,6 +124,7 @@ def tell(
     failed e-mail shows on the person's row. Returns how many people were told.
     """
     people = list(users)
+    _changed()
     Notification.objects.bulk_create(
         [
             Notification(

@@ -9,7 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.sql import InsertQuery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -63,7 +64,9 @@ def record(
         actor = None
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
     org_id = organization.pk if organization is not None else None
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: an event that fails must undo the
+    # caller's work too, so there is nothing a savepoint could keep.
+    with transaction.atomic(savepoint=False):
         head = _locked_head(org_id)
         event = AuditEvent(
             organization_id=org_id,
@@ -85,14 +88,41 @@ def record(
         event.hash = event.compute_hash()
         event.key_id = keys.current_id
         event.mac = keys.sign(event_message(event.hash))
-        event.save(force_insert=True)
-        ChainHead.objects.filter(pk=head.pk).update(
-            sequence=event.sequence,
-            hash=event.hash,
-            key_id=keys.current_id,
-            mac=keys.sign(head_message(head.key, event.sequence, event.hash)),
-        )
+        head_mac = keys.sign(head_message(head.key, event.sequence, event.hash))
+        if connection.vendor == "postgresql":
+            _insert_and_move_head(event, head, key_id=keys.current_id, mac=head_mac)
+        else:
+            event.save(force_insert=True)
+            ChainHead.objects.filter(pk=head.pk).update(
+                sequence=event.sequence, hash=event.hash, key_id=keys.current_id, mac=head_mac
+            )
     return event
+
+
+def _insert_and_move_head(event: AuditEvent, head: ChainHead, *, key_id: str, mac: str) -> None:
+    """The event's INSERT and the head's UPDATE as one statement (PostgreSQL's data-modifying
+    ``WITH``): one round trip fewer on every audited write, with the same two rows written."""
+    query = InsertQuery(AuditEvent)
+    query.insert_values(
+        [f for f in AuditEvent._meta.local_concrete_fields if not f.primary_key], [event]
+    )
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEvent._meta.pk]
+    [(insert_sql, insert_params)] = compiler.as_sql()
+    table = ChainHead._meta.db_table
+    sql = (
+        f"WITH inserted AS ({insert_sql}) "  # noqa: S608 (names from the models, values bound)
+        f'UPDATE "{table}" SET "sequence" = %s, "hash" = %s, "key_id" = %s, "mac" = %s '
+        f'WHERE "id" = %s RETURNING (SELECT "id" FROM inserted)'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*insert_params, event.sequence, event.hash, key_id, mac, head.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] is None:  # the head row was locked above: it cannot vanish
+        raise IntegrityError("The audit chain head disappeared while it was locked.")
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 def record_many(
@@ -109,7 +139,9 @@ def record_many(
     if actor is not None and not actor.is_authenticated:
         actor = None
     label = actor_label or (getattr(actor, "email", "") if actor else "")
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: an event that fails must undo the
+    # caller's work too, so there is nothing a savepoint could keep.
+    with transaction.atomic(savepoint=False):
         head = _locked_head(organization.pk)
         keys = Keyring.from_settings()
         now = timezone.now()

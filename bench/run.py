@@ -505,6 +505,9 @@ class Bench:
                     for _chunk in response.streaming_content:
                         pass
             q[name] = {"queries": len(ctx.captured_queries), "status": response.status_code}
+            if self.args.show_sql:
+                for query in ctx.captured_queries:
+                    self.log(f"    {name}: {query['sql'][:300]}")
 
         p = self.persona
         extra = harness.mint_sessions(
@@ -573,6 +576,9 @@ class Bench:
         self.prepare()
         self.sessions()
         self.urls()
+        if self.args.queries_only:
+            self.query_counts()
+            return 0
         with harness.Server(self.env) as server:
             self.measure(server)
         self.raw_aggregate()
@@ -655,6 +661,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sql-runs", type=int, default=50)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--no-verify-chain", dest="verify_chain", action="store_false")
+    parser.add_argument(
+        "--queries-only", action="store_true", help="count SQL queries per page, nothing else"
+    )
+    parser.add_argument("--show-sql", action="store_true", help="print each counted query")
     return parser.parse_args(argv)
 
 

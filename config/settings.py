@@ -178,7 +178,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# One UPDATE per save instead of BEGIN, UPDATE, COMMIT (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
+# The age counts from the last activity: an idle timeout. IdleSessionMiddleware records
+# activity (and so saves the session) at most once a minute, not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 

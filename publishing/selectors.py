@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -26,7 +26,14 @@ def in_force(guideline: Guideline, *, on: dt.date | None = None) -> Publication 
 
 
 def is_superseded(publication: Publication, *, on: dt.date | None = None) -> bool:
-    """True once a later publication of the same guideline has taken effect."""
+    """True once a later publication of the same guideline has taken effect.
+
+    A publication read with ``superseded_today()`` as its ``superseded`` annotation answers
+    for today without a query.
+    """
+    known = getattr(publication, "superseded", None)
+    if known is not None and on is None:
+        return bool(known)
     day = on or timezone.localdate()
     return (
         Publication.objects.filter(guideline_id=publication.guideline_id, effective_date__lte=day)
@@ -38,6 +45,21 @@ def is_superseded(publication: Publication, *, on: dt.date | None = None) -> boo
             )
         )
         .exists()
+    )
+
+
+def superseded_today() -> Exists:
+    """``is_superseded`` for today as an expression over publications, to annotate a read."""
+    return Exists(
+        Publication.objects.filter(
+            guideline_id=OuterRef("guideline_id"), effective_date__lte=timezone.localdate()
+        ).filter(
+            Q(effective_date__gt=OuterRef("effective_date"))
+            | Q(
+                effective_date=OuterRef("effective_date"),
+                version__number__gt=OuterRef("version__number"),
+            )
+        )
     )
 
 

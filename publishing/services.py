@@ -10,10 +10,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -352,85 +353,84 @@ def acknowledge(
     the hot path of a 100,000-person campaign does not look them up twice.
     """
     organization = version.guideline.organization
-    # An open request (this year's cycle, say) is answered by a record of its own, even when
-    # the person acknowledged the same text before; without one, once per version is enough.
-    asked = (
-        AckRequest.objects.pending()
-        .filter(
-            user=user,
-            campaign__version=version,
-            campaign__status=Campaign.Status.OPEN,
-            replaced_at__isnull=True,
-        )
-        .order_by("due_date", "pk")
-        .first()
-    )
-    if asked is None:
-        existing = Acknowledgement.objects.filter(user=user, version=version).first()
-        if existing is not None:
-            return existing, False
-    if publication is None or publication.version_id != version.pk:
-        publication = Publication.objects.filter(version=version).select_related("version").first()
-    if publication is None:
-        raise PublishingError("This version has not been published.")
-    if is_superseded(publication):
-        raise PublishingError(
-            f"Version {version.number} has been replaced by a newer version: please read and "
-            "acknowledge the version in force."
-        )
-    member = (
-        membership is not None
-        and membership.user_id == user.pk
-        and membership.organization_id == organization.pk
-        and membership.is_active
-    ) or Membership.objects.filter(user=user, organization=organization, is_active=True).exists()
-    if not member:
-        raise PublishingError("Only staff of the institution can acknowledge its guidelines.")
-    if not confirmed:
-        raise PublishingError('Tick "I have read and understood" to acknowledge.')
-    if quiz is None:
-        same = membership is not None and membership.organization_id == organization.pk
-        quiz = quiz_for(version, membership if same else None, user_id=user.pk)
-    wrong = wrong_answers(quiz, answers or {})
-    if wrong:
-        numbers = ", ".join(str(n) for n in wrong)
-        raise PublishingError(
-            f"Not quite: check your answer to question{'s' if len(wrong) > 1 else ''} {numbers}. "
-            "The guideline has the answers."
-        )
-    ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+    now = timezone.now()
     with transaction.atomic():
-        pending = list(
-            AckRequest.objects.pending()
-            .select_for_update()
-            .filter(user=user, campaign__version=version)
-            .values_list("pk", flat=True)
+        # Claim every open request of this person for the version in one statement: its row
+        # locks make a simultaneous second click wait here and then find nothing to claim.
+        # Anything refused below rolls the claim back with the rest.
+        claimed = _claim_requests(user=user, version=version, at=now)
+        # An open request (this year's cycle, say) is answered by a record of its own, even
+        # when the person acknowledged the same text before; without one, once per version
+        # is enough.
+        asked = min(
+            (row for row in claimed if row.campaign_open and not row.replaced),
+            key=lambda row: (row.due_date, row.pk),
+            default=None,
         )
-        if asked is not None and asked.pk not in pending:
-            # A simultaneous click answered this request while we waited for its lock: that
-            # record stands, and no second one is made outside the request.
-            answered = Acknowledgement.objects.filter(request_id=asked.pk).first()
-            if answered is not None:
-                return answered, False
-        try:
-            with transaction.atomic():
-                ack = Acknowledgement.objects.create(
-                    organization=organization,
-                    user=user,
-                    version=version,
-                    content_hash=version.content_hash,
-                    ip_address=client_ip(request),
-                    user_agent=ua,
-                    quiz_answered=bool(quiz),
-                    request_id=asked.pk if asked is not None and asked.pk in pending else None,
+        if asked is None:
+            existing = Acknowledgement.objects.filter(user=user, version=version).first()
+            if existing is not None:
+                transaction.set_rollback(True)  # requests of closed cycles stay as they were
+                return existing, False
+        if publication is None or publication.version_id != version.pk:
+            publication = (
+                Publication.objects.filter(version=version).select_related("version").first()
+            )
+        if publication is None:
+            raise PublishingError("This version has not been published.")
+        if is_superseded(publication):
+            raise PublishingError(
+                f"Version {version.number} has been replaced by a newer version: please read "
+                "and acknowledge the version in force."
+            )
+        member = (
+            membership is not None
+            and membership.user_id == user.pk
+            and membership.organization_id == organization.pk
+            and membership.is_active
+        ) or (
+            Membership.objects.filter(user=user, organization=organization, is_active=True).exists()
+        )
+        if not member:
+            raise PublishingError("Only staff of the institution can acknowledge its guidelines.")
+        if not confirmed:
+            raise PublishingError('Tick "I have read and understood" to acknowledge.')
+        if quiz is None:
+            same = membership is not None and membership.organization_id == organization.pk
+            quiz = quiz_for(version, membership if same else None, user_id=user.pk)
+        wrong = wrong_answers(quiz, answers or {})
+        if wrong:
+            numbers = ", ".join(str(n) for n in wrong)
+            raise PublishingError(
+                f"Not quite: check your answer to question{'s' if len(wrong) > 1 else ''} "
+                f"{numbers}. The guideline has the answers."
+            )
+        ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+        fields = {
+            "organization": organization,
+            "user": user,
+            "version": version,
+            "content_hash": version.content_hash,
+            "acknowledged_at": now,
+            "ip_address": client_ip(request),
+            "user_agent": ua,
+            "quiz_answered": bool(quiz),
+            "request_id": asked.pk if asked is not None else None,
+        }
+        if asked is not None:
+            # The claimed request is ours alone: nothing can clash, no savepoint is needed.
+            ack = Acknowledgement.objects.create(**fields)
+        else:
+            try:
+                with transaction.atomic():
+                    ack = Acknowledgement.objects.create(**fields)
+            except IntegrityError:
+                # A double click raced us to it: the first record stands.
+                first = Acknowledgement.objects.filter(user=user, version=version).latest(
+                    "acknowledged_at"
                 )
-        except IntegrityError:
-            # A double click raced us to it: the first record stands.
-            first = Acknowledgement.objects.filter(user=user, version=version)
-            if asked is not None:
-                first = first.filter(request_id=asked.pk)
-            return first.latest("acknowledged_at"), False
-        AckRequest.objects.filter(pk__in=pending).update(acknowledged_at=ack.acknowledged_at)
+                transaction.set_rollback(True)  # and no request of ours is marked
+                return first, False
         resolve(About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk])
         record(
             "publishing.version.acknowledged",
@@ -446,6 +446,39 @@ def acknowledge(
             request=request,
         )
     return ack, True
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    pk: int
+    due_date: dt.date
+    campaign_open: bool
+    replaced: bool
+
+
+def _claim_requests(*, user: User, version: Version, at: dt.datetime) -> list[_Claimed]:
+    """Mark this person's pending requests for the version acknowledged ``at``; return them.
+
+    One ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35) instead of a locking read
+    and an update: the rows it changes stay locked until the transaction ends.
+    """
+    requests, campaigns = AckRequest._meta.db_table, Campaign._meta.db_table
+    campaign_of_row = f'SELECT "status" FROM "{campaigns}" WHERE "id" = "{requests}"."campaign_id"'  # noqa: S608
+    sql = (
+        f'UPDATE "{requests}" SET "acknowledged_at" = %s '  # noqa: S608 (names from the models)
+        f'WHERE "campaign_id" IN (SELECT "id" FROM "{campaigns}" WHERE "version_id" = %s) '
+        'AND "user_id" = %s AND "acknowledged_at" IS NULL AND "closed_at" IS NULL '
+        f'RETURNING "id", "due_date", ({campaign_of_row}), "replaced_at"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [at, version.pk, user.pk])
+        rows = cursor.fetchall()
+    out = []
+    for pk, due, status, replaced in rows:
+        if isinstance(due, str):  # SQLite hands dates back as text
+            due = dt.date.fromisoformat(due)
+        out.append(_Claimed(pk, due, status == Campaign.Status.OPEN, replaced is not None))
+    return out
 
 
 # --- the institution's attestation settings ------------------------------------------------

@@ -64,6 +64,7 @@ from .selectors import (
     pending_requests,
     previous_publication,
     roster,
+    superseded_today,
 )
 from .targeting import audience, preview_audience
 
@@ -416,14 +417,20 @@ def _example_handle(accounts: list[dict[str, str]]) -> str:
 @require_role()
 def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     """Any member: read a published version and acknowledge it (with its quiz, if any)."""
-    versions = Version.objects.select_related("guideline__organization")
+    # One read: the publication with its version, guideline and institution, and whether a
+    # later one has taken effect; another institution's version is not found, as unpublished.
+    publications = Publication.objects.select_related("version__guideline__organization").filter(
+        version_id=version_id, version__guideline__organization=request.membership.organization
+    )
     if request.method == "POST":
-        versions = versions.defer("content")  # the hash is what gets bound, not the text
-    version = get_for_org(versions, request, org_field="guideline__organization", pk=version_id)
-    publication = Publication.objects.filter(version=version).first()
+        # The hash is what gets bound, not the text.
+        publications = publications.defer("version__content").annotate(
+            superseded=superseded_today()
+        )
+    publication = publications.first()
     if publication is None:
         raise Http404("This version is not published")
-    publication.version = version
+    version = publication.version
     # The written quiz and the cases for the person's staff groups: the same list is shown
     # and marked.
     questions = quiz_for(version, request.membership)

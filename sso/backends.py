@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from accounts.middleware import signed_in_person
+
 from . import policy
 
 
@@ -27,3 +29,8 @@ class PolicyModelBackend(ModelBackend):
         if user is not None and policy.password_refusal(user) is not None:
             return None
         return user
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in person of a request, with their memberships (one query, not three)."""
+        user = signed_in_person(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

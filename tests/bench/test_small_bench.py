@@ -19,7 +19,18 @@ from bench.seed import SeedConfig, SeedResult, seed
 from publishing.models import Acknowledgement, AckRequest
 
 SMALL, LARGE = 1_000, 5_000
-MAX_QUERIES = {"dashboard": 20, "roster": 20, "acknowledge": 30, "compare": 16, "export": 16}
+# Pinned: a signed-in page's baseline is the session, the person (with memberships, roles and
+# unread count) and, at most once a minute, the session's save; acknowledging adds one read of
+# the publication and one transaction (claim, record, notice, audit event).
+MAX_QUERIES = {
+    "trivial": 3,
+    "trivial_insert": 3,
+    "dashboard": 10,
+    "roster": 11,
+    "acknowledge": 10,
+    "compare": 8,
+    "export": 8,
+}
 
 
 def _seed(slug: str, employees: int) -> SeedResult:
@@ -80,6 +91,8 @@ def _count(client: Client, method: str, url: str, data: dict | None = None) -> t
 ANSWERS = {
     "dashboard": ("200  ", "Acknowledgements"),
     "roster": ("200  ", "Page 2 of"),
+    "trivial": ("200  ok", ""),
+    "trivial_insert": ("204  ", ""),
     "acknowledge": ("302 /my-guidelines/", ""),  # acknowledged: on to the person's list
     "compare": ("200  ", "3 of 12 sections changed"),
     "export": ("200  name,email", "@"),
@@ -87,12 +100,19 @@ ANSWERS = {
 
 
 def _page_queries(seeded: SeedResult) -> dict[str, tuple[int, str]]:
+    serial = "bigserial" if connection.vendor == "postgresql" else "integer"
+    with connection.cursor() as cursor:  # the one-INSERT reference view's table
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS bench_ping (id {serial} PRIMARY KEY, user_id bigint)"
+        )
     admin = _client(seeded, "admin")
     author = _client(seeded, "author")
     person = Client()
     person.force_login(_pending_staff(seeded))
     tracking = reverse("publishing:tracking", args=[seeded.campaign_id])
     return {
+        "trivial": _count(person, "get", reverse("bench:ping")),
+        "trivial_insert": _count(person, "post", reverse("bench:ping_insert")),
         "dashboard": _count(admin, "get", tracking),
         "roster": _count(
             admin, "get", tracking + f"?group={seeded.big_group_id}&status=pending&page=2"
@@ -131,11 +151,13 @@ def test_seed_builds_the_benchmark_institution_with_an_intact_audit_chain(instit
     assert verify_chain(institutions[SMALL].organization_id) is None
 
 
+@pytest.mark.urls("tests.bench.urls")
 def test_dashboard_roster_acknowledge_compare_and_export_queries_do_not_grow_with_staff(
     institutions,
 ):
     small = _page_queries(institutions[SMALL])
     large = _page_queries(institutions[LARGE])
+    print({page: count for page, (count, _answer) in large.items()})
     for page, (count, answer) in large.items():
         start, word = ANSWERS[page]
         for counted in (answer, small[page][1]):
@@ -144,7 +166,9 @@ def test_dashboard_roster_acknowledge_compare_and_export_queries_do_not_grow_wit
         assert count == small[page][0], (
             f"{page}: {small[page][0]} queries at {SMALL:,} staff, {count} at {LARGE:,}"
         )
-        assert count <= MAX_QUERIES[page], f"{page} runs {count} queries"
+        # Elsewhere than PostgreSQL the audit event and the chain head are two statements.
+        limit = MAX_QUERIES[page] + (page == "acknowledge" and connection.vendor != "postgresql")
+        assert count <= limit, f"{page} runs {count} queries"
 
 
 def test_roster_export_streams_before_the_whole_roster_is_read(institutions):
