@@ -110,10 +110,11 @@ class ActiveOrganizationMiddleware:
         request.memberships = []
         request.pending_invitations = 0
         request.notifications_seen = notify.generation()
+        found: list[Membership] = []
         if request.user.is_authenticated:
-            found = getattr(request.user, "charter_memberships", None)
-            if found is None:  # signed in by a backend that did not read them
-                found = memberships_for(request.user, with_invitations=True)
+            read: list[Membership] | None = getattr(request.user, "charter_memberships", None)
+            # Read with the person (signed_in_person), unless another backend signed them in.
+            found = memberships_for(request.user, with_invitations=True) if read is None else read
             if not found and request.user.memberships.exists():
                 # Deactivated everywhere (by an admin, the directory or an HR file): a session
                 # opened before that ends now, not at its expiry.
