@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import multiprocessing
+import os
+import signal
+import time
+from collections import Counter
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
 from integrations import delivery, services
@@ -210,3 +217,54 @@ def test_retries_back_off(receivers, admin, approved, do_publish):
     assert d.status == Delivery.Status.FAILED
     gaps = [b - a for a, b in itertools.pairwise(waits)]
     assert gaps == sorted(gaps), "each wait longer than the last"
+
+
+# --- senders killed half-way (PostgreSQL) -----------------------------------------------------
+
+
+def _send_in_child() -> None:
+    delivery.deliver()
+    os._exit(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_senders_killed_half_way_leave_no_event_unlogged_or_logged_twice(org, admin, receivers):
+    """Two workers are killed mid-run; the next run finishes. A worker killed after the
+    receiver answered but before it saved the answer sends that event again: at most one
+    HTTP duplicate per killed worker, never a second line in the idempotency log."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks with SKIP LOCKED)")
+    r = receivers()
+    endpoint, secret = subscribe(admin, r.url, EventType.PERSON_ACKNOWLEDGED)
+    r.secret = secret
+    r.start()
+    events = Event.objects.bulk_create(
+        [
+            Event(organization=org, type=EventType.PERSON_ACKNOWLEDGED, key=f"k{i}")
+            for i in range(300)
+        ]
+    )
+    Delivery.objects.bulk_create([Delivery(event=e, endpoint=endpoint) for e in events])
+    connection.close()  # each child opens its own connection
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_send_in_child) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + 120
+    while len(r.log) < 100 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    for worker in workers:
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+    for worker in workers:
+        worker.join()
+    assert 100 <= len(r.log) < len(events), "the senders were not killed half-way"
+
+    delivery.deliver()  # the next run
+
+    logged = [line["id"] for line in r.log]
+    assert sorted(logged) == sorted(str(e.id) for e in events)
+    assert len(logged) == len(set(logged))
+    received = Counter(line["id"] for line in r.received)
+    assert sum(n - 1 for n in received.values()) <= len(workers)
+    assert not Delivery.objects.exclude(status=Delivery.Status.SUCCEEDED).exists()
