@@ -3,7 +3,8 @@ real SAML provider process. Never for real use: anyone can sign in as anyone.
 
 Run: python -m sso.demo_saml_idp --port 8801
 
-It publishes its metadata at /metadata, answers the HTTP-Redirect binding at /sso/redirect with
+It publishes its metadata at /metadata (signed with its own key at /metadata?signed=1, the
+certificate at /cert), answers the HTTP-Redirect binding at /sso/redirect with
 a signed assertion posted back to the service provider, and learns the service provider's
 metadata through POST /control (as tests do), together with the next person and any
 misbehaviour (unsigned, another audience, another recipient, a stale sign-in time).
@@ -97,8 +98,12 @@ class SamlProvider:
         self.tamper: dict[str, Any] = {}
         self.lock = threading.Lock()
 
-    def metadata(self) -> str:
-        return create_metadata_string(None, config=self.server.config).decode()
+    def metadata(self, *, signed: bool = False) -> str:
+        text = create_metadata_string(None, config=self.server.config, sign=signed)
+        return text.decode() if isinstance(text, bytes) else str(text)
+
+    def certificate(self) -> str:
+        return Path(self.server.config.cert_file).read_text()
 
     def learn_sp(self, xml: str) -> None:
         store = self.server.config.load_metadata({"inline": [xml]})
@@ -162,7 +167,11 @@ def make_handler(provider: SamlProvider) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path == "/metadata":
-                return self._send(200, provider.metadata().encode(), "application/samlmetadata+xml")
+                signed = query.get("signed") == "1"
+                body = provider.metadata(signed=signed).encode()
+                return self._send(200, body, "application/samlmetadata+xml")
+            if url.path == "/cert":
+                return self._send(200, provider.certificate().encode(), "text/plain")
             if url.path == "/sso/redirect":
                 try:
                     body = provider.answer(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from cryptography import x509
 from django import forms
 
 from accounts.models import Organization, User
 
-from . import oidc
+from . import oidc, saml
 from .errors import SsoConfigError
 from .models import IdentityProvider
 
@@ -47,10 +48,14 @@ class ProviderForm(forms.ModelForm):
             "client_id",
             "metadata_url",
             "metadata_xml",
+            "metadata_signing_cert",
             "link_by_email",
             "create_people",
         ]
-        widgets = {"metadata_xml": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "metadata_xml": forms.Textarea(attrs={"rows": 4}),
+            "metadata_signing_cert": forms.Textarea(attrs={"rows": 4}),
+        }
         field_classes = {"issuer": HttpsURLField, "metadata_url": HttpsURLField}
 
     field_order = [
@@ -62,6 +67,7 @@ class ProviderForm(forms.ModelForm):
         "metadata_url",
         "metadata_xml",
         "metadata_file",
+        "metadata_signing_cert",
     ]
 
     def __init__(self, *args: Any, organization: Organization, protocol: str, **kwargs: Any):
@@ -69,7 +75,7 @@ class ProviderForm(forms.ModelForm):
         self.instance.organization = organization
         self.instance.protocol = protocol
         if protocol == IdentityProvider.Protocol.OIDC:
-            for name in ("metadata_url", "metadata_xml", "metadata_file"):
+            for name in ("metadata_url", "metadata_xml", "metadata_file", "metadata_signing_cert"):
                 del self.fields[name]
             self.fields["issuer"].required = True
             self.fields["client_id"].required = True
@@ -127,7 +133,28 @@ class ProviderForm(forms.ModelForm):
                         self.add_error("metadata_file", "That file is not UTF-8 XML.")
             if not data.get("metadata_url") and not data.get("metadata_xml"):
                 self.add_error("metadata_url", "Give the metadata URL, or paste or upload the XML.")
+            elif not self.errors:
+                self._check_metadata(data)
         return data
+
+    def _check_metadata(self, data: dict[str, Any]) -> None:
+        """Read the metadata now and check its signature, so a problem shows here, at once."""
+        cert = (data.get("metadata_signing_cert") or "").strip()
+        if cert:
+            try:
+                x509.load_pem_x509_certificate(cert.encode())
+            except ValueError:
+                self.add_error(
+                    "metadata_signing_cert",
+                    "That is not a PEM certificate (it starts with -----BEGIN CERTIFICATE-----).",
+                )
+                return
+        field = "metadata_xml" if data.get("metadata_xml") else "metadata_url"
+        try:
+            text = data.get("metadata_xml") or saml.fetch_metadata(data["metadata_url"])
+            saml.check_metadata_signature(text, cert)
+        except SsoConfigError as exc:
+            self.add_error("metadata_signing_cert" if cert else field, str(exc))
 
     def save_to_instance(self) -> list[str]:
         """Copy the cleaned values onto the provider; return the names of the fields changed."""

@@ -39,6 +39,14 @@ class IdentityProvider(models.Model):
     # SAML 2.0
     metadata_url = models.URLField("Metadata URL", blank=True, max_length=500)
     metadata_xml = models.TextField("Metadata XML", blank=True)
+    metadata_signing_cert = models.TextField(
+        "Metadata signing certificate",
+        blank=True,
+        help_text=(
+            "Optional: the certificate (PEM) your provider signs its metadata with. When given, "
+            "metadata that is unsigned or signed with another key is refused."
+        ),
+    )
     # What the provider may do
     link_by_email = models.BooleanField(
         "Link existing people by e-mail address on their first sign-in",

@@ -7,12 +7,16 @@ Charter adds the one-use rule: an assertion already seen is refused.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import shutil
+import tempfile
+import textwrap
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,12 +25,15 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAMEID_FORMAT_PERSISTENT
+from saml2.sigver import CryptoBackendXmlSec1
 from saml2.time_util import str_to_time
 
 from .errors import SsoConfigError, SsoError
 from .models import IdentityProvider, SamlRequest, SeenAssertion
 
 REQUEST_MINUTES = 10
+DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
+MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
 TIMEOUT = 8.0
 
 EMAIL_ATTRIBUTES = (
@@ -62,23 +69,90 @@ def xmlsec_binary() -> str:
 
 
 def metadata_xml(provider: IdentityProvider) -> str:
-    if provider.metadata_xml.strip():
-        return provider.metadata_xml
-    if not provider.metadata_url:
-        raise SsoConfigError("Give the provider's metadata URL or its metadata XML.")
-    key = f"sso:saml:metadata:{provider.metadata_url}"
+    """The provider's metadata, its signature checked (see check_metadata_signature)."""
+    cert = provider.metadata_signing_cert
+    digest = hashlib.sha256(
+        f"{provider.metadata_url}\n{provider.metadata_xml}\n{cert}".encode()
+    ).hexdigest()
+    key = f"sso:saml:metadata:{digest}"
     if (hit := cache.get(key)) is not None:
         return str(hit)
+    if provider.metadata_xml.strip():
+        text = provider.metadata_xml
+    elif provider.metadata_url:
+        text = fetch_metadata(provider.metadata_url)
+    else:
+        raise SsoConfigError("Give the provider's metadata URL or its metadata XML.")
+    check_metadata_signature(text, cert)
+    cache.set(key, text, 300)
+    return text
+
+
+def fetch_metadata(url: str) -> str:
     try:
-        response = httpx.get(provider.metadata_url, timeout=TIMEOUT)
+        response = httpx.get(url, timeout=TIMEOUT)
     except httpx.HTTPError as exc:
-        raise SsoConfigError(
-            f"Charter could not reach {provider.metadata_url} ({type(exc).__name__})."
-        ) from exc
+        raise SsoConfigError(f"Charter could not reach {url} ({type(exc).__name__}).") from exc
     if response.status_code != 200:
-        raise SsoConfigError(f"{provider.metadata_url} answered {response.status_code}.")
-    cache.set(key, response.text, 300)
+        raise SsoConfigError(f"{url} answered {response.status_code}.")
     return response.text
+
+
+def check_metadata_signature(xml: str, cert_pem: str = "") -> None:
+    """Refuse metadata whose signature does not verify (xmlsec1, through pysaml2).
+
+    With a signing certificate from the admin, the metadata must be signed with it. Without
+    one, signed metadata is checked against the certificate it carries, which shows it was
+    not altered on the way (not who signed it); unsigned metadata is taken as given.
+    """
+    try:
+        root = defused_fromstring(xml.encode())
+    except Exception as exc:  # defusedxml refuses entities and malformed XML alike
+        raise SsoConfigError("The metadata is not readable XML.") from exc
+    signature = root.find(f"{DSIG}Signature")
+    given = cert_pem.strip()
+    if signature is None:
+        if given:
+            raise SsoConfigError(
+                "The metadata is not signed, but you gave a signing certificate, so Charter "
+                "accepts only metadata signed with it. Check the metadata address, or remove "
+                "the certificate."
+            )
+        return
+    if given:
+        pem = given
+    else:
+        embedded = signature.find(f".//{DSIG}X509Certificate")
+        body = "".join((embedded.text or "").split()) if embedded is not None else ""
+        if not body:
+            raise SsoConfigError(
+                "The metadata is signed but carries no certificate: give the provider's "
+                "signing certificate."
+            )
+        pem = (
+            "-----BEGIN CERTIFICATE-----\n"
+            + "\n".join(textwrap.wrap(body, 64))
+            + "\n-----END CERTIFICATE-----\n"
+        )
+    node_name = f"{MD_NS}:{root.tag.rpartition('}')[2]}"
+    with tempfile.NamedTemporaryFile("w", suffix=".pem") as cert_file:
+        cert_file.write(pem)
+        cert_file.flush()
+        try:
+            verified = CryptoBackendXmlSec1(xmlsec_binary()).validate_signature(
+                xml, cert_file.name, "pem", node_name, root.get("ID")
+            )
+        except SsoConfigError:
+            raise
+        except Exception:  # pysaml2 raises SignatureError (and others) for a failed check
+            verified = False
+    if not verified:
+        raise SsoConfigError(
+            "The metadata's signature does not verify"
+            + (" with the signing certificate you gave" if given else "")
+            + ": it was altered or signed with another key, so Charter did not use it. Ask "
+            "the provider's admin for their current metadata and signing certificate."
+        )
 
 
 def _config(provider: IdentityProvider, urls: Urls, *, with_idp: bool = True) -> SPConfig:

@@ -14,7 +14,14 @@ from .errors import SsoError
 from .models import IdentityProvider, SignInPolicy
 
 # Changing any of these means the provider must be tested again before it signs anyone in.
-CONNECTION_FIELDS = ("issuer", "client_id", "client_secret_sealed", "metadata_url", "metadata_xml")
+CONNECTION_FIELDS = (
+    "issuer",
+    "client_id",
+    "client_secret_sealed",
+    "metadata_url",
+    "metadata_xml",
+    "metadata_signing_cert",
+)
 
 
 def save_provider(

@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 # The real identity provider process of the single sign-on journeys.
-from tests.sso.support import idp, oidc_process, provider  # noqa: F401
+from tests.sso.support import (  # noqa: F401
+    idp,
+    oidc_process,
+    provider,
+    saml_process,
+    saml_provider,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from approvals import workflow
+from approvals.models import ApprovalRoute, ApprovalStage, Signature
 from sso.models import IdentityProvider
+from tests.approvals.conftest import open_draft
+from tests.conftest import make_persona
+from tests.factories import GuidelineFactory
 from tests.sso.support import CLIENT_ID, CLIENT_SECRET
 
 
@@ -103,3 +110,57 @@ def test_a_hostile_token_shows_a_clear_refusal(
     expect(page.get_by_test_id("sso-refusal")).to_contain_text("another application")
     assert_accessible(page)
     shots(page, "refused")
+
+
+def test_staff_sign_in_through_a_saml_provider_and_sign_with_a_fresh_sign_in(
+    page,
+    live_server,
+    transactional_db,
+    legal,
+    saml_provider,
+    saml_process,
+    shots,
+):
+    """SAML end to end: the provider's answer is a cross-site form post (no session cookie);
+    a signature asks the provider for a fresh sign-in (ForceAuthn) and comes back to sign."""
+    legal.user.set_unusable_password()  # signs in only with the hospital account
+    legal.user.save(update_fields=["password"])
+    review = _review_for(legal)
+    sp_metadata = httpx.get(
+        live_server.url + reverse("sso:saml_metadata", args=[saml_provider.pk]), timeout=10
+    ).text
+    person = {"email": legal.email, "sub": "saml-legal-1", "mfa": True}
+    saml_process.control(sp_metadata=sp_metadata, auto_user=person)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(legal.email)
+    page.get_by_role("button", name="Sign in with your hospital account").click()
+    page.get_by_role("button", name="Continue to Charter").click()
+    page.wait_for_url(re.compile(r".*/home/$"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+    page.goto(live_server.url + reverse("approvals:review", args=[review.pk]))
+    expect(page.get_by_label("Your password")).to_have_count(0)
+    page.get_by_role("button", name="Confirm with Riverside SAML").click()
+    page.get_by_role("button", name="Continue to Charter").click()
+    expect(page.get_by_test_id("provider-proof")).to_contain_text("multi-factor")
+    assert_accessible(page)
+    shots(page, "confirmed-by-provider")
+    page.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_test_id("signature")).to_contain_text(legal.user.full_name)
+    signature = Signature.objects.get()
+    assert signature.signer == legal.user and signature.factor == "idp_mfa"
+
+
+def _review_for(legal):
+    org = legal.membership.organization
+    author = make_persona(org, "writer@riverside.test", "Wren Writer", is_author=True)
+    route = ApprovalRoute.objects.create(organization=org)
+    ApprovalStage.objects.create(
+        route=route, order=1, reviewer_role=legal.membership.reviewer_roles.get(), due_days=5
+    )
+    guideline = GuidelineFactory(organization=org, created_by=author.user, title="Social media")
+    draft = open_draft(guideline, author.user)
+    return workflow.submit(
+        draft=draft, by=author.user, membership=author.membership, change_summary="First"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -115,3 +116,72 @@ def test_saml_needs_metadata(admin):
     )
     assert response.status_code == 400
     assert "metadata URL" in response.content.decode()
+
+
+def _new_saml(admin, **fields):
+    return admin.client().post(
+        reverse("sso:provider_new") + "?protocol=saml",
+        {"name": "Riverside ADFS", "email_domains": "riverside.test", **fields},
+    )
+
+
+def test_signed_metadata_is_verified_with_the_admins_certificate(admin, employee, saml_process):
+    signed_url = f"{saml_process.url}/metadata?signed=1"
+    cert = httpx.get(f"{saml_process.url}/cert", timeout=10).text
+    assert _new_saml(admin, metadata_url=signed_url, metadata_signing_cert=cert).status_code == 302
+    provider = IdentityProvider.objects.get()
+    # And it signs people in with the verified metadata.
+    provider.is_enabled = True
+    provider.link_by_email = True
+    provider.save()
+    response, _ = saml_round_trip(
+        Client(), provider, saml_process, {"email": employee.email, "sub": "saml-emp-1"}
+    )
+    assert response.status_code == 302
+
+
+def test_metadata_that_does_not_verify_is_refused_with_a_clear_message(admin, saml_process):
+    signed = httpx.get(f"{saml_process.url}/metadata?signed=1", timeout=10).text
+    other = _self_signed_certificate()
+    # Signed with another key than the certificate the admin gave.
+    response = _new_saml(
+        admin, metadata_url=f"{saml_process.url}/metadata?signed=1", metadata_signing_cert=other
+    )
+    assert response.status_code == 400
+    assert "does not verify with the signing certificate you gave" in response.content.decode()
+    # A certificate given, but the metadata is not signed at all.
+    response = _new_saml(
+        admin, metadata_url=f"{saml_process.url}/metadata", metadata_signing_cert=other
+    )
+    assert response.status_code == 400 and "is not signed" in response.content.decode()
+    # Signed metadata altered on the way (checked against the certificate it carries).
+    altered = signed.replace("/sso/redirect", "/elsewhere/redirect")
+    response = _new_saml(admin, metadata_xml=altered)
+    assert response.status_code == 400 and "does not verify" in response.content.decode()
+    assert not IdentityProvider.objects.exists()
+    # Untouched signed metadata pasted in is accepted.
+    assert _new_saml(admin, metadata_xml=signed).status_code == 302
+
+
+def _self_signed_certificate() -> str:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Someone else")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
