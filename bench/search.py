@@ -125,8 +125,16 @@ def plans(membership: Any) -> dict[str, Any]:
         cursor.execute("ANALYZE")
     found: dict[str, Any] = {}
     for name, text in {**QUERIES, **BROAD}.items():
-        plan = postgres_matches(visible(membership), parse(text))[:21].explain()
-        found[name] = {"query": text, "uses_gin_index": GIN in plan, "plan": plan.splitlines()}
+        matches = postgres_matches(visible(membership), parse(text))[:21]
+        plan = matches.explain()
+        analysed = matches.explain(analyze=True).splitlines()
+        execution = next((line for line in analysed if line.startswith("Execution Time")), "")
+        found[name] = {
+            "query": text,
+            "uses_gin_index": GIN in plan,
+            "sql_execution_ms": float(execution.split(":")[1].split()[0]) if execution else None,
+            "plan": plan.splitlines(),
+        }
     return found
 
 
@@ -223,6 +231,9 @@ def main() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     summary = {k: v for k, v in figures.items() if not k.startswith("plans")}
+    summary["sql_execution_ms"] = {
+        k: v["sql_execution_ms"] for k, v in figures["plans"].items()
+    } | {f"{k} (author)": v["sql_execution_ms"] for k, v in figures["plans_as_author"].items()}
     summary["uses_gin_index"] = {
         k: v["uses_gin_index"] for k, v in {**figures["plans"]}.items()
     } | {f"{k} (author)": v["uses_gin_index"] for k, v in figures["plans_as_author"].items()}

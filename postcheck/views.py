@@ -3,9 +3,13 @@ people chose to send them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from accounts.access import DRAFT_EDITORS, active_org, get_for_org, require_role
 from accounts.http import MemberRequest
@@ -14,7 +18,7 @@ from . import services
 from .context import InForce, context_for, in_force_for
 from .detect import check as run_check
 from .forms import PostCheckForm
-from .models import SecondLook
+from .models import DailyCount, SecondLook
 
 OPEN_LIST_LIMIT = 100
 
@@ -94,7 +98,11 @@ def second_looks(request: MemberRequest) -> HttpResponse:
         .select_related("sent_by", "done_by")
         .order_by("done_at", "-created_at")[:OPEN_LIST_LIMIT]
     )
-    return render(request, "postcheck/second_looks.html", {"looks": looks})
+    since = timezone.localdate() - dt.timedelta(days=30)
+    checks = DailyCount.objects.filter(organization=org, day__gt=since).aggregate(n=Sum("checks"))
+    return render(
+        request, "postcheck/second_looks.html", {"looks": looks, "checks_30_days": checks["n"] or 0}
+    )
 
 
 @require_role(*DRAFT_EDITORS)

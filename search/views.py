@@ -23,9 +23,10 @@ def search(request: MemberRequest) -> HttpResponse:
         terms = parse(form.cleaned_data["q"])
         results = run_search(request.membership, terms)
     status = 400 if form.is_bound and not form.is_valid() else 200
+    typed = bool(form.is_bound and form.is_valid() and form.cleaned_data["q"])
     return render(
         request,
         "search/search.html",
-        {"form": form, "results": results, "terms": terms},
+        {"form": form, "results": results, "terms": terms, "typed": typed},
         status=status,
     )

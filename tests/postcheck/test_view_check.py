@@ -133,3 +133,11 @@ def test_a_check_takes_few_queries(
     with django_assert_max_num_queries(13):
         response = client.post(URL, form())
     assert "room or bed number" in response.content.decode()
+
+
+def test_the_team_sees_how_many_checks_were_run(author, employee, org):
+    client = employee.client()
+    client.post(URL, form("One"))
+    client.post(URL, form("Two"))
+    page = author.client().get(reverse("postcheck:second_looks")).content.decode()
+    assert "Staff ran 2 checks in the last 30 days" in page

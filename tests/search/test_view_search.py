@@ -141,3 +141,8 @@ def test_queries_do_not_grow_with_the_guidelines(
     with django_assert_max_num_queries(9):
         response = client.get(URL, {"q": "consent"})
     assert texts(response).count("#section-privacy") == guidelines
+
+
+def test_punctuation_alone_asks_for_a_word(employee):
+    page = texts(employee.client().get(URL, {"q": "*** !!"}))
+    assert "Type at least one word" in page
