@@ -71,7 +71,7 @@ def percentile(values: list[float], pct: float) -> float:
 def hammer(
     base: str,
     name: str,
-    make: Callable[[int], Req],
+    make: Callable[[int], Req] | Callable[[int], float],
     *,
     n: int,
     concurrency: int = 2,
@@ -79,7 +79,11 @@ def hammer(
     ok: Callable[[Any], bool] = lambda r: r.status_code == 200,
     log: Callable[[str], None] = print,
 ) -> Timing:
-    """Send ``n`` requests from ``concurrency`` threads; latency is time to last byte."""
+    """Send ``n`` requests from ``concurrency`` threads; latency is time to last byte.
+
+    ``make`` may instead do the work itself (a raw SQL query, a direct render) and return the
+    seconds it took: a reference measured in this process.
+    """
     import httpx
 
     lock = threading.Lock()
@@ -96,6 +100,11 @@ def hammer(
                 if i is None:
                     return
                 req = make(i)
+                if isinstance(req, float):  # work done in this process; it timed itself
+                    if i >= warmup:
+                        with lock:
+                            latencies.append(req)
+                    continue
                 start = time.perf_counter()
                 response: httpx.Response | httpx.HTTPError
                 try:
@@ -138,6 +147,7 @@ def hammer(
         rps=round(len(ms) / wall, 1) if wall else 0.0,
         errors=len(errors),
         bytes=size[0] // max(1, len(ms) - len(errors)),
+        extra={"_ms": ms, "_wall": wall},
     )
     log(
         f"  {name:<28} p50 {timing.p50_ms:>8.1f} ms  p95 {timing.p95_ms:>8.1f} ms  "
@@ -146,6 +156,34 @@ def hammer(
     if errors:
         log(f"    first error: {errors[0]}")
     return timing
+
+
+def merge(parts: list[Timing]) -> Timing:
+    """One timing from the rounds of an interleaved run: pooled latencies, summed time."""
+    ms = [x for part in parts for x in part.extra.get("_ms", [])]
+    wall = sum(part.extra.get("_wall", 0.0) for part in parts)
+    first = parts[0]
+    return Timing(
+        name=first.name,
+        n=len(ms),
+        concurrency=first.concurrency,
+        p50_ms=round(percentile(ms, 50), 1),
+        p95_ms=round(percentile(ms, 95), 1),
+        mean_ms=round(statistics.fmean(ms), 1) if ms else 0.0,
+        rps=round(len(ms) / wall, 1) if wall else 0.0,
+        errors=sum(part.errors for part in parts),
+        bytes=first.bytes,
+        extra={"rounds": len(parts)},
+    )
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """How a ratio moved from round to round: lowest, median, highest."""
+    return {
+        "min": round(min(values), 2),
+        "median": round(statistics.median(values), 2),
+        "max": round(max(values), 2),
+    }
 
 
 class Bench:
@@ -167,11 +205,13 @@ class Bench:
                 "requests_per_page": args.requests,
                 "concurrency": args.concurrency,
                 "gunicorn_workers": 2,
+                "rounds": args.rounds,
             },
             "timings": {},
             "queries": {},
             "ratios": {},
             "export_memory": {},
+            "paired": {},
         }
 
     def log(self, message: str) -> None:
@@ -295,35 +335,102 @@ class Bench:
     # --- measuring ----------------------------------------------------------------------
 
     def measure(self, server: harness.Server) -> None:
+        """Each page interleaved with its reference (A, B, A, B… in ``--rounds`` rounds), so
+        that other work on the machine weighs on both alike; the spread of the per-round
+        ratio says how much it moved."""
         a, u, n, c = self.args, self.u, self.args.requests, self.args.concurrency
         base = server.url
         hdr = harness.cookie_header
         p = self.persona
         t = self.results["timings"]
+        paired = self.results["paired"]
+        rounds = max(1, a.rounds)
+
+        def quiet(_message: str) -> None:
+            pass
 
         def get(url: str, key: str | None) -> Callable[[int], Req]:
             return lambda _i: Req("GET", url, hdr(key))
 
         def run(name: str, make: Callable[[int], Req], **kw: Any) -> Timing:
             timing = hammer(base, name, make, log=self.log, **kw)
+            timing.extra = {}
             t[name] = asdict(timing)
             return timing
 
-        self.log("Measuring pages…")
-        run("trivial", get(u["trivial"], p["employee"]), n=n, concurrency=c)
-        run("login", get(u["login"], None), n=n, concurrency=c)
-        run("wizard_step", get(u["wizard_step"], p["author"]), n=n, concurrency=c)
+        def alternate(
+            name: str,
+            make: Callable[[int], Req] | Callable[[int], float],
+            ref: str,
+            ref_make: Callable[[int], Req] | Callable[[int], float],
+            *,
+            total: int,
+            throughput: bool = False,
+            warmup: tuple[int, int] = (5, 1),
+            kw: dict[str, Any] | None = None,
+            ref_kw: dict[str, Any] | None = None,
+        ) -> tuple[Timing, Timing]:
+            rounds = max(1, self.args.rounds)
+            chunk = max(2, total // rounds)
+            mine: list[Timing] = []
+            theirs: list[Timing] = []
+            for k in range(rounds):
+                warm = warmup[0] if k == 0 else warmup[1]
+                for parts, label, fn, extra in (
+                    (mine, name, make, kw),
+                    (theirs, ref, ref_make, ref_kw),
+                ):
+                    opts = {"n": chunk, "warmup": warm, "concurrency": c, **(extra or {})}
+                    parts.append(hammer(base, label, fn, log=quiet, **opts))
+            page, reference = merge(mine), merge(theirs)
+            if throughput:
+                per_round = [x.rps / y.rps for x, y in zip(mine, theirs, strict=True) if y.rps]
+                ratio = page.rps / reference.rps if reference.rps else 0.0
+            else:
+                per_round = [
+                    x.p50_ms / y.p50_ms for x, y in zip(mine, theirs, strict=True) if y.p50_ms
+                ]
+                ratio = page.p50_ms / reference.p50_ms if reference.p50_ms else 0.0
+            paired[name] = {
+                "reference": ref,
+                "reference_p50_ms": reference.p50_ms,
+                "reference_rps": reference.rps,
+                "ratio": round(ratio, 2),
+                "spread": spread(per_round or [ratio]),
+                "rounds": rounds,
+                "per_round": [round(x, 2) for x in per_round],
+            }
+            t[name] = asdict(page)
+            self.log(
+                f"  {name:<28} p50 {page.p50_ms:>8.1f} ms  p95 {page.p95_ms:>8.1f} ms  "
+                f"{page.rps:>7.1f} req/s  errors {page.errors}  vs {ref} "
+                f"{ratio:.2f}× (rounds {paired[name]['spread']})"
+            )
+            return page, reference
+
+        self.log(f"Measuring pages, each interleaved with its reference in {rounds} rounds…")
+        trivial = get(u["trivial"], p["employee"])
+        run("trivial", trivial, n=n, concurrency=c)
+        alternate("login", get(u["login"], None), "trivial", trivial, total=n)
+        alternate("wizard_step", get(u["wizard_step"], p["author"]), "trivial", trivial, total=n)
         # Autosave writes a new revision each time, so it runs one at a time (as one author).
-        run(
+        alternate(
             "autosave",
             lambda i: Req("POST", u["autosave"], hdr(p["author"]), self.autosave_data(i)),
-            n=n,
-            concurrency=1,
-            ok=lambda r: r.status_code == 200 and "Saved" in r.text,
+            "trivial",
+            trivial,
+            total=n,
+            kw={
+                "concurrency": 1,
+                "ok": lambda r: r.status_code == 200 and "Saved" in r.text,
+            },
+            ref_kw={"concurrency": 1},
         )
-        run("compare", get(u["compare"], p["author"]), n=max(20, n // 2), concurrency=c)
-        run("review", get(u["review"], p["legal"]), n=n, concurrency=c)
-        run("guideline", get(u["guideline"], p["employee"]), n=n, concurrency=c)
+        alternate(
+            "compare", get(u["compare"], p["author"]), "trivial", trivial, total=max(20, n // 2)
+        )
+        alternate("review", get(u["review"], p["legal"]), "trivial", trivial, total=n)
+        alternate("guideline", get(u["guideline"], p["employee"]), "trivial", trivial, total=n)
         acks = iter(self.ack_keys)
         ack_lock = threading.Lock()
 
@@ -332,23 +439,24 @@ class Bench:
                 key = next(acks)
             return Req("POST", u["acknowledge"], hdr(key), {"confirm": "on"})
 
-        run(
+        staff = self.staff_keys
+        _ack, insert = alternate(
             "acknowledge",
             ack,
-            n=n,
-            concurrency=c,
-            ok=lambda r: r.status_code == 302 and "my-guidelines" in r.headers.get("location", ""),
-        )
-        staff = self.staff_keys
-        run(
             "trivial_insert",
             lambda i: Req("POST", u["trivial_insert"], hdr(staff[i % len(staff)])),
-            n=n,
-            concurrency=c,
-            ok=lambda r: r.status_code == 204,
+            total=n,
+            throughput=True,
+            kw={
+                "ok": lambda r: (
+                    r.status_code == 302 and "my-guidelines" in r.headers.get("location", "")
+                )
+            },
+            ref_kw={"ok": lambda r: r.status_code == 204},
         )
-        run("dashboard", get(u["dashboard"], p["admin"]), n=n, concurrency=c)
-        self.measure_pdf(base, run, get)
+        t["trivial_insert"] = asdict(insert)
+        self.measure_dashboard(base, get, alternate)
+        self.measure_pdf(base, run, get, alternate, trivial)
         run(
             "export_100k",
             get(u["export"], p["admin"]),
@@ -367,13 +475,73 @@ class Bench:
         )
         t["export_10k"]["extra"]["rows"] = self.seeded["big_group_size"]
 
-    def measure_pdf(self, base: str, run: Callable[..., Timing], get: Callable[..., Any]) -> None:
+    def measure_dashboard(self, base: str, get: Callable[..., Any], alternate: Any) -> None:
+        """The dashboard in rounds with the raw SQL aggregate it needs (psycopg, one open
+        connection), A, B, A, B…"""
         import psycopg
 
-        from publishing.models import Publication
+        today = dt.date.today()
+        campaign = self.seeded["campaign_id"]
+        overall = (
+            "SELECT count(*), count(*) FILTER (WHERE acknowledged_at IS NOT NULL), "
+            "count(*) FILTER (WHERE acknowledged_at IS NULL AND due_date < %s) "
+            "FROM publishing_ackrequest WHERE campaign_id = %s"
+        )
+        by_group = (
+            "SELECT a.staff_group_id, g.name, count(*), "
+            "count(*) FILTER (WHERE a.acknowledged_at IS NOT NULL), "
+            "count(*) FILTER (WHERE a.acknowledged_at IS NULL AND a.due_date < %s) "
+            "FROM publishing_ackrequest a LEFT JOIN accounts_staffgroup g "
+            "ON g.id = a.staff_group_id WHERE a.campaign_id = %s GROUP BY 1, 2 ORDER BY 2"
+        )
+        with psycopg.connect(self.env["DATABASE_URL"]) as conn:
 
-        pub = Publication.objects.get(version_id=self.seeded["published_version_id"])
+            def raw(_i: int) -> float:
+                start = time.perf_counter()
+                conn.execute(overall, [today, campaign]).fetchall()
+                conn.execute(by_group, [today, campaign]).fetchall()
+                return time.perf_counter() - start
+
+            _page, sql = alternate(
+                "dashboard",
+                get(self.u["dashboard"], self.persona["admin"]),
+                "raw_sql",
+                raw,
+                total=self.args.requests,
+                ref_kw={"concurrency": 1},
+            )
+        self.results["raw_sql"] = {
+            "dashboard_aggregate_p50_ms": sql.p50_ms,
+            "dashboard_aggregate_p95_ms": sql.p95_ms,
+            "runs": sql.n,
+        }
+
+    def measure_pdf(
+        self,
+        base: str,
+        run: Callable[..., Timing],
+        get: Callable[..., Any],
+        alternate: Any,
+        trivial: Callable[[int], Req],
+    ) -> None:
+        """The cached download against the trivial view, and the first render against
+        WeasyPrint laying out the same HTML directly (in this process), each interleaved."""
+        import psycopg
+        from django.conf import settings
+        from weasyprint import CSS, HTML
+
+        from publishing.models import Publication
+        from publishing.pdf import PDF_VARIANT, PRINT_CSS, paper_size, pdf_html
+
+        pub = Publication.objects.select_related("organization").get(
+            version_id=self.seeded["published_version_id"]
+        )
         url, key = self.u["pdf"], self.persona["employee"]
+        html = pdf_html(pub)
+        sheets = [
+            CSS(filename=str(PRINT_CSS)),
+            CSS(string=f"@page {{ size: {paper_size(pub.organization)}; }}"),
+        ]
 
         def forget() -> None:
             with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
@@ -385,15 +553,30 @@ class Bench:
             forget()
             return Req("GET", url, harness.cookie_header(key))
 
+        def direct(_i: int) -> float:
+            start = time.perf_counter()
+            HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+                stylesheets=sheets, pdf_variant=PDF_VARIANT
+            )
+            return time.perf_counter() - start
+
         pdf_ok = lambda r: r.status_code == 200 and r.content[:5] == b"%PDF-"  # noqa: E731
-        run("pdf_first", first, n=self.args.pdf_renders, concurrency=1, warmup=1, ok=pdf_ok)
-        run(
-            "pdf_cached",
-            get(url, key),
-            n=self.args.requests,
-            concurrency=self.args.concurrency,
-            ok=pdf_ok,
-        )
+        rounds = self.args.rounds
+        self.args.rounds = max(1, min(rounds, self.args.pdf_renders))
+        try:
+            alternate(
+                "pdf_first",
+                first,
+                "weasyprint_direct",
+                direct,
+                total=self.args.pdf_renders,
+                warmup=(1, 0),
+                kw={"concurrency": 1, "ok": pdf_ok},
+                ref_kw={"concurrency": 1},
+            )
+        finally:
+            self.args.rounds = rounds
+        alternate("pdf_cached", get(url, key), "trivial", trivial, total=self.args.requests)
 
     def export_memory(self) -> None:
         """Peak RSS growth of the worker that streams the export, on a fresh server each time."""
@@ -445,39 +628,6 @@ class Bench:
                     "last_byte_ms": round(elapsed * 1000, 1),
                 }
                 self.log(f"  export {name}: {self.results['export_memory'][name]}")
-
-    def raw_aggregate(self) -> None:
-        """The dashboard's figures straight from SQL over one open connection: its floor."""
-        import psycopg
-
-        today = dt.date.today()
-        campaign = self.seeded["campaign_id"]
-        overall = (
-            "SELECT count(*), count(*) FILTER (WHERE acknowledged_at IS NOT NULL), "
-            "count(*) FILTER (WHERE acknowledged_at IS NULL AND due_date < %s) "
-            "FROM publishing_ackrequest WHERE campaign_id = %s"
-        )
-        by_group = (
-            "SELECT a.staff_group_id, g.name, count(*), "
-            "count(*) FILTER (WHERE a.acknowledged_at IS NOT NULL), "
-            "count(*) FILTER (WHERE a.acknowledged_at IS NULL AND a.due_date < %s) "
-            "FROM publishing_ackrequest a LEFT JOIN accounts_staffgroup g "
-            "ON g.id = a.staff_group_id WHERE a.campaign_id = %s GROUP BY 1, 2 ORDER BY 2"
-        )
-        times = []
-        with psycopg.connect(self.env["DATABASE_URL"]) as conn:
-            for i in range(self.args.sql_runs + 3):
-                start = time.perf_counter()
-                conn.execute(overall, [today, campaign]).fetchall()
-                conn.execute(by_group, [today, campaign]).fetchall()
-                if i >= 3:
-                    times.append((time.perf_counter() - start) * 1000)
-        self.results["raw_sql"] = {
-            "dashboard_aggregate_p50_ms": round(percentile(times, 50), 1),
-            "dashboard_aggregate_p95_ms": round(percentile(times, 95), 1),
-            "runs": len(times),
-        }
-        self.log(f"  raw SQL aggregate: {self.results['raw_sql']}")
 
     def query_counts(self) -> None:
         """SQL queries per page, counted in-process with the test client on the same data."""
@@ -539,10 +689,10 @@ class Bench:
         self.log(f"  markdown: {self.results['markdown']}")
 
     def ratios(self) -> None:
-        t, r = self.results["timings"], self.results["ratios"]
-        trivial = t["trivial"]["p50_ms"]
+        """Every ratio from its interleaved pair (the same rounds, the same machine load)."""
+        r, pr = self.results["ratios"], self.results["paired"]
         r["page_vs_trivial_p50"] = {
-            name: round(t[name]["p50_ms"] / trivial, 2)
+            name: pr[name]["ratio"]
             for name in (
                 "login",
                 "wizard_step",
@@ -550,20 +700,15 @@ class Bench:
                 "compare",
                 "review",
                 "guideline",
-                "acknowledge",
-                "dashboard",
                 "pdf_cached",
             )
         }
-        r["dashboard_vs_raw_sql_p50"] = round(
-            t["dashboard"]["p50_ms"] / self.results["raw_sql"]["dashboard_aggregate_p50_ms"], 2
-        )
-        r["acknowledge_vs_trivial_insert_throughput"] = round(
-            t["acknowledge"]["rps"] / t["trivial_insert"]["rps"], 2
-        )
-        r["pdf_first_vs_cached_p50"] = round(
-            t["pdf_first"]["p50_ms"] / t["pdf_cached"]["p50_ms"], 1
-        )
+        r["dashboard_vs_raw_sql_p50"] = pr["dashboard"]["ratio"]
+        r["acknowledge_vs_trivial_insert_throughput"] = pr["acknowledge"]["ratio"]
+        r["pdf_cached_vs_trivial_p50"] = pr["pdf_cached"]["ratio"]
+        r["pdf_first_vs_weasyprint_p50"] = pr["pdf_first"]["ratio"]
+        r["compare_vs_trivial_p50"] = pr["compare"]["ratio"]
+        r["spread"] = {name: row["spread"] for name, row in pr.items()}
         r["markdown_pathological_vs_normal"] = self.results["markdown"]["worst_vs_normal"]
         m = self.results["export_memory"]
         r["export_memory_growth_100k_minus_10k_mb"] = round(
@@ -581,7 +726,6 @@ class Bench:
             return 0
         with harness.Server(self.env) as server:
             self.measure(server)
-        self.raw_aggregate()
         self.export_memory()
         self.query_counts()
         self.markdown()
@@ -657,8 +801,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--export-runs", type=int, default=3)
-    parser.add_argument("--pdf-renders", type=int, default=3)
-    parser.add_argument("--sql-runs", type=int, default=50)
+    parser.add_argument("--pdf-renders", type=int, default=4)
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="each page alternates with its reference this often"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--no-verify-chain", dest="verify_chain", action="store_false")
     parser.add_argument(
