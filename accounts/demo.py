@@ -93,6 +93,9 @@ def load_people() -> tuple[Organization, Organization]:
             "contact_phone": "+1 555 0100",
             "policy_url": "https://intranet.riverside.example/policies/social-media",
             "brand_url": "https://intranet.riverside.example/brand",
+            # The demo's reviewers sign with the demo password so anyone can walk the story;
+            # a real institution keeps the default (a second factor for every signer).
+            "require_signer_second_factor": False,
         },
     )
     lakeside, _ = Organization.objects.get_or_create(
@@ -102,6 +105,7 @@ def load_people() -> tuple[Organization, Organization]:
             "website": "https://www.lakeside.example",
             "contact_name": "Ravi Menon",
             "contact_email": "comms@lakeside.example",
+            "require_signer_second_factor": False,
         },
     )
     groups = {

@@ -139,6 +139,11 @@ class Organization(models.Model):
     require_reviewer_2fa = models.BooleanField(
         "Require two-factor for admins and reviewers", default=False
     )
+    # Every signature proved by more than a password: an authenticator code at signing, or
+    # the identity provider's multi-factor. On for new institutions (existing ones kept off).
+    require_signer_second_factor = models.BooleanField(
+        "Require a second factor for every signer", default=True
+    )
     date_order = models.CharField(
         "Date order",
         max_length=10,

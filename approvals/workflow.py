@@ -568,7 +568,8 @@ def second_factor_required(
     sign-in whose identity provider did multi-factor authentication already has both."""
     if idp_mfa(request) is not None or (provider_proof is not None and provider_proof.mfa):
         return False
-    if review.guideline.organization.require_reviewer_2fa:
+    organization = review.guideline.organization
+    if organization.require_reviewer_2fa or organization.require_signer_second_factor:
         return True
     return user is not None and has_device(user)
 
@@ -590,6 +591,12 @@ def verify_second_factor(
     if not second_factor_required(review, user):
         return False
     if not has_device(user):
+        if review.guideline.organization.require_signer_second_factor:
+            raise WorkflowError(
+                "Your institution requires a second factor for every signature: set up an "
+                "authenticator app on your two-factor page, or sign in through your identity "
+                "provider with multi-factor, then sign. Nothing was signed."
+            )
         raise WorkflowError(
             "Your institution requires two-factor authentication to sign: set it up on your "
             "account page first. Nothing was signed."

@@ -302,7 +302,11 @@ def killed_reminders(args: argparse.Namespace, env: dict[str, str], seeded: Any)
     pending = AckRequest.objects.filter(
         campaign_id=seeded.campaign_id, acknowledged_at__isnull=True
     )
-    pending.update(due_date=today - dt.timedelta(days=3))  # everyone still pending is overdue
+    # Everyone still pending was asked weeks ago and is overdue: the schedule's due-date step
+    # (three days ago) has not been sent to anyone, so the run reminds them all.
+    pending.update(
+        due_date=today - dt.timedelta(days=3), created_at=timezone.now() - dt.timedelta(days=30)
+    )
     overdue = pending.count()
     overdue_emails = set(pending.filter(user__is_active=True).values_list("user__email", flat=True))
     subject = "Reminder: please acknowledge"

@@ -77,6 +77,8 @@ def open_cycle(*, guideline: Guideline, today: dt.date) -> int | None:
             # the staff of this year (joiners in, leavers out).
             audience_rule=dict(template.audience_rule) if template else {},
             created_by=None,
+            # The admin's reminder schedule carries over from one cycle to the next.
+            **({f: getattr(template, f) for f in Campaign.SCHEDULE_FIELDS} if template else {}),
         )
         if template is not None and not template.all_staff:
             campaign.target_groups.set(template.target_groups.all())
@@ -88,7 +90,7 @@ def open_cycle(*, guideline: Guideline, today: dt.date) -> int | None:
             ).exclude(pk=campaign.pk)
         )
         Campaign.objects.filter(pk__in=[c.pk for c in closed]).update(status=Campaign.Status.CLOSED)
-        AckRequest.objects.pending().filter(campaign__in=closed, replaced_at__isnull=True).update(
+        AckRequest.objects.pending().filter(campaign__in=closed).update(
             replaced_at=timezone.now(),
             replaced_reason=f"Replaced by the yearly attestation opened on {today:%d %b %Y}.",
         )

@@ -180,6 +180,7 @@ class RosterFilterForm(forms.Form):
         ("pending", "Not yet acknowledged"),
         ("overdue", "Overdue"),
         ("closed", "Closed (left or no longer in the audience)"),
+        ("replaced", "Replaced by a newer request"),
     )
     q = forms.CharField(label="Name or e-mail", required=False, max_length=100)
     group = forms.ModelChoiceField(
@@ -278,4 +279,33 @@ class AttestationSettingsForm(forms.Form):
         min_value=7,
         max_value=180,
         help_text="From 7 to 180 days.",
+    )
+
+
+class ScheduleForm(forms.Form):
+    """A campaign's reminder schedule; an empty number turns that step off."""
+
+    remind_days_before = forms.IntegerField(
+        label="Remind this many days before the due date",
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text="From 1 to 60 days; leave empty for no reminder before the due date.",
+    )
+    remind_on_due_date = forms.BooleanField(label="Remind on the due date", required=False)
+    remind_every_days = forms.IntegerField(
+        label="Once overdue, remind every this many days",
+        required=False,
+        min_value=1,
+        max_value=60,
+        help_text="7 is weekly; from 1 to 60 days; leave empty to stop reminding after the "
+        "due date.",
+    )
+    escalate_after_days = forms.IntegerField(
+        label="Tell each person's manager after this many days overdue",
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="Each manager gets one e-mail a day listing their overdue people; leave "
+        "empty never to tell managers.",
     )

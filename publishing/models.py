@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -103,6 +104,16 @@ class Campaign(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.PUBLICATION)
     # The day the campaign started asking: the clock of the next cycle starts here.
     starts_on = models.DateField(null=True, blank=True)
+    # The reminder schedule (the notice goes when each person is asked): a reminder this many
+    # days before their due date (empty: none), one on the due date, then every so many days
+    # while overdue (empty: none); after ``escalate_after_days`` overdue their manager is told.
+    remind_days_before = models.PositiveSmallIntegerField(
+        "Remind this many days before the due date", null=True, blank=True, default=3
+    )
+    remind_on_due_date = models.BooleanField("Remind on the due date", default=True)
+    remind_every_days = models.PositiveSmallIntegerField(
+        "Once overdue, remind every this many days", null=True, blank=True, default=7
+    )
     # After this many days overdue, each person's manager is told (empty: never).
     escalate_after_days = models.PositiveSmallIntegerField(
         "Tell managers after this many days overdue", null=True, blank=True, default=14
@@ -158,13 +169,73 @@ class Campaign(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 
+    SCHEDULE_FIELDS = (
+        "remind_days_before",
+        "remind_on_due_date",
+        "remind_every_days",
+        "escalate_after_days",
+    )
+
+    def schedule(self) -> ReminderSchedule:
+        return ReminderSchedule(
+            days_before=self.remind_days_before,
+            on_due_date=self.remind_on_due_date,
+            every_days=self.remind_every_days,
+            escalate_after=self.escalate_after_days,
+        )
+
+
+@dataclass(frozen=True)
+class ReminderSchedule:
+    """When a person is reminded, counted from their own due date; pure, so tests need no clock."""
+
+    days_before: int | None = 3
+    on_due_date: bool = True
+    every_days: int | None = 7
+    escalate_after: int | None = 14
+
+    def step_on_or_before(self, due: dt.date, today: dt.date) -> tuple[dt.date, str] | None:
+        """The latest reminder date of this schedule on or before ``today``, and its kind
+        ("before", "due" or "overdue"); None when no reminder has fallen due yet."""
+        steps: list[tuple[dt.date, str]] = []
+        if self.days_before:
+            steps.append((due - dt.timedelta(days=self.days_before), "before"))
+        if self.on_due_date:
+            steps.append((due, "due"))
+        if self.every_days and today > due:
+            times = (today - due).days // self.every_days
+            if times:
+                steps.append((due + dt.timedelta(days=times * self.every_days), "overdue"))
+        reached = [s for s in steps if s[0] <= today]
+        return max(reached) if reached else None
+
+    def steps(self, due: dt.date, *, until: dt.date) -> list[tuple[dt.date, str]]:
+        """Every reminder date up to ``until``, for the schedule page's example."""
+        out: list[tuple[dt.date, str]] = []
+        if self.days_before:
+            out.append((due - dt.timedelta(days=self.days_before), "before"))
+        if self.on_due_date:
+            out.append((due, "due"))
+        if self.every_days:
+            day = due + dt.timedelta(days=self.every_days)
+            while day <= until:
+                out.append((day, "overdue"))
+                day += dt.timedelta(days=self.every_days)
+        return out
+
 
 class AckRequestQuerySet(models.QuerySet["AckRequest"]):
     """The one definition of "pending" and "overdue" for acknowledgement requests."""
 
     @staticmethod
     def pending_q() -> Q:
-        """Still asked: neither acknowledged nor closed (a leaver's request is closed)."""
+        """Still asked: neither acknowledged, closed (a leaver's request is closed) nor
+        replaced (by the next cycle's request, or a newer version's)."""
+        return Q(acknowledged_at__isnull=True, closed_at__isnull=True, replaced_at__isnull=True)
+
+    @staticmethod
+    def unanswered_q() -> Q:
+        """Neither acknowledged nor closed, replaced or not: what a newer request may replace."""
         return Q(acknowledged_at__isnull=True, closed_at__isnull=True)
 
     @staticmethod
@@ -173,13 +244,21 @@ class AckRequestQuerySet(models.QuerySet["AckRequest"]):
 
     @staticmethod
     def open_q() -> Q:
-        """Counted in the campaign: everything but requests closed for a leaver or a mover."""
-        return Q(closed_at__isnull=True)
+        """Counted in the campaign: everything but requests closed for a leaver or a mover and
+        unanswered requests that a newer one replaced (they are counted apart)."""
+        return Q(closed_at__isnull=True) & (
+            Q(replaced_at__isnull=True) | Q(acknowledged_at__isnull=False)
+        )
+
+    @staticmethod
+    def replaced_q() -> Q:
+        """Unanswered and replaced by a newer request: never pending, never overdue."""
+        return Q(acknowledged_at__isnull=True, closed_at__isnull=True, replaced_at__isnull=False)
 
     @staticmethod
     def overdue_q(*, on: dt.date) -> Q:
         """Pending and past the person's due date (due today is not yet overdue)."""
-        return Q(acknowledged_at__isnull=True, closed_at__isnull=True, due_date__lt=on)
+        return AckRequestQuerySet.pending_q() & Q(due_date__lt=on)
 
     def pending(self) -> AckRequestQuerySet:
         return self.filter(self.pending_q())
@@ -188,7 +267,10 @@ class AckRequestQuerySet(models.QuerySet["AckRequest"]):
         return self.filter(self.acknowledged_q())
 
     def closed(self) -> AckRequestQuerySet:
-        return self.exclude(self.open_q())
+        return self.filter(closed_at__isnull=False)
+
+    def replaced(self) -> AckRequestQuerySet:
+        return self.filter(self.replaced_q())
 
     def overdue(self, *, on: dt.date) -> AckRequestQuerySet:
         return self.filter(self.overdue_q(on=on))
@@ -255,15 +337,19 @@ class AckRequest(models.Model):
         return (
             self.acknowledged_at is None
             and self.closed_at is None
+            and self.replaced_at is None
             and self.due_date < (today or timezone.localdate())
         )
 
     def state(self, today: dt.date | None = None) -> str:
-        """ "acknowledged", "overdue", "pending" or "closed (reason)": the roster's status."""
+        """ "acknowledged", "overdue", "pending", "replaced" or "closed (reason)": the roster's
+        status."""
         if self.acknowledged_at is not None:
             return "acknowledged"
         if self.closed_at is not None:
             return f"closed ({self.get_closed_reason_display().lower()})"
+        if self.replaced_at is not None:
+            return "replaced"
         return "overdue" if self.is_overdue(today) else "pending"
 
 
@@ -338,3 +424,37 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.user_id} on {self.day}"
+
+
+class QuizAttempt(models.Model):
+    """One try at a version's quiz: which questions were answered wrongly, or that it passed.
+
+    Kept per person (and per request, so each yearly cycle counts its own tries) for the
+    tracking CSV and the evidence pack; like acknowledgements, never changed afterwards.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey("guidelines.Version", on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        AckRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="quiz_attempts"
+    )
+    attempted_at = models.DateTimeField(default=timezone.now)
+    # 1-based numbers of the questions answered wrongly (or left unanswered); empty: passed.
+    wrong_questions = models.JSONField(default=list, blank=True)
+    passed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["attempted_at", "pk"]
+        indexes = [models.Index(fields=["version", "user"], name="quizattempt_version_user")]
+
+    def __str__(self) -> str:
+        outcome = "passed" if self.passed else f"wrong: {self.wrong_questions}"
+        return f"{self.user_id} on {self.version_id}: {outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableRecordError("A quiz attempt cannot be changed.")
+        super().save(*args, **kwargs)

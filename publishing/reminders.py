@@ -86,73 +86,152 @@ def reminder_outlook(campaign: Campaign, *, today: dt.date | None = None) -> dic
 def remind_campaign(
     *, campaign_id: int, today: dt.date | None = None, everyone_pending: bool = False
 ) -> int:
-    """Remind each overdue (or each pending) person once a day at most; logged before sending."""
+    """The admin's "remind now": each overdue (or each pending) person, once a day at most."""
     day = today or timezone.localdate()
     campaign = Campaign.objects.select_related("version__guideline", "organization").get(
         pk=campaign_id
     )
     if not campaign.is_open:
         return 0
-    subject = f"ack:{campaign.pk}"
     qs = to_remind(campaign, everyone_pending=everyone_pending, today=day)
     sent = 0
-    for rows in chunks(qs, ("user_id",)):
-        with transaction.atomic():
-            # Locking the rows makes a second, concurrent run wait and then find the log rows.
-            ids = [r[0] for r in rows]
-            list(AckRequest.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
-            fresh = set(_claim([r[1] for r in rows], subject, day))
-            if not fresh:
-                continue
-            now = timezone.now()
-            reminded = [r[0] for r in rows if r[1] in fresh]
-            AckRequest.objects.filter(pk__in=reminded).update(
-                last_reminded_at=now, reminder_count=F("reminder_count") + 1
-            )
-            users = list(User.objects.filter(pk__in=fresh, is_active=True))
-            sent += len(users)
-            # One event per batch (not per person) keeps the trail readable at 100,000 staff.
-            record(
-                "publishing.campaign.reminded",
-                organization=campaign.organization,
-                obj=campaign,
-                guideline_id=campaign.version.guideline_id,
-                details={"people": len(users), "day": day.isoformat()},
-            )
-            _send_reminder(campaign, users)
+    for rows in chunks(qs, ("user_id", "due_date")):
+        step = "pending" if everyone_pending else "overdue"
+        sent += _remind_batch(campaign, [(r[0], r[1], r[2], step) for r in rows], day)
     return sent
 
 
-def _send_reminder(campaign: Campaign, users: Sequence[User]) -> None:
+def due_on_schedule(
+    campaign: Campaign, rows: Sequence[tuple[Any, ...]], day: dt.date
+) -> list[tuple[int, int, dt.date, str]]:
+    """Of ``(pk, user_id, due_date, created_at, last_reminded_at)`` rows, those whose latest
+    step of the campaign's schedule has come since they were last told (asked or reminded):
+    ``(pk, user_id, due_date, step)``. A day the job did not run is caught up the next day."""
+    schedule = campaign.schedule()
+    due: list[tuple[int, int, dt.date, str]] = []
+    for pk, user_id, due_date, created_at, last_reminded_at in rows:
+        step = schedule.step_on_or_before(due_date, day)
+        if step is None:
+            continue
+        told = timezone.localdate(last_reminded_at or created_at)
+        if step[0] > told:
+            due.append((pk, user_id, due_date, step[1]))
+    return due
+
+
+def remind_on_schedule(*, campaign_id: int, today: dt.date | None = None) -> int:
+    """Daily: the campaign's schedule, person by person from their own due date (a reminder
+    some days before it, one on the day, then every so many days while overdue)."""
+    day = today or timezone.localdate()
+    campaign = Campaign.objects.select_related("version__guideline", "organization").get(
+        pk=campaign_id
+    )
+    if not campaign.is_open:
+        return 0
+    schedule = campaign.schedule()
+    horizon = day + dt.timedelta(days=schedule.days_before or 0)
+    midnight = start_of(day)
+    # Only rows that could be due: asked before today, due soon or past, not reminded today.
+    qs = (
+        AckRequest.objects.filter(campaign=campaign)
+        .pending()
+        .filter(due_date__lte=horizon, created_at__lt=midnight)
+        .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=midnight))
+    )
+    sent = 0
+    for rows in chunks(qs, ("user_id", "due_date", "created_at", "last_reminded_at")):
+        batch = due_on_schedule(campaign, [r[:5] for r in rows], day)
+        if batch:
+            sent += _remind_batch(campaign, batch, day)
+    return sent
+
+
+def _remind_batch(
+    campaign: Campaign, rows: Sequence[tuple[int, int, dt.date, str]], day: dt.date
+) -> int:
+    """Remind one batch: log rows claimed, request rows stamped, e-mails queued in the outbox,
+    one audit event; all in one transaction, so a run killed half-way loses nothing."""
+    subject = f"ack:{campaign.pk}"
+    with transaction.atomic():
+        # Locking the rows makes a second, concurrent run wait and then find the log rows.
+        ids = [r[0] for r in rows]
+        list(AckRequest.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+        fresh = set(_claim([r[1] for r in rows], subject, day))
+        if not fresh:
+            return 0
+        now = timezone.now()
+        reminded = [r for r in rows if r[1] in fresh]
+        AckRequest.objects.filter(pk__in=[r[0] for r in reminded]).update(
+            last_reminded_at=now, reminder_count=F("reminder_count") + 1
+        )
+        users = User.objects.in_bulk([r[1] for r in reminded])
+        groups: dict[dt.date, list[User]] = {}
+        steps: set[str] = set()
+        for _pk, user_id, due_date, step in reminded:
+            user = users.get(user_id)
+            if user is not None and user.is_active:
+                groups.setdefault(due_date, []).append(user)
+                steps.add(step)
+        told = sum(len(people) for people in groups.values())
+        # One event per batch (not per person) keeps the trail readable at 100,000 staff.
+        record(
+            "publishing.campaign.reminded",
+            organization=campaign.organization,
+            obj=campaign,
+            guideline_id=campaign.version.guideline_id,
+            details={"people": told, "day": day.isoformat(), "steps": sorted(steps)},
+        )
+        for due_date, people in groups.items():
+            _send_reminder(campaign, people, due_date=due_date, day=day)
+    return told
+
+
+def _send_reminder(
+    campaign: Campaign, users: Sequence[User], *, due_date: dt.date, day: dt.date
+) -> None:
     version = campaign.version
-    path = ack_url(version.pk)
+    org = campaign.organization
+    title = f"{version.guideline.title} (version {version.number})"
+    when = fmt(due_date, organization=org)
+    # The words follow the person's own due date: before it, on it, or past it.
+    step = "before" if due_date > day else "due" if due_date == day else "overdue"
+    if step == "before":
+        message = f"Reminder: please acknowledge {title} by {when}."
+        subject = f"Reminder: please acknowledge {version.guideline.title} by {when}"
+    elif step == "due":
+        message = f"Reminder: {title} is due to be acknowledged today."
+        subject = f"Reminder: please acknowledge {version.guideline.title} today"
+    else:
+        message = f"Reminder: please acknowledge {title}; it was due {when}."
+        subject = (
+            f"Reminder: please acknowledge {version.guideline.title}, version {version.number}"
+        )
     tell(
         users,
-        organization=campaign.organization,
-        message=f"Reminder: please acknowledge {version.guideline.title} "
-        f"(version {version.number}); it was due "
-        f"{fmt(campaign.due_date, organization=campaign.organization)}.",
-        url=path,
+        organization=org,
+        message=message,
+        url=ack_url(version.pk),
         template="ack_reminder",
         ref=f"ack:{campaign.pk}",
-        subject=f"Reminder: please acknowledge {version.guideline.title}, version {version.number}",
+        subject=subject,
         context={
             "version": version,
             "guideline": version.guideline,
-            "due_date": campaign.due_date,
+            "due_date": due_date,
+            "step": step,
         },
         about=About(Work.ACKNOWLEDGE, version_subject(version.pk)),
     )
 
 
-def remind_overdue_acknowledgements(*, today: dt.date | None = None) -> int:
-    """Daily: remind everyone overdue in every open campaign (each person once a day)."""
+def remind_acknowledgements(*, today: dt.date | None = None) -> int:
+    """Daily: every open campaign's reminder schedule (each person once a day at most)."""
     day = today or timezone.localdate()
     total = 0
     for campaign_id in Campaign.objects.filter(status=Campaign.Status.OPEN).values_list(
         "pk", flat=True
     ):
-        total += remind_campaign(campaign_id=campaign_id, today=day)
+        total += remind_on_schedule(campaign_id=campaign_id, today=day)
     return total
 
 

@@ -120,6 +120,9 @@ def campaign_figures(
             "pk", filter=AckRequestQuerySet.acknowledged_q() & AckRequestQuerySet.open_q()
         ),
         "overdue": Count("pk", filter=AckRequestQuerySet.overdue_q(on=day)),
+        # Kept in the roster, never pending or overdue: a newer request took their place.
+        "replaced": Count("pk", filter=AckRequestQuerySet.replaced_q()),
+        "closed": Count("pk", filter=Q(closed_at__isnull=False)),
     }
     if not by_group:
         overall: dict[str, Any] = qs.aggregate(**counts)
@@ -169,6 +172,8 @@ def roster(
         qs = qs.overdue(on=day)
     elif status == "closed":
         qs = qs.closed()
+    elif status == "replaced":
+        qs = qs.replaced()
     return qs.select_related("user", "staff_group").order_by("user__full_name", "user__email")
 
 

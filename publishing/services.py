@@ -515,3 +515,47 @@ def update_attestation_settings(
             request=request,
         )
     return list(changes)
+
+
+# --- a campaign's reminder schedule --------------------------------------------------------
+
+
+def update_schedule(
+    *,
+    campaign: Campaign,
+    by: User,
+    values: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> list[str]:
+    """Save a campaign's reminder schedule; returns the names of what changed. The next
+    scheduled run follows it (a step already passed is not sent again)."""
+    if not campaign.is_open:
+        raise PublishingError(
+            "This campaign is closed: a newer version or the next yearly attestation has "
+            "taken its place, so its reminders have stopped."
+        )
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if not locked.is_open:
+            raise PublishingError("This campaign closed while you were editing its schedule.")
+        changes = {
+            name: {"before": getattr(locked, name), "after": values[name]}
+            for name in Campaign.SCHEDULE_FIELDS
+            if name in values and getattr(locked, name) != values[name]
+        }
+        if not changes:
+            return []
+        for name, change in changes.items():
+            setattr(locked, name, change["after"])
+            setattr(campaign, name, change["after"])
+        locked.save(update_fields=list(changes))
+        record(
+            "publishing.campaign.schedule_changed",
+            actor=by,
+            organization=locked.organization,
+            obj=locked,
+            guideline_id=locked.version.guideline_id,
+            details=changes,
+            request=request,
+        )
+    return list(changes)

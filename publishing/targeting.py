@@ -21,7 +21,7 @@ from accounts.models import AttestationCycle, Membership, User
 from accounts.notify import About, Work, tell, version_subject
 from audit.services import record
 
-from .models import Acknowledgement, AckRequest, Campaign
+from .models import Acknowledgement, AckRequest, AckRequestQuerySet, Campaign
 from .selectors import is_superseded
 
 BATCH_SIZE = 2000
@@ -185,7 +185,7 @@ def _link_replaced(campaign: Campaign, membership_ids: Sequence[int]) -> None:
     """Point each person's unanswered request of an earlier campaign of the guideline (the last
     cycle, or a version that was replaced) at the request that takes its place."""
     old = list(
-        AckRequest.objects.pending()
+        AckRequest.objects.filter(AckRequestQuerySet.unanswered_q())
         .filter(
             membership_id__in=membership_ids,
             campaign__publication__guideline_id=campaign.version.guideline_id,

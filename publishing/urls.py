@@ -44,6 +44,7 @@ urlpatterns = [
     path("tracking/<int:pk>/", views.tracking, name="tracking"),
     path("tracking/<int:pk>/export.csv", views.tracking_export, name="tracking_export"),
     path("tracking/<int:pk>/remind/", views.remind, name="remind"),
+    path("tracking/<int:pk>/schedule/", views.schedule, name="schedule"),
     # Beside the audit trail for those who use it, but about publications.
     path("audit/in-force/", views.in_force_on, name="in_force_on"),
     path("audit/evidence/<int:publication_id>/", views.evidence_pack, name="evidence_pack"),

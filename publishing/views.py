@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
@@ -51,6 +52,7 @@ from .forms import (
     PublishForm,
     RetireForm,
     RosterFilterForm,
+    ScheduleForm,
 )
 from .models import Acknowledgement, Campaign, Publication
 from .pdf import get_pdf
@@ -651,7 +653,8 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
     paginator = Paginator(roster(campaign, **filters), ROSTER_PAGE_SIZE)
     if not any(filters.values()):
         # Unfiltered, the roster is the whole campaign: its size is already counted.
-        paginator.__dict__["count"] = figures["overall"]["total"]
+        overall = figures["overall"]
+        paginator.__dict__["count"] = overall["total"] + overall["closed"] + overall["replaced"]
     page = paginator.get_page(request.GET.get("page"))
     # A reminder or request that never reached the person shows on their row.
     problems = outbox.problems_for(f"ack:{campaign.pk}", [r.user_id for r in page])
@@ -859,3 +862,35 @@ def attestation_settings(request: MemberRequest) -> HttpResponse:
         messages.success(request, "Settings saved." if changed else "Nothing changed.")
         return redirect("publishing:attestation_settings")
     return render(request, "publishing/attestation_settings.html", {"form": form})
+
+
+@require_role(Role.ADMIN)
+def schedule(request: MemberRequest, pk: int) -> HttpResponse:
+    """Admins: when this campaign reminds people and tells their managers."""
+    campaign = _campaign(request, pk)
+    initial = {name: getattr(campaign, name) for name in Campaign.SCHEDULE_FIELDS}
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_schedule(
+                campaign=campaign, by=request.user, values=form.cleaned_data, request=request
+            )
+        except services.PublishingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Reminder schedule saved." if changed else "Nothing changed.")
+            return redirect("publishing:tracking", pk=campaign.pk)
+    return render(
+        request,
+        "publishing/schedule.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "example": campaign.schedule().steps(
+                campaign.due_date, until=campaign.due_date + dt.timedelta(days=28)
+            ),
+            "escalate_on": campaign.due_date + dt.timedelta(days=campaign.escalate_after_days)
+            if campaign.escalate_after_days
+            else None,
+        },
+    )

@@ -42,6 +42,9 @@ class OrganizationFactory(ModelFactory[Organization]):
     contact_phone = "+1 555 0199"
     policy_url = "https://hospital.example/policy"
     brand_url = "https://hospital.example/brand"
+    # New institutions require a second factor to sign; the personas sign with a password
+    # unless a test turns it on (tests/approvals/test_signer_factor_required.py).
+    require_signer_second_factor = False
 
 
 class UserFactory(ModelFactory[User]):

@@ -253,6 +253,7 @@ MATRIX: dict[str, Entry] = {
         {"admin", "auditor"}, kwargs=lambda w: {"pk": w.campaign.pk}
     ),
     "publishing:remind": Entry({"admin"}, kwargs=lambda w: {"pk": w.campaign.pk}, method="post"),
+    "publishing:schedule": Entry({"admin"}, kwargs=lambda w: {"pk": w.campaign.pk}),
     "publishing:in_force_on": Entry({"admin", "auditor", "outsider"}, org_object=False),
     "publishing:evidence_pack": Entry(
         {"admin", "auditor"}, kwargs=lambda w: {"publication_id": w.publication.pk}

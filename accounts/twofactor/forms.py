@@ -47,3 +47,11 @@ class SecurityForm(forms.Form):
             "next page and cannot use Charter until they have."
         ),
     )
+    require_signer_second_factor = forms.BooleanField(
+        label="Require a second factor for every signature",
+        required=False,
+        help_text=(
+            "A reviewer signs with their password and an authenticator code, or after signing "
+            "in through the identity provider with multi-factor. The signature records which."
+        ),
+    )

@@ -411,22 +411,32 @@ def set_requirement(
     organization: Organization,
     required: bool,
     changed_by: User,
+    signers: bool | None = None,
     request: HttpRequest | None = None,
 ) -> Organization:
     """Require (or stop requiring) two-factor sign-in of the institution's admins and
-    reviewers; it applies from their next page."""
+    reviewers, and (``signers``) a second factor on every signature; from their next page."""
+    wanted = {"require_reviewer_2fa": required}
+    if signers is not None:
+        wanted["require_signer_second_factor"] = signers
     with transaction.atomic():
         locked = Organization.objects.select_for_update().get(pk=organization.pk)
-        if locked.require_reviewer_2fa == required:
+        changes = {
+            name: {"before": getattr(locked, name), "after": value}
+            for name, value in wanted.items()
+            if getattr(locked, name) != value
+        }
+        if not changes:
             return locked
-        locked.require_reviewer_2fa = required
-        locked.save(update_fields=["require_reviewer_2fa"])
+        for name, change in changes.items():
+            setattr(locked, name, change["after"])
+        locked.save(update_fields=list(changes))
         record(
             "accounts.security.changed",
             actor=changed_by,
             organization=locked,
             obj=locked,
-            details={"require_reviewer_2fa": {"before": not required, "after": required}},
+            details=changes,
             request=request,
         )
     return locked

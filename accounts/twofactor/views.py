@@ -172,17 +172,26 @@ def security(request: MemberRequest) -> HttpResponse:
     org = active_org(request)
     form = SecurityForm(
         request.POST if request.method == "POST" else None,
-        initial={"require_reviewer_2fa": org.require_reviewer_2fa},
+        initial={
+            "require_reviewer_2fa": org.require_reviewer_2fa,
+            "require_signer_second_factor": org.require_signer_second_factor,
+        },
     )
     if request.method == "POST" and form.is_valid():
         org = twofactor.set_requirement(
             organization=org,
             required=form.cleaned_data["require_reviewer_2fa"],
+            signers=form.cleaned_data["require_signer_second_factor"],
             changed_by=request.user,
             request=request,
         )
         state = "required" if org.require_reviewer_2fa else "no longer required"
-        messages.success(request, f"Two-factor sign-in is {state} for admins and reviewers.")
+        signing = "required" if org.require_signer_second_factor else "not required"
+        messages.success(
+            request,
+            f"Two-factor sign-in is {state} for admins and reviewers; a second factor is "
+            f"{signing} to sign.",
+        )
         return redirect("accounts:security")
     q = request.GET.get("q", "").strip()[:100]
     people = Membership.objects.filter(organization=org, is_active=True).annotate(

@@ -299,8 +299,11 @@ def test_unpublished_version_cannot_be_acknowledged(approved, employee):
 
 
 def _overdue(published):
+    """Everyone was asked three weeks ago and was due yesterday (the due-date step is today's
+    latest for the schedule, which has not been sent)."""
     past = today() - dt.timedelta(days=1)
-    AckRequest.objects.filter(campaign=published.campaign).update(due_date=past)
+    asked = timezone.now() - dt.timedelta(days=21)
+    AckRequest.objects.filter(campaign=published.campaign).update(due_date=past, created_at=asked)
 
 
 def test_reminders_go_to_overdue_people_once_a_day(
@@ -360,14 +363,14 @@ def test_send_reminders_runs_every_job_in_order(published):
         "scheduled_versions_take_effect",
         "attestation_cycles_opened",
         "stalled_imports_resumed",
-        "overdue_acknowledgements",
+        "acknowledgement_reminders",
         "review_cycle_due",
         "overdue_digest",
         "manager_escalations",
         "outbox_sent",
     ]
     overdue = AckRequest.objects.filter(acknowledged_at__isnull=True).count()
-    assert ran["overdue_acknowledgements"] == f"{overdue} reminded"
+    assert ran["acknowledgement_reminders"] == f"{overdue} reminded"
 
 
 def test_send_reminders_twice_reminds_each_overdue_person_once(

@@ -35,8 +35,8 @@ class Command(BaseCommand):
             # A staff import whose worker died finishes (and asks its people) before reminders.
             ("stalled_imports_resumed", resume_stalled_jobs),
             (
-                "overdue_acknowledgements",
-                lambda: reminders.remind_overdue_acknowledgements(today=today),
+                "acknowledgement_reminders",
+                lambda: reminders.remind_acknowledgements(today=today),
             ),
             ("review_cycle_due", lambda: reminders.remind_review_cycle(today=today)),
             ("overdue_digest", lambda: reminders.send_overdue_digests(today=today)),
