@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0015_audience_rules'),
         ('guidelines', '0003_draft_and_version_cases'),
-        ('publishing', '0005_audience_rules'),
+        ('publishing', '0006_published_card'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
