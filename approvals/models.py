@@ -171,6 +171,16 @@ class Signature(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Signatures cannot be removed.")
 
+    @property
+    def factor_label(self) -> str:
+        """How the signer proved who they were, in words, also for signatures made before the
+        factor was recorded."""
+        if self.factor:
+            return self.get_factor_display()
+        if self.used_second_factor:
+            return "A second factor (which one was not recorded)"
+        return "Not recorded"
+
 
 class Decision(models.Model):
     """A review ended by a person rather than by signatures: changes requested or withdrawn."""

@@ -124,7 +124,6 @@ SENTENCES: dict[str, str] = {
     "publishing.campaign.digest_sent": "The weekly acknowledgement summary for {title} was sent",
     "publishing.campaign.exported": "{actor} exported the acknowledgements of {title}",
     "publishing.campaign.schedule_changed": "{actor} changed the reminder schedule of {title}",
-    "publishing.quiz.attempted": "{actor} answered the quiz of {title}",
     "publishing.review_cycle.reminded": "{people} people were reminded that {title} is due review",
     "audit.events.exported": "{actor} exported the audit trail",
     "audit.evidence_pack.downloaded": "{actor} downloaded the evidence pack of {title}",

@@ -21,8 +21,11 @@ from config.csv_export import safe_cell
 from guidelines.models import Version
 from guidelines.schema import canonical_json
 
-from .models import Acknowledgement, AckRequest, Campaign, Publication
+from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
 from .pdf import get_pdf
+from .selectors import describe_wrong, quiz_summaries
+
+BATCH = 2000
 
 README = """Evidence pack — {title}, version {number} ({institution})
 Generated {generated} by {generated_by}.
@@ -35,8 +38,11 @@ What is in this pack
                        authenticator code, idp_mfa = the identity provider's multi-factor,
                        idp = a fresh sign-in at the identity provider)
   acknowledgements.csv every request (on publication, then each yearly cycle): when the
-                       person acknowledged (or not), the hash, and which later request
-                       replaced an unanswered one and why
+                       person acknowledged (or not), the hash, which later request
+                       replaced an unanswered one and why, and their quiz: how many tries,
+                       which questions were wrong (Q2 x2 = twice) and when they passed
+  quiz-attempts.csv    every try at the quiz: who, campaign, when, passed or the questions
+                       answered wrongly (number and words; each person's quiz may differ)
   audit-events.csv     every audit event about this guideline, with its chain hashes
   manifest.json        the SHA-256 of each file above and the version's content hash
 
@@ -48,6 +54,53 @@ How to verify
   3. The audit events are unaltered: on the live system, `manage.py verify_audit` recomputes
      every chain; each row's hash here must match the row there.
 """
+
+# What each file of the pack holds, written into manifest.json so the pack explains itself.
+CONTENTS: dict[str, Any] = {
+    "guideline.pdf": "The published document as staff read and downloaded it.",
+    "content.json": "The version's exact text in canonical JSON; its SHA-256 is content_hash.",
+    "signatures.csv": {
+        "what": "One row per sign-off, oldest first (signatures.json holds the same rows).",
+        "columns": {
+            "printed_name": "the signer's name as printed on the signature",
+            "email": "the signer's account",
+            "role": "the approval stage's role",
+            "meaning": "what the signature means, e.g. Approved - Legal review",
+            "signed_at": "date and time with its UTC offset",
+            "content_hash": "SHA-256 of the text signed; equals content_hash",
+            "second_factor": "true when more than a password proved the signer",
+            "factor": "password, totp (authenticator code) or idp_mfa (the identity "
+            "provider's multi-factor)",
+            "review_id": "the review the signature belongs to",
+            "stage": "the stage number in the approval route",
+        },
+    },
+    "acknowledgements.csv": {
+        "what": "One row per request to acknowledge (the version's own campaign, then each "
+        "yearly cycle), then anyone who acknowledged without a request.",
+        "columns": {
+            "campaign": "On publication, or Yearly attestation from <date>",
+            "due_date": "the person's own due date",
+            "acknowledged_at": "empty when not acknowledged",
+            "content_hash": "SHA-256 of the text acknowledged",
+            "replaced_at": "when a newer request took this unanswered one's place",
+            "replaced_reason": "why (the next cycle, a material change, a cosmetic one)",
+            "quiz_attempts": "tries at the quiz for this request",
+            "quiz_wrong_answers": "questions answered wrongly, e.g. Q2 x2; Q3",
+            "quiz_passed_at": "when the quiz was passed (the acknowledgement's time)",
+        },
+    },
+    "quiz-attempts.csv": {
+        "what": "Every try at the version's quiz, oldest first.",
+        "columns": {
+            "campaign": "the request's campaign, or Without a request",
+            "attempted_at": "date and time with its UTC offset",
+            "outcome": "passed or wrong",
+            "wrong_questions": "number and words of each question answered wrongly",
+        },
+    },
+    "audit-events.csv": "Every audit event about the guideline, with prev_hash and hash.",
+}
 
 
 def _csv_bytes(header: list[str], rows: Any) -> bytes:
@@ -107,26 +160,13 @@ def roster_rows(publication: Publication) -> Iterator[list[Any]]:
         .select_related("user", "staff_group", "campaign")
         .order_by("campaign__starts_on", "campaign_id", "user__email")
     )
-    for r in requests.iterator(chunk_size=2000):
-        ack = by_request.get(r.pk)
-        if ack is None and r.campaign.kind == Campaign.Kind.PUBLICATION:
-            legacy = by_user.get(r.user_id)
-            ack = legacy if legacy is not None and legacy.request_id is None else None
-        if ack is not None:
-            used.add(ack.pk)
-        yield [
-            r.user.email,
-            r.user.full_name,
-            r.staff_group.name if r.staff_group else "",
-            r.campaign.label,
-            r.due_date.isoformat(),
-            ack.acknowledged_at.isoformat() if ack else "",
-            ack.content_hash if ack else "",
-            ack.ip_address if ack else "",
-            ack.user_agent if ack else "",
-            r.replaced_at.isoformat() if r.replaced_at else "",
-            r.replaced_reason,
-        ]
+    batch: list[AckRequest] = []
+    for r in requests.iterator(chunk_size=BATCH):
+        batch.append(r)
+        if len(batch) == BATCH:
+            yield from _request_rows(batch, by_request, by_user, used)
+            batch = []
+    yield from _request_rows(batch, by_request, by_user, used)
     for ack in [*by_request.values(), *by_user.values()]:
         if ack.pk in used:
             continue
@@ -143,7 +183,65 @@ def roster_rows(publication: Publication) -> Iterator[list[Any]]:
             ack.user_agent,
             "",
             "",
+            "",
+            "",
+            "",
         ]
+
+
+def _request_rows(
+    batch: list[AckRequest],
+    by_request: dict[int, Acknowledgement],
+    by_user: dict[int, Acknowledgement],
+    used: set[int],
+) -> Iterator[list[Any]]:
+    quizzes = quiz_summaries([r.pk for r in batch]) if batch else {}
+    for r in batch:
+        ack = by_request.get(r.pk)
+        if ack is None and r.campaign.kind == Campaign.Kind.PUBLICATION:
+            legacy = by_user.get(r.user_id)
+            ack = legacy if legacy is not None and legacy.request_id is None else None
+        if ack is not None:
+            used.add(ack.pk)
+        quiz = quizzes.get(r.pk)
+        yield [
+            r.user.email,
+            r.user.full_name,
+            r.staff_group.name if r.staff_group else "",
+            r.campaign.label,
+            r.due_date.isoformat(),
+            ack.acknowledged_at.isoformat() if ack else "",
+            ack.content_hash if ack else "",
+            ack.ip_address if ack else "",
+            ack.user_agent if ack else "",
+            r.replaced_at.isoformat() if r.replaced_at else "",
+            r.replaced_reason,
+            quiz["attempts"] if quiz else 0,
+            describe_wrong(quiz["wrong"]) if quiz else "",
+            quiz["passed_at"].isoformat() if quiz and quiz["passed_at"] else "",
+        ]
+
+
+def quiz_attempt_rows(publication: Publication) -> Iterator[list[Any]]:
+    """Every try at the version's quiz, oldest first: who, in which campaign, when, and the
+    questions answered wrongly (number and words) or that it passed."""
+    attempts = (
+        QuizAttempt.objects.filter(version_id=publication.version_id)
+        .select_related("user", "request__campaign")
+        .order_by("attempted_at", "pk")
+    )
+    for a in attempts.iterator(chunk_size=BATCH):
+        yield [
+            a.user.email,
+            a.user.full_name,
+            a.request.campaign.label if a.request else "Without a request",
+            a.attempted_at.isoformat(),
+            "passed" if a.passed else "wrong",
+            "; ".join(f"Q{w.get('number')}: {w.get('question', '')}" for w in a.wrong_questions),
+        ]
+
+
+QUIZ_HEADER = ["email", "name", "campaign", "attempted_at", "outcome", "wrong_questions"]
 
 
 ROSTER_HEADER = [
@@ -158,6 +256,9 @@ ROSTER_HEADER = [
     "user_agent",
     "replaced_at",
     "replaced_reason",
+    "quiz_attempts",
+    "quiz_wrong_answers",
+    "quiz_passed_at",
 ]
 
 
@@ -175,6 +276,7 @@ def build_evidence_pack(*, publication: Publication, generated_by: User) -> IO[b
             [list(s.values()) for s in signatures],
         ),
         "acknowledgements.csv": _csv_bytes(ROSTER_HEADER, roster_rows(publication)),
+        "quiz-attempts.csv": _csv_bytes(QUIZ_HEADER, quiz_attempt_rows(publication)),
         "audit-events.csv": _csv_bytes(
             CSV_HEADER,
             event_rows(
@@ -196,6 +298,7 @@ def build_evidence_pack(*, publication: Publication, generated_by: User) -> IO[b
         "generated_at": now.isoformat(),
         "generated_by": generated_by.email,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
+        "contents": CONTENTS,
     }
     files["manifest.json"] = json.dumps(manifest, indent=2).encode()
     files["README.txt"] = README.format(

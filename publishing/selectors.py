@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -11,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from guidelines.models import Guideline, Version
 
-from .models import AckRequest, AckRequestQuerySet, Campaign, Publication
+from .models import AckRequest, AckRequestQuerySet, Campaign, Publication, QuizAttempt
 
 
 def in_force(guideline: Guideline, *, on: dt.date | None = None) -> Publication | None:
@@ -217,3 +219,31 @@ def owed_counts(
     return {
         r["campaign__organization_id"]: {"owed": r["owed"], "overdue": r["overdue"]} for r in rows
     }
+
+
+def quiz_summaries(request_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Per request: how many tries at the quiz, which questions were wrong (with how often),
+    and when it was passed. One query for a batch of requests (the CSV asks per 2,000 rows)."""
+    summaries: dict[int, dict[str, Any]] = {}
+    rows = (
+        QuizAttempt.objects.filter(request_id__in=list(request_ids))
+        .order_by("attempted_at", "pk")
+        .values_list("request_id", "attempted_at", "wrong_questions", "passed")
+    )
+    for request_id, attempted_at, wrong, passed in rows:
+        entry = summaries.setdefault(
+            request_id, {"attempts": 0, "wrong": Counter(), "passed_at": None}
+        )
+        entry["attempts"] += 1
+        for item in wrong or []:
+            entry["wrong"][int(item.get("number", 0))] += 1
+        if passed and entry["passed_at"] is None:
+            entry["passed_at"] = attempted_at
+    return summaries
+
+
+def describe_wrong(wrong: Counter[int]) -> str:
+    """ "Q2 x2; Q3" — the questions answered wrongly, in order, with how many times."""
+    return "; ".join(
+        f"Q{n}" + (f" x{count}" if count > 1 else "") for n, count in sorted(wrong.items())
+    )

@@ -29,7 +29,7 @@ from guidelines.quiz import wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
 
 from . import notify, tasks
-from .models import Acknowledgement, AckRequest, Campaign, Publication
+from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
 from .quiz import quiz_for
 from .reminders import reminder_outlook
 from .selectors import in_force, is_superseded
@@ -332,7 +332,59 @@ def request_reminders(
 # --- acknowledging -------------------------------------------------------------------------
 
 
+class WrongAnswers(PublishingError):
+    """The quiz was not passed; says which questions, so the try can be kept."""
+
+    def __init__(
+        self, message: str, *, wrong: list[int], quiz: list[dict[str, Any]], request_id: int | None
+    ) -> None:
+        super().__init__(message)
+        self.wrong, self.quiz, self.request_id = wrong, quiz, request_id
+
+
 def acknowledge(
+    *,
+    version: Version,
+    user: User,
+    confirmed: bool,
+    answers: dict[int, int | None] | None = None,
+    request: HttpRequest | None = None,
+    publication: Publication | None = None,
+    membership: Membership | None = None,
+    quiz: list[dict[str, Any]] | None = None,
+) -> tuple[Acknowledgement, bool]:
+    """Record that a person read and understood one exact version (see ``_acknowledge``);
+    a failed quiz is kept as a try once the refused acknowledgement has rolled back."""
+    try:
+        return _acknowledge(
+            version=version,
+            user=user,
+            confirmed=confirmed,
+            answers=answers,
+            request=request,
+            publication=publication,
+            membership=membership,
+            quiz=quiz,
+        )
+    except WrongAnswers as exc:
+        QuizAttempt.objects.create(
+            organization_id=version.guideline.organization_id,
+            user=user,
+            version=version,
+            request_id=exc.request_id,
+            wrong_questions=_wrong_questions(exc.quiz, exc.wrong),
+            passed=False,
+        )
+        raise
+
+
+def _wrong_questions(quiz: list[dict[str, Any]], wrong: list[int]) -> list[dict[str, Any]]:
+    """The number and words of each question answered wrongly (each person's quiz differs
+    with their groups' cases, so the words say which question it was)."""
+    return [{"number": n, "question": str(quiz[n - 1].get("question", ""))[:300]} for n in wrong]
+
+
+def _acknowledge(
     *,
     version: Version,
     user: User,
@@ -401,9 +453,12 @@ def acknowledge(
         wrong = wrong_answers(quiz, answers or {})
         if wrong:
             numbers = ", ".join(str(n) for n in wrong)
-            raise PublishingError(
+            raise WrongAnswers(
                 f"Not quite: check your answer to question{'s' if len(wrong) > 1 else ''} "
-                f"{numbers}. The guideline has the answers."
+                f"{numbers}. The guideline has the answers.",
+                wrong=wrong,
+                quiz=quiz,
+                request_id=asked.pk if asked is not None else None,
             )
         ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
         fields = {
@@ -431,6 +486,16 @@ def acknowledge(
                 )
                 transaction.set_rollback(True)  # and no request of ours is marked
                 return first, False
+        if quiz:
+            # Kept for the tracking CSV and the evidence pack: the try that passed.
+            QuizAttempt.objects.create(
+                organization=organization,
+                user=user,
+                version=version,
+                request_id=ack.request_id,
+                attempted_at=now,
+                passed=True,
+            )
         resolve(About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk])
         record(
             "publishing.version.acknowledged",
@@ -468,6 +533,8 @@ def _claim_requests(*, user: User, version: Version, at: dt.datetime) -> list[_C
         f'UPDATE "{requests}" SET "acknowledged_at" = %s '  # noqa: S608 (names from the models)
         f'WHERE "campaign_id" IN (SELECT "id" FROM "{campaigns}" WHERE "version_id" = %s) '
         'AND "user_id" = %s AND "acknowledged_at" IS NULL AND "closed_at" IS NULL '
+        # A request a newer one replaced stays as it was (never pending, never answered).
+        'AND "replaced_at" IS NULL '
         f'RETURNING "id", "due_date", ({campaign_of_row}), "replaced_at"'
     )
     with connection.cursor() as cursor:

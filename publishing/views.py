@@ -54,17 +54,19 @@ from .forms import (
     RosterFilterForm,
     ScheduleForm,
 )
-from .models import Acknowledgement, Campaign, Publication
+from .models import Acknowledgement, AckRequest, Campaign, Publication
 from .pdf import get_pdf
 from .quiz import quiz_for
 from .reminders import reminder_outlook
 from .selectors import (
     accounts_in_force,
     campaign_figures,
+    describe_wrong,
     in_force,
     is_superseded,
     pending_requests,
     previous_publication,
+    quiz_summaries,
     roster,
     superseded_today,
 )
@@ -679,6 +681,8 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
     )
 
 
+EXPORT_BATCH = 2000
+
 CSV_HEADER = [
     "name",
     "email",
@@ -688,6 +692,9 @@ CSV_HEADER = [
     "acknowledged_at_utc",
     "reminders_sent",
     "last_reminded_at_utc",
+    "quiz_attempts",
+    "quiz_wrong_answers",
+    "quiz_passed_at_utc",
 ]
 
 
@@ -711,7 +718,19 @@ def tracking_export(request: MemberRequest, pk: int) -> StreamingHttpResponse:
 
     def stream() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)
-        for r in qs.iterator(chunk_size=2000):
+        batch: list[AckRequest] = []
+        for r in qs.iterator(chunk_size=EXPORT_BATCH):
+            batch.append(r)
+            if len(batch) == EXPORT_BATCH:
+                yield from rows(batch)
+                batch = []
+        yield from rows(batch)
+
+    def rows(batch: list[AckRequest]) -> Iterator[str]:
+        # The quiz tries of a batch of people in one query, so the export stays flat.
+        quizzes = quiz_summaries([r.pk for r in batch]) if batch else {}
+        for r in batch:
+            quiz = quizzes.get(r.pk)
             yield writer.writerow(
                 [
                     safe_cell(v)
@@ -725,6 +744,11 @@ def tracking_export(request: MemberRequest, pk: int) -> StreamingHttpResponse:
                         r.reminder_count,
                         r.last_reminded_at.astimezone(UTC).isoformat()
                         if r.last_reminded_at
+                        else "",
+                        quiz["attempts"] if quiz else 0,
+                        describe_wrong(quiz["wrong"]) if quiz else "",
+                        quiz["passed_at"].astimezone(UTC).isoformat()
+                        if quiz and quiz["passed_at"]
                         else "",
                     )
                 ]

@@ -33,6 +33,8 @@ def test_dashboard_figures_on_a_known_data_set(published, org, nursing, pharmacy
         "overdue": 2,
         "percent": 23,
         "pending": 10,
+        "replaced": 0,
+        "closed": 0,
     }
     by_group = {
         g["name"]: (g["total"], g["acknowledged"], g["percent"], g["overdue"])
