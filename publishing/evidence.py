@@ -69,8 +69,8 @@ CONTENTS: dict[str, Any] = {
             "signed_at": "date and time with its UTC offset",
             "content_hash": "SHA-256 of the text signed; equals content_hash",
             "second_factor": "true when more than a password proved the signer",
-            "factor": "password, totp (authenticator code) or idp_mfa (the identity "
-            "provider's multi-factor)",
+            "factor": "password, totp (authenticator code), idp_mfa (the identity "
+            "provider's multi-factor) or idp (a fresh sign-in at the identity provider)",
             "review_id": "the review the signature belongs to",
             "stage": "the stage number in the approval route",
         },
