@@ -232,10 +232,18 @@ class HandleForm(forms.Form):
         )
 
 
-class InForceForm(BootstrapMixin, forms.Form):
-    """Which guideline, and the day an auditor asks about."""
+class GuidelineChoice(forms.ModelChoiceField):
+    """Retired guidelines stay answerable for the days they were in force, and say so."""
 
-    guideline: forms.ModelChoiceField = forms.ModelChoiceField(
+    def label_from_instance(self, obj: Any) -> str:
+        retired = obj.status == Guideline.Status.RETIRED
+        return f"{obj.title} (retired)" if retired else str(obj.title)
+
+
+class InForceForm(BootstrapMixin, forms.Form):
+    """Which guideline (retired ones too), and the day an auditor asks about."""
+
+    guideline: forms.ModelChoiceField = GuidelineChoice(
         queryset=Guideline.objects.none(), label="Guideline"
     )
     date = forms.DateField(label="In force on", widget=forms.DateInput(attrs={"type": "date"}))
@@ -243,7 +251,7 @@ class InForceForm(BootstrapMixin, forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["guideline"])
-        field.queryset = Guideline.objects.filter(organization=organization)
+        field.queryset = Guideline.objects.filter(organization=organization).order_by("title")
         self.fields[
             "date"
         ].help_text = (

@@ -286,6 +286,7 @@ class AckRequest(models.Model):
     class ClosedReason(models.TextChoices):
         LEFT = "left", "Left"
         NOT_IN_AUDIENCE = "audience", "No longer in audience"
+        RETIRED = "retired", "Guideline retired"
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="requests")
     membership = models.ForeignKey(

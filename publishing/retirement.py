@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.notify import About, Work, guideline_subject, resolve, version_subject
@@ -15,7 +16,7 @@ from audit.services import record
 from guidelines.models import Guideline, Version
 from guidelines.services import GuidelineError
 
-from .models import Campaign
+from .models import AckRequest, Campaign
 
 REASON_MAX = 1000
 
@@ -63,6 +64,11 @@ def retire_guideline(
         )
         campaigns = [pk for pk, _ in open_campaigns]
         Campaign.objects.filter(pk__in=campaigns).update(status=Campaign.Status.CLOSED)
+        # Nobody owes an acknowledgement of a guideline that no longer applies: the unanswered
+        # requests are closed with the reason, kept in the roster, never overdue.
+        AckRequest.objects.pending().filter(campaign_id__in=campaigns).update(
+            closed_at=timezone.now(), closed_reason=AckRequest.ClosedReason.RETIRED
+        )
         resolve(
             About(Work.REVIEW_CYCLE, guideline_subject(locked.pk)),
             *(About(Work.ACKNOWLEDGE, version_subject(v)) for _, v in open_campaigns),

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from audit.models import AuditEvent
 from guidelines.models import Guideline, Version
 
 from .models import AckRequest, AckRequestQuerySet, Campaign, Publication, QuizAttempt
@@ -247,3 +248,35 @@ def describe_wrong(wrong: Counter[int]) -> str:
     return "; ".join(
         f"Q{n}" + (f" x{count}" if count > 1 else "") for n, count in sorted(wrong.items())
     )
+
+
+def retired_on(guideline: Guideline) -> dt.date | None:
+    """The day a retired guideline stopped applying, from the audit event that retired it
+    (the trail is the record of when; the guideline row only says that it is retired)."""
+    if guideline.status != Guideline.Status.RETIRED:
+        return None
+    at = (
+        AuditEvent.objects.filter(
+            organization_id=guideline.organization_id,
+            guideline_id=guideline.pk,
+            action="guidelines.guideline.retired",
+        )
+        .order_by("-sequence")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return timezone.localdate(at) if at is not None else None
+
+
+def campaigns_of(publication: Publication, *, on: dt.date) -> list[Campaign]:
+    """The publication's campaigns (on publication, then each yearly cycle), oldest first,
+    each marked ``running`` when it was the one asking staff on ``on``."""
+    campaigns = list(
+        Campaign.objects.filter(publication=publication).order_by("starts_on", "created_at")
+    )
+    for i, campaign in enumerate(campaigns):
+        began = campaign.starts_on or timezone.localdate(campaign.created_at)
+        nxt = campaigns[i + 1] if i + 1 < len(campaigns) else None
+        ended = (nxt.starts_on or timezone.localdate(nxt.created_at)) if nxt else None
+        campaign.running = began <= on and (ended is None or on < ended)  # type: ignore[attr-defined]
+    return campaigns

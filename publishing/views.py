@@ -61,12 +61,14 @@ from .reminders import reminder_outlook
 from .selectors import (
     accounts_in_force,
     campaign_figures,
+    campaigns_of,
     describe_wrong,
     in_force,
     is_superseded,
     pending_requests,
     previous_publication,
     quiz_summaries,
+    retired_on,
     roster,
     superseded_today,
 )
@@ -804,15 +806,29 @@ def in_force_on(request: MemberRequest) -> HttpResponse:
     form = InForceForm(request.GET or None, organization=org)
     result = None
     asked = False
+    retired = None
+    campaigns: list[Campaign] = []
     if form.is_valid():
         asked = True
         guideline: Guideline = form.cleaned_data["guideline"]
-        result = in_force(guideline, on=form.cleaned_data["date"])
+        day = form.cleaned_data["date"]
+        retired = retired_on(guideline)
+        if retired is None or day < retired:
+            result = in_force(guideline, on=day)
+        if result is not None:
+            campaigns = campaigns_of(result, on=day)
     signatures = list(result.version.signatures.order_by("signed_at")) if result else []
     return render(
         request,
         "publishing/in_force_on.html",
-        {"form": form, "result": result, "asked": asked, "signatures": signatures},
+        {
+            "form": form,
+            "result": result,
+            "asked": asked,
+            "signatures": signatures,
+            "retired": retired,
+            "campaigns": campaigns,
+        },
     )
 
 

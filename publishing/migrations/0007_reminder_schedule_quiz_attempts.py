@@ -48,4 +48,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['version', 'user'], name='quizattempt_version_user')],
             },
         ),
+        migrations.AlterField(
+            model_name='ackrequest',
+            name='closed_reason',
+            field=models.CharField(blank=True, choices=[('left', 'Left'), ('audience', 'No longer in audience'), ('retired', 'Guideline retired')], db_default='', default='', max_length=10),
+        ),
     ]
