@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_group_rules
 from .twofactor import views as views_twofactor
 
 app_name = "accounts"
@@ -38,6 +38,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/active/", views.person_active, name="person_active"),
     path("groups/", views.groups, name="groups"),
+    path("groups/<int:pk>/rule/", views_group_rules.group_rule, name="group_rule"),
     path("directory-sync/", views.directory_sync, name="directory_sync"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/email/", views.email_settings, name="email_settings"),

@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.models import StaffGroup
 from accounts.staff_import import create_import_job
 from accounts.twofactor.services import has_device
 from approvals.models import ApprovalRoute, ApprovalStage
@@ -113,6 +114,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:import_job": Entry({"admin"}, kwargs=lambda w: {"pk": w.import_job.pk}),
     "accounts:resend_invitations": Entry({"admin", "outsider"}, method="post", org_object=False),
     "accounts:groups": Entry({"admin", "outsider"}, org_object=False),
+    "accounts:group_rule": Entry({"admin"}, kwargs=lambda w: {"pk": w.staff_group.pk}),
     "accounts:institution_settings": Entry({"admin", "outsider"}, org_object=False),
     "accounts:directory_sync": Entry({"admin", "outsider"}, org_object=False),
     # SCIM answers a directory's bearer token only: a signed-in session, anyone's, is 401.
@@ -487,6 +489,7 @@ class World:
             issuer="http://127.0.0.1:9",
             client_id="charter",
         )
+        self.staff_group = StaffGroup.objects.create(organization=org, name="Ward 7")
 
 
 @pytest.fixture
