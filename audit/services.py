@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import AuditEvent, ChainHead
+from .signals import recorded
 from .signing import Keyring, event_message, head_message
 
 
@@ -96,6 +97,7 @@ def record(
             ChainHead.objects.filter(pk=head.pk).update(
                 sequence=event.sequence, hash=event.hash, key_id=keys.current_id, mac=head_mac
             )
+        recorded.send(sender=AuditEvent, event=event)
     return event
 
 

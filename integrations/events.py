@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +39,54 @@ FROM_AUDIT: dict[str, EventType] = {
     "approvals.review.submitted": EventType.REVIEW_WAITING,
     "approvals.review.stage_started": EventType.REVIEW_WAITING,
 }
+
+
+WANTED_SECONDS = 60
+
+
+def _wanted_key(organization_id: int) -> str:
+    return f"integrations:wanted:{organization_id}"
+
+
+def wanted(organization_id: int) -> frozenset[str]:
+    """The event types any active endpoint of the institution subscribes to, from the cache.
+
+    Kept for a minute and forgotten whenever an endpoint changes (``forget_wanted``), so that
+    audited changes cost no query at all in an institution with nothing subscribed."""
+    key = _wanted_key(organization_id)
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache being down must never stop an audited change
+        cached = None
+    if cached is not None:
+        return frozenset(cached)
+    types: set[str] = set()
+    for subscribed in Endpoint.objects.filter(
+        organization_id=organization_id, is_active=True
+    ).values_list("events", flat=True):
+        types.update(subscribed or [])
+    try:
+        cache.set(key, sorted(types), WANTED_SECONDS)
+    except Exception:
+        log.warning("Cache unavailable; endpoints are read on each audited change")
+    return frozenset(types)
+
+
+def forget_wanted(organization_id: int) -> None:
+    """After an endpoint changes: now, and again once the change commits (a request that
+    read the old list between the two cannot keep it)."""
+    try:
+        cache.delete(_wanted_key(organization_id))
+    except Exception:
+        log.warning("Cache unavailable; endpoint changes show within a minute")
+    transaction.on_commit(partial(_forget_now, organization_id))
+
+
+def _forget_now(organization_id: int) -> None:
+    try:
+        cache.delete(_wanted_key(organization_id))
+    except Exception:
+        log.warning("Cache unavailable; endpoint changes show within a minute")
 
 
 def site_url(path: str) -> str:

@@ -14,7 +14,7 @@ from audit.services import record
 
 from . import delivery, signing, tasks, tokens
 from .addresses import UnsafeAddress, check_url
-from .events import emit
+from .events import emit, forget_wanted
 from .models import (
     CHAT_EVENTS,
     WEBHOOK_EVENTS,
@@ -140,6 +140,7 @@ def create_endpoint(
             details={"kind": kind, "host": endpoint.host, "events": endpoint.events},
             request=request,
         )
+        forget_wanted(organization.pk)
     return endpoint, secret
 
 
@@ -160,6 +161,7 @@ def set_active(
             details={"kind": locked.kind, "host": locked.host},
             request=request,
         )
+        forget_wanted(locked.organization_id)
     return True
 
 

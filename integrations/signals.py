@@ -6,23 +6,27 @@ import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from audit.models import AuditEvent
+from audit.signals import recorded
 
 from . import events
 
 log = logging.getLogger(__name__)
 
 
-@receiver(post_save, sender=AuditEvent, dispatch_uid="integrations.announce")
-def announce(sender: Any, instance: AuditEvent, created: bool, **kwargs: Any) -> None:
-    if not created or instance.action not in events.FROM_AUDIT:
+@receiver(recorded, dispatch_uid="integrations.announce")
+def announce(sender: Any, event: AuditEvent, **kwargs: Any) -> None:
+    kind = events.FROM_AUDIT.get(event.action)
+    if kind is None or event.organization_id is None:
+        return
+    # Free when nobody subscribed (the common case): the hot path of acknowledging stays as is.
+    if kind not in events.wanted(event.organization_id):
         return
     try:
         # A savepoint: a fault here is logged and never undoes the change being audited.
         with transaction.atomic():
-            events.announce(instance)
+            events.announce(event)
     except Exception:
-        log.exception("Event for audit record %s not recorded", instance.pk)
+        log.exception("Event for audit record %s not recorded", event.pk)

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -65,6 +66,13 @@ def make_persona(
     if roles:
         membership.reviewer_roles.set(roles)
     return Persona(user, membership)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate limits and integration subscriptions kept
+    there must not carry over to a test whose rows happen to reuse the same ids."""
+    cache.clear()
 
 
 @pytest.fixture

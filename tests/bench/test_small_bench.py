@@ -21,13 +21,14 @@ from publishing.models import Acknowledgement, AckRequest
 SMALL, LARGE = 1_000, 5_000
 # Pinned: a signed-in page's baseline is the session, the person (with memberships, roles and
 # unread count) and, at most once a minute, the session's save; acknowledging adds one read of
-# the publication and one transaction (claim, record, notice, audit event).
+# the publication and one transaction (claim, record, notice, audit event) and, at most once a
+# minute per institution, one read of the events its webhooks want (then cached).
 MAX_QUERIES = {
     "trivial": 3,
     "trivial_insert": 3,
     "dashboard": 10,
     "roster": 11,
-    "acknowledge": 10,
+    "acknowledge": 11,
     "compare": 8,
     "export": 8,
 }

@@ -268,3 +268,26 @@ def test_senders_killed_half_way_leave_no_event_unlogged_or_logged_twice(org, ad
     received = Counter(line["id"] for line in r.received)
     assert sum(n - 1 for n in received.values()) <= len(workers)
     assert not Delivery.objects.exclude(status=Delivery.Status.SUCCEEDED).exists()
+
+
+def test_an_institution_without_endpoints_pays_nothing_per_audited_change(
+    admin, approved, do_publish, employee, django_assert_num_queries
+):
+    from audit.services import record
+
+    publication = do_publish(approved)
+    version = publication.version
+    # Once the institution's (empty) list of subscriptions is known, an acknowledgement's
+    # audit event costs exactly what it cost before integrations existed.
+    from integrations.events import wanted
+
+    assert wanted(admin.org.pk) == frozenset()
+    with django_assert_num_queries(0):
+        wanted(admin.org.pk)
+    subscribe(admin, "https://lms.example.org/h", EventType.PERSON_ACKNOWLEDGED)
+    assert wanted(admin.org.pk) == {EventType.PERSON_ACKNOWLEDGED}  # forgotten on change
+    with django_assert_num_queries(0):
+        wanted(admin.org.pk)
+    record("publishing.version.acknowledged", actor=employee.user, organization=admin.org,
+           obj=version, guideline_id=version.guideline_id, details={"number": 1})  # fmt: skip
+    assert Event.objects.filter(type=EventType.PERSON_ACKNOWLEDGED).count() == 1
