@@ -11,6 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
+from . import richtext
 from .models import Draft, Version
 from .quiz import QUIZ_MAX
 from .rendering import render_markdown
@@ -146,6 +147,9 @@ class EditorField:
     rows: list[Row] = dc_field(default_factory=list)  # tables
     errors: list[str] = dc_field(default_factory=list)
     preview: Any = ""  # Markdown fields: the sanitised HTML of ``value``
+    # Markdown fields: whether the rich-text editor can take the text over (it cannot keep a
+    # table or a code block, so such text keeps the plain box).
+    rich: bool = False
 
     @property
     def name(self) -> str:
@@ -194,6 +198,10 @@ class SectionEditor:
         self.revision = revision
         self.revision_error = ""
         self.raw: dict[str, Any] = {}
+        # Prose fields whose input was refused (far too large): not saved, with the reason.
+        self.refused: dict[str, list[str]] = {}
+        # What the sanitiser removed from the editor's text, in words for the author.
+        self.removed: list[str] = []
         if post is not None:
             self.raw = self._parse(post)
             try:
@@ -210,8 +218,32 @@ class SectionEditor:
                 self.raw[fld.name] = value
         self.errors: dict[str, list[str]] = {}
 
+    def _prose(self, fld: Field, value: str, *, rich: bool) -> str:
+        """A prose field in canonical Markdown, from the editor's HTML or the plain text box."""
+        if not rich:
+            return richtext.canonical_markdown(value, limit=fld.max_length, headings=fld.headings)
+        try:
+            result = richtext.from_editor(value, limit=fld.max_length, headings=fld.headings)
+        except richtext.TooLarge:
+            self.refused[fld.name] = [
+                f"{fld.label} is far too large to save ({len(value):,} characters of formatted "
+                f"text; the limit is {fld.max_length:,} characters of text). Nothing was "
+                "saved: the text saved before is kept."
+            ]
+            return ""
+        for words in result.removed:
+            if words not in self.removed:
+                self.removed.append(words)
+        return result.text
+
+    def keep_stored(self, stored: Mapping[str, Any]) -> None:
+        """Refused fields show what is saved, so that saving again cannot blank them."""
+        for name in self.refused:
+            self.raw[name] = stored.get(name, "")
+
     def _parse(self, post: QueryDict) -> dict[str, Any]:
         raw: dict[str, Any] = {}
+        rich = set(post.getlist("rich"))
         for fld in self.section.fields:
             if fld.kind is FieldKind.TABLE:
                 pattern = re.compile(rf"^{re.escape(fld.name)}-(\d{{1,3}})-([a-z_]+)$")
@@ -221,6 +253,8 @@ class SectionEditor:
                     if match:
                         rows.setdefault(int(match[1]), {})[match[2]] = post.get(key, "")
                 raw[fld.name] = [rows[i] for i in sorted(rows)]
+            elif fld.kind is FieldKind.MARKDOWN:
+                raw[fld.name] = self._prose(fld, post.get(fld.name, ""), rich=fld.name in rich)
             else:
                 raw[fld.name] = post.get(fld.name, "")
         return raw
@@ -302,6 +336,7 @@ class SectionEditor:
                 if fld.kind is FieldKind.MARKDOWN and not item.errors:
                     # Refused text is not rendered: it may be far over the limit.
                     item.preview = render_markdown(item.value)
+                    item.rich = richtext.editor_html(item.value, headings=fld.headings) is not None
             result.append(item)
         return result
 

@@ -321,3 +321,8 @@ def render_markdown(text: str | None) -> SafeString:
         html = mark_safe(_sanitise(_markdown_to_html(text)))
         RENDER_CACHE.put(text, html)
     return html
+
+
+def markdown_html(text: str) -> str:
+    """The sanitised HTML of author Markdown as a plain string (for reading it as a document)."""
+    return str(render_markdown(text))

@@ -60,6 +60,8 @@ class Field:
     identity: tuple[str, ...] = ()
     # A template for describing a row or item in compare output, e.g. "account {handle}".
     item_label: str = "{value}"
+    # Prose (Markdown) fields: whether the editor offers headings here.
+    headings: bool = True
 
     def empty(self) -> Any:
         if self.kind in (FieldKind.LIST, FieldKind.TABLE):

@@ -87,9 +87,15 @@ def _url(name: str, label: str, help: str = "", **kwargs: Any) -> Field:
     return Field(name, label, FieldKind.URL, help=help, max_length=500, **kwargs)
 
 
-def _body(help: str, required: bool = False) -> Field:
+def _body(help: str, required: bool = False, headings: bool = True) -> Field:
     return Field(
-        "body", "Guidance", FieldKind.MARKDOWN, help=help, max_length=20000, required=required
+        "body",
+        "Guidance",
+        FieldKind.MARKDOWN,
+        help=help,
+        max_length=20000,
+        required=required,
+        headings=headings,
     )
 
 
@@ -1846,7 +1852,7 @@ CONTACT = Section(
         _text("role", "Role"),
         Field("email", "E-mail", FieldKind.EMAIL, max_length=254),
         Field("phone", "Phone", FieldKind.PHONE, max_length=40),
-        _body("Optional: out-of-hours arrangements and cover."),
+        _body("Optional: out-of-hours arrangements and cover.", headings=False),
     ),
     starter={
         "name": "{contact_name}",

@@ -68,6 +68,11 @@ MISSING_DETAIL_LABELS = {
 # --- helpers --------------------------------------------------------------------------------
 
 
+def removed_notice(removed: Sequence[str]) -> str:
+    """What the sanitiser took out of the editor's text, said once beside "Saved"."""
+    return "Removed from the text, as Charter never keeps them: " + ", ".join(removed) + "."
+
+
 def _guideline(request: HttpRequest, pk: int) -> Guideline:
     return get_for_org(Guideline.objects.select_related("organization"), request, pk=pk)
 
@@ -181,6 +186,9 @@ def _save(
     request: MemberRequest, draft: Draft, section: Section, editor: SectionEditor
 ) -> tuple[DraftSection | None, dict[str, Any] | None, str]:
     """Save what was typed; returns (saved row, conflict context, error message)."""
+    if editor.refused:
+        editor.set_errors(editor.refused)
+        return None, None, "Not saved: " + " ".join(m for ms in editor.refused.values() for m in ms)
     try:
         row = services.save_section(
             draft=draft,
@@ -414,10 +422,13 @@ def step(
     action = request.POST.get("action", "save")
     row_action = editor.apply_row_action(action)
     saved, conflict, error = _save(request, draft, section, editor)
+    editor.keep_stored(row.data if row else {})
     if saved is not None:
         stored[key] = saved
         if not row_action and action in NAV_ACTIONS:
             messages.success(request, f"Saved {timezone.localtime(saved.updated_at):%H:%M}.")
+            if editor.removed:
+                messages.warning(request, removed_notice(editor.removed))
             index = [s.key for s in SECTIONS].index(key)
             if action == "next" and index + 1 < len(SECTIONS):
                 return redirect("guidelines:step", guideline.pk, SECTIONS[index + 1].key)
@@ -427,6 +438,8 @@ def step(
                 return redirect("guidelines:checklist", guideline.pk)
             return redirect("guidelines:step", guideline.pk, key)
     status = f"Saved {timezone.localtime(saved.updated_at):%H:%M}" if saved else error
+    if saved and editor.removed:
+        status += ". " + removed_notice(editor.removed)
     context = _step_context(
         guideline=guideline,
         draft=draft,
@@ -467,6 +480,7 @@ def autosave(request: MemberRequest, pk: int, key: str) -> HttpResponse:
             "saved": saved,
             "saved_at": timezone.localtime(saved.updated_at) if saved else None,
             "error": error,
+            "removed": removed_notice(editor.removed) if saved and editor.removed else "",
             "conflict": conflict,
             "error_slots": editor.error_slots(),
             "checks": run_checks(section, live, guideline.organization.jurisdiction),

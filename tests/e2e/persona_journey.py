@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from tests.e2e.autosave import expect_all_saved
+from tests.e2e.richtext import delete_item, prose, undo_until
 
 PASSWORD = "charter-demo"
 TITLE = "Social media guidelines for volunteers"
@@ -73,15 +74,14 @@ class Journey:
         # The security step: take out the two-factor rule, see the check fail, put it back.
         self._section_link(page, "Security").click()
         self._heading(page, "Security")
-        body = page.get_by_label("Guidance")
-        original = body.input_value()
-        weakened = "\n".join(line for line in original.splitlines() if "two-factor" not in line)
-        self._autosaved(page, lambda: body.fill(weakened))
+        body = prose(page)
+        self._autosaved(page, lambda: delete_item(page, body.locator("li", has_text="two-factor")))
         checks = page.get_by_role("region", name="Checks for this section")
         expect(checks).to_contain_text(f"To do: {TWO_FACTOR_CHECK}")
-        expect(page.get_by_role("region", name="Preview")).not_to_contain_text("two-factor")
+        expect(body).not_to_contain_text("two-factor")
         self.visit(page, "wizard-failing-check")
-        self._autosaved(page, lambda: body.fill(original))
+        # Undo puts the rule back, word for word.
+        self._autosaved(page, lambda: undo_until(page, body, "two-factor"))
         expect(checks).to_contain_text(f"Done: {TWO_FACTOR_CHECK}")
 
         # The starter text's claims about the institution are confirmed one by one, each
@@ -150,14 +150,14 @@ class Journey:
         expect(thread).to_contain_text("A reviewer closes this thread.")
         self.visit(page, "wizard-comments")
 
-        body = page.get_by_label("Guidance")
+        body = prose(page)
         self._autosaved(page, lambda: self._append(page, body, FIX))
         thread.locator("summary", has_text="Reply").click()
         thread.get_by_label("Your reply").fill(REPLY)
         thread.get_by_role("button", name="Post reply").click()
         self._told(page, "Reply posted.")
         self._heading(page, "Confidentiality, compliance and privacy")
-        expect(page.get_by_label("Guidance")).to_have_value(re.compile("We follow HIPAA"))
+        expect(prose(page)).to_contain_text("We follow HIPAA")
         self.visit(page, "wizard-revising")
         page.get_by_role("link", name="Review all checks").click()
         self._heading(page, "Review the draft")

@@ -12,6 +12,7 @@ from guidelines import services
 from guidelines.models import Guideline
 from tests.e2e.autosave import expect_all_saved
 from tests.e2e.facts import keep_all_facts
+from tests.e2e.richtext import append, delete_item, prose
 
 
 def _saved(page: Page) -> None:
@@ -96,23 +97,20 @@ def test_author_writes_checks_previews_and_compares(
     # Section 3: security. Remove the two-factor sentence: the check fails; put it back.
     page.locator("#progress-security a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Security")
-    body = page.get_by_label("Guidance")
-    text = body.input_value()
-    weakened = "\n".join(line for line in text.splitlines() if "two-factor" not in line)
-    _wait_for_save(page, lambda: body.fill(weakened))
+    body = prose(page)
+    _wait_for_save(page, lambda: delete_item(page, body.locator("li", has_text="two-factor")))
     _saved(page)
     checks = page.locator("#step-checks")
     expect(checks).to_contain_text("To do: Require two-factor authentication")
     expect(page.locator("#progress-security")).to_contain_text("Check failing")
     shots(page, "security-check-failing")
     _wait_for_save(
-        page,
-        lambda: body.fill(weakened + "\n\n- Turn on two-factor authentication everywhere."),
+        page, lambda: append(page, body, "\nTurn on two-factor authentication everywhere.")
     )
     _saved(page)
     expect(checks).not_to_contain_text("To do")
     expect(page.locator("#progress-security")).to_contain_text("Complete")
-    expect(page.locator("#preview-body")).to_contain_text("Turn on two-factor authentication")
+    expect(body).to_contain_text("Turn on two-factor authentication")
     shots(page, "security-fixed")
 
     # Review and preview, plain and as questions and answers.

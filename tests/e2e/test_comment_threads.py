@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from approvals.models import Comment, ReviewRequest
 from tests.e2e.autosave import expect_all_saved
 from tests.e2e.conftest import open_disclosure
+from tests.e2e.richtext import prose
 from tests.e2e.test_signoff import _submit, as_user, cast  # noqa: F401 - fixtures used below
 
 COMMENT = "Please name the privacy law we follow."
@@ -72,7 +73,7 @@ def test_a_thread_is_read_in_the_wizard_and_resolved_on_the_next_version(
     aside.get_by_role("button", name="Post reply").click()
     expect(author.get_by_text("Reply posted.")).to_be_visible()
     expect(aside).to_contain_text("Section 5 now names HIPAA.")
-    body = author.get_by_label("Guidance")
+    body = prose(author)
     with author.expect_response(lambda r: "/autosave/" in r.url and r.request.method == "POST"):
         body.focus()
         author.keyboard.press("Control+End")

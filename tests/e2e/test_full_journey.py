@@ -24,6 +24,7 @@ from publishing.models import Acknowledgement
 from tests.e2e.autosave import expect_all_saved
 from tests.e2e.conftest import ARTIFACTS, open_disclosure
 from tests.e2e.facts import keep_all_facts
+from tests.e2e.richtext import prose
 
 PASSWORD = "charter-demo"
 PHONE: ViewportSize = {"width": 375, "height": 740}
@@ -247,7 +248,7 @@ def test_a_guideline_from_first_draft_to_acknowledged_and_evidenced(
     author.get_by_role("button", name=re.compile("Revise")).click()
     author.goto(f"{live_server.url}/guidelines/{guideline.pk}/draft/privacy/")
     _heading(author, "Confidentiality, compliance and privacy")
-    body = author.get_by_label("Guidance")
+    body = prose(author)
     _autosaved(
         author, lambda: _append(author, body, "\n\nWe follow HIPAA, the US health privacy law.")
     )
