@@ -21,6 +21,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.utils.safestring import SafeString
+
+from guidelines.redline import ProseRedline, compare_prose
+from guidelines.rendering import render_markdown
 from guidelines.schema import Content, Field, FieldKind, Section
 
 Op = Literal["equal", "insert", "delete"]
@@ -588,6 +592,8 @@ class FieldDiff:
     items: tuple[ItemChange, ...] = ()  # list fields
     rows: tuple[RowChange, ...] = ()  # table fields
     summary: tuple[str, ...] = ()
+    # Prose fields: the redline of what readers see (guidelines/redline.py), when changed.
+    prose: ProseRedline | None = None
 
     @property
     def name(self) -> str:
@@ -609,6 +615,11 @@ class FieldDiff:
         if self.field.kind == FieldKind.TABLE:
             return "table"
         return "text" if self.field.kind in PROSE_KINDS else "value"
+
+    @property
+    def rendered(self) -> SafeString:
+        """A prose field's new text as readers see it (sanitised HTML), never as Markdown."""
+        return render_markdown(self.new if isinstance(self.new, str) else "")
 
     @property
     def is_empty(self) -> bool:
@@ -698,8 +709,21 @@ def compare_field(field: Field, old: Any, new: Any) -> FieldDiff:
     elif changed:
         summary = (f"Changed {label} from {_quote(before)} to {_quote(after)}",)
     return FieldDiff(
-        field=field, changed=changed, old=old, new=new, segments=segments, summary=summary
+        field=field,
+        changed=changed,
+        old=old,
+        new=new,
+        segments=segments,
+        summary=summary,
+        prose=_prose(field, before, after) if changed else None,
     )
+
+
+def _prose(field: Field, before: str, after: str) -> ProseRedline | None:
+    """Markdown fields are shown as readers see them; other text fields word by word."""
+    if field.kind != FieldKind.MARKDOWN:
+        return None
+    return compare_prose(before, after)
 
 
 @dataclass(frozen=True)

@@ -591,3 +591,10 @@ def editor_html(text: str, *, headings: bool = True) -> str | None:
     allowed = EDITOR_TAGS | (HEADING_TAGS if headings else frozenset())
     tags = set(re.findall(r"<([a-z0-9]+)", html))
     return html if tags <= allowed else None
+
+
+def document(text: str) -> list[Block]:
+    """The blocks a reader sees in a stored Markdown text (for comparing what readers see)."""
+    if not text.strip():
+        return []
+    return _Reader(headings=True).blocks(_tree(markdown_html(text))[0])
