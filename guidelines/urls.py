@@ -25,4 +25,5 @@ urlpatterns = [
     path("<int:pk>/draft/<slug:key>/fact/", views.confirm_fact, name="confirm_fact"),
     path("<int:pk>/document/", views.document, name="document"),
     path("<int:pk>/compare/", views.compare, name="compare"),
+    path("<int:pk>/compare/pdf/", views.compare_pdf, name="compare_pdf"),
 ]

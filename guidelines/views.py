@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -915,3 +918,40 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
             "ready": bool(diffs),
         },
     )
+
+
+COMPARE_CSS = Path(settings.BASE_DIR) / "static" / "css" / "compare.css"
+
+
+@require_role(*READERS)
+def compare_pdf(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors, admins, reviewers and auditors: the redline of two versions as a PDF.
+
+    For legal's files and for counsel outside the institution; every page says it is a
+    comparison, not a publication. Versions only: a draft is not a document to file.
+    """
+    from weasyprint import CSS, HTML  # heavy: loaded only when a PDF is asked for
+
+    guideline = _guideline(request, pk)
+    old = _version(guideline, request.GET.get("old", ""))
+    new = _version(guideline, request.GET.get("new", ""))
+    diffs = compare_content(SECTIONS, old.content, new.content)
+    html = render_to_string(
+        "guidelines/compare_pdf.html",
+        {
+            "guideline": guideline,
+            "old": old,
+            "new": new,
+            "diffs": diffs,
+            "changed": changed_count(diffs),
+            "generated_at": timezone.now(),
+            "by": request.user,
+        },
+    )
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        stylesheets=[CSS(filename=str(COMPARE_CSS))]
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"{guideline.slug}-redline-v{old.number}-v{new.number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -180,6 +180,9 @@ MATRIX: dict[str, Entry] = {
     "guidelines:compare": Entry(
         READERS, kwargs=lambda w: {"pk": w.guideline.pk}, query={"a": "1", "b": "2"}
     ),
+    "guidelines:compare_pdf": Entry(
+        READERS, kwargs=lambda w: {"pk": w.guideline.pk}, query={"old": "1", "new": "1"}
+    ),
     # Approvals.
     "approvals:inbox": Entry({"legal", "compliance"}, org_object=False),
     "approvals:route": Entry({"admin", "outsider"}, org_object=False),
