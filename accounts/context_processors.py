@@ -7,6 +7,17 @@ from django.http import HttpRequest
 from . import access, notify
 from .models import Notification
 
+# Pages behind the header's "Administration" menu: the menu is marked while one is open.
+ADMIN_NAV_VIEWS = (
+    "accounts:people",
+    "accounts:institution_settings",
+    "approvals:route",
+    "integrations:index",
+    "integrations:tokens",
+    "audit:events",
+    "accounts:security",
+)
+
 
 def charter(request: HttpRequest) -> dict[str, Any]:
     """Navigation facts every page needs: the active institution and what the person may do."""
@@ -34,6 +45,7 @@ def charter(request: HttpRequest) -> dict[str, Any]:
             "audit": access.can_read_audit(membership),
             "admin": access.can(membership, access.Role.ADMIN),
         },
+        "admin_nav_views": ADMIN_NAV_VIEWS,
         "unread_notifications": unread,
         "pending_invitations": pending,
     }

@@ -337,7 +337,11 @@ class Journey:
         toggle = nav.get_by_role("button", name="Show navigation")
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()
-        nav.get_by_role("link", name=name, exact=isinstance(name, str)).click()
+        link = nav.get_by_role("link", name=name, exact=isinstance(name, str))
+        menu = nav.get_by_role("button", name="Administration")
+        if not link.is_visible() and menu.count() and menu.get_attribute("aria-expanded") != "true":
+            menu.click()  # an institution page, behind the Administration menu
+        link.click()
 
     @staticmethod
     def _told(page: Page, text: str) -> None:

@@ -18,6 +18,7 @@ def test_an_admin_makes_a_token_and_connects_a_teams_channel(
     receiver = Receiver(tmp_path / "teams", chat=True).start(status=202)
     try:
         login(page, admin.email, password)
+        page.get_by_role("button", name="Administration").click()
         page.get_by_role("link", name="Integrations").click()
         expect(page.get_by_role("heading", name="Integrations")).to_be_visible()
         assert serious_problems(page) == []
@@ -33,7 +34,7 @@ def test_an_admin_makes_a_token_and_connects_a_teams_channel(
         expect(page.get_by_role("cell", name="read:acknowledgements")).to_be_visible()
         assert serious_problems(page) == []
 
-        page.get_by_role("link", name="Integrations").first.click()
+        page.get_by_role("main").get_by_role("link", name="Integrations").first.click()
         page.get_by_role("link", name="Connect Slack or Teams").click()
         page.get_by_label("Microsoft Teams").check()
         page.get_by_label("Channel name").fill("#comms")
