@@ -17,6 +17,8 @@ from __future__ import annotations
 import difflib
 import re
 import string
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -784,6 +786,39 @@ def compare_content(
     """Compare two whole guidelines in catalogue order; sections outside it are not shown."""
     old, new = old or {}, new or {}
     return [compare_section(s, old.get(s.key), new.get(s.key)) for s in sections]
+
+
+# Comparisons of two frozen versions, kept by their two fingerprints (content hashes): a
+# frozen text never changes, so neither does its comparison. Per worker process, newest last.
+FROZEN_CACHE_SIZE = 64
+_frozen: OrderedDict[tuple[str, str], list[SectionDiff]] = OrderedDict()
+_frozen_lock = threading.Lock()
+
+
+def compare_frozen(
+    sections: Sequence[Section],
+    old_hash: str,
+    new_hash: str,
+    load: Callable[[], tuple[Content | None, Content | None]],
+) -> list[SectionDiff]:
+    """``compare_content`` of two frozen versions, computed once per pair of fingerprints.
+
+    ``load`` fetches both texts and is called only when the pair has not been compared yet,
+    so a repeated comparison reads neither text from the database.
+    """
+    key = (old_hash, new_hash)
+    with _frozen_lock:
+        found = _frozen.get(key)
+        if found is not None:
+            _frozen.move_to_end(key)
+            return found
+    old, new = load()
+    diffs = compare_content(sections, old, new)
+    with _frozen_lock:
+        _frozen[key] = diffs
+        while len(_frozen) > FROZEN_CACHE_SIZE:
+            _frozen.popitem(last=False)
+    return diffs
 
 
 def changed_count(diffs: Iterable[SectionDiff]) -> int:

@@ -32,7 +32,7 @@ from accounts.models import Role, StaffGroup
 
 from . import cases as case_library
 from . import services
-from .compare import changed_count, compare_content, compare_section
+from .compare import changed_count, compare_content, compare_frozen, compare_section
 from .completeness import unchanged_from_template
 from .facts import facts_in
 from .forms import (
@@ -802,9 +802,13 @@ def quiz(request: MemberRequest, pk: int) -> HttpResponse:
 # --- reading: documents, versions, compare ---------------------------------------------------
 
 
-def _version(guideline: Guideline, number: Any) -> Version:
+def _version(guideline: Guideline, number: Any, *, text: bool = True) -> Version:
+    """One version of the guideline; with ``text=False`` its content is read only if used."""
+    versions = guideline.versions.select_related("created_by")
+    if not text:
+        versions = versions.defer("content")
     try:
-        return guideline.versions.select_related("created_by").get(number=int(number))
+        return versions.get(number=int(number))
     except (Version.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such version") from exc
 
@@ -900,8 +904,21 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
             return _draft_data(_stored(draft))
         return _version(guideline, choice).content
 
-    old, new = load(old_key), load(new_key)
-    diffs = compare_content(SECTIONS, old, new) if old is not None and new is not None else []
+    diffs: list[Any] = []
+    if old_key and new_key and "draft" not in (old_key, new_key):
+        # Two frozen versions: their comparison is kept by their fingerprints, and their texts
+        # are read only the first time.
+        pair = [_version(guideline, key, text=False) for key in (old_key, new_key)]
+        diffs = compare_frozen(
+            SECTIONS,
+            pair[0].content_hash,
+            pair[1].content_hash,
+            lambda: (pair[0].content, pair[1].content),
+        )
+    else:
+        old, new = load(old_key), load(new_key)
+        if old is not None and new is not None:
+            diffs = compare_content(SECTIONS, old, new)
     labels = dict(options)
     return render(
         request,
