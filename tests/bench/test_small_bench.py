@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts.models import User
 from bench.seed import SeedConfig, SeedResult, seed
 from publishing.models import Acknowledgement, AckRequest
+from publishing.views import EXPORT_BATCH
 
 SMALL, LARGE = 1_000, 5_000
 # Pinned: a signed-in page's baseline is the session, the person (with memberships, roles and
@@ -164,11 +165,14 @@ def test_dashboard_roster_acknowledge_compare_and_export_queries_do_not_grow_wit
         for counted in (answer, small[page][1]):
             assert counted.startswith(start) and word in counted, f"{page}: {counted[:80]}"
             assert "/accounts/login" not in counted[:80], page
-        assert count == small[page][0], (
+        # The export reads each batch's quiz tries in one query: one more per EXPORT_BATCH rows.
+        batches = -(-(LARGE - SMALL) // EXPORT_BATCH) if page == "export" else 0
+        assert small[page][0] <= count <= small[page][0] + batches, (
             f"{page}: {small[page][0]} queries at {SMALL:,} staff, {count} at {LARGE:,}"
         )
         # Elsewhere than PostgreSQL the audit event and the chain head are two statements.
         limit = MAX_QUERIES[page] + (page == "acknowledge" and connection.vendor != "postgresql")
+        limit += batches
         assert count <= limit, f"{page} runs {count} queries"
 
 
