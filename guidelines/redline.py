@@ -260,6 +260,19 @@ def _changed(old: Unit, new: Unit, moved: bool = False) -> UnitChange:
     return UnitChange("changed" if different else "unchanged", moved, old, new, inline, left, right)
 
 
+def _same_words(old: Unit, new: Unit) -> UnitChange:
+    """Units with the same words: only their formatting and links can differ (no matcher)."""
+    pieces: list[Piece] = []
+    left: list[Piece] = []
+    for x, y in zip(old.tokens, new.tokens, strict=True):
+        note = _describe(x, y) if x.text.strip() else ""
+        _append(pieces, Piece("equal", y.text, note, y.marks, y.href))
+        _append(left, Piece("equal", x.text, note, x.marks, x.href))
+    if not any(p.note for p in pieces):
+        return UnitChange("unchanged", False, old, new, tuple(pieces))
+    return UnitChange("changed", False, old, new, tuple(pieces), tuple(left), tuple(pieces))
+
+
 def compare_prose(old_text: str, new_text: str) -> ProseRedline:
     """Align two texts unit by unit and redline the changed ones word by word."""
     old_units, new_units = units_of(old_text or ""), units_of(new_text or "")
@@ -272,12 +285,16 @@ def compare_prose(old_text: str, new_text: str) -> ProseRedline:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for x, y in zip(old_units[i1:i2], new_units[j1:j2], strict=True):
-                result.append(_changed(x, y))
+                result.append(_same_words(x, y))
             continue
         olds, news = list(old_units[i1:i2]), list(new_units[j1:j2])
         # Pair units edited in place, in order, when enough of their words survived.
         while olds and news:
-            ratio = difflib.SequenceMatcher(None, olds[0].text, news[0].text, False).ratio()
+            # quick_ratio counts shared words regardless of order: linear, and enough to tell
+            # an edited item from a different one.
+            ratio = difflib.SequenceMatcher(
+                None, [t.text for t in olds[0].tokens], [t.text for t in news[0].tokens], False
+            ).quick_ratio()
             if ratio < SIMILAR:
                 break
             result.append(_changed(olds.pop(0), news.pop(0)))
