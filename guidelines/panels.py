@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
-from accounts.access import can_edit_drafts
+from accounts.access import Role, can, can_edit_drafts
 from accounts.http import MemberRequest
 
 from .models import Draft, Guideline
@@ -22,9 +23,12 @@ def author_panel(request: MemberRequest) -> Panel | None:
         return None
     org_id = membership.organization_id
     jurisdiction = membership.organization.jurisdiction
+    open_drafts = Draft.objects.filter(guideline__organization_id=org_id, is_open=True)
+    # The person's own: a draft they started, or any open draft of a guideline they created.
+    own = Q(created_by_id=membership.user_id) | Q(guideline__created_by_id=membership.user_id)
     drafts = []
     for draft in (
-        Draft.objects.filter(guideline__organization_id=org_id, is_open=True)
+        open_drafts.filter(own)
         .select_related("guideline")
         .prefetch_related("sections")
         .order_by("-updated_at")[:10]
@@ -39,9 +43,23 @@ def author_panel(request: MemberRequest) -> Panel | None:
                 "total": len(SECTIONS),
             }
         )
+    # An admin also sees, on a line of its own, what others are writing (titles only).
+    others = (
+        list(
+            open_drafts.exclude(own)
+            .select_related("guideline", "created_by")
+            .order_by("-updated_at")[:10]
+        )
+        if can(membership, Role.ADMIN)
+        else []
+    )
     due = list(
         Guideline.objects.filter(organization_id=org_id)
         .review_due(on=timezone.localdate())
         .order_by("next_review_date")[:10]
     )
-    return "guidelines/panels/author.html", {"drafts": drafts, "due": due}
+    return "guidelines/panels/author.html", {
+        "drafts": drafts,
+        "others": others,
+        "due": due,
+    }

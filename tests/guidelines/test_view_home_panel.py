@@ -39,3 +39,24 @@ def test_employee_does_not_see_the_authoring_panel(employee, wizard_guideline):
 def test_outsider_does_not_see_other_institutions_drafts(outsider, wizard_guideline):
     html = outsider.client().get(reverse("home")).content.decode()
     assert "Social media guidelines" not in html
+
+
+def test_the_panel_lists_the_persons_own_drafts_and_an_admin_sees_others_apart(
+    admin, author, wizard_guideline
+):
+    """The author's draft is theirs; the admin's panel keeps it on a separate, titled line."""
+    mine = services.create_guideline(
+        organization=admin.org, by=admin.user, title="Admin's own policy", start="template"
+    )
+    assert mine.pk != wizard_guideline.pk
+
+    html = author.client().get(reverse("home")).content.decode()
+    writing = html[html.index("Guidelines you are writing") : html.index("All guidelines")]
+    assert "Social media guidelines" in writing and "Admin&#x27;s own policy" not in writing
+    assert "Other drafts in progress" not in writing  # an author sees only their own
+
+    html = admin.client().get(reverse("home")).content.decode()
+    writing = html[html.index("Guidelines you are writing") : html.index("All guidelines")]
+    own, others = writing.split("Other drafts in progress")
+    assert "Admin&#x27;s own policy" in own and "Social media guidelines" not in own
+    assert "Social media guidelines" in others and author.user.full_name in others
