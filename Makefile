@@ -67,6 +67,7 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 bench: $(BENCH_STAMP)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) -m bench.directory $(BENCH_DIRECTORY_ARGS)
+	$(PY) -m bench.reminders $(BENCH_REMINDERS_ARGS)
 	$(PY) -m bench.search $(BENCH_SEARCH_ARGS)
 
 bench-small: setup

@@ -12,9 +12,18 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from audit.models import AuditEvent
+from guidelines.compare import compare_content
 from guidelines.models import Guideline, Version
+from guidelines.sections import SECTIONS
 
-from .models import AckRequest, AckRequestQuerySet, Campaign, Publication, QuizAttempt
+from .models import (
+    Acknowledgement,
+    AckRequest,
+    AckRequestQuerySet,
+    Campaign,
+    Publication,
+    QuizAttempt,
+)
 
 
 def in_force(guideline: Guideline, *, on: dt.date | None = None) -> Publication | None:
@@ -280,3 +289,43 @@ def campaigns_of(publication: Publication, *, on: dt.date) -> list[Campaign]:
         ended = (nxt.starts_on or timezone.localdate(nxt.created_at)) if nxt else None
         campaign.running = began <= on and (ended is None or on < ended)  # type: ignore[attr-defined]
     return campaigns
+
+
+SINCE_SECTIONS = 6  # changed sections named before the full text; the comparison has all
+SINCE_SENTENCES = 3  # plain sentences per section
+
+
+def changed_since_acknowledged(user: User, version: Version) -> dict[str, Any] | None:
+    """What changed since the version of this guideline the person last acknowledged, as
+    plain sentences per changed section (no redline markup), or None when there is no
+    earlier acknowledgement to compare with. Two queries; only the reading page asks."""
+    last = (
+        Acknowledgement.objects.filter(
+            user=user,
+            version__guideline_id=version.guideline_id,
+            version__number__lt=version.number,
+        )
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
+    )
+    if last is None:
+        return None
+    diffs = [
+        d for d in compare_content(SECTIONS, last.version.content, version.content) if d.changed
+    ]
+    return {
+        "number": last.version.number,
+        "acknowledged_at": last.acknowledged_at,
+        "total": len(diffs),
+        "sections": [
+            {
+                "key": d.key,
+                "title": d.title,
+                "sentences": list(d.summary[:SINCE_SENTENCES]),
+                "more": max(0, len(d.summary) - SINCE_SENTENCES),
+            }
+            for d in diffs[:SINCE_SECTIONS]
+        ],
+        "more_sections": max(0, len(diffs) - SINCE_SECTIONS),
+    }

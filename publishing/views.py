@@ -62,6 +62,7 @@ from .selectors import (
     accounts_in_force,
     campaign_figures,
     campaigns_of,
+    changed_since_acknowledged,
     describe_wrong,
     in_force,
     is_superseded,
@@ -217,6 +218,10 @@ def changes(
     if isinstance(publication, HttpResponse):
         return publication
     previous = previous_publication(publication)
+    since = request.GET.get("from", "")
+    if since.isdigit() and int(since) < publication.version.number:
+        # "Since the version you last acknowledged": any earlier published version.
+        previous = _publication(publication.guideline, int(since))
     if previous is None:
         raise Http404("This is the first published version")
     diffs = compare_content(SECTIONS, previous.version.content, publication.version.content)
@@ -468,6 +473,9 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     context = _reader_context(request, publication)
     context["form"] = form
     context["questions"] = len(questions)
+    if context["can_acknowledge"]:
+        # Before the full text: what changed since the version this person last acknowledged.
+        context["since"] = changed_since_acknowledged(request.user, version)
     return render(request, "publishing/acknowledge.html", context)
 
 
