@@ -36,7 +36,12 @@ from .selectors import in_force, is_superseded
 
 
 class PublishingError(Exception):
-    """A refused publishing or acknowledgement action, with a message for the person."""
+    """A refused publishing or acknowledgement action, with a message for the person;
+    ``field`` names the form field the message belongs beside, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -73,23 +78,32 @@ def check_publish(
             f"{version.get_status_display().lower()}."
         )
     if effective_date < today:
-        raise PublishingError("The effective date cannot be in the past: choose today or later.")
+        raise PublishingError(
+            "The effective date cannot be in the past: choose today or later.",
+            field="effective_date",
+        )
     if requires_acknowledgement:
         if due_date is None:
-            raise PublishingError("Choose the date by which staff must acknowledge.")
+            raise PublishingError(
+                "Choose the date by which staff must acknowledge.", field="due_date"
+            )
         if due_date < effective_date:
             raise PublishingError(
-                "The acknowledgement due date cannot be before the effective date."
+                "The acknowledgement due date cannot be before the effective date.",
+                field="due_date",
             )
     elif not skip_reason:
         raise PublishingError(
-            "Say why staff need not acknowledge this version (for example, a cosmetic change)."
+            "Say why staff need not acknowledge this version (for example, a cosmetic change).",
+            field="skip_reason",
         )
     if any(group.organization_id != org.pk for group in target_groups):
         raise PublishingError("A chosen staff group belongs to another institution.")
     next_review = next_review_date or add_months(effective_date, 12)
     if next_review <= effective_date:
-        raise PublishingError("The next review date must be after the effective date.")
+        raise PublishingError(
+            "The next review date must be after the effective date.", field="next_review_date"
+        )
     return next_review
 
 

@@ -564,7 +564,7 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
         try:
             services.check_publish(version=version, **choices)
         except services.PublishingError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(exc.field, str(exc))
             step = "choose"
         else:
             if data["requires_acknowledgement"]:
@@ -583,7 +583,7 @@ def publish(request: MemberRequest, version_id: int) -> HttpResponse:
                         version=version, by=request.user, request=request, **choices
                     )
                 except services.PublishingError as exc:
-                    form.add_error(None, str(exc))
+                    form.add_error(exc.field, str(exc))
                     step = "choose"
                 else:
                     asked = preview["total"] if preview else 0

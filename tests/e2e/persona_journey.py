@@ -258,7 +258,9 @@ class Journey:
         due = page.get_by_label("Acknowledge by").input_value()
         page.get_by_label("Acknowledge by").fill("2020-01-01")
         page.get_by_role("button", name="Check who will be asked").click()
-        expect(page.get_by_role("alert")).to_contain_text("cannot be before the effective date")
+        expect(page.get_by_label("Acknowledge by")).to_have_accessible_description(
+            re.compile("cannot be before the effective date")
+        )
         expect(
             page.get_by_role("group", name="Staff groups to ask").get_by_label(GROUP)
         ).to_be_checked()

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +72,28 @@ def test_due_date_before_effective_date_is_refused(approved, admin):
     )
     assert "before the effective date" in response.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_a_date_refusal_shows_beside_its_field_not_at_the_top(approved, admin):
+    today = timezone.localdate()
+    response = admin.client().post(
+        url(approved),
+        form(
+            effective_date=(today + dt.timedelta(days=10)).isoformat(),
+            due_date=(today + dt.timedelta(days=2)).isoformat(),
+        ),
+    )
+    assert response.context["form"].errors == {
+        "due_date": ["The acknowledgement due date cannot be before the effective date."]
+    }
+    html = response.content.decode()
+    field = html[html.index('id="div_id_due_date"') :]
+    field = field[: field.index('id="div_id_next_review_date"')]
+    assert "before the effective date" in field and "is-invalid" in field
+    assert 'aria-invalid="true"' in field
+    described = re.search(r'aria-describedby="([^"]+)"', field)
+    assert described and all(f'id="{i}"' in field for i in described[1].split())
+    assert 'class="alert alert-danger"' not in html  # no top alert for a field's problem
 
 
 def test_skipping_acknowledgement_needs_a_reason(approved, admin):
