@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from . import access, notify
@@ -24,7 +25,11 @@ def charter(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     pending = getattr(request, "pending_invitations", 0)
     if membership is None:
-        return {"membership": None, "pending_invitations": pending}
+        return {
+            "membership": None,
+            "pending_invitations": pending,
+            "support_email": settings.SUPPORT_EMAIL,
+        }
     # Counted with the person at the start of the request, unless this request itself
     # wrote or closed a notice since.
     unread = getattr(membership, "unread_count", None)
@@ -48,4 +53,5 @@ def charter(request: HttpRequest) -> dict[str, Any]:
         "admin_nav_views": ADMIN_NAV_VIEWS,
         "unread_notifications": unread,
         "pending_invitations": pending,
+        "support_email": settings.SUPPORT_EMAIL,
     }

@@ -263,6 +263,9 @@ else:
     EMAIL_USE_TLS = parse_qs(_mail.query).get("tls", ["0"])[0] in {"1", "true"}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Charter <charter@localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# Where every page's footer sends people for help, and the accessibility statement to report
+# a barrier.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@localhost")
 
 # Background work: inline unless a broker is configured, so a fresh checkout needs nothing.
 CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")

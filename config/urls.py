@@ -48,6 +48,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("accounts/", include("accounts.urls")),
     path("scim/v2/", include("accounts.scim_urls")),
     path("guidelines/", include((guideline_patterns, guideline_urls.app_name))),

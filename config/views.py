@@ -34,6 +34,11 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """Anyone, signed in or not: the accessibility statement (linked from every footer)."""
+    return render(request, "accessibility.html")
+
+
 def root(request: HttpRequest) -> HttpResponse:
     """Anyone: the front door sends people to sign in or to their home page."""
     if request.user.is_authenticated:

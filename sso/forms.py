@@ -79,9 +79,11 @@ class ProviderForm(forms.ModelForm):
                 del self.fields[name]
             self.fields["issuer"].required = True
             self.fields["client_id"].required = True
-            self.fields[
-                "issuer"
-            ].help_text = "Charter reads the rest from <issuer>/.well-known/openid-configuration."
+            # Help text is rendered as HTML: no angle brackets in it.
+            self.fields["issuer"].help_text = (
+                "Charter reads the rest from this address followed by "
+                "/.well-known/openid-configuration."
+            )
             if self.instance.has_client_secret:
                 self.fields["client_secret"].help_text = SECRET_KEPT
             else:

@@ -75,6 +75,7 @@ MATRIX: dict[str, Entry] = {
     "root": Entry(set(PERSONAS), public=True, org_object=False, override={"anonymous": "login"}),
     "healthz": Entry(set(PERSONAS), public=True, org_object=False),
     "favicon": Entry(set(PERSONAS), public=True, org_object=False),
+    "accessibility": Entry(set(PERSONAS), public=True, org_object=False),
     "home": Entry(EVERYONE_IN_ORG | {"outsider"}, org_object=False),
     "accounts:login": Entry(set(PERSONAS), public=True, org_object=False),
     # Signing out lands everyone on the sign-in page.

@@ -33,3 +33,9 @@ def day_time(value: dt.date | dt.datetime | None) -> str:
 def day_long_time(value: dt.date | dt.datetime | None) -> str:
     """2 December 2026, 14:05 UTC or December 2, 2026, 14:05 UTC: for records."""
     return fmt(value, "long_time")
+
+
+@register.filter
+def iso_datetime(value: dt.datetime | None) -> str:
+    """2026-12-02T14:05:09+00:00: for ``<time datetime>``, which takes at most milliseconds."""
+    return value.isoformat(timespec="seconds") if value else ""

@@ -115,3 +115,17 @@ def open_disclosure(page, name: str) -> None:
         summary.click()
         page.wait_for_timeout(150)
     assert details.evaluate("d => d.open"), f"could not open '{name}'"
+
+
+@pytest.fixture
+def a11y(request):
+    """``a11y(page, "name")`` runs axe-core, HTML_CodeSniffer and the reflow check on the page
+    as it stands and keeps its HTML; when the test ends, the Nu Html Checker validates every
+    kept page in one run and the test fails on any finding (see tests/a11y.py)."""
+    from tests.a11y import PageChecks
+
+    checks = PageChecks()
+    failed_before = request.session.testsfailed
+    yield checks
+    if request.session.testsfailed == failed_before and checks.pages:
+        checks.assert_clean()

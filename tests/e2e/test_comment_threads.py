@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from approvals.models import Comment, ReviewRequest
 from tests.e2e.autosave import expect_all_saved
@@ -18,23 +18,12 @@ from tests.e2e.test_signoff import _submit, as_user, cast  # noqa: F401 - fixtur
 COMMENT = "Please name the privacy law we follow."
 
 
-def _no_serious_axe_findings(page: Page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    serious = [
-        (v["id"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
-
-
 def test_a_thread_is_read_in_the_wizard_and_resolved_on_the_next_version(
     cast,  # noqa: F811
     as_user,  # noqa: F811
     live_server,
     shots,
+    a11y,
 ):
     guideline = cast["guideline"]
     author = as_user(cast["author"].email)
@@ -65,7 +54,7 @@ def test_a_thread_is_read_in_the_wizard_and_resolved_on_the_next_version(
     expect(aside).to_contain_text("Priya Raman (Legal reviewer)")
     expect(aside).to_contain_text("A reviewer closes this thread.")
     shots(author, "wizard-with-comments")
-    _no_serious_axe_findings(author)
+    a11y(author, "threads-1")
 
     # The author answers from the wizard (back on the same step) and edits the section.
     open_disclosure(author, "Reply")
@@ -93,7 +82,7 @@ def test_a_thread_is_read_in_the_wizard_and_resolved_on_the_next_version(
     thread = legal.locator("#section-privacy article").filter(has_text=COMMENT)
     expect(thread).to_contain_text(re.compile(r"Resolved\s+by Priya Raman on .*\(version 2\)"))
     shots(legal, "thread-resolved-on-v2")
-    _no_serious_axe_findings(legal)
+    a11y(legal, "threads-2")
 
     root = Comment.objects.get(body=COMMENT)
     assert root.review_id == v1.pk and root.resolved_in_version == 2

@@ -21,6 +21,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from guidelines.models import Guideline
 from guidelines.sections import SECTIONS
 from publishing.models import Acknowledgement
+from tests.a11y import PageChecks
 from tests.e2e.autosave import expect_all_saved
 from tests.e2e.conftest import ARTIFACTS, open_disclosure
 from tests.e2e.facts import keep_all_facts
@@ -49,29 +50,16 @@ def demo(transactional_db):
     call_command("load_demo", verbosity=0)
 
 
-class Audit:
-    """Screenshot a page and run axe-core on it; serious or critical findings are collected."""
+class Audit(PageChecks):
+    """Screenshot a page, then run every checker on it (tests/a11y.py)."""
 
     def __init__(self, shots) -> None:
-        from axe_playwright_python.sync_playwright import Axe
-
-        self.axe = Axe()
+        super().__init__()
         self.shots = shots
-        self.found: dict[str, list] = {}
-        self.pages: list[str] = []
 
-    def __call__(self, page: Page, name: str) -> None:
+    def __call__(self, page: Page, name: str, **kwargs) -> None:
         self.shots(page, name)
-        # Every rule runs; only the details of passing and inapplicable ones are left out.
-        results = self.axe.run(page, options={"resultTypes": ["violations"]})
-        self.pages.append(name)
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            self.found[name] = serious
+        super().__call__(page, name, **kwargs)
 
 
 @pytest.fixture
@@ -361,4 +349,4 @@ def test_a_guideline_from_first_draft_to_acknowledged_and_evidenced(
         names = archive.namelist()
     assert any("manifest" in n for n in names), names
 
-    assert audit.found == {}, audit.found
+    audit.assert_clean()

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, ViewportSize
 
 from guidelines.models import Guideline, Version
 from publishing.models import Acknowledgement
+from tests.a11y import PageChecks
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.persona_journey import PASSWORD, TITLE, Journey
 
@@ -24,29 +25,6 @@ from tests.e2e.persona_journey import PASSWORD, TITLE, Journey
 @pytest.fixture
 def demo(transactional_db):
     call_command("load_demo", verbosity=0)
-
-
-class Axe:
-    """Run every axe-core rule on a page; serious or critical findings are collected per page
-    (a failing test leaves a screenshot of each person's last page)."""
-
-    def __init__(self) -> None:
-        from axe_playwright_python.sync_playwright import Axe as Runner
-
-        self.runner = Runner()
-        self.found: dict[str, list] = {}
-        self.pages: list[str] = []
-
-    def __call__(self, page: Page, name: str) -> None:
-        results = self.runner.run(page, options={"resultTypes": ["violations"]})
-        self.pages.append(name)
-        serious = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            self.found[name] = serious
 
 
 def _no_typed_addresses(url: str, **kwargs) -> None:
@@ -78,9 +56,9 @@ def people(browser, live_server):
 
 
 def test_each_persona_is_carried_to_their_next_step_by_home_and_notifications(demo, people):
-    axe = Axe()
+    checks = PageChecks()
     try:
-        Journey(open_as=people, visit=axe).run()
+        Journey(open_as=people, visit=checks).run()
     except Exception:
         # Where each person stood when the journey broke.
         ARTIFACTS.mkdir(exist_ok=True)
@@ -95,6 +73,8 @@ def test_each_persona_is_carried_to_their_next_step_by_home_and_notifications(de
         user__email="employee@riverside.example", version__guideline=guideline
     ).exists()
     # Every page reached was checked, among them a failing check and two refused forms.
-    assert {"wizard-failing-check", "submit-form-errors", "publish-form-errors"} <= set(axe.pages)
-    assert len(axe.pages) >= 30, axe.pages
-    assert axe.found == {}, axe.found
+    assert {"wizard-failing-check", "submit-form-errors", "publish-form-errors"} <= set(
+        checks.pages
+    )
+    assert len(checks.pages) >= 30, checks.pages
+    checks.assert_clean()

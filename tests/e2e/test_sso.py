@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import httpx
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -19,18 +18,8 @@ from tests.factories import GuidelineFactory
 from tests.sso.support import CLIENT_ID, CLIENT_SECRET
 
 
-def assert_accessible(page) -> None:
-    """No serious or critical axe finding on the page (the shared header is tested apart)."""
-    results = Axe().run(page, context={"exclude": [["header"]]})
-    serious = [
-        (v["id"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
-
-
 def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
+    a11y,
     page,
     browser,
     live_server,
@@ -45,7 +34,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     # The admin connects the provider.
     login(page, admin.email, password)
     page.goto(f"{live_server.url}/sso/providers/")
-    assert_accessible(page)
+    a11y(page, "sso-1")
     page.get_by_role("link", name="Connect an OpenID Connect provider").click()
     page.get_by_label("Name").fill("Riverside staff account")
     page.get_by_label("E-mail domains").fill("riverside.test")
@@ -55,7 +44,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     page.get_by_label("Link existing people by e-mail address").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("provider-state")).to_contain_text("not tested")
-    assert_accessible(page)
+    a11y(page, "sso-2")
     shots(page, "provider-saved")
     # Switching on before a test is refused with a reason.
     page.get_by_role("button", name="Switch on").click()
@@ -68,7 +57,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("test-result")).to_contain_text("The test worked")
     expect(page.get_by_text("yes (mfa)")).to_be_visible()
-    assert_accessible(page)
+    a11y(page, "sso-3")
     shots(page, "test-result")
     page.get_by_role("link", name="Back to Riverside staff account").click()
     page.get_by_role("button", name="Switch on").click()
@@ -79,7 +68,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     context = browser.new_context()
     staff = context.new_page()
     staff.goto(f"{live_server.url}/accounts/login/")
-    assert_accessible(staff)
+    a11y(staff, "sso-4")
     staff.get_by_label("Email").fill(employee.email)
     staff.get_by_role("button", name="Sign in with your hospital account").click()
     expect(staff.get_by_text("DEMO identity provider")).to_be_visible()
@@ -94,6 +83,7 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
 
 
 def test_a_hostile_token_shows_a_clear_refusal(
+    a11y,
     page,
     live_server,
     transactional_db,
@@ -108,7 +98,7 @@ def test_a_hostile_token_shows_a_clear_refusal(
     page.get_by_role("button", name="Sign in with your hospital account").click()
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("sso-refusal")).to_contain_text("another application")
-    assert_accessible(page)
+    a11y(page, "sso-5")
     shots(page, "refused")
 
 
@@ -120,6 +110,7 @@ def test_staff_sign_in_through_a_saml_provider_and_sign_with_a_fresh_sign_in(
     saml_provider,
     saml_process,
     shots,
+    a11y,
 ):
     """SAML end to end: the provider's answer is a cross-site form post (no session cookie);
     a signature asks the provider for a fresh sign-in (ForceAuthn) and comes back to sign."""
@@ -144,7 +135,7 @@ def test_staff_sign_in_through_a_saml_provider_and_sign_with_a_fresh_sign_in(
     page.get_by_role("button", name="Confirm with Riverside SAML").click()
     page.get_by_role("button", name="Continue to Charter").click()
     expect(page.get_by_test_id("provider-proof")).to_contain_text("multi-factor")
-    assert_accessible(page)
+    a11y(page, "sso-saml")
     shots(page, "confirmed-by-provider")
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_test_id("signature")).to_contain_text(legal.user.full_name)
