@@ -307,6 +307,22 @@ def test_a_guideline_from_first_draft_to_acknowledged_and_evidenced(
     employee.get_by_label(QUIZ[0][1][0]).check()
     employee.get_by_label(QUIZ[1][1][1]).check()
     employee.get_by_label(re.compile("I have read and understood")).check()
+    # What a screen reader announces: each question a named group of named radios, the
+    # choices made, the promise a named checkbox, then the button.
+    expect(employee.get_by_role("region", name="Acknowledge version 2")).to_match_aria_snapshot(
+        f"""
+        - heading "Acknowledge version 2" [level=2]
+        - group "1. {QUIZ[0][0]}":
+          - radio "{QUIZ[0][1][0]}" [checked]
+          - radio "{QUIZ[0][1][1]}"
+        - group "2. {QUIZ[1][0]}":
+          - radio "{QUIZ[1][1][0]}"
+          - radio "{QUIZ[1][1][1]}" [checked]
+          - radio "{QUIZ[1][1][2]}"
+        - checkbox /I have read and understood/ [checked]
+        - button "Acknowledge"
+        """
+    )
     employee.get_by_role("button", name="Acknowledge", exact=True).click()
     expect(employee.get_by_text(re.compile("check your answer to question 1"))).to_be_visible()
     audit(employee, "employee-wrong-answer-phone")

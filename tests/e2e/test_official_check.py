@@ -16,10 +16,27 @@ def test_a_patient_pastes_a_profile_address_and_is_told_it_is_official(page, liv
     page.get_by_role("button", name="Check").click()
     answer = page.get_by_test_id("answer")
     expect(answer).to_contain_text("Yes, @RiversideHealth on Instagram is an official account")
+    # What a screen reader finds: a heading to jump to, the answer in words first.
+    expect(answer).to_match_aria_snapshot(
+        """
+        - heading "Answer" [level=2]
+        - paragraph:
+          - strong: "Yes"
+          - text: /, @RiversideHealth on Instagram is an official account of Riverside Health/
+        """
+    )
     a11y(page, "official")
     page.get_by_label("Account handle or profile web address").fill("@RiversideHealths")
     page.get_by_role("button", name="Check").click()
     expect(answer).to_contain_text("is not an official account of Riverside Health")
+    expect(answer).to_match_aria_snapshot(
+        """
+        - heading "Answer" [level=2]
+        - paragraph:
+          - strong: "No"
+          - text: /“@RiversideHealths” is not an official account of Riverside Health/
+        """
+    )
     a11y(page, "not-official")
 
 

@@ -18,6 +18,7 @@ from playwright.sync_api import Page, ViewportSize
 from guidelines.models import Guideline, Version
 from publishing.models import Acknowledgement
 from tests.a11y import PageChecks
+from tests.e2e.aria_pins import AriaPins
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.persona_journey import PASSWORD, TITLE, Journey
 
@@ -57,8 +58,14 @@ def people(browser, live_server):
 
 def test_each_persona_is_carried_to_their_next_step_by_home_and_notifications(demo, people):
     checks = PageChecks()
+    pins = AriaPins()
+
+    def visit(page: Page, name: str) -> None:
+        pins(page, name)
+        checks(page, name)
+
     try:
-        Journey(open_as=people, visit=checks).run()
+        Journey(open_as=people, visit=visit).run()
     except Exception:
         # Where each person stood when the journey broke.
         ARTIFACTS.mkdir(exist_ok=True)
@@ -78,3 +85,4 @@ def test_each_persona_is_carried_to_their_next_step_by_home_and_notifications(de
     )
     assert len(checks.pages) >= 30, checks.pages
     checks.assert_clean()
+    pins.assert_all_pinned()
