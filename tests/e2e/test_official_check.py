@@ -7,6 +7,19 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 
+def serious_problems(page) -> list:
+    """axe-core's serious and critical findings alone (other tests import this; new tests use
+    the ``a11y`` fixture, which runs every checker)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def test_a_patient_pastes_a_profile_address_and_is_told_it_is_official(page, live_server, a11y):
     call_command("load_demo")
     page.goto(f"{live_server.url}/official-accounts/riverside-health/")
