@@ -45,7 +45,13 @@ def redline(page: Page) -> None:
     expect(changed).to_match_aria_snapshot(
         """
         - heading /Changed/ [level=2]
-        - insertion: /\\[added\\].*HIPAA.*\\[end added\\]/
+        - list:
+          - listitem: /words added/
+        - heading "Guidance" [level=3]
+        - list:
+          - listitem:
+            - text: Added paragraph
+            - insertion: /\\[added\\].*HIPAA.*\\[end added\\]/
         """
     )
 
