@@ -376,6 +376,8 @@
     if (label) {
       // The label now names the editor (aria-labelledby); clicking it goes there too.
       label.removeAttribute("for");
+      // The hidden Markdown box keeps its name too (checkers read hidden fields as well).
+      textarea.setAttribute("aria-labelledby", label.id);
       label.addEventListener("click", function () { editor.commands.focus(); });
     }
     box.querySelectorAll("[data-plain]").forEach(function (part) { part.hidden = true; });
