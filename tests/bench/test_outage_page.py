@@ -15,7 +15,9 @@ def _failing(exc: Exception):
 
 
 def _get_home(persona, monkeypatch, exc: Exception):
-    monkeypatch.setattr("accounts.middleware.memberships_for", _failing(exc))
+    # The first query of a signed-in request reads the person with their memberships.
+    monkeypatch.setattr("accounts.middleware.signed_in_person", _failing(exc))
+    monkeypatch.setattr("sso.backends.signed_in_person", _failing(exc))
     client = Client(raise_request_exception=False)
     client.force_login(persona.user)
     return client.get(reverse("home"))
