@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
 
 
+def _plain(status: int) -> str:
+    """The page that needs nothing from the database, with the same help as every other page."""
+    return loader.render_to_string(
+        "errors/plain.html", {"status": status, "support_email": settings.SUPPORT_EMAIL}
+    )
+
+
 def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
     try:
         body = loader.render_to_string(template, {"message": message}, request)
     except Exception:  # the database may be the thing that is down
-        body = loader.render_to_string("errors/plain.html", {"status": status})
+        body = _plain(status)
     return HttpResponse(body, status=status)
 
 
@@ -39,7 +47,7 @@ def _database_down(exc: BaseException | None) -> bool:
 
 
 def _unavailable() -> HttpResponse:
-    body = loader.render_to_string("errors/plain.html", {"status": 503})
+    body = _plain(503)
     return HttpResponse(body, status=503, headers={"Retry-After": "30"})
 
 
@@ -55,4 +63,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # is down or restarting is a temporary outage (503, retry soon), not a bug (500).
     if _database_down(sys.exc_info()[1]):
         return _unavailable()
-    return HttpResponse(loader.render_to_string("errors/plain.html", {"status": 500}), status=500)
+    return HttpResponse(_plain(500), status=500)

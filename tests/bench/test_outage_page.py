@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
+
+from tests.a11y import validate_html, validator_available
 
 
 def _failing(exc: Exception):
@@ -33,6 +36,8 @@ def test_database_outage_answers_503_with_retry_after_and_no_traceback(employee,
     assert "Charter is briefly unavailable" in body
     assert "Nothing you submitted was half-saved" in body
     assert "Traceback" not in body and "127.0.0.1" not in body
+    # Help stays where it is on every other page, even with the database down.
+    assert "mailto:" in body and 'href="/accessibility/"' in body
 
 
 def test_a_connection_lost_mid_request_is_also_a_503(employee, monkeypatch):
@@ -67,3 +72,13 @@ def test_other_bad_requests_stay_400(rf):
     from config.errors import bad_request
 
     assert bad_request(rf.get("/"), SuspiciousOperation("odd")).status_code == 400
+
+
+def test_the_plain_error_pages_are_valid_html(employee, monkeypatch):
+    if not validator_available():
+        pytest.skip("the Nu Html Checker needs Java and vnu.jar")
+    pages = {
+        "503": _get_home(employee, monkeypatch, OperationalError("down")).content.decode(),
+        "500": _get_home(employee, monkeypatch, ValueError("a bug")).content.decode(),
+    }
+    assert validate_html(pages) == {}, "only pages with errors are listed"
