@@ -179,6 +179,11 @@ class Organization(models.Model):
     def handle_base(self) -> str:
         return "".join(part.capitalize() for part in self.slug.split("-"))
 
+    @property
+    def paper_size(self) -> str:
+        """Letter for institutions in the United States, A4 everywhere else (every PDF)."""
+        return "Letter" if self.jurisdiction == Jurisdiction.US else "A4"
+
     def placeholder_context(self) -> dict[str, str]:
         """The institution's details by the names the starter text's {placeholders} use."""
         return {

@@ -421,14 +421,19 @@ def _write_runs(
             out.append(inner)
         elif level == "href":
             if not _balanced(core):
-                core = core.replace("[", "\\[").replace("]", "\\]")
+                # As character references: a backslash-escaped "]" followed by ":" at the start of a
+                # line still reads as a link reference definition to the Markdown parser.
+                core = core.replace("\\[", "&#91;").replace("\\]", "&#93;")
+                core = core.replace("[", "&#91;").replace("]", "&#93;")
             out.append(f"{lead}[{core}]({_href(str(key))}){trail}")
         else:
             marker = "**" if level == "strong" else "*"
             out.append(f"{lead}{marker}{core}{marker}{trail}")
     for i in range(1, len(out)):
         # "!" just before a link would make it an image.
-        if out[i].startswith("[") and out[i - 1].endswith("!") and not out[i - 1].endswith("\\!"):
+        before = out[i - 1][:-1]
+        escaped = (len(before) - len(before.rstrip("\\"))) % 2 == 1  # "\!" but not "\\!"
+        if out[i].startswith("[") and out[i - 1].endswith("!") and not escaped:
             out[i - 1] = out[i - 1][:-1] + "\\!"
     return "".join(out)
 

@@ -938,6 +938,7 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
 
 
 COMPARE_CSS = Path(settings.BASE_DIR) / "static" / "css" / "compare.css"
+COMPARE_PDF_CSS = Path(settings.BASE_DIR) / "static" / "css" / "compare_pdf.css"
 
 
 @require_role(*READERS)
@@ -965,8 +966,14 @@ def compare_pdf(request: MemberRequest, pk: int) -> HttpResponse:
             "by": request.user,
         },
     )
+    # Paper and running footer vary per institution and per pair of versions (numbers only).
+    page = CSS(
+        string=f"@page {{ size: {guideline.organization.paper_size}; @bottom-center {{ "
+        f'content: "Redline of version {old.number} \\2192  version {new.number} \\00B7  page " '
+        'counter(page) " of " counter(pages); font: 9pt sans-serif; } }'
+    )
     pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[CSS(filename=str(COMPARE_CSS))]
+        stylesheets=[CSS(filename=str(COMPARE_CSS)), CSS(filename=str(COMPARE_PDF_CSS)), page]
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"{guideline.slug}-redline-v{old.number}-v{new.number}.pdf"

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import dates
-from accounts.models import Jurisdiction, Organization
+from accounts.models import Organization
 from guidelines.document import document
 from guidelines.models import Version
 
@@ -50,7 +50,7 @@ PDF_VARIANT = "pdf/ua-1"
 
 def paper_size(organization: Organization) -> str:
     """Letter for institutions in the United States, A4 everywhere else."""
-    return "Letter" if organization.jurisdiction == Jurisdiction.US else "A4"
+    return organization.paper_size
 
 
 def render_pdf(publication: Publication) -> bytes:

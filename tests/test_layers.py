@@ -53,6 +53,7 @@ SCRIPTS = {
     "bench.staff_import",
     "bench.directory",
     "bench.search",
+    "bench.reminders",
 }
 
 

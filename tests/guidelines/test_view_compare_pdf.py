@@ -37,6 +37,7 @@ def test_legal_downloads_the_redline_of_two_versions(author, legal, versioned_gu
     assert "redline-v1-v2.pdf" in response["Content-Disposition"]
     text = " ".join(_text(response.content, tmp_path).split())
     assert "COMPARISON — NOT A PUBLICATION" in text
+    assert "Redline of version 1 → version 2 · page 1 of" in text  # the running footer
     assert "Comparison — not a publication" in text
     assert "Added bulleted item" in text
     assert "+Never argue with a +troll +in public." in text  # each run of formatting marked
