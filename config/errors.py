@@ -20,7 +20,7 @@ def _plain(status: int) -> str:
 
 def _render(request: HttpRequest, template: str, status: int, message: str = "") -> HttpResponse:
     try:
-        body = loader.render_to_string(template, {"message": message}, request)
+        body: str = loader.render_to_string(template, {"message": message}, request)
     except Exception:  # the database may be the thing that is down
         body = _plain(status)
     return HttpResponse(body, status=status)
