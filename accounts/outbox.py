@@ -104,25 +104,30 @@ def deliver(*, ids: Sequence[int] | None = None, now: dt.datetime | None = None)
     return counts
 
 
-def _due_batches(ids: Sequence[int] | None, now: dt.datetime | None) -> Iterable[list[int]]:
-    """Candidate ids, BATCH_SIZE at a time, by keyset; each is checked again under its lock."""
+def due_batches(
+    rows: Any, ids: Sequence[int] | None, now: dt.datetime | None, *, size: int
+) -> Iterable[list[int]]:
+    """Candidate ids of due ``rows`` (a queryset with ``next_attempt_at``), ``size`` at a time,
+    by keyset; each is checked again under its lock. Shared by every outbox-style sender."""
     if ids is not None:
-        for start in range(0, len(ids), BATCH_SIZE):
-            yield list(ids[start : start + BATCH_SIZE])
+        for start in range(0, len(ids), size):
+            yield list(ids[start : start + size])
         return
     last = 0
     while True:
         batch = list(
-            OutboundEmail.objects.filter(
-                status__in=DUE, next_attempt_at__lte=now or timezone.now(), pk__gt=last
-            )
+            rows.filter(next_attempt_at__lte=now or timezone.now(), pk__gt=last)
             .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
+            .values_list("pk", flat=True)[:size]
         )
         if not batch:
             return
         yield batch
         last = batch[-1]
+
+
+def _due_batches(ids: Sequence[int] | None, now: dt.datetime | None) -> Iterable[list[int]]:
+    return due_batches(OutboundEmail.objects.filter(status__in=DUE), ids, now, size=BATCH_SIZE)
 
 
 def _deliver_one(pk: int, connection: Any, now: dt.datetime | None) -> str:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.outbox import due_batches
 
 from . import chat, signing
 from .addresses import Target, UnsafeAddress, resolve
@@ -105,23 +106,7 @@ def deliver(*, ids: Sequence[int] | None = None, now: dt.datetime | None = None)
 
 
 def _due_batches(ids: Sequence[int] | None, now: dt.datetime | None) -> Iterable[list[int]]:
-    if ids is not None:
-        for start in range(0, len(ids), BATCH_SIZE):
-            yield list(ids[start : start + BATCH_SIZE])
-        return
-    last = 0
-    while True:
-        batch = list(
-            Delivery.objects.filter(
-                status__in=DUE, next_attempt_at__lte=now or timezone.now(), pk__gt=last
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
-        )
-        if not batch:
-            return
-        yield batch
-        last = batch[-1]
+    return due_batches(Delivery.objects.filter(status__in=DUE), ids, now, size=BATCH_SIZE)
 
 
 def _describe(exc: BaseException) -> str:
