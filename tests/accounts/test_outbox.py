@@ -12,7 +12,8 @@ from collections import Counter
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from asgiref.local import Local
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts import outbox
@@ -111,7 +112,19 @@ def test_a_refused_address_is_recorded_as_bounced_and_not_retried(
 # --- a sending process killed half-way (PostgreSQL) -----------------------------------------
 
 
+_INHERITED: list[object] = []
+
+
+def _forget_inherited_connections() -> None:
+    """A forked child must never speak on a socket it shares with its parent or a sibling: give
+    it a fresh connection handler. The inherited wrappers are kept referenced, not closed, so that
+    no goodbye is sent on a socket that is not the child's own."""
+    _INHERITED.append(connections._connections)
+    connections._connections = Local(connections.thread_critical)
+
+
 def _send_in_child(accepted_file: str) -> None:
+    _forget_inherited_connections()
     os.environ[ACCEPTED_FILE] = accepted_file
     outbox.deliver()
     os._exit(0)
