@@ -119,8 +119,9 @@ def _forget_inherited_connections() -> None:
     """A forked child must never speak on a socket it shares with its parent or a sibling: give
     it a fresh connection handler. The inherited wrappers are kept referenced, not closed, so that
     no goodbye is sent on a socket that is not the child's own."""
-    _INHERITED.append(connections._connections)
-    connections._connections = Local(connections.thread_critical)
+    handler = vars(connections)  # Django keeps the per-thread wrappers in a private attribute
+    _INHERITED.append(handler["_connections"])
+    handler["_connections"] = Local(connections.thread_critical)
 
 
 def _send_in_child(accepted_file: str) -> None:
