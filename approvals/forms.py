@@ -73,6 +73,12 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label="Comment", max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # The words the comment is about (optional). Length is checked by the service, which
+    # says how much is allowed; the form only refuses what no page could send.
+    quote = forms.CharField(required=False, max_length=20000, strip=False)
+    quote_prefix = forms.CharField(required=False, max_length=500, strip=False)
+    quote_suffix = forms.CharField(required=False, max_length=500, strip=False)
+    quote_start = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
 
 
 class StageForm(forms.Form):

@@ -244,6 +244,14 @@ class Comment(models.Model):
     # Opened by someone holding a reviewer role of the route: only a reviewer may close it.
     by_reviewer = models.BooleanField(default=False)
     body = models.TextField(max_length=5000)
+    # The words a thread is about, if the reviewer chose some (W3C Web Annotation style: the
+    # quote with some text either side, and its offsets), measured on the reader text of the
+    # section in version ``version_number`` and checked against it before being stored.
+    quote = models.TextField(max_length=1000, blank=True, default="")
+    quote_prefix = models.CharField(max_length=64, blank=True, default="")
+    quote_suffix = models.CharField(max_length=64, blank=True, default="")
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -269,6 +277,11 @@ class Comment(models.Model):
                 | Q(resolved_at__isnull=False, resolved_in_version__isnull=False),
                 name="comment_resolution_complete",
             ),
+            models.CheckConstraint(
+                condition=Q(quote="", quote_start__isnull=True, quote_end__isnull=True)
+                | Q(quote_start__isnull=False, quote_end__gt=models.F("quote_start")),
+                name="comment_quote_has_offsets",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -277,6 +290,10 @@ class Comment(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+    @property
+    def has_quote(self) -> bool:
+        return bool(self.quote) and self.quote_start is not None and self.quote_end is not None
 
 
 class VersionSeen(models.Model):

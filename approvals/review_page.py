@@ -9,18 +9,18 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.safestring import SafeString
 
 from accounts.access import can_edit_drafts
 from accounts.models import Membership, StaffGroup, User
 from guidelines import cases as case_library
 from guidelines.compare import changed_count, compare_content
 from guidelines.completeness import unchanged_from_template
-from guidelines.document import section_blocks
 from guidelines.models import Guideline, Version
-from guidelines.schema import run_checks
+from guidelines.schema import Section, run_checks
 from guidelines.sections import SECTIONS
 
-from . import selectors, services, workflow
+from . import anchors, selectors, services, workflow
 from . import threads as thread_reading
 from .models import Decision, ReviewRequest, Rule, Signature
 from .workflow import WorkflowError
@@ -95,6 +95,68 @@ def _cases(version: Version) -> list[dict[str, Any]]:
     return cases
 
 
+def _quoted(
+    version: Version, threads: dict[str, list[thread_reading.Thread]]
+) -> dict[str, SafeString]:
+    """Each section's text with the words of its open threads marked, and on each thread where
+    its words are now (``placement``) and its name in the text (``label``). Threads carried
+    from an earlier version are re-read against that version's text: one query for those
+    versions, however many threads."""
+    older = {
+        t["comment"].version_number
+        for ts in threads.values()
+        for t in ts
+        if t["comment"].has_quote and t["comment"].version_number != version.number
+    }
+    contents = {version.number: version.content}
+    if older:
+        contents.update(
+            Version.objects.filter(guideline_id=version.guideline_id, number__in=older).values_list(
+                "number", "content"
+            )
+        )
+    texts: dict[tuple[str, int], str] = {}
+    markup: dict[str, SafeString] = {}
+
+    def text_of(section: Section, number: int) -> str:
+        if (section.key, number) not in texts:
+            content = contents.get(number) or {}
+            html = anchors.section_html(section, content.get(section.key))
+            if number == version.number:
+                markup[section.key] = html
+            texts[(section.key, number)] = anchors.reader_text(html)
+        return texts[(section.key, number)]
+
+    for section in SECTIONS:
+        marks = []
+        for index, t in enumerate(threads.get(section.key, []), start=1):
+            c = t["comment"]
+            t["label"] = f"comment {index}"
+            t["placement"] = None
+            if not c.has_quote:
+                continue
+            anchor = anchors.Anchor(
+                c.quote, c.quote_prefix, c.quote_suffix, c.quote_start or 0, c.quote_end or 0
+            )
+            now = text_of(section, version.number)
+            if c.version_number == version.number:
+                placement = anchors.Placement("anchored", c.quote, anchor=anchor)
+            else:
+                placement = anchors.place(
+                    anchor, old_text=text_of(section, c.version_number), new_text=now
+                )
+            t["placement"] = placement
+            if placement.anchor is not None and not c.is_resolved:
+                marks.append(
+                    anchors.Mark(placement.anchor.start, placement.anchor.end, c.pk, t["label"])
+                )
+        if section.key in markup:
+            markup[section.key] = anchors.mark_quotes(markup[section.key], marks)
+        else:
+            markup[section.key] = anchors.section_html(section, version.content.get(section.key))
+    return markup
+
+
 def review_page(
     review: ReviewRequest,
     *,
@@ -113,6 +175,8 @@ def review_page(
         membership=membership,
         reviewer=thread_reading.is_route_reviewer(membership, review.guideline.organization_id),
     )
+
+    quoted = _quoted(version, threads)
 
     baseline_approved = selectors.last_approved(version)
     baseline_seen = selectors.last_seen(version, user.pk)
@@ -135,7 +199,7 @@ def review_page(
             ],
             "section": section,
             "number": index + 1,
-            "blocks": section_blocks(section, version.content.get(section.key)),
+            "html": quoted[section.key],
             "diff": diffs[index] if diffs else None,
             "threads": threads.get(section.key, []),
         }

@@ -19,7 +19,7 @@ from guidelines.models import Draft, Version
 from guidelines.sections import SECTIONS_BY_KEY
 from guidelines.services import GuidelineError, start_draft
 
-from . import notify, threads
+from . import anchors, notify, threads
 from .models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Rule, VersionSeen
 from .workflow import WorkflowError
 
@@ -169,11 +169,18 @@ def add_comment(
     section_key: str,
     body: str,
     parent: Comment | None = None,
+    quote: str = "",
+    quote_prefix: str = "",
+    quote_suffix: str = "",
+    quote_start: int | None = None,
     request: HttpRequest | None = None,
 ) -> Comment:
     """A new thread on a section, or a reply to one; visible to everyone on the review.
 
     A reply may answer a thread opened on an earlier version that is still open on this one.
+    A new thread may be about some words of the section (``quote``, with the text either side
+    and the offset the browser measured): they must be in the version under review, and are
+    stored as found there. A reply belongs to its thread's words.
     """
     if review.status != ReviewRequest.Status.OPEN:
         raise WorkflowError("This review is finished; its comments can be read but not added to.")
@@ -189,6 +196,18 @@ def add_comment(
         if parent.guideline_id != review.guideline_id or not visible.filter(pk=parent.pk).exists():
             raise WorkflowError("That thread belongs to another review.")
         section_key = parent.section_key
+    anchor = None
+    if parent is None and anchors.normalise_quote(quote):
+        section = SECTIONS_BY_KEY[section_key]
+        text = anchors.reader_text(
+            anchors.section_html(section, review.version.content.get(section_key))
+        )
+        try:
+            anchor = anchors.anchor_quote(
+                text, quote, prefix=quote_prefix, suffix=quote_suffix, start=quote_start
+            )
+        except anchors.QuoteError as exc:
+            raise WorkflowError(str(exc)) from exc
     role_names = {int(stage["role_id"]): stage["role_name"] for stage in review.route}
     role, by_reviewer = threads.capacity(membership, role_names)
     with transaction.atomic():
@@ -205,6 +224,11 @@ def add_comment(
             author_role=role,
             by_reviewer=by_reviewer,
             body=body,
+            quote=anchor.quote if anchor else "",
+            quote_prefix=anchor.prefix if anchor else "",
+            quote_suffix=anchor.suffix if anchor else "",
+            quote_start=anchor.start if anchor else None,
+            quote_end=anchor.end if anchor else None,
         )
         if parent is not None:
             _reopen_on_reply(parent)
@@ -218,6 +242,7 @@ def add_comment(
                 "section": section_key,
                 "reply_to": parent.pk if parent else None,
                 "version": number,
+                **({"quote": anchor.quote, "at": [anchor.start, anchor.end]} if anchor else {}),
             },
             request=request,
         )

@@ -468,6 +468,10 @@ def comment(request: MemberRequest, pk: int) -> HttpResponse:
                 section_key=form.cleaned_data["section"],
                 body=form.cleaned_data["body"],
                 parent=parent,
+                quote=form.cleaned_data["quote"] or "",
+                quote_prefix=form.cleaned_data["quote_prefix"] or "",
+                quote_suffix=form.cleaned_data["quote_suffix"] or "",
+                quote_start=form.cleaned_data["quote_start"],
                 request=request,
             )
         except WorkflowError as exc:

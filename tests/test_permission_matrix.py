@@ -22,9 +22,11 @@ from django.utils import timezone
 from accounts.models import StaffGroup
 from accounts.staff_import import create_import_job
 from accounts.twofactor.services import has_device
+from approvals.anchors import reader_text, section_html
 from approvals.models import ApprovalRoute, ApprovalStage
 from approvals.services import add_comment
 from approvals.workflow import submit
+from guidelines.sections import SECTIONS_BY_KEY
 from guidelines.services import create_guideline, start_draft
 from integrations import services as integrations
 from integrations.models import Delivery, Endpoint, Event, EventType, Scope
@@ -435,6 +437,12 @@ class World:
             membership=personas["legal"].membership,
             section_key="privacy",
             body="Please name the consent form.",
+            # On some words, so every persona's review page draws them marked in the text.
+            quote=" ".join(
+                reader_text(
+                    section_html(SECTIONS_BY_KEY["privacy"], self.review.version.content["privacy"])
+                ).split()[:4]
+            ),
         )
         self.twice_published = GuidelineFactory(
             organization=org, slug="older", created_by=author.user
