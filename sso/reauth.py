@@ -1,11 +1,12 @@
-"""Confirming a weighty act (a signature) with a fresh sign-in at the institution's provider.
+"""Confirming a weighty act (a signature, turning two-factor sign-in off) with a fresh sign-in
+at the institution's provider.
 
 People who sign in only through their hospital account have no Charter password to re-enter.
 Instead Charter sends them back to their provider asking for a new sign-in (OpenID Connect
 ``prompt=login`` with ``max_age=0``; SAML ``ForceAuthn``), checks that the answer is fresh
 (``auth_time`` / ``AuthnInstant``) and names the same person (the provider's stable subject
-already linked to this account), and keeps a proof in the session for a few minutes. Signing
-takes the proof once; it records whether the provider did multi-factor authentication.
+already linked to this account), and keeps a proof in the session for a few minutes. The act
+takes the proof once; a signature records whether the provider did multi-factor authentication.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .models import ExternalIdentity, IdentityProvider, ProviderProof
 
 PROOF_KEY = "charter.sso.reauth"
 TAG_KEY = "charter.sso.reauth_tag"
-# How long a fresh sign-in stands for a signature not yet made.
+# How long a fresh sign-in stands for an act (a signature, two-factor off) not yet done.
 PROOF_SECONDS = 300
 # How long the SAML answer waits for the browser to carry it into the session.
 HANDOFF_SECONDS = 120
@@ -78,13 +79,13 @@ def check_fresh(*, authenticated_at: float | None, asked_at: float) -> None:
     """The provider must say the person signed in after Charter asked (clock skew allowed)."""
     if authenticated_at is None:
         raise SsoError(
-            "The provider did not say when you signed in, so the sign-in cannot confirm a "
-            "signature. Ask your Charter admin to check the provider's settings."
+            "The provider did not say when you signed in, so the sign-in cannot confirm it is "
+            "you. Ask your Charter admin to check the provider's settings."
         )
     if authenticated_at < asked_at - LEEWAY_SECONDS:
         raise SsoError(
             "The provider reused an earlier sign-in instead of asking you to sign in again. "
-            "Nothing was signed; try again."
+            "Nothing was signed or changed; try again."
         )
 
 
@@ -97,8 +98,8 @@ def check_same_person(provider: IdentityProvider, user: User, subject: str) -> N
     )
     if linked is None or linked != subject:
         raise SsoError(
-            f"You signed in to {provider.name} as someone else. Nothing was signed: sign in "
-            "with your own account."
+            f"You signed in to {provider.name} as someone else. Nothing was signed or changed: "
+            "sign in with your own account."
         )
     if not (
         user.is_active
@@ -106,7 +107,7 @@ def check_same_person(provider: IdentityProvider, user: User, subject: str) -> N
             user=user, organization_id=provider.organization_id, is_active=True
         ).exists()
     ):
-        raise SsoError("Your Charter account here is not active. Nothing was signed.")
+        raise SsoError("Your Charter account here is not active. Nothing was signed or changed.")
 
 
 def keep(

@@ -351,7 +351,9 @@ def _reauthenticated(
     user = request.user
     if not user.is_authenticated or user.pk != reauth_for:
         return _reauth_refused(
-            request, provider, "This confirmation was started by someone else. Nothing was signed."
+            request,
+            provider,
+            "This confirmation was started by someone else. Nothing was signed or changed.",
         )
     try:
         reauth.check_fresh(authenticated_at=authenticated_at, asked_at=asked_at)
@@ -362,7 +364,7 @@ def _reauthenticated(
     reauth.keep(request, provider=provider, user=user, mfa=mfa or "", at=authenticated_at)
     messages.success(
         request,
-        f"{provider.name} confirmed it is you. Sign within {reauth.PROOF_SECONDS // 60} minutes.",
+        f"{provider.name} confirmed it is you. Go on within {reauth.PROOF_SECONDS // 60} minutes.",
     )
     return redirect(_safe_next(request, next_url))
 
@@ -399,7 +401,7 @@ def _saml_reauthenticated(
 @require_role()
 def reauth_start(request: MemberRequest) -> HttpResponse:
     """Any member known to the institution's provider: sign in there again, to confirm a
-    signature."""
+    signature or turning two-factor sign-in off."""
     provider = reauth.signing_provider(request.user, active_org(request))
     if provider is None:
         messages.error(
@@ -428,7 +430,7 @@ def reauth_done(request: MemberRequest) -> HttpResponse:
     if proof is not None:
         messages.success(
             request,
-            f"{proof.provider} confirmed it is you. Sign within "
+            f"{proof.provider} confirmed it is you. Go on within "
             f"{reauth.PROOF_SECONDS // 60} minutes.",
         )
     return redirect(_safe_next(request, next_url))

@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.middleware import SESSION_KEY as ORG_SESSION_KEY
 from accounts.models import StaffGroup
 from accounts.staff_import import create_import_job
 from accounts.twofactor.services import has_device
@@ -34,7 +35,7 @@ from postcheck.models import SecondLook
 from publishing import services as publishing
 from sso.models import IdentityProvider
 from tests.accounts.twofactor_support import enrol
-from tests.factories import GuidelineFactory, VersionFactory
+from tests.factories import GuidelineFactory, MembershipFactory, VersionFactory
 from tests.publishing.conftest import sign
 
 PERSONAS = [
@@ -652,3 +653,46 @@ def test_each_api_operation_needs_its_scope(world, name):
     else:
         assert outsider.status_code == 200
         assert world.org.slug not in outsider.content.decode()
+
+
+# --- An admin of two institutions ----------------------------------------------------------
+# Lakeside's admin is made an admin of Riverside too. While Lakeside is the institution in use,
+# none of Riverside's objects is there for them (404): acting on Riverside means switching to it
+# first, so no page ever acts on one institution from the other (provider settings, people,
+# directory sync, tokens, campaigns and reviews alike).
+
+
+def test_an_admin_of_two_institutions_acts_only_on_the_one_in_use(
+    world, client, django_capture_on_commit_callbacks
+):
+    dual = world.outsider
+    MembershipFactory(user=dual.user, organization=world.org, is_admin=True)
+    client.force_login(dual.user)
+    session = client.session
+    session[ORG_SESSION_KEY] = dual.org.pk
+    session.save()
+    # Reading a published guideline (/g/<institution>/<guideline>/…) shows the institution its
+    # address names, by design, and only reads; public pages are anyone's. Every other object
+    # is looked up in the institution in use.
+    names = sorted(
+        name
+        for name, entry in MATRIX.items()
+        if entry.org_object
+        and not entry.public
+        and "admin" in entry.allowed
+        and "admin" not in entry.override
+        and "guideline_slug" not in entry.kwargs(world)
+    )
+    assert {"sso:provider", "accounts:person", "publishing:official_accounts_poster"} <= set(names)
+    wrong = []
+    for name in names:
+        entry = MATRIX[name]
+        url = reverse(name, kwargs=entry.kwargs(world))
+        send = client.post if entry.method == "post" else client.get
+        with transaction.atomic(), django_capture_on_commit_callbacks(execute=False):
+            response = send(url, entry.query)
+            transaction.set_rollback(True)
+        if response.status_code != 404:
+            wrong.append(f"{entry.method.upper()} {url} ({name}): {response.status_code}")
+    assert wrong == [], "\n".join(wrong)
+    assert client.session[ORG_SESSION_KEY] == dual.org.pk

@@ -34,6 +34,7 @@ from accounts.http import SignedInRequest
 from accounts.models import Membership, Organization, User
 from accounts.reauth import PasswordRefused, confirm_password
 from audit.services import record
+from sso import reauth as provider_reauth
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator"
@@ -308,9 +309,17 @@ def _failed(user: User, request: HttpRequest | None, **details: Any) -> None:
     )
 
 
-def disable(*, user: User, password: str, request: HttpRequest | None = None) -> None:
-    """Turn two-factor off after re-entering the password. Devices are kept, unconfirmed,
-    so that what was set up and when stays on record."""
+def disable(
+    *,
+    user: User,
+    password: str,
+    request: HttpRequest | None = None,
+    provider_proof: provider_reauth.Proof | None = None,
+) -> None:
+    """Turn two-factor off after re-entering the password, or after a fresh sign-in at the
+    institution's identity provider (``provider_proof``) for people without a Charter password
+    they may use. Devices are kept, unconfirmed, so that what was set up and when stays on
+    record."""
     if not has_device(user):
         raise TwoFactorError("Two-factor sign-in is already off.")
     membership = membership_for(request, user)
@@ -319,12 +328,32 @@ def disable(*, user: User, password: str, request: HttpRequest | None = None) ->
             f"{membership.organization.name} requires two-factor sign-in for your role, "
             "so it cannot be turned off."
         )
-    try:
-        confirm_password(
-            user=user, password=password, request=request, wrong="That password is not correct."
+    confirmed: dict[str, Any]
+    if provider_proof is not None:
+        if provider_proof.user_id != user.pk:
+            raise TwoFactorError("The confirmation belongs to someone else. Nothing was changed.")
+        confirmed = {
+            "confirmed_by": "idp_mfa" if provider_proof.mfa else "idp",
+            "provider": provider_proof.provider,
+        }
+    elif not provider_reauth.password_signing_allowed(user):
+        # No usable password, or one the institution no longer accepts for signing in: typing
+        # it proves nothing more than access to the mailbox that reset it.
+        raise TwoFactorError(
+            "You sign in with your hospital account, so confirm it is you there first: use "
+            "“Confirm with your hospital account”. Nothing was changed."
         )
-    except PasswordRefused as exc:
-        raise TwoFactorError(str(exc)) from exc
+    else:
+        try:
+            confirm_password(
+                user=user,
+                password=password,
+                request=request,
+                wrong="That password is not correct.",
+            )
+        except PasswordRefused as exc:
+            raise TwoFactorError(str(exc)) from exc
+        confirmed = {"confirmed_by": "password"}
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()
         stamp = timezone.now().strftime("%Y-%m-%d %H:%M")
@@ -335,7 +364,11 @@ def disable(*, user: User, password: str, request: HttpRequest | None = None) ->
                 device.save()
         StaticToken.objects.filter(device__user=user).delete()
         record_account_change(
-            "accounts.two_factor.disabled", user=user, actor=user, request=request
+            "accounts.two_factor.disabled",
+            user=user,
+            actor=user,
+            details=confirmed,
+            request=request,
         )
     if request is not None:
         request.session.pop(DEVICE_ID_SESSION_KEY, None)

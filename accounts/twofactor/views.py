@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.access import active_org, get_for_org, require_role
 from accounts.http import MemberRequest
 from accounts.models import Membership, Role
+from sso import reauth as provider_reauth
 
 from . import services as twofactor
 from .forms import CodeForm, ConfirmCodeForm, PasswordForm, SecurityForm
@@ -60,8 +61,8 @@ def two_factor(request: MemberRequest) -> HttpResponse:
     }
     if enrolled:
         context["codes_left"] = twofactor.recovery_codes_left(user)
-        context["password_form"] = PasswordForm()
         context["codes_form"] = ConfirmCodeForm(prefix="new_codes")
+        context.update(_confirming(request))
     else:
         device = twofactor.pending_device(user=user)
         context["secret"] = twofactor.formatted_secret(device)
@@ -69,23 +70,52 @@ def two_factor(request: MemberRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context)
 
 
+def _confirming(request: MemberRequest) -> dict[str, Any]:
+    """How this person proves it is them before turning two-factor off: their password, or a
+    fresh sign-in at their institution's identity provider (the only way for people without a
+    Charter password they may use), as when signing a version."""
+    org = active_org(request)
+    password_allowed = provider_reauth.password_signing_allowed(request.user)
+    return {
+        "provider_proof": provider_reauth.current(request, org),
+        "confirm_provider": provider_reauth.signing_provider(request.user, org),
+        "password_allowed": password_allowed,
+        "password_form": PasswordForm() if password_allowed else None,
+    }
+
+
 @require_POST
 @require_role()
 def two_factor_disable(request: MemberRequest) -> HttpResponse:
-    """Any member with two-factor on: turn it off after re-entering the password."""
-    form = PasswordForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Enter your password to turn two-factor sign-in off.")
-        return redirect("accounts:two_factor")
+    """Any member with two-factor on: turn it off after re-entering the password, or after a
+    fresh sign-in at the institution's identity provider."""
+    org = active_org(request)
+    proof = None
+    password = ""
+    if request.POST.get("confirmed") == "provider":
+        proof = provider_reauth.current(request, org)
+        if proof is None:
+            messages.error(
+                request,
+                "Not changed: the confirmation from your hospital account has expired. Confirm "
+                "again, then turn two-factor sign-in off.",
+            )
+            return redirect("accounts:two_factor")
+    elif provider_reauth.password_signing_allowed(request.user):
+        form = PasswordForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Enter your password to turn two-factor sign-in off.")
+            return redirect("accounts:two_factor")
+        password = form.cleaned_data["password"]
     try:
         twofactor.disable(
-            user=request.user,
-            password=form.cleaned_data["password"],
-            request=request,
+            user=request.user, password=password, request=request, provider_proof=proof
         )
     except twofactor.TwoFactorError as exc:
         messages.error(request, str(exc))
     else:
+        if proof is not None:
+            provider_reauth.take(request, org)  # one fresh sign-in confirms one act
         messages.success(request, "Two-factor sign-in is off.")
     return redirect("accounts:two_factor")
 
