@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -41,7 +42,7 @@ def _sso_only_with_two_factor(persona, idp) -> Client:
     return client
 
 
-def _confirm(client: Client) -> object:
+def _confirm(client: Client) -> Any:
     leaving = client.post(reverse("sso:reauth_start"), {"next": PAGE})
     return follow_provider(client, provider_url(leaving))
 
