@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL)
 PYTEST_ARGS ?=
 
-.PHONY: screenshots run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults system-deps
+.PHONY: screenshots run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults bench-cluster system-deps
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ bench-load: $(BENCH_STAMP)
 
 bench-faults: $(BENCH_STAMP)
 	$(PY) bench/faults.py $(BENCH_ARGS)
+
+# Two app servers behind HAProxy (a Debian package: make system-deps), Redis and a Celery worker.
+bench-cluster: $(BENCH_STAMP)
+	$(PY) bench/cluster.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) charter.sqlite3 staticfiles test-artifacts

@@ -114,10 +114,20 @@ def free_port() -> int:
 class Server:
     """gunicorn with production settings, ``workers`` sync workers, on a loopback port."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, port: int | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 2,
+        port: int | None = None,
+        own_group: bool = False,
+    ) -> None:
         self.env = env
         self.workers = workers
         self.port = port or free_port()
+        # In a process group of its own, the master and its workers can be killed together,
+        # as a lost machine would take them (``kill``).
+        self.own_group = own_group
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = REPO / "bench" / "results" / f"gunicorn-{self.port}.log"
 
@@ -145,9 +155,23 @@ class Server:
             cwd=REPO,
             stdout=out,
             stderr=out,
+            start_new_session=self.own_group,
         )
         self.wait_ready()
         return self
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once: requests in flight get no answer."""
+        if self.proc is None:
+            return
+        if self.own_group:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            for pid in self.worker_pids():
+                os.kill(pid, signal.SIGKILL)
+            self.proc.kill()
+        self.proc.wait()
+        self.proc = None
 
     def wait_ready(self, timeout: float = 60) -> None:
         import httpx

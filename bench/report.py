@@ -323,17 +323,99 @@ def _faults_section(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cluster_section(res: dict[str, Any]) -> list[str]:
+    s, lost, w = res["shared"], res["server_lost"], res["worker_lost"]
+    load_start, load_end = res["machine"]["load_average"], res.get("load_average_end", [])
+    lines = [
+        "## `make bench-cluster`",
+        "",
+        f"- Measured: {res['started']} (UTC), commit `{res['commit']}`; {res['haproxy']}; "
+        f"load average {load_start} at the start, {load_end} at the end (other work shares "
+        "the 2 cores)",
+        f"- Topology on loopback: HAProxy → 2 gunicorn servers ({lost['workers_per_server']} "
+        "sync workers each, separate process groups) → one PostgreSQL database; Redis for "
+        "the cache and rate limits (one database number) and the task queue (the next); one "
+        f"Celery worker ({w['worker_concurrency']} processes); {res['employees']:,} employees",
+        "",
+        "### State the servers share",
+        "",
+        f"- Sign-in lockout: 5 wrong passwords answered by {s['wrong_password_servers']}, then "
+        f"the right password answered {[a['status'] for a in s['after_lockout']]} by "
+        f"{sorted({a['server'] for a in s['after_lockout']})} — locked on both: "
+        f"{_mark(s['lockout_shared'])}",
+        f'- "Is this account official?" limit of {s["check_limit"]} checks a minute, checks '
+        f"answered by {s['check_servers']}: {s['checks']} — counted across both: "
+        f"{_mark(s['rate_limit_shared'])}",
+        f"- A session idle past the limit, sent straight to each server: "
+        f"{ {k: v['status'] for k, v in s['idle'].items()} } to the sign-in page — "
+        f"{_mark(s['idle_timeout_shared'])}",
+        "",
+        "### An app server killed under the acknowledgement load",
+        "",
+        f"- Load: {lost['users']} employees acknowledging and {lost['admins']} admins on the "
+        f"dashboard for {lost['duration_s']} s; app2 (master and workers) SIGKILLed at "
+        f"{lost['killed_at_s']} s, marked down by HAProxy at {lost['noticed_down_at_s']} s "
+        f"({lost['noticed_after_s']} s later); started again at {lost['restarted_at_s']} s, "
+        f"back in rotation at {lost['back_in_rotation_at_s']} s",
+        "",
+        "| Server | Requests | 2xx | 3xx | 5xx | Retried elsewhere | Marked down |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in lost["served_by_haproxy"].items():
+        lines.append(
+            f"| {name} | {row['requests']} | {row['2xx']} | {row['3xx']} | {row['5xx']} | "
+            f"{row['redispatched']} | {row['times_down']} |"
+        )
+    lines += [
+        "",
+        f"- Successful responses by server: before the kill {lost['ok_before_kill']}; while "
+        f"app2 was out {lost['ok_while_app2_down']}; after it was back {lost['ok_after_back']}",
+        f"- Acknowledgements: {lost['throughput_ack_per_s']} a second; p95 page "
+        f"{lost['page_p95_ms']} ms, acknowledge {lost['ack_p95_ms']} ms",
+        f"- Errors: {lost['errors']} of {lost['requests']} requests ({lost['error_statuses']}); "
+        f"in flight on app2 when it died: {lost['errors_in_flight_on_app2']}; any other: "
+        f"{lost['errors_other']} — {_mark(lost['errors_other'] == 0)}; started after the "
+        f"kill: {lost['errors_started_after_kill']}; after HAProxy noticed: "
+        f"{lost['errors_after_noticed']} — {_mark(lost['errors_after_noticed'] == 0)}",
+        f"- People who submitted again after an error: {lost['submitted_again']}, all "
+        f"answered with success: {_mark(lost['submitted_again'] == lost['submitted_again_ok'])}",
+        f"- People: {lost['people']}; answered with success {lost['acknowledged_responses']}; "
+        f"acknowledgement rows {lost['ack_rows']}; requests marked "
+        f"{lost['ack_requests_marked']}; audit events {lost['ack_audit_events']} — recorded "
+        f"= successful responses: {_mark(lost['rows_match_responses'])}",
+        f"- Audit chain intact: {_mark(lost['chain_intact'])} (verified in "
+        f"{lost['chain_verify_s']} s)",
+        "",
+        "### The Celery worker killed while it renders a PDF and sends reminders",
+        "",
+        f"- Overdue people: {w['overdue']}; reminders out when the worker was SIGKILLed: "
+        f"{w['sent_before_kill']}; PDF being rendered at that moment: "
+        f"{_mark(w['pdf_rendering_at_kill'])}; worker back {w['restart_s']} s later, "
+        f"everything done {w['all_done_after_restart_s']} s after that (visibility timeout "
+        f"{w['visibility_timeout_s']} s)",
+        f"- PDF rows {w['pdf_rows']}, card rows {w['card_rows']} — once each: "
+        f"{_mark(w['pdf_rows'] == 1 and w['card_rows'] == 1)}",
+        f"- Reminders: {w['sent_total']} e-mails to {w['reminded_people']} people; left "
+        f"without: {w['unsent']} — {_mark(w['unsent'] == 0)}; twice: {w['duplicates']} "
+        f"(at most one per killed sending process, {w['worker_concurrency']}): "
+        f"{_mark(w['duplicates'] <= w['worker_concurrency'])}",
+        "",
+    ]
+    return lines
+
+
 def write(kind: str = "bench") -> list[str]:
     """Render RESULTS.md from every result present; return ``kind``'s budget failures."""
     b = budgets()
     lines = [
         "# Charter benchmark results",
         "",
-        "Produced by `make bench`, `make bench-load` and `make bench-faults` (see "
+        "Produced by `make bench`, `make bench-load`, `make bench-faults` and "
+        "`make bench-cluster` (see "
         "bench/README.md and docs/performance.md). Budgets live in bench/budgets.toml.",
         "",
     ]
-    failures: dict[str, list[str]] = {"bench": [], "load": [], "faults": []}
+    failures: dict[str, list[str]] = {"bench": [], "load": [], "faults": [], "cluster": []}
     bench = load("bench")
     if bench:
         failures["bench"] = judge_bench(bench, b)
@@ -352,6 +434,10 @@ def write(kind: str = "bench") -> list[str]:
     if faults:
         failures["faults"] = faults.get("failures", [])
         lines += _faults_section(faults)
+    cluster = load("cluster")
+    if cluster:
+        failures["cluster"] = cluster.get("failures", [])
+        lines += _cluster_section(cluster)
     REPORT.write_text("\n".join(lines).rstrip() + "\n")
     return failures[kind]
 

@@ -128,6 +128,10 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# Behind PgBouncer in transaction pooling mode a named (server-side) cursor may not outlive its
+# transaction on one server connection: DB_DISABLE_SERVER_SIDE_CURSORS=1 makes Django fetch
+# .iterator() results client-side instead (docs/deployment.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Wait for a busy writer instead of failing at once (runserver + background work).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -171,6 +175,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # One notion of "the client's address" for lockout, audit trail and acknowledgements.
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+# Failed sign-ins are counted in the database, which every app server shares: five wrong
+# passwords lock the account whichever servers the load balancer sent them to.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # How many proxies (load balancers) in front of Charter append to X-Forwarded-For. With 0 the
 # header is ignored, since a client could write anything in it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -273,9 +280,14 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker died (killed, or its machine lost) goes back to the queue once it has been
+# unacknowledged this long (Redis broker); every task is idempotent, so one that merely ran
+# longer than this and is delivered twice does no harm.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_SECONDS", 3600)}
 
-# Shared counters (API and SCIM rate limits) live in Redis when REDIS_URL is set, so every
-# worker process counts the same calls; otherwise in each process's memory.
+# Shared counters (API, SCIM and "is this account official?" rate limits) live in Redis when
+# REDIS_URL is set, so every worker process on every app server counts the same calls;
+# otherwise in each process's memory (one server only: see docs/deployment.md).
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}

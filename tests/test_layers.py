@@ -54,6 +54,7 @@ SCRIPTS = {
     "bench.directory",
     "bench.search",
     "bench.reminders",
+    "bench.cluster",
 }
 
 
