@@ -107,6 +107,9 @@ def haproxy_config(
         "    timeout client 180s",
         "    timeout server 180s",
         "    timeout http-keep-alive 10s",
+        # A busy server may take a while to answer its health check; a dead one refuses the
+        # connection at once, so this does not delay noticing it.
+        "    timeout check 3s",
         "",
         "frontend web",
         f"    bind 127.0.0.1:{port}",
@@ -147,11 +150,13 @@ def parse_stats(text: str) -> dict[str, dict[str, str]]:
 
 
 class Balancer:
-    def __init__(self, servers: dict[str, int], *, maxconn: int) -> None:
-        WORK.mkdir(parents=True, exist_ok=True)
+    """HAProxy in the foreground, its configuration, admin socket and log in ``work``."""
+
+    def __init__(self, servers: dict[str, int], *, maxconn: int, work: Path = WORK) -> None:
+        work.mkdir(parents=True, exist_ok=True)
         self.port = harness.free_port()
-        self.socket = WORK / "haproxy.sock"
-        self.config = WORK / "haproxy.cfg"
+        self.socket = work / "haproxy.sock"
+        self.config = work / "haproxy.cfg"
         self.config.write_text(
             haproxy_config(
                 port=self.port,
@@ -161,7 +166,7 @@ class Balancer:
                 host="127.0.0.1",
             )
         )
-        self.log = WORK / "haproxy.log"
+        self.log = work / "haproxy.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -284,6 +289,78 @@ class Worker:
             self.proc = None
 
 
+# --- PgBouncer (optional) -----------------------------------------------------------------------
+
+
+def bouncer_version() -> str:
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.split("\n")[0].strip() or "PgBouncer"
+
+
+class Bouncer:
+    """PgBouncer in transaction pooling mode in front of the database, on loopback.
+
+    A server connection belongs to a client for one transaction only, so nothing may outlive
+    a transaction on it: Charter runs with DB_DISABLE_SERVER_SIDE_CURSORS=1 (Django's psycopg
+    cursors bind parameters client-side and prepare no statements, which PgBouncer 1.18 could
+    not share either).
+    """
+
+    def __init__(self, database: str, *, pool_size: int) -> None:
+        WORK.mkdir(parents=True, exist_ok=True)
+        self.port = harness.free_port()
+        self.database = database
+        admin = harness.PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0]  # user@host:port
+        user, hostport = admin.split("@", 1)
+        host, _, pg_port = hostport.partition(":")
+        self.user = user
+        (WORK / "pgbouncer-users.txt").write_text(f'"{user}" ""\n')
+        self.config = WORK / "pgbouncer.ini"
+        self.config.write_text(
+            "\n".join(
+                [
+                    "[databases]",
+                    f"{database} = host={host} port={pg_port or 5432} dbname={database}",
+                    "[pgbouncer]",
+                    "listen_addr = 127.0.0.1",
+                    f"listen_port = {self.port}",
+                    "unix_socket_dir =",
+                    "auth_type = trust",
+                    f"auth_file = {WORK / 'pgbouncer-users.txt'}",
+                    "pool_mode = transaction",
+                    f"default_pool_size = {pool_size}",
+                    "max_client_conn = 500",
+                    "",
+                ]
+            )
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{self.user}@127.0.0.1:{self.port}/{self.database}"
+
+    def start(self) -> Bouncer:
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        # PgBouncer refuses to run as root; it drops to the database's system user instead.
+        as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
+        out = (WORK / "pgbouncer.log").open("ab")
+        self.proc = subprocess.Popen([binary, *as_user, str(self.config)], stdout=out, stderr=out)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return self
+            time.sleep(0.2)
+        raise RuntimeError("PgBouncer did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
 # --- 1. state the servers share ------------------------------------------------------------------
 
 
@@ -329,9 +406,8 @@ def shared_state(
     # Sessions idle past the limit, one sent straight to each server.
     ack_page = reverse("publishing:acknowledge", args=[seeded.published_version_id])
     idle: dict[str, Any] = {}
-    keys = harness.mint_sessions(
-        list(_pending_people(seeded, 2, offset=args.pool)), seeded.organization_id
-    )
+    # Two pending people from the far end of the list the load draws from.
+    keys = harness.mint_sessions(_pending_people(seeded, 2, newest=True), seeded.organization_id)
     for (name, url), key in zip(direct.items(), keys.values(), strict=False):
         store = SessionStore(session_key=key)
         store[LAST_ACTIVITY_KEY] = int(timezone.now().timestamp()) - idle_limit_seconds() - 120
@@ -339,8 +415,18 @@ def shared_state(
         r = httpx.get(url + ack_page, headers=harness.cookie_header(key), timeout=60)
         idle[name] = {"status": r.status_code, "to_login": login in r.headers.get("location", "")}
 
+    # The whole roster's CSV export through the balancer: it walks the rows in batches, which
+    # must work through PgBouncer too.
+    admin_id = _user_id(seeded.personas["admin"])
+    admin_key = harness.mint_sessions([admin_id], seeded.organization_id)[admin_id]
+    export = reverse("publishing:tracking_export", args=[seeded.campaign_id])
+    r = httpx.get(lb + export, headers=harness.cookie_header(admin_key), timeout=300)
+    export_rows = r.text.count("\n") - 1 if r.status_code == 200 else None
+
     limit = args.check_limit
     return {
+        "export_status": r.status_code,
+        "export_rows": export_rows,
         "control_sign_in": ok,
         "wrong_passwords": attempts,
         "wrong_password_servers": dict(Counter(a["server"] for a in attempts)),
@@ -359,11 +445,12 @@ def shared_state(
         and all(c["status"] == 429 for c in checks[limit:])
         and len({c["server"] for c in checks}) == 2,
         "idle": idle,
-        "idle_timeout_shared": all(v["status"] == 302 and v["to_login"] for v in idle.values()),
+        "idle_timeout_shared": len(idle) == 2
+        and all(v["status"] == 302 and v["to_login"] for v in idle.values()),
     }
 
 
-def _pending_people(seeded: Any, n: int, *, offset: int = 0) -> list[int]:
+def _pending_people(seeded: Any, n: int, *, newest: bool = False) -> list[int]:
     from publishing.models import AckRequest
 
     return list(
@@ -372,8 +459,8 @@ def _pending_people(seeded: Any, n: int, *, offset: int = 0) -> list[int]:
             acknowledged_at__isnull=True,
             user__email__startswith="staff",
         )
-        .order_by("pk")
-        .values_list("user_id", flat=True)[offset : offset + n]
+        .order_by("-pk" if newest else "pk")
+        .values_list("user_id", flat=True)[:n]
     )
 
 
@@ -617,13 +704,18 @@ def worker_lost(
     campaign_pending = AckRequest.objects.filter(
         campaign_id=seeded.campaign_id, acknowledged_at__isnull=True
     )
-    # Everyone still pending is made overdue and not yet reminded today, so that the run has
-    # enough e-mails to be caught half-way.
+    # ``--reminders`` of the people still pending are overdue and not yet reminded today: enough
+    # e-mails to be caught half-way, few enough that the run stays shorter than the broker's
+    # visibility timeout (a task running longer is handed out a second time while it runs).
     campaign_pending.update(
-        due_date=today - dt.timedelta(days=3),
+        due_date=today + dt.timedelta(days=30),
         created_at=timezone.now() - dt.timedelta(days=30),
         last_reminded_at=None,
     )
+    overdue_ids = list(
+        campaign_pending.order_by("pk").values_list("pk", flat=True)[: args.reminders]
+    )
+    AckRequest.objects.filter(pk__in=overdue_ids).update(due_date=today - dt.timedelta(days=3))
     due = to_remind(Campaign.objects.get(pk=seeded.campaign_id), today=today)
     expected = set(due.filter(user__is_active=True).values_list("user__email", flat=True))
     subject = "Reminder: please acknowledge"
@@ -725,6 +817,8 @@ def judge(res: dict[str, Any]) -> list[str]:
         failures.append("5 wrong passwords across both servers did not lock the account on both")
     if not s["rate_limit_shared"]:
         failures.append("the rate limit did not count across both servers")
+    if s["export_status"] != 200 or not s["export_rows"]:
+        failures.append(f"the roster export answered {s['export_status']}")
     if not s["idle_timeout_shared"]:
         failures.append("an idle session was not ended by both servers")
     if lost["errors_other"]:
@@ -778,6 +872,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check-limit", type=int, default=6)
     parser.add_argument("--smtp-delay", type=float, default=0.005)
+    parser.add_argument("--reminders", type=int, default=2_000, help="overdue people")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="app servers and worker reach PostgreSQL through PgBouncer (transaction pooling)",
+    )
+    parser.add_argument("--pool-size", type=int, default=8, help="PgBouncer server connections")
     args = parser.parse_args(argv)
     if haproxy_binary() is None:
         print("HAProxy is not installed (make system-deps installs it).")
@@ -807,6 +908,12 @@ def main(argv: list[str] | None = None) -> int:
 
     print("Seeding…", flush=True)
     seeded = seed(SeedConfig(employees=args.employees, audit_events=50_000, versions=5), log=print)
+    bouncer = None
+    if args.pgbouncer:
+        # The seed and the checks in this process go straight to PostgreSQL; the servers and
+        # the worker go through PgBouncer, as they would in production.
+        bouncer = Bouncer(args.database, pool_size=args.pool_size).start()
+        env = dict(env, DATABASE_URL=bouncer.url, DB_DISABLE_SERVER_SIDE_CURSORS="1")
     started = dt.datetime.now(dt.UTC)
     machine = harness.machine()
     print(f"Load average at the start: {machine['load_average']}", flush=True)
@@ -830,6 +937,8 @@ def main(argv: list[str] | None = None) -> int:
         app2.stop()
         app1.stop()
         sink.shutdown()
+        if bouncer is not None:
+            bouncer.stop()
     result = {
         "kind": "cluster",
         "started": started.isoformat(timespec="seconds"),
@@ -840,13 +949,19 @@ def main(argv: list[str] | None = None) -> int:
             [haproxy_binary() or "haproxy", "-v"], capture_output=True, text=True, check=False
         ).stdout.split("\n")[0],
         "employees": args.employees,
+        "database_path": (
+            f"{bouncer_version()} in transaction pooling mode, {args.pool_size} server connections"
+            if args.pgbouncer
+            else "PostgreSQL directly"
+        ),
         "shared": shared,
         "server_lost": lost,
         "worker_lost": wl,
     }
     result["failures"] = judge(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "cluster.json").write_text(json.dumps(result, indent=1))
+    name = "cluster-pgbouncer" if args.pgbouncer else "cluster"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
     from bench import report
 
     report.write("cluster")

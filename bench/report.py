@@ -323,11 +323,17 @@ def _faults_section(res: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _cluster_section(res: dict[str, Any]) -> list[str]:
+def _per(counts: dict[str, int]) -> str:
+    """``{"app1": 3, "app2": 2}`` as "app1 3, app2 2"."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
+def _cluster_section(res: dict[str, Any], title: str) -> list[str]:
     s, lost, w = res["shared"], res["server_lost"], res["worker_lost"]
+    idle = {name: row["status"] for name, row in s["idle"].items()}
     load_start, load_end = res["machine"]["load_average"], res.get("load_average_end", [])
     lines = [
-        "## `make bench-cluster`",
+        f"## {title}",
         "",
         f"- Measured: {res['started']} (UTC), commit `{res['commit']}`; {res['haproxy']}; "
         f"load average {load_start} at the start, {load_end} at the end (other work shares "
@@ -335,20 +341,26 @@ def _cluster_section(res: dict[str, Any]) -> list[str]:
         f"- Topology on loopback: HAProxy → 2 gunicorn servers ({lost['workers_per_server']} "
         "sync workers each, separate process groups) → one PostgreSQL database; Redis for "
         "the cache and rate limits (one database number) and the task queue (the next); one "
-        f"Celery worker ({w['worker_concurrency']} processes); {res['employees']:,} employees",
+        f"Celery worker ({w['worker_concurrency']} processes); {res['employees']:,} employees; "
+        f"the servers and the worker reach the database through "
+        f"{res.get('database_path', 'PostgreSQL directly')}",
         "",
         "### State the servers share",
         "",
-        f"- Sign-in lockout: 5 wrong passwords answered by {s['wrong_password_servers']}, then "
-        f"the right password answered {[a['status'] for a in s['after_lockout']]} by "
-        f"{sorted({a['server'] for a in s['after_lockout']})} — locked on both: "
+        f"- Sign-in lockout: 5 wrong passwords answered by "
+        f"{_per(s['wrong_password_servers'])}, then "
+        f"the right password answered {', '.join(str(a['status']) for a in s['after_lockout'])} "
+        f"by {', '.join(a['server'] for a in s['after_lockout'])} — locked on both: "
         f"{_mark(s['lockout_shared'])}",
         f'- "Is this account official?" limit of {s["check_limit"]} checks a minute, checks '
-        f"answered by {s['check_servers']}: {s['checks']} — counted across both: "
+        f"answered by {_per(s['check_servers'])}: {', '.join(map(str, s['checks']))} — "
+        "counted across both: "
         f"{_mark(s['rate_limit_shared'])}",
         f"- A session idle past the limit, sent straight to each server: "
-        f"{ {k: v['status'] for k, v in s['idle'].items()} } to the sign-in page — "
+        f"{_per(idle)} to the sign-in page — "
         f"{_mark(s['idle_timeout_shared'])}",
+        f"- The whole roster's CSV export through the balancer: {s.get('export_status')}, "
+        f"{s.get('export_rows')} rows",
         "",
         "### An app server killed under the acknowledgement load",
         "",
@@ -368,11 +380,13 @@ def _cluster_section(res: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        f"- Successful responses by server: before the kill {lost['ok_before_kill']}; while "
-        f"app2 was out {lost['ok_while_app2_down']}; after it was back {lost['ok_after_back']}",
+        f"- Successful responses by server: before the kill {_per(lost['ok_before_kill'])}; "
+        f"while app2 was out {_per(lost['ok_while_app2_down'])}; after it was back "
+        f"{_per(lost['ok_after_back'])}",
         f"- Acknowledgements: {lost['throughput_ack_per_s']} a second; p95 page "
         f"{lost['page_p95_ms']} ms, acknowledge {lost['ack_p95_ms']} ms",
-        f"- Errors: {lost['errors']} of {lost['requests']} requests ({lost['error_statuses']}); "
+        f"- Errors: {lost['errors']} of {lost['requests']} requests "
+        f"({_per(lost['error_statuses'])}); "
         f"in flight on app2 when it died: {lost['errors_in_flight_on_app2']}; any other: "
         f"{lost['errors_other']} — {_mark(lost['errors_other'] == 0)}; started after the "
         f"kill: {lost['errors_started_after_kill']}; after HAProxy noticed: "
@@ -434,10 +448,14 @@ def write(kind: str = "bench") -> list[str]:
     if faults:
         failures["faults"] = faults.get("failures", [])
         lines += _faults_section(faults)
-    cluster = load("cluster")
-    if cluster:
-        failures["cluster"] = cluster.get("failures", [])
-        lines += _cluster_section(cluster)
+    for name, title in (
+        ("cluster", "`make bench-cluster`"),
+        ("cluster-pgbouncer", "`make bench-cluster BENCH_ARGS=--pgbouncer`"),
+    ):
+        cluster = load(name)
+        if cluster:
+            failures["cluster"] += cluster.get("failures", [])
+            lines += _cluster_section(cluster, title)
     REPORT.write_text("\n".join(lines).rstrip() + "\n")
     return failures[kind]
 

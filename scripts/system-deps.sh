@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Charter needs (WeasyPrint's libraries, fonts, pdftotext for the
 # PDF tests, Chromium for the browser tests, xmlsec1 for SAML signatures, a Java runtime for
-# the Nu Html Checker, HAProxy for the cluster benchmark) when they are missing. Needs root or sudo.
+# the Nu Html Checker, HAProxy and PgBouncer for `make bench-cluster`) when they are missing.
+# Needs root or sudo.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium xmlsec1 default-jre-headless haproxy)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium xmlsec1 default-jre-headless haproxy pgbouncer)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
