@@ -537,6 +537,43 @@ class ImportJob(models.Model):
         return self.status == self.Status.DONE
 
 
+class StagedRow(models.Model):
+    """One row of a staff file, held in the database while its import is checked and applied.
+
+    A roster of 100,000 people is read once, row by row, into this table; the checks that
+    need the whole file (an address or employee id twice, a manager who is nowhere) are
+    queries over it, and the job reads it back in batches. So the worker's memory is one
+    batch, whatever the size of the file. The rows are removed when the job finishes.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()  # 0, 1, 2… in file order: a batch is a range
+    line = models.PositiveIntegerField()  # the physical line, as errors name it
+    # Cut to STAGED_LENGTH: a longer value is refused anyway, and its length is measured
+    # (and reported) before it is cut.
+    email = models.CharField(max_length=400)
+    name = models.CharField(max_length=400)
+    staff_group = models.CharField(max_length=400, blank=True)
+    job_title = models.CharField(max_length=400, blank=True)
+    # NULL: the file has no such column (what Charter holds is kept).
+    site = models.CharField(max_length=400, null=True, blank=True)
+    employee_type = models.CharField(max_length=400, null=True, blank=True)
+    manager = models.CharField(max_length=400, null=True, blank=True)
+    external_id = models.CharField(max_length=400, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="stagedrow_position")
+        ]
+        indexes = [
+            models.Index(fields=["job", "email"], name="stagedrow_email"),
+            models.Index(fields=["job", "external_id"], name="stagedrow_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Line {self.line} of import {self.job_id}"
+
+
 class Notification(models.Model):
     """An in-app notification; the navigation shows the unread count.
 

@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +22,14 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.services import record, record_many
 
-from . import joining
+from . import bulk, joining
 from .directory import HR_FILE, STAFF_FILE
 from .emails import normalize_email
 from .models import (
@@ -38,6 +39,7 @@ from .models import (
     Membership,
     Organization,
     StaffGroup,
+    StagedRow,
     User,
 )
 from .services import send_invitation_emails
@@ -46,6 +48,8 @@ from .signals import members_changed, members_joined
 log = logging.getLogger(__name__)
 
 MEMBER_BATCH = 1000  # rows applied per committed batch
+STAGE_BATCH = 1000  # rows written to the staging table per INSERT
+STAGED_LENGTH = 400  # a staged value is cut to this (StagedRow's columns)
 FOLLOW_UP_BATCH = 2000  # people invited, or asked to acknowledge, per committed batch
 
 _HEADER_ALIASES = {
@@ -147,44 +151,51 @@ def _shown(value: str, limit: int = 60) -> str:
 # --- reading the file ------------------------------------------------------------------------
 
 
-def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]:
-    """Read the file; return rows and (line, message) errors for the file's own faults.
+class FileError(Exception):
+    """A fault of the whole file (not UTF-8, not CSV, a quote never closed): nothing is read."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def read_rows(raw: bytes) -> Iterator[ImportRow]:
+    """The file's rows one at a time, decoded as they are read; FileError for the file's own
+    faults (raised when the reading reaches them).
 
     Line numbers are the file's physical lines, as a spreadsheet or editor shows them. No
     column can hold a line break, so a value spanning lines (almost always a quote that is
     never closed, which would swallow every row after it) refuses the whole file. One pass of
-    the C csv reader plus one scan of each value: linear in the size of the file.
+    the C csv reader plus one scan of each value: linear in the size of the file, and no copy
+    of the whole text is ever made.
     """
     if len(raw) > settings.CHARTER_IMPORT_MAX_BYTES:
         limit = settings.CHARTER_IMPORT_MAX_BYTES
         size = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
-        return [], [(0, f"The file is larger than {size}; split it into smaller files.")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [(0, "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again.")]
-    if "\x00" in text:
-        return [], [(0, "The file is not a CSV text file.")]
+        raise FileError(0, f"The file is larger than {size}; split it into smaller files.")
     # newline="" hands the reader every line ending (\n, \r\n, \r) untouched, as csv expects.
-    reader = csv.reader(io.StringIO(text, newline=""))
+    stream = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+    reader = csv.reader(_text_lines(stream))
     start = 1  # the physical line the record being read starts on
-    rows: list[ImportRow] = []
+    found = False
     try:
         header = next(reader, None)
         if header is None:
-            return [], [(0, "The file is empty.")]
+            raise FileError(0, "The file is empty.")
         if _spans_lines(header):
-            return [], [(1, _spanning_message(1, reader.line_num, text))]
+            raise FileError(1, _spanning_message(1, reader.line_num, raw))
         columns = [_HEADER_ALIASES.get(h.strip().lower(), "") for h in header]
         if any(c not in columns for c in ("email", "name")):
-            return [], [
-                (1, "The first line must name the columns: email, name, staff group, job title.")
-            ]
+            raise FileError(
+                1, "The first line must name the columns: email, name, staff group, job title."
+            )
+        optional = [c for c in _OPTIONAL_COLUMNS if c in columns]
         start = reader.line_num + 1
         for values in reader:
             line, start = start, reader.line_num + 1
             if _spans_lines(values):
-                return [], [(line, _spanning_message(line, reader.line_num, text))]
+                raise FileError(line, _spanning_message(line, reader.line_num, raw))
             if not any(v.strip() for v in values):
                 continue
             cells: dict[str, str] = {
@@ -192,36 +203,52 @@ def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]
                 for i, col in enumerate(columns)
                 if col
             }
-            rows.append(
-                ImportRow(
-                    line=line,
-                    email=normalize_email(cells.get("email", "")),
-                    name=cells.get("name", ""),
-                    staff_group=cells.get("staff_group", ""),
-                    job_title=cells.get("job_title", ""),
-                    **{c: cells.get(c) for c in _OPTIONAL_COLUMNS if c in columns},
-                )
+            found = True
+            yield ImportRow(
+                line=line,
+                email=normalize_email(cells.get("email", "")),
+                name=cells.get("name", ""),
+                staff_group=cells.get("staff_group", ""),
+                job_title=cells.get("job_title", ""),
+                **{c: cells.get(c) for c in optional},
             )
+    except UnicodeDecodeError:
+        raise FileError(
+            0, "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
+        ) from None
     except csv.Error as exc:
-        return [], [
-            (
-                start,
-                f"This line could not be read as CSV ({exc}). Check its quotes: a value "
-                "that contains a comma is wrapped in double quotes, and a quote inside it is "
-                'doubled ("").',
-            )
-        ]
-    if not rows:
-        return [], [(0, "The file has no rows after the header.")]
-    return rows, []
+        raise FileError(
+            start,
+            f"This line could not be read as CSV ({exc}). Check its quotes: a value "
+            "that contains a comma is wrapped in double quotes, and a quote inside it is "
+            'doubled ("").',
+        ) from None
+    if not found:
+        raise FileError(0, "The file has no rows after the header.")
+
+
+def _text_lines(stream: io.TextIOWrapper) -> Iterator[str]:
+    for text in stream:
+        if "\x00" in text:
+            raise FileError(0, "The file is not a CSV text file.")
+        yield text
+
+
+def parse_staff_csv(raw: bytes) -> tuple[list[ImportRow], list[tuple[int, str]]]:
+    """Every row of a (small) file at once, or the file's fault: for scripts and tests. An
+    import stages the rows instead (``read_rows``), so that it never holds them all."""
+    try:
+        return list(read_rows(raw)), []
+    except FileError as exc:
+        return [], [(exc.line, exc.message)]
 
 
 def _spans_lines(values: Sequence[str]) -> bool:
     return any("\n" in v or "\r" in v for v in values)
 
 
-def _spanning_message(line: int, last_line: int, text: str) -> str:
-    if last_line >= text.count("\n") + (0 if text.endswith("\n") else 1):
+def _spanning_message(line: int, last_line: int, raw: bytes) -> str:
+    if last_line >= raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1):
         return (
             'A double quote (") opened on this line is never closed, so every line after it '
             "would be read as part of one value. Nothing was imported: close or remove the "
@@ -234,226 +261,377 @@ def _spanning_message(line: int, last_line: int, text: str) -> str:
     )
 
 
-def check_rows(rows: Sequence[ImportRow], groups: dict[str, StaffGroup]) -> list[tuple[int, str]]:
-    """Every problem of every row: bad or over-long values, unknown groups, duplicates."""
-    limits = field_limits()
+# --- checking the file -----------------------------------------------------------------------
+
+
+def row_errors(
+    row: ImportRow, groups: dict[str, StaffGroup], limits: dict[str, int]
+) -> list[tuple[int, str]]:
+    """The problems one row has on its own: bad or over-long values, unknown groups."""
     errors: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
-    for row in rows:
-        too_long = [
-            (column, len(value), limits[column])
-            for column, value in (
-                ("email", row.email),
-                ("name", row.name),
-                ("staff_group", row.staff_group),
-                ("job_title", row.job_title),
-                ("site", row.site or ""),
-                ("manager", row.manager or ""),
-                ("external_id", row.external_id or ""),
+    too_long = [
+        (column, len(value), limits[column])
+        for column, value in (
+            ("email", row.email),
+            ("name", row.name),
+            ("staff_group", row.staff_group),
+            ("job_title", row.job_title),
+            ("site", row.site or ""),
+            ("manager", row.manager or ""),
+            ("external_id", row.external_id or ""),
+        )
+        if len(value) > limits[column]
+    ]
+    for column, length, limit in too_long:
+        errors.append(
+            (
+                row.line,
+                f"The {_COLUMN_LABELS[column]} is {length} characters long; at most {limit} fit.",
             )
-            if len(value) > limits[column]
-        ]
-        for column, length, limit in too_long:
-            errors.append(
-                (
-                    row.line,
-                    f"The {_COLUMN_LABELS[column]} is {length} characters long; at most "
-                    f"{limit} fit.",
-                )
+        )
+    long_columns = {c for c, _, _ in too_long}
+    if not row.email:
+        errors.append((row.line, "The e-mail address is empty."))
+    elif "email" not in long_columns:
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            errors.append((row.line, f"'{_shown(row.email)}' is not a valid e-mail address."))
+    if not row.name:
+        errors.append((row.line, "The name is empty."))
+    if (
+        row.staff_group
+        and "staff_group" not in long_columns
+        and row.staff_group.lower() not in groups
+    ):
+        errors.append(
+            (
+                row.line,
+                f"Unknown staff group '{_shown(row.staff_group)}'. Create it first or fix "
+                "the name.",
             )
-        long_columns = {c for c, _, _ in too_long}
-        if not row.email:
-            errors.append((row.line, "The e-mail address is empty."))
-        elif "email" not in long_columns:
-            try:
-                validate_email(row.email)
-            except ValidationError:
-                errors.append((row.line, f"'{_shown(row.email)}' is not a valid e-mail address."))
-        if not row.name:
-            errors.append((row.line, "The name is empty."))
-        if (
-            row.staff_group
-            and "staff_group" not in long_columns
-            and row.staff_group.lower() not in groups
-        ):
-            errors.append(
-                (
-                    row.line,
-                    f"Unknown staff group '{_shown(row.staff_group)}'. Create it first or fix "
-                    "the name.",
-                )
+        )
+    if row.employee_type is not None and EmployeeType.from_text(row.employee_type) is None:
+        kinds = ", ".join(label.lower() for label in EmployeeType.labels)
+        errors.append(
+            (
+                row.line,
+                f"Unknown employee type '{_shown(row.employee_type)}'. Use one of: {kinds}.",
             )
-        if row.employee_type is not None and EmployeeType.from_text(row.employee_type) is None:
-            kinds = ", ".join(label.lower() for label in EmployeeType.labels)
-            errors.append(
-                (
-                    row.line,
-                    f"Unknown employee type '{_shown(row.employee_type)}'. Use one of: {kinds}.",
-                )
-            )
-        if row.email:
-            if row.email in seen:
-                errors.append(
-                    (
-                        row.line,
-                        f"{_shown(row.email)} appears twice in the file (first on line "
-                        f"{seen[row.email]}).",
-                    )
-                )
-            else:
-                seen[row.email] = row.line
+        )
     return errors
 
 
-def check_hr_columns(
-    rows: Sequence[ImportRow], organization: Organization
-) -> list[tuple[int, str]]:
-    """Employee ids unique, managers who exist (in the file or already here), no loops."""
+def _cut(value: str | None) -> str | None:
+    # A staged value longer than any column is already an error; its length was measured.
+    return value[:STAGED_LENGTH] if value is not None else None
+
+
+def stage_rows(job: ImportJob, raw: bytes, groups: dict[str, StaffGroup]) -> list[tuple[int, str]]:
+    """Read the file into the job's staged rows, STAGE_BATCH at a time; each row's own
+    problems are returned (FileError for the file's). Sets ``job.total_rows``."""
+    limits = field_limits()
     errors: list[tuple[int, str]] = []
-    has_ids = any(r.external_id for r in rows)
-    has_managers = any(r.manager for r in rows)
-    if not (has_ids or has_managers):
-        return errors
-    by_id: dict[str, ImportRow] = {}
-    for row in rows:
-        if row.external_id:
-            if row.external_id in by_id:
-                first = by_id[row.external_id].line
+    chunk: list[tuple[Any, ...]] = []
+    position = 0
+    for row in read_rows(raw):
+        errors.extend(row_errors(row, groups, limits))
+        chunk.append(
+            (
+                job.pk,
+                position,
+                row.line,
+                _cut(row.email) or "",
+                _cut(row.name) or "",
+                _cut(row.staff_group) or "",
+                _cut(row.job_title) or "",
+                _cut(row.site),
+                _cut(row.employee_type),
+                _cut(row.manager),
+                _cut(row.external_id),
+            )
+        )
+        position += 1
+        if len(chunk) >= STAGE_BATCH:
+            bulk.copy_rows(StagedRow, _STAGED_COLUMNS, chunk)
+            chunk = []
+    if chunk:
+        bulk.copy_rows(StagedRow, _STAGED_COLUMNS, chunk)
+    job.total_rows = position
+    return errors
+
+
+_STAGED_COLUMNS = (
+    "job_id",
+    "position",
+    "line",
+    "email",
+    "name",
+    "staff_group",
+    "job_title",
+    "site",
+    "employee_type",
+    "manager",
+    "external_id",
+)
+
+
+def _staged(job: ImportJob) -> models.QuerySet[StagedRow]:
+    return StagedRow.objects.filter(job=job)
+
+
+_ROW_FIELDS = (
+    "line",
+    "email",
+    "name",
+    "staff_group",
+    "job_title",
+    "site",
+    "employee_type",
+    "manager",
+    "external_id",
+)
+
+
+def staged_batch(job: ImportJob, start: int, size: int) -> list[ImportRow]:
+    """Rows ``start`` to ``start + size`` of the file, in file order (one indexed query)."""
+    return [
+        ImportRow(*values)
+        for values in _staged(job)
+        .filter(position__gte=start, position__lt=start + size)
+        .order_by("position")
+        .values_list(*_ROW_FIELDS)
+    ]
+
+
+def _walk(qs: models.QuerySet[StagedRow], *fields: str) -> Iterator[list[tuple[Any, ...]]]:
+    """Staged rows in file order, MEMBER_BATCH at a time (keyset on the position)."""
+    last = -1
+    while True:
+        chunk = list(
+            qs.filter(position__gt=last)
+            .order_by("position")
+            .values_list("position", *fields)[:MEMBER_BATCH]
+        )
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1][0]
+
+
+def _repeated(job: ImportJob, column: str, label: str) -> list[tuple[int, str]]:
+    """A value the file gives twice (an address, an employee id): every later row is an error.
+    The database groups the staged rows; only the repeated values come back."""
+    staged = _staged(job).exclude(**{column: ""}).exclude(**{f"{column}__isnull": True})
+    first = dict(
+        staged.values(column)
+        .annotate(n=Count("pk"), first=Min("line"))
+        .filter(n__gt=1)
+        .values_list(column, "first")
+    )
+    errors: list[tuple[int, str]] = []
+    values = list(first)
+    for start in range(0, len(values), MEMBER_BATCH):
+        some = values[start : start + MEMBER_BATCH]
+        for line, value in staged.filter(**{f"{column}__in": some}).values_list("line", column):
+            if line != first[value]:
                 errors.append(
                     (
-                        row.line,
-                        f"Employee id {_shown(row.external_id)} appears twice in the file "
-                        f"(first on line {first}).",
+                        line,
+                        f"{label}{_shown(value)} appears twice in the file (first on line "
+                        f"{first[value]}).",
                     )
                 )
+    return errors
+
+
+def check_staged(job: ImportJob) -> list[tuple[int, str]]:
+    """What needs the whole file: an address or employee id twice, an employee id held here
+    under another address that cannot change, managers who are nowhere, managers in a circle."""
+    errors = _repeated(job, "email", "")
+    staged = _staged(job)
+    if staged.exclude(external_id__isnull=True).exclude(external_id="").exists():
+        errors += _repeated(job, "external_id", "Employee id ")
+        errors += _address_errors(job)
+    if staged.exclude(manager__isnull=True).exclude(manager="").exists():
+        errors += _manager_errors(job)
+    return errors
+
+
+def _address_errors(job: ImportJob) -> list[tuple[int, str]]:
+    """A row matches on employee id first: an id held here under another address is that
+    person with a new address (updated), unless the address change cannot be made."""
+    organization = job.organization
+    staged = _staged(job)
+    errors: list[tuple[int, str]] = []
+    with_ids = staged.exclude(external_id__isnull=True).exclude(external_id="")
+    for chunk in _walk(with_ids, "line", "email", "external_id"):
+        held = dict(
+            Membership.objects.filter(
+                organization=organization, external_id__in=[c[3] for c in chunk]
+            )
+            .order_by()
+            .values_list("external_id", "user__email")
+        )
+        moving = [
+            (line, email, ext, held[ext])
+            for _, line, email, ext in chunk
+            if held.get(ext, email) != email
+        ]
+        if not moving:
+            continue
+        olds = [m[3] for m in moving]
+        taken = set(
+            User.objects.filter(email__in=[m[1] for m in moving]).values_list("email", flat=True)
+        )
+        elsewhere = set(
+            Membership.objects.filter(user__email__in=olds)
+            .exclude(organization=organization)
+            .values_list("user__email", flat=True)
+        )
+        in_file = set(staged.filter(email__in=olds).values_list("email", flat=True))
+        for line, email, ext, old in moving:
+            if email in taken:
+                problem = "that address is already someone's account."
+            elif old in elsewhere:
+                problem = (
+                    "they are also a member of another institution, so only they can change it "
+                    "(on their account page)."
+                )
+            elif old in in_file:
+                problem = "their current address is on another row of the file."
             else:
-                by_id[row.external_id] = row
-    if has_ids:
-        # A row matches on employee id first: an id held here under another address is that
-        # person with a new address (updated), unless the address change cannot be made.
-        for row, owner, problem in _address_changes(organization, by_id, rows):
-            if problem:
-                errors.append(
-                    (
-                        row.line,
-                        f"Employee id {_shown(row.external_id or '')} belongs to "
-                        f"{_shown(owner)} here, and their address cannot become "
-                        f"{_shown(row.email)}: {problem}",
-                    )
+                continue
+            errors.append(
+                (
+                    line,
+                    f"Employee id {_shown(ext)} belongs to {_shown(old)} here, and their "
+                    f"address cannot become {_shown(email)}: {problem}",
                 )
-    if has_managers:
-        by_email = {r.email: r for r in rows}
-        wanted = {r.manager for r in rows if r.manager}
-        outside = wanted - set(by_email) - set(by_id)
+            )
+    return errors
+
+
+def _manager_errors(job: ImportJob) -> list[tuple[int, str]]:
+    """Managers who exist (in the file or already here), nobody their own manager, no loops.
+
+    Only the lines of who reports to whom are held (two integers a row), to walk for loops.
+    """
+    organization = job.organization
+    staged = _staged(job)
+    errors: list[tuple[int, str]] = []
+    boss: dict[int, int] = {}
+    with_managers = staged.exclude(manager__isnull=True).exclude(manager="")
+    for chunk in _walk(with_managers, "line", "manager"):
+        refs = list({c[2] for c in chunk})
+        by_email: dict[str, int] = {}
+        for email, line in (
+            staged.filter(email__in=refs).order_by("line").values_list("email", "line")
+        ):
+            by_email[email] = line  # the last row with the address, as a dict of the file
+        by_id: dict[str, int] = {}
+        for ext, line in (
+            staged.filter(external_id__in=refs).order_by("line").values_list("external_id", "line")
+        ):
+            by_id.setdefault(ext or "", line)
+        outside = [r for r in refs if r not in by_email and r not in by_id]
         existing: set[str] = set()
         if outside:
-            refs = list(outside)
             existing = set(
-                Membership.objects.filter(organization=organization, user__email__in=refs)
-                .values_list("user__email", flat=True)
-                .iterator(chunk_size=MEMBER_BATCH)
+                Membership.objects.filter(
+                    organization=organization, user__email__in=outside
+                ).values_list("user__email", flat=True)
             ) | {
                 ext
                 for ext in Membership.objects.filter(
-                    organization=organization, external_id__in=refs
-                )
-                .values_list("external_id", flat=True)
-                .iterator(chunk_size=MEMBER_BATCH)
+                    organization=organization, external_id__in=outside
+                ).values_list("external_id", flat=True)
                 if ext
             }
-        # The manager row of each row in the file, to walk for loops.
-        boss: dict[int, int] = {}
-        for row in rows:
-            if not row.manager:
-                continue
-            target = by_email.get(row.manager) or by_id.get(row.manager)
-            if target is row:
-                errors.append((row.line, "A person cannot be their own manager."))
+        for _, line, manager in chunk:
+            target = by_email.get(manager) or by_id.get(manager)
+            if target == line:
+                errors.append((line, "A person cannot be their own manager."))
             elif target is not None:
-                boss[row.line] = target.line
-            elif row.manager not in existing:
+                boss[line] = target
+            elif manager not in existing:
                 errors.append(
                     (
-                        row.line,
-                        f"Manager '{_shown(row.manager)}' is neither in the file nor a member "
+                        line,
+                        f"Manager '{_shown(manager)}' is neither in the file nor a member "
                         "here. Give their e-mail address or employee id.",
                     )
                 )
-        cleared: set[int] = set()
-        for start in boss:
-            path: list[int] = []
-            on_path: set[int] = set()
-            line: int | None = start
-            while line is not None and line not in cleared:
-                if line in on_path:
-                    errors.append(
-                        (start, "The managers in the file go round in a circle from this row.")
-                    )
-                    break
-                path.append(line)
-                on_path.add(line)
-                line = boss.get(line)
-            cleared.update(path)
+    cleared: set[int] = set()
+    for start in boss:
+        path: list[int] = []
+        on_path: set[int] = set()
+        at: int | None = start
+        while at is not None and at not in cleared:
+            if at in on_path:
+                errors.append(
+                    (start, "The managers in the file go round in a circle from this row.")
+                )
+                break
+            path.append(at)
+            on_path.add(at)
+            at = boss.get(at)
+        cleared.update(path)
     return errors
-
-
-def _address_changes(
-    organization: Organization, by_id: dict[str, ImportRow], rows: Sequence[ImportRow]
-) -> list[tuple[ImportRow, str, str]]:
-    """Rows whose employee id belongs here to someone under another address: (row, their
-    current address, why the address cannot change or ""). Two queries per call at most
-    beyond the id lookup, so the check stays bounded at any file size."""
-    held = dict(
-        Membership.objects.filter(organization=organization, external_id__in=list(by_id))
-        .values_list("external_id", "user__email")
-        .iterator(chunk_size=MEMBER_BATCH)
-    )
-    moving = [
-        (row, held[ext]) for ext, row in by_id.items() if held.get(ext, row.email) != row.email
-    ]
-    if not moving:
-        return []
-    in_file = {r.email for r in rows}
-    taken = set(
-        User.objects.filter(email__in=[row.email for row, _ in moving]).values_list(
-            "email", flat=True
-        )
-    )
-    elsewhere = set(
-        Membership.objects.filter(user__email__in=[old for _, old in moving])
-        .exclude(organization=organization)
-        .values_list("user__email", flat=True)
-    )
-    found: list[tuple[ImportRow, str, str]] = []
-    for row, old in moving:
-        problem = ""
-        if row.email in taken:
-            problem = "that address is already someone's account."
-        elif old in elsewhere:
-            problem = (
-                "they are also a member of another institution, so only they can change it "
-                "(on their account page)."
-            )
-        elif old in in_file:
-            problem = "their current address is on another row of the file."
-        found.append((row, old, problem))
-    return found
 
 
 def _groups(organization: Organization) -> dict[str, StaffGroup]:
     return {g.name.lower(): g for g in StaffGroup.objects.filter(organization=organization)}
 
 
-def validate_staff_csv(
-    *, organization: Organization, raw: bytes
-) -> tuple[list[ImportRow], list[tuple[int, str]]]:
-    """The whole file checked, nothing saved: rows to import, or every problem found."""
-    rows, errors = parse_staff_csv(raw)
+class _Refused(Exception):
+    """Raised inside the checking transaction, so that a refused file leaves nothing behind."""
+
+    def __init__(self, errors: list[tuple[int, str]], plan: RosterPlan | None = None) -> None:
+        super().__init__("refused")
+        self.errors = errors
+        self.plan = plan
+
+
+def _checked_job(
+    *,
+    organization: Organization,
+    imported_by: User,
+    raw: bytes,
+    file_name: str = "",
+    invite: bool = False,
+    full_roster: bool = False,
+) -> ImportJob:
+    """A job with the file staged and checked whole; _Refused with every problem found.
+    Call inside a transaction: the refusal is what undoes the staging."""
+    job = ImportJob.objects.create(
+        organization=organization,
+        created_by=imported_by,
+        file_name=file_name[:200],
+        invite=invite,
+        full_roster=full_roster,
+    )
+    try:
+        errors = stage_rows(job, raw, _groups(organization))
+    except FileError as exc:
+        raise _Refused([(exc.line, exc.message)]) from None
+    errors = sorted(errors + check_staged(job), key=lambda e: e[0])
     if errors:
-        return [], errors
-    errors = check_rows(rows, _groups(organization))
-    errors = sorted(errors + check_hr_columns(rows, organization), key=lambda e: e[0])
-    return (rows, []) if not errors else ([], errors)
+        raise _Refused(errors)
+    job.save(update_fields=["total_rows"])
+    return job
+
+
+def dry_run(
+    *, organization: Organization, imported_by: User, raw: bytes
+) -> tuple[RosterPlan | None, list[tuple[int, str]]]:
+    """The whole file checked and what it would change worked out; nothing is kept."""
+    try:
+        with transaction.atomic():
+            job = _checked_job(organization=organization, imported_by=imported_by, raw=raw)
+            raise _Refused([], plan_roster(job))  # undo the staging, keep the plan
+    except _Refused as refused:
+        return refused.plan, refused.errors
 
 
 # --- full roster: what would change ----------------------------------------------------------
@@ -485,37 +663,78 @@ class RosterPlan:
 SAMPLE = 10
 
 
-def plan_roster(organization: Organization, rows: Sequence[ImportRow]) -> RosterPlan:
+@dataclass(slots=True)
+class _Held:
+    """What the plan compares of one member: plain values, not a model instance per person."""
+
+    pk: int
+    is_active: bool
+    is_admin: bool
+    awaiting_acceptance: bool
+    email: str
+    staff_group_id: int | None
+    job_title: str
+    site: str
+    employee_type: str
+    external_id: str | None
+
+
+_HELD_FIELDS = (
+    "pk",
+    "is_active",
+    "is_admin",
+    "awaiting_acceptance",
+    "user__email",
+    "staff_group_id",
+    "job_title",
+    "site",
+    "employee_type",
+    "external_id",
+)
+
+
+def plan_roster(job: ImportJob) -> RosterPlan:
     """Count who would be added, changed, brought back and deactivated; a few names of each.
 
-    Reads the institution in keyset batches, so a 100,000-person roster is planned in a few
-    hundred queries and never loads every row object at once.
+    Reads the institution in keyset batches, each with the staged rows that match it (one
+    query), so a 100,000-person roster is planned in a few hundred queries and never holds
+    more than a batch; the new people are counted by the database.
     """
-    plan = RosterPlan(rows=len(rows))
+    organization = job.organization
+    plan = RosterPlan(rows=job.total_rows)
     groups = _groups(organization)
-    by_email = {r.email: r for r in rows}
-    by_id = {r.external_id: r for r in rows if r.external_id}
+    staged = _staged(job)
 
     def sample(kind: str, who: str) -> None:
         names = plan.samples.setdefault(kind, [])
         if len(names) < SAMPLE:
             names.append(who)
 
-    seen: set[str] = set()
     last = 0
     while True:
-        batch = list(
-            Membership.objects.filter(organization=organization, pk__gt=last)
-            .select_related("user")
-            .order_by("pk")[:FOLLOW_UP_BATCH]
-        )
+        batch = [
+            _Held(*values)
+            for values in Membership.objects.filter(organization=organization, pk__gt=last)
+            .order_by("pk")
+            .values_list(*_HELD_FIELDS)[:FOLLOW_UP_BATCH]
+        ]
         if not batch:
             break
         last = batch[-1].pk
+        by_email: dict[str, ImportRow] = {}
+        by_id: dict[str, ImportRow] = {}
+        ids = [m.external_id for m in batch if m.external_id]
+        for values in (
+            staged.filter(Q(email__in=[m.email for m in batch]) | Q(external_id__in=ids))
+            .order_by("position")
+            .values_list(*_ROW_FIELDS)
+        ):
+            staged_row = ImportRow(*values)
+            by_email[staged_row.email] = staged_row
+            if staged_row.external_id:
+                by_id.setdefault(staged_row.external_id, staged_row)
         for m in batch:
-            row = (by_id.get(m.external_id) if m.external_id else None) or by_email.get(
-                m.user.email
-            )
+            row = (by_id.get(m.external_id) if m.external_id else None) or by_email.get(m.email)
             if m.is_active:
                 plan.active_before += 1
             if row is None:
@@ -523,28 +742,31 @@ def plan_roster(organization: Organization, rows: Sequence[ImportRow]) -> Roster
                     plan.kept_admins += 1
                 elif m.is_active:
                     plan.leaving += 1
-                    sample("leaving", m.user.email)
+                    sample("leaving", m.email)
                 continue
-            seen.add(row.email)
             if m.awaiting_acceptance:
                 plan.unchanged += 1
                 continue
             group = groups.get(row.staff_group.lower()) if row.staff_group else None
-            moved = _take_attributes(m, row, group)  # on an unsaved copy: nothing is written
-            if m.user.email != row.email:
-                moved["email"] = [m.user.email, row.email]
+            moved = _take_attributes(m, row, group)  # on a copy of the values: nothing is written
+            if m.email != row.email:
+                moved["email"] = [m.email, row.email]
             if not m.is_active:
                 plan.rejoining += 1
-                sample("rejoining", m.user.email)
+                sample("rejoining", m.email)
             elif moved:
                 plan.changed += 1
-                sample("changed", f"{m.user.email}: {', '.join(sorted(moved))}")
+                sample("changed", f"{m.email}: {', '.join(sorted(moved))}")
             else:
                 plan.unchanged += 1
-    for row in rows:
-        if row.email not in seen:
-            plan.new += 1
-            sample("new", row.email)
+    here = Membership.objects.filter(organization=organization)
+    new = staged.exclude(
+        Exists(here.filter(external_id=OuterRef("external_id")))
+        | Exists(here.filter(user__email=OuterRef("email")))
+    )
+    plan.new = new.count()
+    for email in new.order_by("position").values_list("email", flat=True)[:SAMPLE]:
+        sample("new", email)
     return plan
 
 
@@ -566,22 +788,22 @@ def create_import_job(
     A full roster that would deactivate more than the set share of active staff is refused
     unless the admin confirmed it: a truncated HR export must not empty the institution.
     """
-    rows, errors = validate_staff_csv(organization=organization, raw=raw)
-    if errors:
-        return None, errors
-    if full_roster and not confirm_leavers:
-        plan = plan_roster(organization, rows)
-        if plan.needs_confirmation:
-            return None, [(0, leaving_refusal(plan))]
-    job = ImportJob.objects.create(
-        organization=organization,
-        created_by=imported_by,
-        file_name=file_name[:200],
-        data=raw,
-        invite=invite,
-        full_roster=full_roster,
-        total_rows=len(rows),
-    )
+    try:
+        with transaction.atomic():
+            job = _checked_job(
+                organization=organization,
+                imported_by=imported_by,
+                raw=raw,
+                file_name=file_name,
+                invite=invite,
+                full_roster=full_roster,
+            )
+            if full_roster and not confirm_leavers:
+                plan = plan_roster(job)
+                if plan.needs_confirmation:
+                    raise _Refused([(0, leaving_refusal(plan))])
+    except _Refused as refused:
+        return None, refused.errors
     return job, []
 
 
@@ -671,11 +893,10 @@ def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> Imp
     ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).update(
         status=ImportJob.Status.RUNNING, error=""
     )
-    rows: list[ImportRow] | None = None
-    in_file: frozenset[str] | None = None  # the roster's addresses, worked out once per run
-    groups: dict[str, StaffGroup] = {}
+    groups: dict[str, StaffGroup] | None = None
     batches = 0
     try:
+        _stage_stored_file(job_id)
         while True:
             if stop_after_batches is not None and batches >= stop_after_batches:
                 break
@@ -689,20 +910,14 @@ def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> Imp
                 if job.status == ImportJob.Status.DONE:
                     break
                 if job.phase == ImportJob.Phase.MEMBERS:
-                    if rows is None:
-                        rows = _stored_rows(job_id)
+                    if groups is None:
                         groups = _groups(job.organization)
-                    _members_batch(job, rows, groups)
+                    batch = staged_batch(job, job.rows_done, MEMBER_BATCH)
+                    _members_batch(job, batch, groups)
                 elif job.phase == ImportJob.Phase.MANAGERS:
-                    if rows is None:
-                        rows = _stored_rows(job_id)
-                    _managers_batch(job, rows)
+                    _managers_batch(job, staged_batch(job, job.managers_done, MEMBER_BATCH))
                 elif job.phase == ImportJob.Phase.LEAVERS:
-                    if rows is None:
-                        rows = _stored_rows(job_id)
-                    if in_file is None:
-                        in_file = frozenset(r.email for r in rows)
-                    _leavers_batch(job, in_file)
+                    _leavers_batch(job)
                 elif job.phase == ImportJob.Phase.INVITATIONS:
                     _invitations_batch(job)
                 elif job.phase == ImportJob.Phase.CAMPAIGNS:
@@ -726,23 +941,36 @@ def run_import_job(*, job_id: int, stop_after_batches: int | None = None) -> Imp
     return ImportJob.objects.get(pk=job_id)
 
 
-def _stored_rows(job_id: int) -> list[ImportRow]:
-    stored = ImportJob.objects.values_list("data", flat=True).get(pk=job_id)
-    rows, errors = parse_staff_csv(bytes(stored))
-    if errors:
-        raise ValueError("the stored file no longer reads")
-    return rows
+def _stage_stored_file(job_id: int) -> None:
+    """A job queued before imports were staged holds its file: stage it once (it was checked
+    when the job was made), so that it runs as any other."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
+        if job.status == ImportJob.Status.DONE or job.phase not in _STAGED_PHASES:
+            return
+        if StagedRow.objects.filter(job=job).exists():
+            return
+        stored = bytes(ImportJob.objects.values_list("data", flat=True).get(pk=job_id))
+        if not stored:
+            return
+        try:
+            stage_rows(job, stored, {})
+        except FileError:
+            raise ValueError("the stored file no longer reads") from None
+        ImportJob.objects.filter(pk=job_id).update(data=b"")
+
+
+_STAGED_PHASES = (ImportJob.Phase.MEMBERS, ImportJob.Phase.MANAGERS, ImportJob.Phase.LEAVERS)
 
 
 def _members_batch(
-    job: ImportJob, rows: Sequence[ImportRow], groups: dict[str, StaffGroup]
+    job: ImportJob, batch: Sequence[ImportRow], groups: dict[str, StaffGroup]
 ) -> None:
-    """Create or update the next MEMBER_BATCH rows' people, then move the bookmark on."""
-    batch = rows[job.rows_done : job.rows_done + MEMBER_BATCH]
+    """Create or update the people of the next rows of the file, then move the bookmark on."""
     organization = job.organization
     renamed = _change_addresses(job, batch)
     emails = [r.email for r in batch]
-    users = {u.email: u for u in User.objects.filter(email__in=emails)}
+    users = {u.email: u for u in User.objects.filter(email__in=emails).order_by()}
     known = [u.pk for u in users.values()]  # accounts that existed before this file
     new_users = [
         User(email=r.email, full_name=r.name, password=UNUSABLE_PASSWORD_PREFIX)  # set later
@@ -753,13 +981,17 @@ def _members_batch(
         bulk_create_with_history(
             new_users, User, batch_size=MEMBER_BATCH, default_user=job.created_by
         )
-        users = {u.email: u for u in User.objects.filter(email__in=emails)}
-    memberships = {
-        m.user_id: m
-        for m in Membership.objects.filter(
-            organization=organization, user_id__in=[u.pk for u in users.values()]
-        ).select_related("user", "organization")  # named in each person's audit event
-    }
+        users = {u.email: u for u in User.objects.filter(email__in=emails).order_by()}
+    by_pk = {u.pk: u for u in users.values()}
+    memberships: dict[int, Membership] = {}
+    # No ordering: the default sorts by name through a join, which a batch does not need.
+    for m in Membership.objects.filter(
+        organization=organization, user_id__in=list(by_pk)
+    ).order_by():
+        # Named in each person's audit event: the objects in hand, not a join per row.
+        m.user = by_pk[m.user_id]
+        m.organization = organization
+        memberships[m.user_id] = m
     # Someone with an account of their own (a password, or a place in another institution)
     # joins only by accepting, as with a single invitation (accounts/joining.py): a file
     # cannot make them a member.
@@ -767,6 +999,7 @@ def _members_batch(
         set(
             Membership.objects.filter(user_id__in=known)
             .exclude(organization=organization)
+            .order_by()
             .values_list("user_id", flat=True)
         )
         if known
@@ -833,11 +1066,10 @@ def _members_batch(
             .values_list("pk", flat=True)
         )
     if to_update:
-        bulk_update_with_history(
+        bulk.update_with_history(
             to_update,
             Membership,
             ["is_active", "deactivated_at", "awaiting_acceptance", *_ATTRIBUTE_FIELDS],
-            batch_size=MEMBER_BATCH,
             default_user=job.created_by,
         )
     if asked:
@@ -862,7 +1094,7 @@ def _members_batch(
                     "file": job.file_name,
                 },
             )
-        if any(r.manager is not None for r in rows[:1]):
+        if batch and batch[0].manager is not None:  # the file has a manager column
             job.phase = ImportJob.Phase.MANAGERS
         else:
             _after_people(job)
@@ -872,7 +1104,7 @@ _ATTRIBUTE_FIELDS = ("staff_group", "job_title", "site", "employee_type", "exter
 
 
 def _take_attributes(
-    membership: Membership, row: ImportRow, group: StaffGroup | None
+    membership: Membership | _Held, row: ImportRow, group: StaffGroup | None
 ) -> dict[str, list[Any]]:
     """Give the membership the row's attributes; {attribute: [before, after]} of those changed."""
     wanted: dict[str, object] = {"staff_group_id": group.pk if group else None}
@@ -892,16 +1124,17 @@ def _take_attributes(
     return changed
 
 
-def _managers_batch(job: ImportJob, rows: Sequence[ImportRow]) -> None:
+def _managers_batch(job: ImportJob, batch: Sequence[ImportRow]) -> None:
     """Point the next rows' people at their managers, once everyone in the file exists."""
-    batch = rows[job.managers_done : job.managers_done + MEMBER_BATCH]
     organization = job.organization
     refs = {r.manager for r in batch if r.manager}
     members = {
         m.user.email: m
         for m in Membership.objects.filter(
             organization=organization, user__email__in=[r.email for r in batch]
-        ).select_related("user")
+        )
+        .select_related("user")
+        .order_by()
     }
     by_email = dict(
         Membership.objects.filter(organization=organization, user__email__in=refs).values_list(
@@ -923,9 +1156,7 @@ def _managers_batch(job: ImportJob, rows: Sequence[ImportRow]) -> None:
             membership.manager_id = wanted
             changed.append(membership)
     if changed:
-        bulk_update_with_history(
-            changed, Membership, ["manager"], batch_size=MEMBER_BATCH, default_user=job.created_by
-        )
+        bulk.update_with_history(changed, Membership, ["manager"], default_user=job.created_by)
     job.managers_done += len(batch)
     if job.managers_done >= job.total_rows:
         _after_people(job)
@@ -949,6 +1180,7 @@ def _change_addresses(job: ImportJob, batch: Sequence[ImportRow]) -> set[int]:
         Membership.objects.filter(organization=job.organization, external_id__in=list(by_id))
         .exclude(user__email__in=[r.email for r in by_id.values()])
         .select_related("user")
+        .order_by()
     )
     changed: list[tuple[str, Any, dict[str, Any]]] = []
     users: list[User] = []
@@ -1026,30 +1258,38 @@ def _record_people(
     )
 
 
-def _leavers_batch(job: ImportJob, in_file: frozenset[str]) -> None:
-    """Deactivate the next active people missing from the roster (admins are kept)."""
-    batch = list(
-        Membership.objects.filter(
-            organization=job.organization, is_active=True, pk__gt=job.leavers_after
-        )
-        .select_related("user", "organization")
-        .order_by("pk")[:FOLLOW_UP_BATCH]
+def _leavers_batch(job: ImportJob) -> None:
+    """Deactivate the next active people missing from the roster (admins are kept).
+
+    The batch is a range of primary keys; the database picks the people in it whose address
+    no staged row has, so only the leavers themselves are loaded.
+    """
+    active = Membership.objects.filter(organization=job.organization, is_active=True)
+    ids = list(
+        active.filter(pk__gt=job.leavers_after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:FOLLOW_UP_BATCH]
     )
-    if not batch:
+    if not ids:
         job.phase = ImportJob.Phase.INVITATIONS if job.invite else ImportJob.Phase.CAMPAIGNS
         return
     now = timezone.now()
-    leaving = [m for m in batch if m.user.email not in in_file and not m.is_admin]
+    leaving = list(
+        active.filter(pk__gt=job.leavers_after, pk__lte=ids[-1], is_admin=False)
+        .exclude(Exists(_staged(job).filter(email=OuterRef("user__email"))))
+        .select_related("user")
+        .order_by("pk")
+    )
+    for m in leaving:
+        m.organization = job.organization  # named in the audit event
+        m.is_active = False
+        m.deactivated_at = now
     for m in leaving:
         m.is_active = False
         m.deactivated_at = now
     if leaving:
-        bulk_update_with_history(
-            leaving,
-            Membership,
-            ["is_active", "deactivated_at"],
-            batch_size=MEMBER_BATCH,
-            default_user=job.created_by,
+        bulk.update_with_history(
+            leaving, Membership, ["is_active", "deactivated_at"], default_user=job.created_by
         )
         record_many(
             [
@@ -1066,7 +1306,7 @@ def _leavers_batch(job: ImportJob, in_file: frozenset[str]) -> None:
         )
         job.changed_ids.extend(m.pk for m in leaving)
     job.deactivated_count += len(leaving)
-    job.leavers_after = batch[-1].pk
+    job.leavers_after = ids[-1]
 
 
 def _ask_to_join(job: ImportJob, user_ids: list[int]) -> None:
@@ -1139,6 +1379,7 @@ def _finish(job: ImportJob) -> None:
     job.status = ImportJob.Status.DONE
     job.finished_at = timezone.now()
     job.data = b""  # the people are saved; the file itself is not kept
+    _staged(job).delete()
 
 
 # --- invitations -----------------------------------------------------------------------------

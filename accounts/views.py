@@ -303,11 +303,9 @@ def import_people(request: MemberRequest) -> HttpResponse:
         data = form.cleaned_data
         job = None
         if data["dry_run"]:
-            rows, errors = staff_import.validate_staff_csv(organization=org, raw=raw)
-            if not errors:
-                plan = staff_import.plan_roster(org, rows)
-                if not data["full_roster"]:
-                    plan.leaving = 0  # without the roster box nobody is deactivated
+            plan, errors = staff_import.dry_run(organization=org, imported_by=request.user, raw=raw)
+            if plan is not None and not data["full_roster"]:
+                plan.leaving = 0  # without the roster box nobody is deactivated
         else:
             job, errors = staff_import.create_import_job(
                 organization=org,

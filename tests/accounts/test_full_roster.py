@@ -6,10 +6,9 @@ from django.urls import reverse
 from accounts.models import ImportJob, Membership
 from accounts.staff_import import (
     create_import_job,
+    dry_run,
     import_staff,
-    plan_roster,
     run_import_job,
-    validate_staff_csv,
 )
 from audit.models import AuditEvent
 from audit.verify import verify_chain
@@ -153,9 +152,8 @@ def test_a_changed_address_with_the_same_employee_id_updates_the_person(admin, n
         email = "married.name@riverside.test" if i == 0 else m.user.email
         lines.append(f"{email},{m.user.full_name},,E{i}")
     raw = ("\n".join(lines) + "\n").encode()
-    rows, errors = validate_staff_csv(organization=admin.org, raw=raw)
-    assert not errors
-    plan = plan_roster(admin.org, rows)  # the dry run: one changed, nobody new or leaving
+    plan, errors = dry_run(organization=admin.org, imported_by=admin.user, raw=raw)
+    assert not errors and plan is not None  # one changed, nobody new or leaving
     assert (plan.leaving, plan.new, plan.changed) == (0, 0, 1)
     job, errors = create_import_job(
         organization=admin.org, imported_by=admin.user, raw=raw, full_roster=True
