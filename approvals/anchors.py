@@ -367,7 +367,8 @@ def mark_quotes(markup: SafeString, marks: Sequence[Mark]) -> SafeString:
                 for m in marks:
                     if m.start == offset:
                         out.append(
-                            '<span class="visually-hidden" data-quote-skip>'
+                            f'<span class="visually-hidden" id="quote-{m.thread_id}" '
+                            "data-quote-skip>"
                             f"[words of {html.escape(m.label)}] </span>"
                         )
             out.append(html.escape(ch, quote=False))

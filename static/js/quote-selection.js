@@ -21,7 +21,9 @@
      the reader text), and "quote:cleared" when it goes away.
 
    - An element marked data-quote-actions="<section key>" (hidden in the HTML) is shown while
-     that section has a selection, and a polite live region announces the words.
+     that section has a selection, placed under the selected words (class
+     quote-actions-floating, positioned in its offset parent), and a polite live region
+     announces the words. Put your feature's buttons inside it.
 
    - A button marked data-quote-open="<form id>" fills that form with the selection: every
      field marked data-quote-target="quote|prefix|suffix|start|end|section" gets its value.
@@ -127,8 +129,27 @@
     return document.querySelectorAll('[data-quote-actions="' + section + '"]');
   }
 
+  // Shown just under the selected words (the element stays where it is in the page's order,
+  // so Tab still reaches it right after the text); its offset parent is the section's box.
+  function place(el) {
+    var sel = window.getSelection();
+    var parent = el.offsetParent;
+    if (!sel || !sel.rangeCount || !parent) { return; }
+    var rects = sel.getRangeAt(0).getClientRects();
+    if (!rects.length) { return; }
+    var last = rects[rects.length - 1];
+    var box = parent.getBoundingClientRect();
+    var left = Math.max(0, Math.min(last.left - box.left, box.width - el.offsetWidth));
+    el.classList.add("quote-actions-floating");
+    el.style.top = (last.bottom - box.top + 6) + "px";
+    el.style.left = left + "px";
+  }
+
   function setActions(section, shown) {
-    Array.prototype.forEach.call(actionsFor(section), function (el) { el.hidden = !shown; });
+    Array.prototype.forEach.call(actionsFor(section), function (el) {
+      el.hidden = !shown;
+      if (shown) { place(el); }
+    });
   }
 
   function same(a, b) {
