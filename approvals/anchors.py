@@ -12,6 +12,7 @@ found again in the frozen version's own text before it is stored, and stored as 
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 from collections.abc import Sequence
@@ -60,8 +61,8 @@ class Placement:
     """A thread's quote read in a (possibly later) version.
 
     ``anchored``: the words are there (at ``anchor``). ``changed``: they were edited; ``now``
-    is the passage that took their place and ``segments`` the redline from the old words to
-    it. ``removed``: the passage is gone.
+    is the passage that took their place (at ``passage`` in the new text) and ``segments`` the
+    redline from the old words to it. ``removed``: the passage is gone.
     """
 
     state: Literal["anchored", "changed", "removed"]
@@ -69,6 +70,7 @@ class Placement:
     anchor: Anchor | None = None
     now: str = ""
     segments: tuple[Segment, ...] = ()
+    passage: tuple[int, int] | None = None
 
     @property
     def is_changed(self) -> bool:
@@ -241,16 +243,27 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
     return tokens, starts
 
 
-def _passage(old_text: str, new_text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Where in ``new_text`` the passage ``old_text[start:end]`` is now, by the word diff of
-    the two texts (as the redline pairs them); ``None`` when it was deleted outright."""
+Opcodes = tuple[tuple[str, int, int, int, int], ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _word_diff(old_text: str, new_text: str) -> tuple[list[int], list[int], Opcodes]:
+    """Token offsets of both texts and the word diff between them: computed once for all the
+    threads of a section carried from the same version."""
     old_tokens, old_at = _tokens(old_text)
     new_tokens, new_at = _tokens(new_text)
     # autojunk off: in long prose, spaces and "the" are frequent, not noise (as the redline).
     matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    return old_at, new_at, tuple(matcher.get_opcodes())
+
+
+def _passage(old_text: str, new_text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where in ``new_text`` the passage ``old_text[start:end]`` is now, by the word diff of
+    the two texts (as the redline pairs them); ``None`` when it was deleted outright."""
+    old_at, new_at, opcodes = _word_diff(old_text, new_text)
     new_start: int | None = None
     new_end: int | None = None
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         o1, o2 = old_at[i1], old_at[i2]
         if o2 <= start or o1 >= end or i1 == i2:
             continue  # before, after, or a pure insertion outside the words
@@ -299,7 +312,13 @@ def place(anchor: Anchor, *, old_text: str, new_text: str) -> Placement:
     if mapped is None:
         return Placement("removed", anchor.quote)
     now = new_text[mapped[0] : mapped[1]]
-    return Placement("changed", anchor.quote, now=now, segments=tuple(diff_text(anchor.quote, now)))
+    return Placement(
+        "changed",
+        anchor.quote,
+        now=now,
+        segments=tuple(diff_text(anchor.quote, now)),
+        passage=mapped,
+    )
 
 
 # --- drawing the words in the text ---------------------------------------------------------
@@ -313,6 +332,8 @@ class Mark:
     end: int
     thread_id: int
     label: str  # "comment 2": what the reference link after the words says
+    # The passage that replaced a thread's words (drawn dashed, and named so), not the words.
+    changed: bool = False
 
 
 def _cover(offsets: list[int | None], marks: Sequence[Mark]) -> list[frozenset[int]]:
@@ -361,15 +382,19 @@ def mark_quotes(markup: SafeString, marks: Sequence[Mark]) -> SafeString:
                     out.append("</mark>")
                 if cov:
                     ids = " ".join(str(marks[i].thread_id) for i in sorted(cov))
-                    out.append(f'<mark class="approvals-quote" data-threads="{ids}">')
+                    kind = "approvals-quote"
+                    if all(marks[i].changed for i in cov):
+                        kind += " approvals-quote-changed-text"
+                    out.append(f'<mark class="{kind}" data-threads="{ids}">')
                 open_cov = cov
             if offset is not None and offset in starts:
                 for m in marks:
                     if m.start == offset:
+                        what = "changed words of" if m.changed else "words of"
                         out.append(
                             f'<span class="visually-hidden" id="quote-{m.thread_id}" '
                             "data-quote-skip>"
-                            f"[words of {html.escape(m.label)}] </span>"
+                            f"[{what} {html.escape(m.label)}] </span>"
                         )
             out.append(html.escape(ch, quote=False))
             ending = [m for m in marks if offset is not None and m.end - 1 == offset]
@@ -380,7 +405,8 @@ def mark_quotes(markup: SafeString, marks: Sequence[Mark]) -> SafeString:
                 for m in ending:
                     out.append(
                         f'<sup data-quote-skip><a class="approvals-quote-ref" '
-                        f'href="#thread-{m.thread_id}">{html.escape(m.label)}</a></sup>'
+                        f'href="#thread-{m.thread_id}">{html.escape(m.label)}'
+                        f"{' (changed)' if m.changed else ''}</a></sup>"
                     )
         if open_cov:
             out.append("</mark>")

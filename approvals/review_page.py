@@ -146,10 +146,15 @@ def _quoted(
                     anchor, old_text=text_of(section, c.version_number), new_text=now
                 )
             t["placement"] = placement
-            if placement.anchor is not None and not c.is_resolved:
+            if c.is_resolved:
+                continue
+            if placement.anchor is not None:
                 marks.append(
                     anchors.Mark(placement.anchor.start, placement.anchor.end, c.pk, t["label"])
                 )
+            elif placement.passage is not None:
+                start, end = placement.passage
+                marks.append(anchors.Mark(start, end, c.pk, t["label"], changed=True))
         if section.key in markup:
             markup[section.key] = anchors.mark_quotes(markup[section.key], marks)
         else:

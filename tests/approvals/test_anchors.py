@@ -78,6 +78,8 @@ def test_common_words_elsewhere_do_not_hold_a_changed_passage():
     placed = anchors.place(anchor, old_text=old, new_text=new)
     assert placed.state == "changed"
     assert placed.quote == "must not" and placed.now == "should avoid"
+    assert placed.passage is not None
+    assert new[placed.passage[0] : placed.passage[1]] == "should avoid"
     assert [(s.op, s.text) for s in placed.segments] == [
         ("delete", "must not"),
         ("insert", "should avoid"),

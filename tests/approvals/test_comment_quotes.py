@@ -185,8 +185,13 @@ def test_on_the_next_version_changed_words_show_old_and_new_wording(
     assert "in version 1:" in html and "The same passage in version 2" in html
     assert "REWORDED" in html
     assert '<del class="redline-del">' in html and '<ins class="redline-ins">' in html
-    # The old words are not marked in the new text: they are not there.
-    assert f'data-threads="{thread.pk}"' not in html
+    # The old words are not in the new text; the passage that replaced them is marked, and
+    # named as such.
+    assert (
+        f'<mark class="approvals-quote approvals-quote-changed-text" data-threads="{thread.pk}">'
+        in html
+    )
+    assert "[changed words of comment 1]" in html and "comment 1 (changed)</a>" in html
     # Version 1's own page still shows the words where they were.
     html = legal.client().get(review_url(review)).content.decode()
     assert f'data-threads="{thread.pk}"' in html and "since changed" not in html
