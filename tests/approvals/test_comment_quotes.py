@@ -217,3 +217,19 @@ def test_the_review_page_reads_earlier_versions_in_one_query(
     with django_assert_max_num_queries(30):
         response = client.get(review_url(v2))
     assert response.status_code == 200 and "more 19" in response.content.decode()
+
+
+def test_the_author_reads_the_words_beside_the_wizard_step(quoted, review, legal, author):
+    words = some_words(review)
+    workflow.request_changes(
+        review=ReviewRequest.objects.get(pk=review.pk),
+        by=legal.user,
+        membership=legal.membership,
+        comment="See my comments.",
+    )
+    services.start_revision(
+        review=ReviewRequest.objects.get(pk=review.pk), by=author.user, membership=author.membership
+    )
+    url = reverse("guidelines:step", args=[review.guideline_id, "privacy"])
+    html = author.client().get(url).content.decode()
+    assert "On the words <q" in html and words in html and "(as in version 1)" in html
