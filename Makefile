@@ -28,12 +28,13 @@ run: setup
 	@echo "Charter is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The demo with a DEMO identity provider on loopback (port 8800): "Sign in with your hospital
-# account" for Riverside's demo people. Password logins work as with `make run`.
+# The demo with a DEMO identity provider on loopback (port 8800, or IDP_PORT): "Sign in with
+# your hospital account" for Riverside's demo people. Password logins work as with `make run`.
+IDP_PORT ?= 8800
 run-sso: setup
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo
-	$(RUN_ENV) $(PY) manage.py demo_idp --port $(PORT)
+	$(RUN_ENV) $(PY) manage.py demo_idp --port $(PORT) --idp-port $(IDP_PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .

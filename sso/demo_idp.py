@@ -85,7 +85,16 @@ class Provider:
             "email": person["email"],
             "email_verified": True,
         }
-        for extra in ("name", "amr", "acr", "department", "job_title"):
+        for extra in (
+            "name",
+            "amr",
+            "acr",
+            "department",
+            "job_title",
+            "site",
+            "employee_type",
+            "manager",
+        ):
             if person.get(extra):
                 claims[extra] = person[extra]
         key = self.stranger if tamper.get("bad_signature") else self.key

@@ -124,6 +124,10 @@ class SamlProvider:
         identity = {"mail": [person["email"]]}
         if person.get("name"):
             identity["displayName"] = [person["name"]]
+        # Further attributes as a provider's claim rules would send them (any names, e.g. the
+        # HR attributes under Microsoft's claim URIs).
+        for name, value in (person.get("attributes") or {}).items():
+            identity[str(name)] = [str(value)]
         response = self.server.create_authn_response(
             identity,
             in_response_to=request.id,

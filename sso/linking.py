@@ -6,13 +6,15 @@ e-mail address when the admin allowed it and the address is in the institution's
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import directory
 from accounts.emails import normalize_email
-from accounts.models import Membership, User
+from accounts.models import EmployeeType, Membership, User
 from accounts.signals import members_joined
 from audit.services import record
 
@@ -23,6 +25,71 @@ NOT_LINKED = (
     "Your hospital account is not linked to anyone in Charter yet. Ask your Charter admin to "
     "add you; nothing was changed."
 )
+
+
+# The HR attributes a provider may send with the sign-in, by the names Entra ID, Okta and ADFS
+# use for them (compared in any case, and by the last part of a SAML claim URI such as
+# http://schemas.microsoft.com/ws/2008/06/identity/claims/department).
+HR_CLAIMS: dict[str, tuple[str, ...]] = {
+    "department": ("department",),
+    "job_title": ("job_title", "jobtitle", "title"),
+    "site": ("site", "office_location", "officelocation", "physicaldeliveryofficename"),
+    "employee_type": ("employee_type", "employeetype", "usertype"),
+    "manager": ("manager", "manager_email", "manageremail", "manager_id", "managerid"),
+}
+
+
+def _claim_text(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    if isinstance(value, dict):  # SCIM-style {"value": ...} from some providers
+        value = value.get("value") or value.get("email") or ""
+    if value is None or isinstance(value, bool):
+        return None
+    return str(value).strip()
+
+
+def hr_attributes(claims: dict[str, Any]) -> dict[str, str]:
+    """The HR attributes these claims carry, by Charter's names; what is not sent is absent."""
+    by_name = {str(k).rstrip("/").rpartition("/")[2].lower(): v for k, v in claims.items()}
+    found: dict[str, str] = {}
+    for attribute, names in HR_CLAIMS.items():
+        for name in names:
+            if name in by_name:
+                text = _claim_text(by_name[name])
+                if text is not None:
+                    found[attribute] = text
+                break
+    return found
+
+
+def _map_attributes(
+    provider: IdentityProvider, membership: Membership, claims: dict[str, Any]
+) -> None:
+    """Set the HR attributes the provider sent (one audit event naming it, only if something
+    changed); a value Charter cannot read is left as held rather than refusing the sign-in."""
+    found = hr_attributes(claims)
+    if not found:
+        return
+    state = directory.PersonState(
+        department=found.get("department"),
+        job_title=found.get("job_title"),
+        site=found.get("site"),
+    )
+    kind = found.get("employee_type")
+    if kind and EmployeeType.from_text(kind) is not None:
+        state.employee_type = kind
+    manager = found.get("manager")
+    if manager:
+        pk = directory.resolve_manager(provider.organization, manager)
+        if pk is not None and pk != membership.pk:
+            state.manager_id = pk
+    # The sign-in itself is sound even if the attributes are refused: the directory or an admin
+    # settles them.
+    with contextlib.suppress(directory.DirectoryError):
+        directory.update_person(
+            membership=membership, state=state, source=f"single sign-on ({provider.name})"
+        )
 
 
 def _name(claims: dict[str, Any]) -> str:
@@ -96,7 +163,8 @@ def _person_for(
                 provider, subject=subject, email=email, claims=claims, request=request
             )
             identity = ExternalIdentity.objects.get(provider=provider, subject=subject)
-        if not user.is_active or _active_member(user, provider) is None:
+        membership = _active_member(user, provider) if user.is_active else None
+        if membership is None:
             raise _Refusal(
                 "deactivated",
                 f"Your Charter account at {org.name} is not active. Ask your Charter admin.",
@@ -108,6 +176,7 @@ def _person_for(
         if name and name != user.full_name:
             user.full_name = name
             user.save(update_fields=["full_name"])
+        _map_attributes(provider, membership, claims)
     return user
 
 

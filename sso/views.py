@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import active_org, require_role
@@ -530,6 +531,8 @@ def _edit(request: MemberRequest, provider: IdentityProvider, protocol: str) -> 
     )
 
 
+# The secret stays out of any error report made while saving (Django masks these fields).
+@sensitive_post_parameters("client_secret")
 @require_role(Role.ADMIN)
 def provider_new(request: MemberRequest) -> HttpResponse:
     """Admins: connect a new OpenID Connect or SAML provider."""
@@ -539,6 +542,7 @@ def provider_new(request: MemberRequest) -> HttpResponse:
     return _edit(request, IdentityProvider(organization=active_org(request)), protocol)
 
 
+@sensitive_post_parameters("client_secret")
 @require_role(Role.ADMIN)
 def provider(request: MemberRequest, pk: int) -> HttpResponse:
     """Admins of the provider's institution: change its settings (never shows the secret)."""

@@ -21,6 +21,7 @@ from tests.sso.support import (  # noqa: F401
     provider,
     saml_process,
     saml_provider,
+    third_party_process,
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -15,7 +15,7 @@ from sso.models import IdentityProvider
 from tests.approvals.conftest import open_draft
 from tests.conftest import make_persona
 from tests.factories import GuidelineFactory
-from tests.sso.support import CLIENT_ID, CLIENT_SECRET
+from tests.sso.support import CLIENT_ID, CLIENT_SECRET, person_at, register_at
 
 
 def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
@@ -80,6 +80,25 @@ def test_admin_connects_tests_and_switches_on_then_staff_sign_in(
     identity = IdentityProvider.objects.get().identities.get()
     assert identity.user == employee.user and identity.linked_by == "email"
     context.close()
+
+
+def test_staff_sign_in_through_an_independent_provider_in_chromium(
+    page, live_server, shots, transactional_db, org, employee, third_party_process
+):
+    """oidc-provider-mock from PyPI (not Charter's own demo provider), through its own page."""
+    register_at(third_party_process, org, f"{live_server.url}{reverse('sso:oidc_callback')}")
+    person_at(third_party_process, "entra-emma", email=employee.email, email_verified=True)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(employee.email)
+    page.get_by_role("button", name="Sign in with your hospital account").click()
+    expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
+    page.get_by_placeholder("sub").fill("entra-emma")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(r".*/home/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    shots(page, "independent-provider-home")
+    identity = IdentityProvider.objects.get().identities.get()
+    assert (identity.user, identity.subject) == (employee.user, "entra-emma")
 
 
 def test_a_hostile_token_shows_a_clear_refusal(

@@ -6,4 +6,5 @@ from tests.sso.support import (  # noqa: F401
     provider,
     saml_process,
     saml_provider,
+    third_party_process,
 )

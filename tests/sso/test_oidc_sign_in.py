@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts import directory
 from accounts.factors import SESSION_IDP_MFA_KEY
+from accounts.models import Membership
 from audit.models import AuditEvent
 from sso.backends import PolicyModelBackend
+from sso.linking import hr_attributes
 from sso.models import ExternalIdentity, IdentityProvider, SignInPolicy
 
 from .support import CLIENT_SECRET, follow_provider, provider_url, sso_round_trip
@@ -97,6 +102,101 @@ def test_deactivated_person_cannot_sign_in_by_sso(employee, provider, idp):
     )
     assert response.status_code == 403
     assert signed_in_as(client) is None
+
+
+def test_directory_deprovisioning_ends_an_sso_session_and_refuses_the_next_sign_in(
+    admin, employee, provider, idp
+):
+    """Entra ID sends active:false: the open session ends at its next page, and neither the
+    provider nor a password signs the person in again."""
+    idp.as_person(employee.email, sub="emp-001")
+    client = Client()
+    sso_round_trip(client, employee.email)
+    assert client.get(reverse("home")).status_code == 200
+    token = directory.issue_token(organization=admin.org, issued_by=admin.user)
+    patched = Client().patch(
+        f"/scim/v2/Users/{employee.membership.pk}",
+        data=json.dumps(
+            {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "Replace", "path": "active", "value": "False"}],
+            }
+        ),
+        content_type="application/scim+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert patched.status_code == 200
+    ended = client.get(reverse("home"))
+    assert ended.status_code == 302 and "/accounts/login/" in ended["Location"]
+    assert signed_in_as(client) is None
+    again = Client()
+    refused = follow_provider(
+        again, provider_url(again.post(reverse("sso:start"), {"provider": provider.pk}))
+    )
+    assert refused.status_code == 403 and signed_in_as(again) is None
+    event = AuditEvent.objects.filter(action="sso.sign_in.refused").latest("pk")
+    assert event.details["reason"] == "deactivated"
+
+
+def test_hr_claims_update_the_person_with_one_event_naming_the_provider(
+    admin, employee, provider, idp
+):
+    idp.as_person(
+        employee.email,
+        sub="emp-001",
+        department="Pharmacy",
+        job_title="Charge nurse",
+        site="North campus",
+        employee_type="agency",
+        manager=admin.email,
+    )
+    sso_round_trip(Client(), employee.email)
+    held = Membership.objects.select_related("staff_group").get(pk=employee.membership.pk)
+    assert held.staff_group is not None
+    assert (
+        held.staff_group.name,
+        held.job_title,
+        held.site,
+        held.employee_type,
+        held.manager_id,
+    ) == ("Pharmacy", "Charge nurse", "North campus", "contractor", admin.membership.pk)
+    event = AuditEvent.objects.get(action="accounts.directory.person_updated")
+    assert event.details["source"] == f"single sign-on ({provider.name})"
+    assert event.details["changes"]["job_title"] == ["", "Charge nurse"]
+    # The same claims again change nothing and record nothing; an unreadable employee type
+    # leaves what is held and still signs the person in.
+    idp.as_person(
+        employee.email,
+        sub="emp-001",
+        department="Pharmacy",
+        job_title="Charge nurse",
+        employee_type="astronaut",
+    )
+    client = Client()
+    sso_round_trip(client, employee.email)
+    assert signed_in_as(client) == str(employee.user.pk)
+    assert AuditEvent.objects.filter(action="accounts.directory.person_updated").count() == 1
+    held.refresh_from_db()
+    assert held.employee_type == "contractor" and held.site == "North campus"
+
+
+def test_claim_names_from_entra_okta_and_adfs_are_understood():
+    claims = {
+        "http://schemas.microsoft.com/ws/2008/06/identity/claims/department": ["ICU"],
+        "jobTitle": "Registrar",
+        "physicalDeliveryOfficeName": "Site B",
+        "employeeType": "resident",
+        "manager": {"value": "boss@riverside.test"},
+        "email_verified": True,
+    }
+    assert hr_attributes(claims) == {
+        "department": "ICU",
+        "job_title": "Registrar",
+        "site": "Site B",
+        "employee_type": "resident",
+        "manager": "boss@riverside.test",
+    }
+    assert hr_attributes({"email": "a@b.test", "name": "A"}) == {}
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.factors import SESSION_IDP_MFA_KEY
+from accounts.models import Membership
 from audit.models import AuditEvent
 from sso.models import ExternalIdentity, IdentityProvider
 
@@ -30,6 +31,24 @@ def test_signed_assertion_signs_the_person_in_and_links_by_subject(
     assert identity.subject == "saml-emp-1" and identity.linked_by == "email"
     assert client.session[SESSION_IDP_MFA_KEY]["detail"].endswith("multipleauthn")
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_hr_attributes_under_microsofts_claim_names_update_the_person(
+    employee, saml_provider, saml_process
+):
+    claims = "http://schemas.microsoft.com/ws/2008/06/identity/claims/"
+    person = {
+        "email": employee.email,
+        "sub": "saml-emp-1",
+        "attributes": {f"{claims}department": "Theatres", f"{claims}jobtitle": "Scrub nurse"},
+    }
+    response, _ = saml_round_trip(Client(), saml_provider, saml_process, person)
+    assert response.status_code == 302
+    held = Membership.objects.select_related("staff_group").get(pk=employee.membership.pk)
+    assert held.staff_group is not None
+    assert (held.staff_group.name, held.job_title) == ("Theatres", "Scrub nurse")
+    event = AuditEvent.objects.get(action="accounts.directory.person_updated")
+    assert event.details["source"] == f"single sign-on ({saml_provider.name})"
 
 
 def test_a_replayed_assertion_is_refused(employee, saml_provider, saml_process):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
 from django.urls import reverse
+from django.views.debug import SafeExceptionReporterFilter
 
 from accounts.demo import load_people
 from audit.models import AuditEvent
 from sso import demo
+from sso import services as sso_services
 from sso.models import IdentityProvider, SignInPolicy
 
 from .support import CLIENT_ID, CLIENT_SECRET, provider_url
@@ -66,7 +69,23 @@ def test_a_wrong_issuer_gets_a_clear_message_and_nothing_is_saved(admin, idp):
     response = new_provider(admin, idp, issuer="http://127.0.0.1:9")
     assert response.status_code == 400
     assert "could not reach" in response.content.decode()
+    assert CLIENT_SECRET not in response.content.decode()  # the form is shown back without it
     assert not IdentityProvider.objects.exists()
+
+
+def test_an_error_report_while_saving_masks_the_secret(admin, idp, monkeypatch):
+    """Whatever fails while a provider is saved, the report of it never holds the secret."""
+    seen: list[Any] = []
+
+    def fail(**kwargs: Any) -> bool:
+        seen.append(kwargs["request"])
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(sso_services, "save_provider", fail)
+    with pytest.raises(RuntimeError):
+        new_provider(admin, idp)
+    report = SafeExceptionReporterFilter().get_post_parameters(seen[0])
+    assert report["client_secret"] != CLIENT_SECRET and CLIENT_SECRET not in str(report)
 
 
 def test_an_issuer_that_names_itself_differently_is_refused(admin, idp):
