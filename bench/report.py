@@ -370,12 +370,17 @@ def _cluster_section(res: dict[str, Any], title: str) -> list[str]:
         f"({lost['noticed_after_s']} s later); started again at {lost['restarted_at_s']} s, "
         f"back in rotation at {lost['back_in_rotation_at_s']} s",
         "",
-        "| Server | Requests | 2xx | 3xx | 5xx | Retried elsewhere | Marked down |",
+        "Per server, from HAProxy's statistics (answered = 2xx + 3xx + 5xx; redispatched = "
+        "requests meant for this server that HAProxy gave to the other one: refused "
+        "connections after the kill, and those waiting in its queue when it was marked down):",
+        "",
+        "| Server | Answered | 2xx | 3xx | 5xx | Redispatched | Marked down |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in lost["served_by_haproxy"].items():
+        answered = row["2xx"] + row["3xx"] + row["5xx"]
         lines.append(
-            f"| {name} | {row['requests']} | {row['2xx']} | {row['3xx']} | {row['5xx']} | "
+            f"| {name} | {answered} | {row['2xx']} | {row['3xx']} | {row['5xx']} | "
             f"{row['redispatched']} | {row['times_down']} |"
         )
     lines += [
