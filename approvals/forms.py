@@ -111,3 +111,34 @@ class BaseStageFormSet(forms.BaseFormSet):
 StageFormSet = forms.formset_factory(
     StageForm, formset=BaseStageFormSet, extra=1, can_delete=True, can_order=True
 )
+
+
+class SuggestForm(forms.Form):
+    """A suggested edit: the quoted words (selected on the page, or copied by hand), the new
+    words, and the words around a selection that tell repeated ones apart."""
+
+    section = forms.ChoiceField(choices=[(s.key, s.title) for s in SECTIONS])
+    quote = forms.CharField(
+        label="Words to change",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Select or copy the words you want to change."},
+    )
+    replacement = forms.CharField(
+        label="Replace with",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    before = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+
+class DeclineSuggestionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why you decline it",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required. The reviewer who suggested it reads this.",
+        error_messages={"required": "Say why you decline it: the reviewer reads your reason."},
+    )

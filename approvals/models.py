@@ -331,3 +331,64 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user} on {self.day}"
+
+
+class Suggestion(models.Model):
+    """A reviewer's proposed replacement for words of one section, written against one version.
+
+    The quoted words are kept with the words around them (``prefix``, ``suffix``), so the author
+    can accept it into the draft even after other edits, and never at the wrong place. Its state
+    changes only through ``approvals.suggestions``; accepting edits the draft through the
+    wizard's own save (history, fingerprint and conflict checks included).
+    """
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for the author"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        OUTDATED = "outdated", "Outdated"
+
+    guideline = models.ForeignKey(
+        "guidelines.Guideline", on_delete=models.PROTECT, related_name="+"
+    )
+    review = models.ForeignKey(ReviewRequest, on_delete=models.PROTECT, related_name="suggestions")
+    version_number = models.PositiveIntegerField()  # the version whose words were quoted
+    section_key = models.CharField(max_length=40)
+    quote = models.TextField(max_length=1000)
+    prefix = models.CharField(max_length=80, blank=True)
+    suffix = models.CharField(max_length=80, blank=True)
+    replacement = models.TextField(max_length=2000, blank=True)  # empty: remove the words
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_role = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PROPOSED)
+    # Why it was declined (the author's words) or why it could not be applied (Charter's).
+    reason = models.TextField(max_length=2000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The draft it was decided in and the section's revision then (after accepting: the
+    # revision the accepted change made, as the section's history shows it).
+    draft = models.ForeignKey(
+        "guidelines.Draft", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    draft_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["guideline", "state", "section_key"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="proposed", decided_at__isnull=True)
+                | (~Q(state="proposed") & Q(decided_at__isnull=False)),
+                name="suggestion_decided_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Suggestion on {self.section_key} of {self.guideline_id} v{self.version_number}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PROPOSED

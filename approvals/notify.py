@@ -23,7 +23,7 @@ from accounts.notify import (
 from guidelines.models import Draft
 from guidelines.sections import SECTIONS
 
-from .models import Comment, ReviewRequest
+from .models import Comment, ReviewRequest, Suggestion
 from .selectors import stage_holders
 
 
@@ -253,3 +253,57 @@ def comment_added(comment_pk: int) -> int:
     told = tell_comment([u for u in everyone if u.pk in author_ids], step, True)
     reviewers = [u for u in everyone if u.pk not in author_ids]
     return told + tell_comment(reviewers, review_url(latest) + anchor, False)
+
+
+def _section_title(key: str) -> str:
+    return next((s.title for s in SECTIONS if s.key == key), key)
+
+
+def suggestion_proposed(suggestion_pk: int) -> int:
+    """The authors hear of a suggested edit where they decide it: beside the section in the
+    wizard while a draft is being revised, otherwise on the review page."""
+    suggestion = Suggestion.objects.select_related("author").get(pk=suggestion_pk)
+    review = _load(suggestion.review_id)
+    revising = Draft.objects.filter(guideline_id=suggestion.guideline_id, is_open=True).exists()
+    anchor = f"#suggestion-{suggestion.pk}"
+    if revising:
+        path = reverse("guidelines:step", args=[suggestion.guideline_id, suggestion.section_key])
+    else:
+        path = review_url(review)
+    section_title = _section_title(suggestion.section_key)
+    return send(
+        review=review,
+        users=_authors(review),
+        template="review_suggestion",
+        subject=f"Suggested edit on {_title(review)}: {section_title}",
+        message=(
+            f"{suggestion.author} suggests replacing “{suggestion.quote}” with "
+            f"“{suggestion.replacement}” in {section_title}."
+        ),
+        extra={"suggestion": suggestion, "section_title": section_title, "decided": False},
+        exclude=suggestion.author_id,
+        path=path + anchor,
+        topic=Topic.COMMENT,
+    )
+
+
+def suggestion_decided(suggestion_pk: int) -> int:
+    """The reviewer who suggested an edit hears whether it went in, and why not if it did not."""
+    suggestion = Suggestion.objects.select_related("author", "decided_by").get(pk=suggestion_pk)
+    review = _load(suggestion.review_id)
+    section_title = _section_title(suggestion.section_key)
+    state = suggestion.get_state_display().lower()
+    return send(
+        review=review,
+        users=[suggestion.author],
+        template="review_suggestion",
+        subject=f"Your suggested edit on {_title(review)} was {state}",
+        message=(
+            f"Your suggestion for “{suggestion.quote}” in {section_title} was "
+            f"{state}." + (f" {suggestion.reason}" if suggestion.reason else "")
+        ),
+        extra={"suggestion": suggestion, "section_title": section_title, "decided": True},
+        exclude=suggestion.decided_by_id,
+        path=review_url(review) + f"#suggestion-{suggestion.pk}",
+        topic=Topic.COMMENT,
+    )

@@ -12,7 +12,7 @@ from accounts.access import can_edit_drafts, can_review
 from accounts.http import MemberRequest
 from guidelines.models import Draft, Guideline, Version
 
-from .models import Comment, Decision, ReviewRequest, Signature
+from .models import Comment, Decision, ReviewRequest, Signature, Suggestion
 from .selectors import awaiting
 from .threads import is_route_reviewer, threads_at
 
@@ -53,7 +53,8 @@ def wizard_threads(
     """Authors revising a draft: the reviewers' decision that sent it back, and the threads on
     this section that followed the guideline into the draft (open ones, and those resolved
     while revising), beside the form; with an empty ``section_key`` (the checklist) only the
-    decision and the open counts. At most seven queries, however many threads there are."""
+    decision and the open counts; and the suggested edits waiting for the author. At most
+    eight queries, however many threads and suggestions there are."""
     membership = request.membership
     if not can_edit_drafts(membership):
         return None
@@ -88,7 +89,20 @@ def wizard_threads(
             reviewer=is_route_reviewer(membership, guideline.organization_id),
             section_key=section_key,
         ).get(section_key, [])
-    if decision is None and not counts and not threads:
+    # Suggested edits waiting for the author: this section's in full, the others counted (one
+    # query for all of them).
+    waiting = list(
+        Suggestion.objects.filter(guideline_id=guideline.pk, state=Suggestion.State.PROPOSED)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    suggested_here = [s for s in waiting if s.section_key == section_key]
+    suggested_elsewhere: dict[str, int] = {}
+    for suggestion in waiting:
+        if suggestion.section_key != section_key:
+            key = suggestion.section_key
+            suggested_elsewhere[key] = suggested_elsewhere.get(key, 0) + 1
+    if decision is None and not counts and not threads and not waiting:
         return None
     stage = None
     if decision is not None and decision.stage_index < len(decision.review.route):
@@ -107,6 +121,9 @@ def wizard_threads(
             "open_total": sum(counts.values()),
             "number": number,
             "section_key": section_key,
+            "suggestions": suggested_here,
+            "suggestions_elsewhere": suggested_elsewhere,
+            "suggestions_total": len(waiting),
             "next_url": reverse("guidelines:step", args=[guideline.pk, section_key])
             if section_key
             else "",

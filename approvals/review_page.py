@@ -20,9 +20,9 @@ from guidelines.models import Guideline, Version
 from guidelines.schema import Section, run_checks
 from guidelines.sections import SECTIONS
 
-from . import anchors, selectors, services, workflow
+from . import anchors, selectors, services, suggestions, workflow
 from . import threads as thread_reading
-from .models import Decision, ReviewRequest, Rule, Signature
+from .models import Decision, ReviewRequest, Rule, Signature, Suggestion
 from .workflow import WorkflowError
 
 
@@ -47,6 +47,8 @@ class ReviewPage:
     open_threads: int
     comment_count: int
     may_comment: bool
+    may_suggest: bool
+    pending_suggestions: int  # suggested edits in this review still waiting for the author
     may_sign: bool
     sign_refusal: str | None
     may_withdraw: bool
@@ -182,6 +184,9 @@ def review_page(
     )
 
     quoted = _quoted(version, threads)
+    suggested: dict[str, list[Suggestion]] = {}
+    for suggestion in review.suggestions.select_related("author", "decided_by"):
+        suggested.setdefault(suggestion.section_key, []).append(suggestion)
 
     baseline_approved = selectors.last_approved(version)
     baseline_seen = selectors.last_seen(version, user.pk)
@@ -207,6 +212,7 @@ def review_page(
             "html": quoted[section.key],
             "diff": diffs[index] if diffs else None,
             "threads": threads.get(section.key, []),
+            "suggestions": suggested.get(section.key, []),
         }
         for index, section in enumerate(SECTIONS)
     ]
@@ -242,6 +248,8 @@ def review_page(
         open_threads=sum(1 for ts in threads.values() for t in ts if not t["comment"].is_resolved),
         comment_count=sum(1 + len(t["replies"]) for ts in threads.values() for t in ts),
         may_comment=services.can_comment(review, membership),
+        may_suggest=is_open and suggestions.can_suggest(review, membership),
+        pending_suggestions=sum(1 for items in suggested.values() for s in items if s.is_pending),
         may_sign=is_open and sign_refusal is None,
         sign_refusal=sign_refusal,
         may_withdraw=workflow.can_withdraw(review, membership),

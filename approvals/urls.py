@@ -18,4 +18,7 @@ urlpatterns = [
     path("comments/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("comments/<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/revise/", views.revise, name="revise"),
+    path("<int:pk>/suggest/", views.suggest, name="suggest"),
+    path("suggestions/<int:pk>/accept/", views.accept_suggestion, name="accept_suggestion"),
+    path("suggestions/<int:pk>/decline/", views.decline_suggestion, name="decline_suggestion"),
 ]

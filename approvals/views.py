@@ -18,18 +18,21 @@ from accounts.http import MemberRequest
 from accounts.models import Role
 from guidelines.completeness import failing_checks
 from guidelines.models import Draft, Guideline
+from guidelines.sections import SECTIONS
 from sso import reauth
 
-from . import selectors, services, workflow
+from . import selectors, services, suggestions, workflow
 from .forms import (
     CommentForm,
+    DeclineSuggestionForm,
     RequestChangesForm,
     SignOffForm,
     StageFormSet,
     SubmitForm,
+    SuggestForm,
     WithdrawForm,
 )
-from .models import ApprovalRoute, Comment, ReviewRequest, Signature
+from .models import ApprovalRoute, Comment, ReviewRequest, Signature, Suggestion
 from .review_page import review_page
 from .services import StageSpec
 from .workflow import WorkflowError
@@ -206,6 +209,10 @@ def _submit_page(
             "submit_form": form,
             "open_review": open_review,
             "wizard_url": _url_or_none("guidelines:checklist", guideline.pk),
+            "pending_suggestions": list(suggestions.pending(guideline.pk).select_related("author"))
+            if draft is not None
+            else [],
+            "titles": {s.key: s.title for s in SECTIONS},
         },
     )
 
@@ -276,6 +283,7 @@ def _review_page(
     changes_form: RequestChangesForm | None = None,
     withdraw_form: WithdrawForm | None = None,
     comment_form: CommentForm | None = None,
+    suggest_form: SuggestForm | None = None,
     kept: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -301,6 +309,7 @@ def _review_page(
             "changes_form": changes_form or RequestChangesForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
             "comment_form": comment_form,
+            "suggest_form": suggest_form,
             # What a refused action's form held, shown back so nothing typed is lost.
             "kept_text": _kept_text(kept),
             "version_url": _url_or_none(
@@ -578,3 +587,118 @@ def revise(request: MemberRequest, pk: int) -> HttpResponse:
     )
     target = _url_or_none("guidelines:detail", obj.guideline_id)
     return redirect(target or reverse("approvals:submit", args=[obj.guideline_id]))
+
+
+# --- suggested edits -------------------------------------------------------------------------
+
+
+@require_POST
+@require_role(Role.REVIEWER)
+def suggest(request: MemberRequest, pk: int) -> HttpResponse:
+    """Reviewers of the guideline's route: propose new words for words of a section."""
+    obj = _review(request, pk)
+    form = SuggestForm(request.POST)
+    if form.is_valid():
+        try:
+            created = suggestions.propose(
+                review=obj,
+                by=request.user,
+                membership=request.membership,
+                section_key=form.cleaned_data["section"],
+                quote=form.cleaned_data["quote"],
+                replacement=form.cleaned_data["replacement"],
+                prefix=form.cleaned_data["before"],
+                suffix=form.cleaned_data["after"],
+                request=request,
+            )
+        except suggestions.SuggestRefused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except suggestions.SuggestionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Edit suggested. The author accepts or declines it.")
+            url = reverse("approvals:review", args=[obj.pk])
+            return redirect(f"{url}#suggestion-{created.pk}")
+    messages.error(request, "The edit was not suggested: see the message beside the section.")
+    return _review_page(request, obj, suggest_form=form, status=400)
+
+
+def _suggestion(request: HttpRequest, pk: int) -> Suggestion:
+    return get_for_org(
+        Suggestion.objects.select_related("guideline__organization", "author"),
+        request,
+        org_field="guideline__organization",
+        pk=pk,
+    )
+
+
+def _back_to_suggestion(request: HttpRequest, obj: Suggestion) -> HttpResponse:
+    """Back to the wizard step the buttons were on (or the section's step), at the list."""
+    target = request.POST.get("next", "")
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("guidelines:step", args=[obj.guideline_id, obj.section_key])
+    return redirect(f"{target.split('#')[0]}#suggestions")
+
+
+@require_POST
+@require_role(*DRAFT_EDITORS)
+def accept_suggestion(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors and admins: put a reviewer's suggested words into the draft (a saved revision)."""
+    obj = _suggestion(request, pk)
+    try:
+        done = suggestions.accept(
+            suggestion=obj, by=request.user, membership=request.membership, request=request
+        )
+    except suggestions.DecisionRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except suggestions.SuggestionError as exc:
+        messages.error(request, str(exc))
+    else:
+        if done.state == Suggestion.State.ACCEPTED:
+            messages.success(
+                request,
+                f"Suggestion accepted: “{done.quote}” is now “{done.replacement}”. "
+                "The section's history has the change.",
+            )
+        else:
+            messages.warning(request, f"Suggestion outdated. {done.reason}")
+    return _back_to_suggestion(request, obj)
+
+
+@require_role(*DRAFT_EDITORS)
+def decline_suggestion(request: MemberRequest, pk: int) -> HttpResponse:
+    """Authors and admins: decline a suggested edit, saying why (the reviewer is told)."""
+    obj = _suggestion(request, pk)
+    if not suggestions.can_decide(obj.guideline, request.membership):
+        raise PermissionDenied("Only social media managers and admins decide suggested edits.")
+    form = DeclineSuggestionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                suggestions.decline(
+                    suggestion=obj,
+                    by=request.user,
+                    membership=request.membership,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except suggestions.SuggestionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Suggestion declined. The reviewer sees your reason.")
+                return _back_to_suggestion(request, obj)
+        status = 400
+    return render(
+        request,
+        "approvals/decline_suggestion.html",
+        {
+            "suggestion": obj,
+            "form": form,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "step_url": reverse("guidelines:step", args=[obj.guideline_id, obj.section_key]),
+        },
+        status=status,
+    )

@@ -31,7 +31,7 @@ from guidelines.services import QUIZ_PART, STARTED_PART, GuidelineError, freeze_
 from guidelines.status import VersionStatusError, move
 from sso import reauth
 
-from . import notify
+from . import notify, suggestions
 from .models import ApprovalRoute, Decision, ReviewRequest, Rule, Signature
 from .selectors import author_ids, stage_holders
 
@@ -298,6 +298,11 @@ def submit(
             )
         except GuidelineError as exc:
             raise WorkflowError(str(exc)) from exc
+        # Suggested edits nobody took into this version are closed: reviewers sign the frozen
+        # text as it stands, never a text with changes still pending inside it.
+        suggestions.close_on_freeze(
+            guideline=guideline, number=version.number, by=by, request=request
+        )
         review = ReviewRequest(
             guideline=guideline, version=version, route=snapshot, submitted_by=by
         )
