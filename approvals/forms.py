@@ -130,8 +130,8 @@ class SuggestForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    before = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
-    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=400, strip=False, widget=forms.HiddenInput)
+    after = forms.CharField(required=False, max_length=400, strip=False, widget=forms.HiddenInput)
 
 
 class DeclineSuggestionForm(forms.Form):

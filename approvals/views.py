@@ -253,7 +253,7 @@ def submit(request: MemberRequest, guideline_pk: int) -> HttpResponse:
 def _kept_text(form: forms.Form | None) -> str:
     if form is None:
         return ""
-    for name in ("comment", "reason", "body"):
+    for name in ("comment", "reason", "body", "replacement"):
         value = form.data.get(name, "")
         if value.strip():
             return str(value)
@@ -597,6 +597,8 @@ def revise(request: MemberRequest, pk: int) -> HttpResponse:
 def suggest(request: MemberRequest, pk: int) -> HttpResponse:
     """Reviewers of the guideline's route: propose new words for words of a section."""
     obj = _review(request, pk)
+    if not suggestions.can_suggest(obj, request.membership):
+        raise PermissionDenied("Only reviewers of this guideline's route can suggest edits.")
     form = SuggestForm(request.POST)
     if form.is_valid():
         try:
@@ -615,6 +617,8 @@ def suggest(request: MemberRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(str(exc)) from exc
         except suggestions.SuggestionError as exc:
             form.add_error(None, str(exc))
+            messages.error(request, f"The edit was not suggested. {exc}")
+            return _review_page(request, obj, suggest_form=form, kept=form, status=400)
         else:
             messages.success(request, "Edit suggested. The author accepts or declines it.")
             url = reverse("approvals:review", args=[obj.pk])

@@ -122,13 +122,14 @@ def locate(
     found = places(section, data, quote)
     if not found:
         raise NotFound(quote)
-    prefix, suffix = _SPACE.sub(" ", prefix), _SPACE.sub(" ", suffix)
-    if prefix or suffix:
+    # Compared without the spaces at either end: a form may trim them, a selection may not.
+    before = _SPACE.sub(" ", prefix)[-CONTEXT:].strip()
+    after = _SPACE.sub(" ", suffix)[:CONTEXT].strip()
+    if before or after:
         fitting = [
             p
             for p in found
-            if p.prefix.endswith(prefix[-CONTEXT:].lstrip())
-            and p.suffix.startswith(suffix[:CONTEXT].rstrip())
+            if p.prefix.rstrip().endswith(before) and p.suffix.lstrip().startswith(after)
         ]
         if len(fitting) == 1:
             return fitting[0]

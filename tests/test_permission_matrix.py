@@ -24,7 +24,7 @@ from accounts.models import StaffGroup
 from accounts.staff_import import create_import_job
 from accounts.twofactor.services import has_device
 from approvals.anchors import reader_text, section_html
-from approvals.models import ApprovalRoute, ApprovalStage
+from approvals.models import ApprovalRoute, ApprovalStage, Suggestion
 from approvals.services import add_comment
 from approvals.workflow import submit
 from guidelines.sections import SECTIONS_BY_KEY
@@ -226,6 +226,15 @@ MATRIX: dict[str, Entry] = {
     # Replying from the wizard while revising (here nothing is being revised: a message says so).
     "approvals:reply": Entry(EDITORS, kwargs=lambda w: {"pk": w.comment.pk}, method="post"),
     "approvals:revise": Entry(EDITORS, kwargs=lambda w: {"pk": w.review.pk}, method="post"),
+    # Suggested edits: the route's reviewers propose; authors and admins decide (here nothing
+    # is being revised, so accepting says so and returns to the wizard).
+    "approvals:suggest": Entry(
+        {"legal", "compliance"}, kwargs=lambda w: {"pk": w.review.pk}, method="post"
+    ),
+    "approvals:accept_suggestion": Entry(
+        EDITORS, kwargs=lambda w: {"pk": w.suggestion.pk}, method="post"
+    ),
+    "approvals:decline_suggestion": Entry(EDITORS, kwargs=lambda w: {"pk": w.suggestion.pk}),
     # Publishing: every member reads; the guideline here is not public.
     "publishing:guideline": Entry(EVERYONE_IN_ORG, kwargs=reader),
     "publishing:archive": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, archive=None)),
@@ -444,6 +453,15 @@ class World:
                     section_html(SECTIONS_BY_KEY["privacy"], self.review.version.content["privacy"])
                 ).split()[:4]
             ),
+        )
+        self.suggestion = Suggestion.objects.create(
+            guideline=self.guideline,
+            review=self.review,
+            version_number=self.review.version.number,
+            section_key="privacy",
+            quote="consent form",
+            replacement="signed consent form",
+            author=personas["legal"].user,
         )
         self.twice_published = GuidelineFactory(
             organization=org, slug="older", created_by=author.user

@@ -49,7 +49,9 @@ def test_a_reviewer_suggests_words_of_the_version_with_their_context(review, leg
     assert event.details["quote"] == QUOTE
 
 
-def test_the_author_is_told_of_a_suggestion(review, legal, author, django_capture_on_commit_callbacks):
+def test_the_author_is_told_of_a_suggestion(
+    review, legal, author, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         suggestion = propose(review, legal)
     notice = Notification.objects.get(user=author.user)
@@ -155,9 +157,7 @@ def test_declining_needs_a_reason_and_leaves_the_draft_alone(review, legal, auth
         suggestions.accept(suggestion=done, by=author.user, membership=author.membership)
 
 
-def test_the_reviewer_hears_the_decision(
-    review, legal, author, django_capture_on_commit_callbacks
-):
+def test_the_reviewer_hears_the_decision(review, legal, author, django_capture_on_commit_callbacks):
     suggestion = propose(review, legal)
     revise(review, legal, author)
     with django_capture_on_commit_callbacks(execute=True):
