@@ -114,6 +114,14 @@ def places(section: Section, data: Mapping[str, Any], quote: str) -> list[Place]
     return found
 
 
+def _overlaps_end(ours: str, theirs: str) -> bool:
+    return ours.endswith(theirs) or theirs.endswith(ours)
+
+
+def _overlaps_start(ours: str, theirs: str) -> bool:
+    return ours.startswith(theirs) or theirs.startswith(ours)
+
+
 def locate(
     section: Section, data: Mapping[str, Any], quote: str, *, prefix: str = "", suffix: str = ""
 ) -> Place:
@@ -126,10 +134,12 @@ def locate(
     before = _SPACE.sub(" ", prefix)[-CONTEXT:].strip()
     after = _SPACE.sub(" ", suffix)[:CONTEXT].strip()
     if before or after:
+        # A page may send context from the paragraph before or after; the words that count
+        # are those the two share, so one must end (start) the other.
         fitting = [
             p
             for p in found
-            if p.prefix.rstrip().endswith(before) and p.suffix.lstrip().startswith(after)
+            if _overlaps_end(p.prefix.strip(), before) and _overlaps_start(p.suffix.strip(), after)
         ]
         if len(fitting) == 1:
             return fitting[0]

@@ -81,3 +81,10 @@ def test_list_items_and_one_line_fields():
 
 def test_an_empty_quote_is_nowhere():
     assert wording.places(PRIVACY, body(BODY), "   ") == []
+
+
+def test_context_reaching_into_the_next_paragraph_still_fits():
+    place = wording.locate(
+        PRIVACY, body(BODY), "item", prefix="please. one ", suffix=" here two item"
+    )
+    assert place.spot == 1
