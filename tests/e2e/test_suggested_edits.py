@@ -1,7 +1,8 @@
-"""Suggested edits, end to end: Legal suggests two edits on version 1 (one by keyboard alone)
-and sends it back; the author sees them beside the privacy step, accepts one (the editor shows
-the new words, the section's history has the change) and declines the other with a reason, by
-keyboard; Legal reads both decisions on the review page."""
+"""Suggested edits, end to end: Legal suggests two edits on version 1 (one typed into the plain
+form, one by selecting the words with the keyboard alone) and sends it back; the author sees
+them beside the privacy step, accepts one (the editor shows the new words, the section's history
+has the change) and declines the other with a reason, by keyboard; Legal reads both decisions
+on the review page."""
 
 from __future__ import annotations
 
@@ -17,22 +18,31 @@ from tests.e2e.richtext import prose
 from tests.e2e.test_signoff import _submit, as_user, cast  # noqa: F401 - fixtures used below
 
 FIRST = "part of everyone's job"
-SECOND = "online as much as on the unit"
+SECOND = "Protecting patient information"
 
 
-def _suggest_by_keyboard(page: Page, quote: str, replacement: str) -> None:
-    """Open the privacy section's form and fill it with the keys alone."""
-    summary = page.locator("#section-privacy summary", has_text="Suggest a change to")
-    summary.focus()
-    if not summary.evaluate("s => s.parentElement.open"):
-        page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("textbox", name="Words to change").first).to_be_focused()
-    page.keyboard.type(quote)
-    page.keyboard.press("Tab")
+def _suggest_by_keyboard(page: Page, replacement: str) -> None:
+    """Select the first three words of the privacy text with the keys, then suggest."""
+    text = page.locator('[data-quote-section="privacy"]')
+    text.focus()
+    expect(text).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Control+Shift+ArrowRight")
+    actions = page.locator("#section-privacy").get_by_test_id("quote-actions")
+    expect(actions).to_be_visible()
+    button = actions.get_by_role("button", name="Suggest a change")
+    for _ in range(10):
+        if button.evaluate("b => b === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    privacy = page.locator("#section-privacy")
+    expect(privacy.get_by_label("Words to change")).to_have_value(SECOND)
+    expect(privacy.get_by_label("Replace with")).to_be_focused()
     page.keyboard.type(replacement)
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Suggest this change").first).to_be_focused()
+    expect(privacy.get_by_role("button", name="Suggest this change")).to_be_focused()
     page.keyboard.press("Enter")
 
 
@@ -47,7 +57,8 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     author = as_user(cast["author"].email)
     _submit(author, live_server, guideline, "First version of our guidelines.")
 
-    # Legal suggests two edits in the privacy section: one with the mouse, one by keyboard.
+    # Legal suggests two edits in the privacy section: one typed into the form (no selection
+    # needed, as without JavaScript), one by selecting the words with the keyboard.
     legal = as_user(cast["legal"].email)
     v1 = ReviewRequest.objects.get()
     review_url = live_server.url + reverse("approvals:review", args=[v1.pk])
@@ -58,12 +69,13 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     privacy.get_by_label("Replace with").fill("a duty of every one of us")
     privacy.get_by_role("button", name="Suggest this change").click()
     expect(legal.get_by_text("Edit suggested.")).to_be_visible()
-    _suggest_by_keyboard(legal, SECOND, "online and on the unit alike")
+    _suggest_by_keyboard(legal, "Protecting the information of patients")
     expect(legal.get_by_text("Edit suggested.")).to_be_visible()
     suggested = legal.get_by_test_id("suggestions-privacy").get_by_test_id("suggestion")
     expect(suggested).to_have_count(2)
     expect(suggested.first).to_contain_text("Waiting for the author")
     shots(legal, "review-suggestions")
+    legal.locator("#section-privacy").screenshot(path=str(ARTIFACTS / "review-suggestions.png"))
     a11y(legal, "suggest-1")
 
     # Words that are not in the section are refused, and what was typed stays.
@@ -97,7 +109,7 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     first = waiting.get_by_test_id("wizard-suggestion").filter(has_text=FIRST)
     first.get_by_role("button", name="Accept").click()
     expect(author.get_by_text("Suggestion accepted")).to_be_visible()
-    expect(prose(author)).to_contain_text("a duty of every one of us at Riverside Health")
+    expect(prose(author)).to_contain_text("is a duty of every one of us at Riverside Health")
     expect(author.get_by_test_id("wizard-suggestions")).to_contain_text("1 waiting")
 
     # The second is declined with a reason, by keyboard alone.
@@ -107,7 +119,7 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     author.keyboard.press("Enter")
     author.keyboard.press("Tab")
     expect(second.get_by_label("Why you decline it")).to_be_focused()
-    author.keyboard.type("The unit is where most breaches start; we keep both.")
+    author.keyboard.type("Patient information is the legal term; we keep it.")
     author.keyboard.press("Tab")
     expect(second.get_by_role("button", name="Decline with this reason")).to_be_focused()
     author.keyboard.press("Enter")
@@ -120,8 +132,9 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     legal.goto(review_url)
     decided = legal.get_by_test_id("suggestions-privacy")
     expect(decided).to_contain_text(re.compile(r"Accepted\s+by Dana Whitfield"))
-    expect(decided).to_contain_text("The unit is where most breaches start")
+    expect(decided).to_contain_text("Patient information is the legal term")
     shots(legal, "review-decided")
+    decided.screenshot(path=str(ARTIFACTS / "review-suggestions-decided.png"))
     a11y(legal, "suggest-4")
 
     states = dict(Suggestion.objects.values_list("quote", "state"))
