@@ -141,6 +141,21 @@
     flush();
   });
 
+  // Leaving by another form beside the editor (accepting or declining a suggested edit):
+  // save the typing first, so the change is made to the text as the person left it.
+  document.addEventListener("submit", function (event) {
+    var other = event.target;
+    if (other === form || !other.hasAttribute("data-save-first") || !dirty || event.defaultPrevented) { return; }
+    event.preventDefault();
+    var done = function (e) {
+      if (e.detail.elt !== form) { return; }
+      document.body.removeEventListener("htmx:afterRequest", done);
+      if (!dirty) { leaving = true; other.submit(); }
+    };
+    document.body.addEventListener("htmx:afterRequest", done);
+    flush();
+  });
+
   window.addEventListener("beforeunload", function (event) {
     if (dirty && !leaving) { event.preventDefault(); event.returnValue = ""; }
   });

@@ -105,11 +105,17 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     waiting.screenshot(path=str(ARTIFACTS / "wizard-suggestions-aside.png"))
     a11y(author, "suggest-2")
 
-    # One click accepts the first: the editor shows the new words.
+    # The author types at the end and, before any autosave, accepts the first with one
+    # click: the typing is saved first, then the new words go in; the editor shows both.
+    body = prose(author)
+    body.focus()
+    author.keyboard.press("Control+End")
+    author.keyboard.type(" Ask the Privacy Officer when unsure.")
     first = waiting.get_by_test_id("wizard-suggestion").filter(has_text=FIRST)
     first.get_by_role("button", name="Accept").click()
     expect(author.get_by_text("Suggestion accepted")).to_be_visible()
     expect(prose(author)).to_contain_text("is a duty of every one of us at Riverside Health")
+    expect(prose(author)).to_contain_text("Ask the Privacy Officer when unsure.")
     expect(author.get_by_test_id("wizard-suggestions")).to_contain_text("1 waiting")
 
     # The second is declined with a reason, by keyboard alone.
@@ -143,3 +149,4 @@ def test_a_reviewer_suggests_and_the_author_accepts_one_and_declines_another(
     latest = DraftSection.history.filter(id=row.pk).order_by("-history_id").first()
     assert latest.history_change_reason == "suggestion by Priya Raman accepted"
     assert "a duty of every one of us" in row.data["body"] and SECOND in row.data["body"]
+    assert row.data["body"].endswith("Ask the Privacy Officer when unsure.")
