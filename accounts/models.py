@@ -619,10 +619,10 @@ class Notification(models.Model):
 class OutboundEmail(models.Model):
     """One e-mail to one person, written in the transaction that decided to send it.
 
-    Sent after that transaction commits and marked sent the moment the mail server accepts
-    it, so a run that dies leaves exactly the unmarked messages for the next run (or the retry
-    a few minutes later) to send; the only possible duplicate is the one message accepted in
-    the instant before a sending worker died.
+    Sent after that transaction commits, in batches a sender takes under a lease, and marked
+    sent the moment the mail server accepts it, so a run that dies leaves exactly the unmarked
+    messages for the next run (once the lease has run out, minutes later) to send; the only
+    possible duplicate is the one message accepted in the instant before a sending worker died.
     """
 
     class Status(models.TextChoices):
@@ -650,6 +650,10 @@ class OutboundEmail(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True, default="")
+    # The sending worker that last took the message and when. Taking it pushes
+    # next_attempt_at a lease ahead, so a worker killed before sending it frees it by itself.
+    claimed_by = models.CharField(max_length=64, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

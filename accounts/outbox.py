@@ -2,24 +2,45 @@
 
 Why: a run that dies between deciding and sending must neither lose a message (the person
 would wait a day) nor send a batch twice. Each message is a row written with the change it
-announces; ``deliver`` sends the due rows one by one, each under a row lock taken with SKIP
-LOCKED (so concurrent senders never pick the same message) and marks it sent in the same short
-transaction, right after the mail server accepted it. A sender killed mid-message loses only
-that transaction: the row stays unmarked and the next run sends it, which is the one possible
-duplicate per sending worker. Failures are retried minutes later, then recorded as failed.
+announces. ``deliver`` sends the due rows in batches:
+
+1. One short transaction takes a batch (``SELECT … FOR UPDATE SKIP LOCKED LIMIT n``, so
+   concurrent senders never take the same row) and stamps it with this sender's name and a
+   lease: ``next_attempt_at`` moves a lease ahead, so nobody else finds the rows due while
+   this sender works on them, and everybody does again once the lease has run out.
+2. The batch goes over one SMTP connection; each message is marked (sent, bounced, retrying)
+   by its own one-row UPDATE, committed the moment the server has answered.
+
+A sender killed mid-batch leaves the rest of its batch unmarked; the lease runs out minutes
+later and the next run sends them. The one possible duplicate per sending worker is the
+message the server accepted in the instant before the kill, before its mark committed. A
+sender stops taking messages from its batch after half the lease (a slow server), and gives
+the rest back, so no other sender can take a message it may still send.
+
+The marks are committed without waiting for the database's disk flush (``synchronous_commit
+= off``, for the sender's connection only while it sends): a flush per message made sending
+100,000 reminders take an hour. A mark lost that way needs the *database server* to crash
+within a fraction of a second of it, and costs a duplicate, never a lost message: the
+message rows themselves were committed, flushed, with the decision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import nullcontext
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import partial
-from typing import Any
+from time import monotonic
+from typing import Any, TypedDict
 
+from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from config.mail import Refused, build, describe, render_each, send_one
@@ -29,7 +50,8 @@ from .models import Organization, OutboundEmail, User
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # rows written per INSERT; candidate ids read per query by due_batches
+SEND_BATCH = 200  # messages one sender takes at once (a killed sender's wait for its lease)
 # After a failure the message waits this long before the next try; then it is given up.
 RETRY_DELAYS = (
     dt.timedelta(minutes=2),
@@ -82,26 +104,167 @@ def enqueue(
 def deliver(*, ids: Sequence[int] | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Send the due messages (only ``ids`` when given); returns counts by outcome.
 
-    Safe to run in several processes at once and to kill at any moment."""
+    Safe to run in several processes at once and to kill at any moment. Call it outside a
+    transaction (it commits each mark as it goes); ``now`` is for tests of what is due."""
     counts = {"sent": 0, "retrying": 0, "failed": 0, "bounced": 0}
-    connection = None
-    try:
-        for batch in _due_batches(ids, now):
-            for pk in batch:
-                if connection is None:
-                    connection = get_connection()
-                    connection.open()
-                outcome = _deliver_one(pk, connection, now)
-                if outcome:
-                    counts[outcome] += 1
-                if outcome == "retrying":
-                    # A lost connection is reopened for the next message.
-                    connection.close()
-                    connection = None
-    finally:
-        if connection is not None:
-            connection.close()
+    sender = Sender()
+    with _marks_without_flush():
+        try:
+            for batch in sender.batches(ids, now):
+                sender.send(batch, counts)
+                if sender.stopped:
+                    break
+        finally:
+            sender.close()
     return counts
+
+
+def worker_name() -> str:
+    """Who took a message: host, process and a token for this run, so the rows of a killed
+    run are told apart from the next one's in the same process."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.CHARTER_OUTBOX_LEASE_SECONDS)
+
+
+class Taken(TypedDict):
+    """A message as a sender holds it: what it needs to send it and to count the attempt."""
+
+    pk: int
+    to_email: str
+    subject: str
+    body_text: str
+    body_html: str
+    attempts: int
+
+
+class Sender:
+    """One sending worker's run: takes batches, sends them over one connection, marks each."""
+
+    def __init__(self) -> None:
+        self.name = worker_name()
+        self.connection: Any = None
+        self.stopped = False  # the mail server could not be reached: the rest waits
+        self.claimed_at = 0.0  # monotonic time of the last claim, for the lease
+
+    def batches(self, ids: Sequence[int] | None, now: dt.datetime | None) -> Iterator[list[Taken]]:
+        """Claimed batches of due messages, by primary key (each row at most once per run)."""
+        last = 0
+        pending = list(ids) if ids is not None else None
+        while True:
+            if pending is not None:
+                if not pending:
+                    return
+                chunk, pending = pending[:SEND_BATCH], pending[SEND_BATCH:]
+                batch = self.claim(now, pks=chunk)
+                if batch:
+                    yield batch
+                continue
+            batch = self.claim(now, after=last)
+            if not batch:
+                return
+            last = batch[-1]["pk"]
+            yield batch
+
+    def claim(
+        self, now: dt.datetime | None, *, pks: Sequence[int] | None = None, after: int = 0
+    ) -> list[Taken]:
+        """Take up to SEND_BATCH due messages in one short transaction (two queries)."""
+        self.claimed_at = monotonic()
+        at = now or timezone.now()
+        due = OutboundEmail.objects.filter(status__in=DUE, next_attempt_at__lte=at)
+        due = due.filter(pk__in=pks) if pks is not None else due.filter(pk__gt=after)
+        with transaction.atomic():
+            rows = list(
+                due.select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values("pk", "to_email", "subject", "body_text", "body_html", "attempts")[
+                    :SEND_BATCH
+                ]
+            )
+            if rows:
+                OutboundEmail.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+                    claimed_by=self.name, claimed_at=at, next_attempt_at=at + lease()
+                )
+        return rows
+
+    def send(self, batch: Sequence[Taken], counts: dict[str, int]) -> None:
+        # Past half the lease, the rest goes back: another sender may take it soon.
+        deadline = self.claimed_at + lease().total_seconds() / 2
+        for index, row in enumerate(batch):
+            if monotonic() > deadline or self.stopped:
+                self.give_back([r["pk"] for r in batch[index:]])
+                return
+            outcome = self.send_one(row)
+            counts[outcome] += 1
+
+    def send_one(self, row: Taken) -> str:
+        """Hand one message to the server and commit its mark at once (one UPDATE)."""
+        attempts = row["attempts"] + 1
+        fields: dict[str, Any] = {"attempts": F("attempts") + 1}
+        try:
+            if self.connection is None:
+                self.connection = get_connection()
+                try:
+                    self.connection.open()
+                except Exception:
+                    self.connection = None
+                    self.stopped = True  # no server: this message is retried, the rest freed
+                    raise
+            send_one(
+                self.connection,
+                build(row["to_email"], row["subject"], row["body_text"], row["body_html"]),
+            )
+        except Refused as exc:
+            fields.update(status=OutboundEmail.Status.BOUNCED, last_error=describe(exc)[:500])
+        except Exception as exc:  # any failure to hand over is retried
+            log.warning("E-mail %s not sent: %s", row["pk"], exc)
+            fields["last_error"] = describe(exc)[:500]
+            if attempts > len(RETRY_DELAYS):
+                fields["status"] = OutboundEmail.Status.FAILED
+            else:
+                fields["status"] = OutboundEmail.Status.RETRYING
+                fields["next_attempt_at"] = timezone.now() + RETRY_DELAYS[attempts - 1]
+            self.close()  # a lost connection is opened again for the next message
+        else:
+            fields.update(status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="")
+        OutboundEmail.objects.filter(pk=row["pk"]).update(**fields)
+        return str(fields["status"])
+
+    def give_back(self, pks: Sequence[int]) -> None:
+        """Free messages this sender took but will not send now: due again at once."""
+        if pks:
+            OutboundEmail.objects.filter(pk__in=list(pks), claimed_by=self.name).update(
+                next_attempt_at=timezone.now(), claimed_by=""
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+
+@contextmanager
+def _marks_without_flush() -> Iterator[None]:
+    """Commit this connection's outbox marks without waiting for the disk (see the module's
+    docstring for why that is safe); the connection is as before afterwards."""
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if relaxed:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        if relaxed:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("RESET synchronous_commit")
+            except DatabaseError:
+                connection.close()  # a broken connection is not reused with the setting
 
 
 def due_batches(
@@ -124,46 +287,6 @@ def due_batches(
             return
         yield batch
         last = batch[-1]
-
-
-def _due_batches(ids: Sequence[int] | None, now: dt.datetime | None) -> Iterable[list[int]]:
-    return due_batches(OutboundEmail.objects.filter(status__in=DUE), ids, now, size=BATCH_SIZE)
-
-
-def _deliver_one(pk: int, connection: Any, now: dt.datetime | None) -> str:
-    with transaction.atomic():
-        message = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, status__in=DUE, next_attempt_at__lte=now or timezone.now())
-            .first()
-        )
-        if message is None:
-            return ""  # sent already, or another sender holds it right now
-        message.attempts += 1
-        try:
-            send_one(
-                connection,
-                build(message.to_email, message.subject, message.body_text, message.body_html),
-            )
-        except Refused as exc:
-            message.status = OutboundEmail.Status.BOUNCED
-            message.last_error = describe(exc)[:500]
-        except Exception as exc:  # any failure to hand over is retried
-            log.warning("E-mail %s not sent: %s", pk, exc)
-            message.last_error = describe(exc)[:500]
-            if message.attempts > len(RETRY_DELAYS):
-                message.status = OutboundEmail.Status.FAILED
-            else:
-                message.status = OutboundEmail.Status.RETRYING
-                message.next_attempt_at = timezone.now() + RETRY_DELAYS[message.attempts - 1]
-        else:
-            message.status = OutboundEmail.Status.SENT
-            message.sent_at = timezone.now()
-            message.last_error = ""
-        message.save(
-            update_fields=["attempts", "status", "last_error", "next_attempt_at", "sent_at"]
-        )
-        return str(message.status)
 
 
 def problems_for(ref: str, user_ids: Iterable[int]) -> dict[int, OutboundEmail]:

@@ -269,6 +269,13 @@ else:
     EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
     EMAIL_USE_TLS = parse_qs(_mail.query).get("tls", ["0"])[0] in {"1", "true"}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Charter <charter@localhost>")
+# A mail server that stops answering must not hold a sending worker (and its outbox lease)
+# for ever: each SMTP call gives up after this many seconds and the message is retried.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# How long an outbox sender holds the messages it took: a sender killed mid-batch leaves
+# them to the next run once this has passed. It stops taking from a batch after half of it,
+# so a slow server never lets another sender take a message it may still send.
+CHARTER_OUTBOX_LEASE_SECONDS = env_int("CHARTER_OUTBOX_LEASE_SECONDS", 300)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # Where every page's footer sends people for help, and the accessibility statement to report
 # a barrier.

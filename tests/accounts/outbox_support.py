@@ -1,5 +1,5 @@
 """Mail servers for the outbox tests: one that writes what it accepted to a file (so a killed
-process's deliveries can be counted), one that refuses, one that is down."""
+process's deliveries can be counted), one that refuses, one that is down, one not listening."""
 
 from __future__ import annotations
 
@@ -34,3 +34,13 @@ class RefusingServer(BaseEmailBackend):
 class DownServer(BaseEmailBackend):
     def send_messages(self, email_messages: Any) -> int:
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+class UnreachableServer(BaseEmailBackend):
+    """No mail server listens: opening the connection fails."""
+
+    def open(self) -> bool:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise AssertionError("never reached: the connection did not open")

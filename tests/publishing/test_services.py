@@ -192,8 +192,8 @@ def test_campaign_creation_is_batched(
     from accounts import outbox
     from accounts.models import OutboundEmail, User
 
-    # Deciding is batched; sending is one short transaction per e-mail (tests/accounts/
-    # test_outbox.py), so it is left out of this count.
+    # Deciding is batched; sending has its own pins (two queries per batch taken and one
+    # mark per e-mail, tests/accounts/test_outbox.py), so it is left out of this count.
     monkeypatch.setattr(outbox, "deliver", lambda **kwargs: {})
 
     users = User.objects.bulk_create(
