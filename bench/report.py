@@ -276,17 +276,30 @@ def _load_section(res: dict[str, Any]) -> list[str]:
 
 
 def _faults_section(res: dict[str, Any]) -> list[str]:
+    only = res.get("only")
     lines = [
         "## `make bench-faults`",
         "",
         f"- Measured: {res['started']} (UTC), commit `{res['commit']}`; PostgreSQL cluster "
-        f"`{res['cluster']}` (its own cluster, so other work on the machine is not disturbed)",
-        "",
-        "### PostgreSQL restarted during the acknowledgement load",
+        f"`{res['cluster']}`"
+        + (
+            f" (`--only {only}`: the other part's figures are from the last run that had it)"
+            if only
+            else " (its own cluster, so other work on the machine is not disturbed)"
+        ),
         "",
     ]
-    o = res["outage"]
-    lines += [
+    if res.get("outage"):
+        lines += _outage_lines(res["outage"])
+    if res.get("reminders"):
+        lines += _killed_reminder_lines(res["reminders"])
+    return lines
+
+
+def _outage_lines(o: dict[str, Any]) -> list[str]:
+    return [
+        "### PostgreSQL restarted during the acknowledgement load",
+        "",
         f"- Load: {o['threads']} threads acknowledging as different employees; PostgreSQL "
         f"stopped ({o['stop_mode']}) {o['stop_after_s']} s in, started again "
         f"{o['down_seconds']} s later",
@@ -302,13 +315,25 @@ def _faults_section(res: dict[str, Any]) -> list[str]:
         f"- Every 302 response has its acknowledgement: {_mark(o['acked_responses_recorded'])}",
         f"- Audit chain intact after the restart: {_mark(o['chain_intact'])}",
         "",
+    ]
+
+
+def _killed_reminder_lines(k: dict[str, Any]) -> list[str]:
+    per_sender = k.get("per_sender", {})
+    lines = [
         "### A reminder run killed half-way, then run again",
         "",
+        f"- Overdue people: {k['overdue']}; e-mails captured by local SMTP sinks (one per "
+        f"sender) before the kill: {k['sent_before_kill']}; after the re-run: {k['sent_total']}",
     ]
-    k = res["reminders"]
+    if "lease_seconds" in k:
+        lines.append(
+            f"- Senders killed together: {k['sending_workers']} (`send_reminders` and "
+            f"{k['sending_workers'] - 1} outbox workers); messages they held under their "
+            f"lease at the kill: {k['held_under_lease_at_kill']}; lease {k['lease_seconds']} s "
+            f"(five minutes in production), re-run {k['rerun_after_s']} s after the kill"
+        )
     lines += [
-        f"- Overdue people: {k['overdue']}; e-mails captured by a local SMTP sink before the "
-        f"kill: {k['sent_before_kill']}; after the re-run: {k['sent_total']}",
         f"- Overdue people left without their reminder: {k.get('unsent', '?')} — "
         f"{_mark(k.get('unsent') == 0)}",
         f"- Duplicate e-mails (same person, same day): {k['duplicates']}, for "
@@ -318,6 +343,60 @@ def _faults_section(res: dict[str, Any]) -> list[str]:
         f"- People reminded at least once: {k['reminded_people']}; reminder log rows: "
         f"{k['log_rows']}; outbox messages still unsent after the re-run: "
         f"{k.get('outbox_not_sent', '?')}",
+    ]
+    if per_sender:
+        lines += [
+            "",
+            "| Sender | E-mails before the kill | Duplicates it caused |",
+            "|---|---:|---:|",
+        ]
+        lines += [
+            f"| {name} | {f['sent_before_kill']} | {f['duplicates']} |"
+            for name, f in per_sender.items()
+        ]
+    return [*lines, ""]
+
+
+def _reminders_section(r: dict[str, Any]) -> list[str]:
+    """``bench.reminders``: the scheduled run at two sizes, side by side."""
+    small, large = r["small"], r["large"]
+
+    def spread(figures: dict[str, Any]) -> str:
+        low, high = figures["min"], figures["max"]
+        return f"{low}" if low == high else f"{low}–{high}"
+
+    rows = [
+        ("People reminded / e-mails sent", lambda f: f"{f['reminded']:,} / {f['emails_sent']:,}"),
+        ("Wall time", lambda f: f"{f['seconds']} s"),
+        ("… deciding (log, stamp, notices, outbox rows)", lambda f: f"{f['deciding_seconds']} s"),
+        ("… sending (outbox, one mark per message)", lambda f: f"{f['sending_seconds']} s"),
+        ("People per second", lambda f: f"{f['people_per_second']}"),
+        (
+            "Queries per deciding batch (2,000 people)",
+            lambda f: (
+                f"{spread(f['queries_per_deciding_batch'])} "
+                f"({f['queries_per_deciding_batch']['batches']} batches)"
+            ),
+        ),
+        (
+            "Queries per sending batch (200 messages)",
+            lambda f: (
+                f"{spread(f['queries_per_sending_batch'])} "
+                f"({f['queries_per_sending_batch']['batches']} batches)"
+            ),
+        ),
+        ("Peak Python memory (tracemalloc)", lambda f: f"{f['peak_python_mib']} MiB"),
+    ]
+    lines = [
+        "## The scheduled reminder run (`bench.reminders`, part of `make bench`)",
+        "",
+        f"| measure | {small['people']:,} staff | {large['people']:,} staff |",
+        "|---|---|---|",
+        *(f"| {label} | {cell(small)} | {cell(large)} |" for label, cell in rows),
+        "",
+        f"- Queries per batch the same at both sizes: {_mark(r['queries_per_batch_constant'])}; "
+        f"peak memory ratio {r['peak_memory_ratio']} for 10× the people; time per person "
+        f"ratio {r['seconds_per_person_ratio']}",
         "",
     ]
     return lines
@@ -423,6 +502,24 @@ def _cluster_section(res: dict[str, Any], title: str) -> list[str]:
     return lines
 
 
+def _kept_sections(generated: list[str]) -> list[str]:
+    """Sections of the current report that no script writes (figures recorded by hand, such
+    as the directory sync's): kept, after the generated ones, so a run never drops them."""
+    if not REPORT.exists():
+        return []
+    produced = {
+        line for chunk in generated for line in chunk.splitlines() if line.startswith("## ")
+    }
+    kept: list[str] = []
+    keep = False
+    for line in REPORT.read_text().splitlines():
+        if line.startswith("## "):
+            keep = line not in produced
+        if keep:
+            kept.append(line)
+    return [*kept, ""] if kept else []
+
+
 def write(kind: str = "bench") -> list[str]:
     """Render RESULTS.md from every result present; return ``kind``'s budget failures."""
     b = budgets()
@@ -434,7 +531,13 @@ def write(kind: str = "bench") -> list[str]:
         "bench/README.md and docs/performance.md). Budgets live in bench/budgets.toml.",
         "",
     ]
-    failures: dict[str, list[str]] = {"bench": [], "load": [], "faults": [], "cluster": []}
+    failures: dict[str, list[str]] = {
+        "bench": [],
+        "load": [],
+        "faults": [],
+        "cluster": [],
+        "reminders": [],
+    }
     bench = load("bench")
     if bench:
         failures["bench"] = judge_bench(bench, b)
@@ -461,6 +564,12 @@ def write(kind: str = "bench") -> list[str]:
         if cluster:
             failures["cluster"] += cluster.get("failures", [])
             lines += _cluster_section(cluster, title)
+    reminders = load("reminders")
+    if reminders and "queries_per_batch_constant" in reminders:
+        if not reminders["queries_per_batch_constant"]:
+            failures["reminders"] = ["queries per batch grow with the institution"]
+        lines += _reminders_section(reminders)
+    lines += _kept_sections(lines)
     REPORT.write_text("\n".join(lines).rstrip() + "\n")
     return failures[kind]
 
