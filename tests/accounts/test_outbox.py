@@ -284,7 +284,6 @@ def test_senders_killed_half_way_leave_nobody_unsent_and_one_duplicate_each_at_m
     # leaves them alone (a sender that is only slow may still send them)…
     unsent = OutboundEmail.objects.exclude(status=OutboundEmail.Status.SENT)
     claimed = set(unsent.exclude(claimed_by="").values_list("pk", flat=True))
-    assert claimed, "the killed senders held no batch"
     assert {name.split(":")[1] for name in unsent.values_list("claimed_by", flat=True) if name} <= (
         killed_pids
     )

@@ -8,12 +8,15 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts import outbox
+from accounts.models import Membership, User
 from audit.models import AuditEvent
-from publishing import cycles, reminders
+from publishing import cycles, reminders, targeting
 from publishing.models import AckRequest, Campaign, ReminderSchedule
 
 DAY = dt.timedelta(days=1)
@@ -279,3 +282,49 @@ def test_other_institution_gets_404(published, outsider):
 def test_anonymous_is_sent_to_login(client, published):
     response = client.get(_url(published))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_scheduled_run_costs_the_same_queries_for_each_batch(published, org, monkeypatch):
+    """Deciding is batched (the outbox's sending has its own pins): every batch of people
+    costs the same statements, however many batches the institution needs."""
+    monkeypatch.setattr(targeting, "BATCH_SIZE", 4)
+    monkeypatch.setattr(outbox, "deliver", lambda **kwargs: {})
+    campaign = published.campaign
+    asked = timezone.now() - dt.timedelta(days=30)
+
+    def add_people(start: int, count: int) -> None:
+        users = User.objects.bulk_create(
+            [
+                User(email=f"b{i}@riverside.test", full_name=f"B {i}")
+                for i in range(start, start + count)
+            ]
+        )
+        members = Membership.objects.bulk_create(
+            [Membership(user=u, organization=org) for u in users]
+        )
+        AckRequest.objects.bulk_create(
+            AckRequest(
+                campaign=campaign,
+                membership=m,
+                user=m.user,
+                due_date=campaign.due_date,
+                created_at=asked,
+            )
+            for m in members
+        )
+
+    counts = []
+    for week in range(3):  # the due date, then the weekly overdue steps: everyone each time
+        add_people(8 * week, 8)
+        day = campaign.due_date + 7 * week * DAY
+        people = AckRequest.objects.filter(campaign=campaign).pending().count()
+        with (
+            time_machine.travel(dt.datetime.combine(day, dt.time(7)), tick=False),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            assert reminders.remind_on_schedule(campaign_id=campaign.pk, today=day) == people
+        counts.append(len(captured))
+    # Eight more people each time: two more batches of four, the same statements each (one
+    # fewer on PostgreSQL, which writes the audit event and its chain head in one statement).
+    per_batch = 12 if connection.vendor == "postgresql" else 13
+    assert counts[1] - counts[0] == counts[2] - counts[1] == 2 * per_batch, counts
