@@ -26,7 +26,8 @@ counters are Redis keys.
    PDF are queued; the worker (master and pool) is SIGKILLed once the PDF is being rendered and
    about half the reminders are out, then started again. The broker hands the unacknowledged
    tasks out again after the visibility timeout; the outbox sweep (``send_outbox``, which the
-   scheduler runs every few minutes) sends what the killed run had queued. Passes when the PDF
+   scheduler runs every few minutes) sends what the killed run had queued once the killed
+   worker's outbox lease has run out (``--lease``, 20 s here). Passes when the PDF
    and its card exist once, every overdue person got the reminder, and at most one e-mail per
    killed sending process went twice (the one accepted in the instant before the kill).
 
@@ -722,7 +723,7 @@ def worker_lost(
 
     def sent() -> int:
         with sink.lock:
-            return sum(1 for _r, s in sink.received if s.startswith(subject))
+            return sum(1 for _w, _r, s in sink.received if s.startswith(subject))
 
     with sink.lock:
         sink.received.clear()
@@ -748,11 +749,16 @@ def worker_lost(
     worker.kill()
     worker = Worker(env, args.worker_concurrency).start()
     restarted = time.monotonic()
-    # The scheduler's outbox sweep, as it runs every few minutes.
+    # The scheduler's outbox sweep, as it runs every few minutes: the killed worker's batches
+    # are sent by the first sweep after their lease (``--lease``) has run out.
     send_outbox.delay()
+    next_sweep = time.monotonic() + args.lease + 1
     deadline = time.monotonic() + args.visibility * 3 + 120
     done_at = None
     while time.monotonic() < deadline:
+        if time.monotonic() >= next_sweep:
+            send_outbox.delay()
+            next_sweep += args.lease + 1
         pdf = PublishedPdf.objects.filter(publication=publication).exists()
         card = PublishedCard.objects.filter(publication=publication).exists()
         waiting = (
@@ -760,14 +766,14 @@ def worker_lost(
             .exclude(status=OutboundEmail.Status.SENT)
             .count()
         )
-        reminded = len({r for r, s in list(sink.received) if s.startswith(subject)})
+        reminded = len({r for _w, r, s in list(sink.received) if s.startswith(subject)})
         if pdf and card and not waiting and reminded >= len(expected):
             done_at = time.monotonic()
             break
         time.sleep(0.5)
     time.sleep(1)
     with sink.lock:
-        mails = [r for r, s in sink.received if s.startswith(subject)]
+        mails = [r for _w, r, s in sink.received if s.startswith(subject)]
     per_person = Counter(mails)
     result = {
         "overdue": len(expected),
@@ -873,6 +879,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-limit", type=int, default=6)
     parser.add_argument("--smtp-delay", type=float, default=0.005)
     parser.add_argument("--reminders", type=int, default=2_000, help="overdue people")
+    parser.add_argument("--lease", type=int, default=20, help="outbox lease, seconds")
     parser.add_argument(
         "--pgbouncer",
         action="store_true",
@@ -901,6 +908,7 @@ def main(argv: list[str] | None = None) -> int:
         TRUSTED_PROXY_COUNT="1",
         CHARTER_OFFICIAL_CHECK_LIMIT=str(args.check_limit),
         EMAIL_URL=f"smtp://127.0.0.1:{sink.port}",
+        CHARTER_OUTBOX_LEASE_SECONDS=str(args.lease),
     )
     harness.prepare_schema(env)
     harness.use_in_process(env)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0016_require_signer_second_factor'),
+        ('accounts', '0017_import_staging'),
     ]
 
     operations = [
