@@ -331,7 +331,8 @@ def _killed_reminder_lines(k: dict[str, Any]) -> list[str]:
             f"- Senders killed together: {k['sending_workers']} (`send_reminders` and "
             f"{k['sending_workers'] - 1} outbox workers); messages they held under their "
             f"lease at the kill: {k['held_under_lease_at_kill']}; lease {k['lease_seconds']} s "
-            f"(five minutes in production), re-run {k['rerun_after_s']} s after the kill"
+            f"(five minutes in production); the re-run started once the lease had run out and "
+            f"finished {k['rerun_after_s']} s after the kill"
         )
     lines += [
         f"- Overdue people left without their reminder: {k.get('unsent', '?')} — "
