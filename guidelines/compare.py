@@ -821,6 +821,47 @@ def compare_frozen(
     return diffs
 
 
+@dataclass(frozen=True)
+class FrozenRedline:
+    """A comparison of two frozen versions as the page shows it: the sections' redline
+    already rendered, and the two numbers of its heading."""
+
+    html: SafeString
+    changed: int
+    total: int
+
+
+_redlines: OrderedDict[tuple[str, str], FrozenRedline] = OrderedDict()
+
+
+def frozen_redline(
+    sections: Sequence[Section],
+    old_hash: str,
+    new_hash: str,
+    load: Callable[[], tuple[Content | None, Content | None]],
+    render: Callable[[list[SectionDiff]], SafeString],
+) -> FrozenRedline:
+    """The redline of two frozen versions, rendered once per pair of fingerprints.
+
+    Rendering the redline's template costs more than the comparison itself, and it depends
+    on nothing but the two texts, so a repeated comparison neither reads the texts nor
+    renders the sections again: it pastes the kept HTML.
+    """
+    key = (old_hash, new_hash)
+    with _frozen_lock:
+        found = _redlines.get(key)
+        if found is not None:
+            _redlines.move_to_end(key)
+            return found
+    diffs = compare_frozen(sections, old_hash, new_hash, load)
+    redline = FrozenRedline(html=render(diffs), changed=changed_count(diffs), total=len(diffs))
+    with _frozen_lock:
+        _redlines[key] = redline
+        while len(_redlines) > FROZEN_CACHE_SIZE:
+            _redlines.popitem(last=False)
+    return redline
+
+
 def changed_count(diffs: Iterable[SectionDiff]) -> int:
     """How many sections changed: the number a reviewer sees before opening the redline."""
     return sum(1 for diff in diffs if diff.changed)
@@ -834,6 +875,7 @@ def summarise(diffs: Iterable[SectionDiff]) -> list[str]:
 __all__ = [
     "CellChange",
     "FieldDiff",
+    "FrozenRedline",
     "ItemChange",
     "RowChange",
     "SectionDiff",
@@ -845,6 +887,7 @@ __all__ = [
     "diff_list",
     "diff_table",
     "diff_text",
+    "frozen_redline",
     "normalise_text",
     "summarise",
 ]

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
@@ -32,7 +33,13 @@ from accounts.models import Role, StaffGroup
 
 from . import cases as case_library
 from . import services
-from .compare import changed_count, compare_content, compare_frozen, compare_section
+from .compare import (
+    FrozenRedline,
+    changed_count,
+    compare_content,
+    compare_section,
+    frozen_redline,
+)
 from .completeness import unchanged_from_template
 from .facts import facts_in
 from .forms import (
@@ -904,21 +911,25 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
             return _draft_data(_stored(draft))
         return _version(guideline, choice).content
 
-    diffs: list[Any] = []
+    redline: FrozenRedline | None = None
     if old_key and new_key and "draft" not in (old_key, new_key):
-        # Two frozen versions: their comparison is kept by their fingerprints, and their texts
-        # are read only the first time.
+        # Two frozen versions: their redline is kept, rendered, by their fingerprints, and
+        # their texts are read and compared only the first time.
         pair = [_version(guideline, key, text=False) for key in (old_key, new_key)]
-        diffs = compare_frozen(
+        redline = frozen_redline(
             SECTIONS,
             pair[0].content_hash,
             pair[1].content_hash,
             lambda: (pair[0].content, pair[1].content),
+            _render_redline,
         )
     else:
         old, new = load(old_key), load(new_key)
         if old is not None and new is not None:
             diffs = compare_content(SECTIONS, old, new)
+            redline = FrozenRedline(
+                html=_render_redline(diffs), changed=changed_count(diffs), total=len(diffs)
+            )
     labels = dict(options)
     return render(
         request,
@@ -930,11 +941,15 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
             "new_key": new_key,
             "old_label": labels.get(old_key, ""),
             "new_label": labels.get(new_key, ""),
-            "diffs": diffs,
-            "changed": changed_count(diffs),
-            "ready": bool(diffs),
+            "redline": redline,
+            "ready": redline is not None and redline.total > 0,
         },
     )
+
+
+def _render_redline(diffs: list[Any]) -> SafeString:
+    """Every section of a comparison, as the compare page shows it."""
+    return render_to_string("guidelines/partials/redline.html", {"diffs": diffs})
 
 
 COMPARE_CSS = Path(settings.BASE_DIR) / "static" / "css" / "compare.css"
