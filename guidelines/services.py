@@ -221,16 +221,37 @@ def start_draft(
     return draft
 
 
-def _locked_section(draft: Draft, key: str) -> DraftSection:
-    """The open draft's section row, locked; a missing row (catalogue grew) is created."""
-    locked_draft = Draft.objects.select_for_update().get(pk=draft.pk)
+def _locked_sections(draft: Draft, key: str) -> tuple[DraftSection, dict[str, DraftSection]]:
+    """The open draft's section ``key``, and every section row of the draft, locked.
+
+    One query reads the rows with their draft and locks both (PostgreSQL locks every joined
+    row of a FOR UPDATE), so a submission still waits for the save and the save still sees a
+    draft closed under it. Every row, not just ``key``: the draft row is locked anyway, so this
+    serialises nothing more, and the caller's progress bar needs the rest. A draft with no
+    rows yet, or without ``key`` (the catalogue grew), takes the slower path.
+    """
+    rows = list(
+        DraftSection.objects.select_for_update()
+        .select_related("draft")
+        .filter(draft_id=draft.pk)
+        .order_by("pk")
+    )
+    locked_draft = rows[0].draft if rows else Draft.objects.select_for_update().get(pk=draft.pk)
     if not locked_draft.is_open:
         raise GuidelineError("This draft was submitted and can no longer be edited.")
-    section = DraftSection.objects.select_for_update().filter(draft=draft, key=key).first()
+    # The caller's draft carries its guideline and institution: the search index reads them.
+    locked_draft.guideline = draft.guideline
+    by_key = {}
+    for row in rows:
+        row.draft = locked_draft
+        by_key[row.key] = row
+    section = by_key.get(key)
     if section is None:
-        section = DraftSection.objects.create(draft=draft, key=key, data={})
-        section = DraftSection.objects.select_for_update().get(pk=section.pk)
-    return section
+        created = DraftSection.objects.create(draft=locked_draft, key=key, data={})
+        section = DraftSection.objects.select_for_update().get(pk=created.pk)
+        section.draft = locked_draft
+        by_key[key] = section
+    return section, by_key
 
 
 def save_section(
@@ -242,11 +263,15 @@ def save_section(
     by: User,
     request: HttpRequest | None = None,
     reason: str = "",
+    sections: dict[str, DraftSection] | None = None,
 ) -> DraftSection:
     """Save one section of the open draft, refusing malformed input and stale revisions.
 
     ``revision`` is the revision the person's editor was loaded with: if someone saved since,
     the save is refused with an ``EditConflict`` so no one's text is silently overwritten.
+    ``sections``, when given, is filled with every section row of the draft as it stands after
+    the save (or the refusal of a conflict), read under the same lock, so that a caller
+    drawing the progress bar needs no second read.
     """
     section_def = get_section(key)
     errors = validate(section_def, data)
@@ -254,7 +279,9 @@ def save_section(
         raise SectionInvalid(errors)
     clean = normalise(section_def, data)
     with transaction.atomic():
-        row = _locked_section(draft, key)
+        row, rows = _locked_sections(draft, key)
+        if sections is not None:
+            sections.update(rows)
         stored = normalise(section_def, row.data)
         if stored == clean:
             # The same text is already saved (an autosave and a plain save of one edit racing

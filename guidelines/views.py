@@ -193,9 +193,14 @@ def _step_context(
 
 
 def _save(
-    request: MemberRequest, draft: Draft, section: Section, editor: SectionEditor
+    request: MemberRequest,
+    draft: Draft,
+    section: Section,
+    editor: SectionEditor,
+    sections: dict[str, DraftSection] | None = None,
 ) -> tuple[DraftSection | None, dict[str, Any] | None, str]:
-    """Save what was typed; returns (saved row, conflict context, error message)."""
+    """Save what was typed; returns (saved row, conflict context, error message).
+    ``sections`` is filled as ``services.save_section`` fills it."""
     if editor.refused:
         editor.set_errors(editor.refused)
         return None, None, "Not saved: " + " ".join(m for ms in editor.refused.values() for m in ms)
@@ -207,6 +212,7 @@ def _save(
             revision=editor.revision,
             by=request.user,
             request=request,
+            sections=sections,
         )
     except services.SectionInvalid as exc:
         editor.set_errors(exc.errors)
@@ -471,16 +477,28 @@ def step(
 @require_role(*DRAFT_EDITORS)
 def autosave(request: MemberRequest, pk: int, key: str) -> HttpResponse:
     """Authors and admins: save a section as they type (htmx); says "Saved", errors or conflict."""
-    guideline = _guideline(request, pk)
     section = _section(key)
-    draft = _open_draft(guideline)
+    # It runs at every pause in typing, so each read counts: the open draft comes with its
+    # guideline and institution in one query, and the save hands back the rows it locked for
+    # the progress bar. Only when there is no open draft is the guideline looked up alone.
+    draft = (
+        Draft.objects.filter(
+            guideline_id=pk, guideline__organization=active_org(request), is_open=True
+        )
+        .select_related("guideline__organization")
+        .first()
+    )
+    guideline = draft.guideline if draft else _guideline(request, pk)
     editor = SectionEditor(section, post=request.POST)
+    rows: dict[str, DraftSection] = {}
     if draft is None:
         saved, conflict, error = None, None, "Not saved: this draft was submitted or closed."
     else:
-        saved, conflict, error = _save(request, draft, section, editor)
+        saved, conflict, error = _save(request, draft, section, editor, sections=rows)
     live = editor.data()
-    steps = _steps(guideline, _draft_data(_stored(draft)) if draft else {}, key, live)
+    if draft is not None and not rows:  # refused before the save read anything
+        rows = _stored(draft)
+    steps = _steps(guideline, _draft_data(rows), key, live)
     return render(
         request,
         "guidelines/partials/autosave.html",

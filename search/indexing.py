@@ -4,9 +4,11 @@ section each time it is saved, and a full rebuild that is safe to run again."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
+from django.db.models import Value
 from django.db.models.expressions import CombinedExpression
 
 from guidelines.models import Draft, DraftSection, Version
@@ -69,21 +71,32 @@ def index_versions(versions: Iterable[Version]) -> int:
 
 
 def index_draft_section(row: DraftSection) -> None:
-    """The row for one saved section of an open draft, written or refreshed."""
+    """The row for one saved section of an open draft, written or refreshed.
+
+    Refreshing is one UPDATE that also sets the PostgreSQL vector from the new text (an
+    autosave runs this on every keystroke pause); only a section's first save inserts. Saves
+    of one draft are serialised by the draft's lock, so two first saves cannot both insert.
+    """
     section = SECTIONS_BY_KEY.get(row.key)
     if section is None:
         return
     draft = row.draft
-    entry, _ = SectionText.objects.update_or_create(
-        draft=draft,
-        key=row.key,
-        defaults={
-            "organization_id": draft.guideline.organization_id,
-            "guideline_id": draft.guideline_id,
-            "title": section.title,
-            "body": section_text(section, row.data),
-        },
-    )
+    body = section_text(section, row.data)
+    values: dict[str, Any] = {
+        "organization_id": draft.guideline.organization_id,
+        "guideline_id": draft.guideline_id,
+        "title": section.title,
+        "body": body,
+    }
+    if uses_postgres():
+        # From the new values, not the columns: SET reads a row's columns as they were.
+        values["vector"] = SearchVector(
+            Value(section.title), weight="A", config="english"
+        ) + SearchVector(Value(body), weight="B", config="english")
+    if SectionText.objects.filter(draft=draft, key=row.key).update(**values):
+        return
+    values.pop("vector", None)
+    entry = SectionText.objects.create(draft=draft, key=row.key, **values)
     _fill_vectors([entry.pk])
 
 

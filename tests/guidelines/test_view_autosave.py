@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.urls import reverse
 
 from guidelines import services
+from search.models import SectionText
 from tests.guidelines.test_view_step import _post_data
 
 
@@ -75,3 +77,45 @@ def test_autosave_after_submission_is_refused(author, wizard_guideline, wizard_d
 
 def test_autosave_accepts_post_only(author, wizard_guideline):
     assert author.client().get(_url(wizard_guideline)).status_code == 405
+
+
+def test_autosave_query_count_is_pinned(
+    author, wizard_guideline, wizard_draft, django_assert_max_num_queries
+):
+    """Autosave runs at every pause in typing: session, membership, the open draft with its
+    guideline, then one transaction (its two statements counted here) that locks and reads
+    every section, saves, keeps the history, refreshes the search row, stamps the draft and
+    appends the audit event. SQLite appends the event in three statements, PostgreSQL in two."""
+    client = author.client()
+    url = _url(wizard_guideline)
+    client.post(url, {**_post_data(wizard_draft, "contact"), "name": "First"})
+    data = {**_post_data(wizard_draft, "contact"), "name": "Second"}
+    limit = 12 if connection.vendor == "postgresql" else 13
+    with django_assert_max_num_queries(limit):
+        html = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "Saved " in html and 'id="progress-contact"' in html
+    row = wizard_draft.sections.get(key="contact")
+    assert row.data["name"] == "Second" and row.revision == 2
+    assert row.history.count() >= 2
+    assert SectionText.objects.get(draft=wizard_draft, key="contact").body.startswith("Second")
+
+
+def test_autosave_conflict_still_detected_with_the_single_read(
+    author, admin, wizard_guideline, wizard_draft
+):
+    client = author.client()
+    url = _url(wizard_guideline)
+    client.post(url, {**_post_data(wizard_draft, "contact"), "name": "Mine 1"})
+    stale = {**_post_data(wizard_draft, "contact"), "name": "Mine 2"}
+    row = wizard_draft.sections.get(key="contact")
+    services.save_section(
+        draft=wizard_draft,
+        key="contact",
+        data={**row.data, "name": "Theirs"},
+        revision=row.revision,
+        by=admin.user,
+    )
+    stale["revision"] = row.revision  # what the author's editor still holds
+    html = client.post(url, stale, HTTP_HX_REQUEST="true").content.decode()
+    assert "Not saved" in html and 'id="progress-contact"' in html
+    assert wizard_draft.sections.get(key="contact").data["name"] == "Theirs"
