@@ -173,7 +173,7 @@ class Server:
         self.proc.wait()
         self.proc = None
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
         import httpx
 
         deadline = time.monotonic() + timeout

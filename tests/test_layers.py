@@ -55,6 +55,7 @@ SCRIPTS = {
     "bench.search",
     "bench.reminders",
     "bench.cluster",
+    "bench.export_copy",
 }
 
 

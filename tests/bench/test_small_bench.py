@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts.models import User
 from bench.seed import SeedConfig, SeedResult, seed
 from publishing.models import Acknowledgement, AckRequest
-from publishing.views import EXPORT_BATCH
+from publishing.roster_csv import BATCH as EXPORT_BATCH
 
 SMALL, LARGE = 1_000, 5_000
 # Pinned: a signed-in page's baseline is the session, the person (with memberships, roles and
@@ -197,7 +197,7 @@ def test_roster_export_streams_before_the_whole_roster_is_read(institutions):
     finally:
         post_init.disconnect(count, sender=AckRequest)
     assert header.startswith(b"name,email")
-    assert first_row.count(b"\n") == 1
+    assert 1 <= first_row.count(b"\n") <= EXPORT_BATCH
     assert read_for_first_row < seeded.counts["ack_requests"] / 2
     assert (header + first_row + rest).count(b"\n") == seeded.counts["ack_requests"] + 1
 
