@@ -71,6 +71,7 @@ bench: $(BENCH_STAMP)
 	$(PY) -m bench.reminders $(BENCH_REMINDERS_ARGS)
 	$(PY) -m bench.search $(BENCH_SEARCH_ARGS)
 	$(PY) -m bench.export_copy $(BENCH_EXPORT_ARGS)
+	$(PY) -m bench.audit_chain $(BENCH_AUDIT_ARGS)
 
 bench-small: setup
 	$(VENV)/bin/pytest -q -p no:randomly tests/bench

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class AppendOnlyError(Exception):
@@ -122,3 +123,49 @@ class ChainHead(models.Model):
         if prefix != "org" or not number.isdigit():
             raise ValueError(f"not a chain key: {key!r}")
         return int(number)
+
+
+class VerifiedCheckpointQuerySet(models.QuerySet["VerifiedCheckpoint"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Checkpoints cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Checkpoints cannot be removed.")
+
+
+class VerifiedCheckpoint(models.Model):
+    """Where one chain stood when a verification last passed, signed with the audit key, so
+    that routine verification starts here instead of at the chain's first event.
+
+    The MAC covers the chain, how many events it held (the last one's position), that event's
+    row id and hash, the kind of verification that vouched, and when: someone who can write to
+    the database but lacks the key can neither forge one nor move one forward."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full"
+        ROUTINE = "routine", "Routine"
+
+    chain = models.CharField(max_length=40)
+    count = models.PositiveBigIntegerField()
+    event_id = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    key_id = models.CharField(max_length=16)
+    mac = models.CharField(max_length=64)
+
+    objects = VerifiedCheckpointQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["chain", "-count"], name="audit_checkpoint_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.count} ({self.mode}, {self.created_at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Checkpoints cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Checkpoints cannot be removed.")

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 _EVENT = b"charter-audit-event:v1:"
 _HEAD = b"charter-audit-head:v1:"
 _CHECKPOINT = b"charter-audit-checkpoint:v1:"
+_VERIFIED = b"charter-audit-verified:v1:"
 
 
 def key_id(secret: str) -> str:
@@ -25,6 +26,13 @@ def key_id(secret: str) -> str:
 def event_message(event_hash: str) -> bytes:
     """An event's hash already covers its content, its place and its predecessor's hash."""
     return _EVENT + event_hash.encode()
+
+
+def verified_message(
+    chain: str, count: int, event_id: int, last_hash: str, mode: str, at: str
+) -> bytes:
+    """A checkpoint stored in the database (``VerifiedCheckpoint``)."""
+    return _VERIFIED + f"{chain}|{count}|{event_id}|{last_hash}|{mode}|{at}".encode()
 
 
 def head_message(chain: str, sequence: int, last_hash: str) -> bytes:

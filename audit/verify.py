@@ -1,23 +1,37 @@
-"""Check every audit chain against its head, its MACs and any outside checkpoints; the first
-event (or position) where a chain stops being what Charter wrote is named.
+"""Check every audit chain against its head, its MACs, its signed checkpoints and any outside
+checkpoints; the first event (or position) where a chain stops being what Charter wrote is named.
 
 Verification starts from the chain heads, not from the events that happen to remain, so a chain
-whose events were all deleted is still visited. Each chain is read in sequence order in batches,
-so memory stays flat however long the history.
+whose events were all deleted is still visited. Each chain is read in sequence order in batches
+(keyset on the position), so memory stays flat however long the history.
+
+Two modes. A *full* verification walks every event from the first and holds every stored
+checkpoint to the event it names. A *routine* one starts at the chain's latest signed checkpoint
+(``VerifiedCheckpoint``): it proves the checkpoint genuine, proves the event it names still has
+its hash, id and MAC, walks only the events added since, and counts the positions, so its time
+follows the new events rather than the history. What only the full mode sees is an older event
+rewritten in place by someone holding the audit key, or re-hashed without it before the
+checkpoint; so the full mode stays for the nightly or weekly run, and the routine one for
+the day (see docs/security.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django.db import models
+from django.utils import timezone
 
 from .checkpoints import Checkpoint
-from .models import AuditEvent, ChainHead
-from .signing import Keyring, event_message, head_message
+from .models import AuditEvent, ChainHead, VerifiedCheckpoint
+from .signing import Keyring, event_message, head_message, verified_message
+
+FULL = VerifiedCheckpoint.Mode.FULL.value
+ROUTINE = VerifiedCheckpoint.Mode.ROUTINE.value
 
 GENESIS = "0" * 64
 
@@ -39,20 +53,30 @@ class ChainProblem:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """How far one chain verified: ``sequence``/``hash`` are its verified end when intact."""
+    """How far one chain verified: ``sequence``/``hash`` are its verified end when intact.
+
+    ``mode`` is how it was checked: "full" from the first event, or "routine" from the stored
+    checkpoint ``start`` (``checkpoint``); ``walked`` is how many events were read one by one."""
 
     chain: str
     organization_id: int | None
     sequence: int
     hash: str
     problem: ChainProblem | None
+    mode: str = FULL
+    start: int = 0
+    walked: int = 0
+    last_event_id: int | None = None
+    checkpoint: VerifiedCheckpoint | None = None
 
 
 @dataclass
 class Verification:
+    mode: str = FULL
     chains: list[ChainReport] = field(default_factory=list)
     other_problems: list[ChainProblem] = field(default_factory=list)
     checkpoints_checked: int = 0
+    checkpoints_written: int = 0
 
     @property
     def problems(self) -> list[ChainProblem]:
@@ -62,6 +86,22 @@ class Verification:
     @property
     def events(self) -> int:
         return sum(c.sequence for c in self.chains)
+
+    @property
+    def walked(self) -> int:
+        return sum(c.walked for c in self.chains)
+
+    def describe(self) -> str:
+        """Which mode ran, in words, for the command's and the page's report."""
+        routine = [c for c in self.chains if c.mode == ROUTINE]
+        if self.mode == FULL:
+            return "full verification: every event read from the first"
+        if not routine:
+            return "routine verification, but no chain had a checkpoint yet: every event read"
+        return (
+            f"routine verification: {len(routine)} of {len(self.chains)} chains checked from "
+            f"their last signed checkpoint, {self.walked} events read one by one"
+        )
 
 
 class _Walk:
@@ -74,14 +114,20 @@ class _Walk:
         keys: Keyring,
         anchors: dict[int, list[Checkpoint]],
         batch: int,
+        *,
+        start: int = 0,
+        start_hash: str = GENESIS,
+        start_id: int | None = None,
     ) -> None:
         self.chain = chain
         self.organization_id = organization_id
         self.keys = keys
         self.anchors = anchors
         self.batch = batch
-        self.sequence = 0
-        self.prev = GENESIS
+        self.sequence = start
+        self.prev = start_hash
+        self.last_id = start_id
+        self.walked = 0
         self.problem: ChainProblem | None = None
         # Filtering on None selects the institution-less chain (IS NULL).
         self.events = AuditEvent.objects.filter(organization_id=organization_id)  # type: ignore[misc]
@@ -101,6 +147,7 @@ class _Walk:
                 if not self._accept(event):
                     break
                 passed += 1
+        self.walked += passed
         return passed
 
     def _accept(self, event: AuditEvent) -> bool:
@@ -142,8 +189,82 @@ class _Walk:
                     return False
             self.sequence = event.sequence
             self.prev = event.hash
+            self.last_id = event.pk
             return True
         return False
+
+
+def _at(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def checkpoint_is_authentic(cp: VerifiedCheckpoint, keys: Keyring) -> bool:
+    message = verified_message(
+        cp.chain, cp.count, cp.event_id, cp.hash, cp.mode, _at(cp.created_at)
+    )
+    return keys.verifies(cp.key_id, message, cp.mac)
+
+
+def _forged(chain: str, cp: VerifiedCheckpoint) -> ChainProblem:
+    return ChainProblem(
+        chain,
+        cp.count,
+        None,
+        f"stored checkpoint #{cp.pk} (taken {_at(cp.created_at)}) is not signed by a configured "
+        "audit key: it was forged or altered",
+    )
+
+
+def _anchor(cp: VerifiedCheckpoint) -> Checkpoint:
+    """A stored checkpoint as an anchor the walk holds the chain to (like an outside one)."""
+    return Checkpoint(
+        cp.chain,
+        cp.count,
+        cp.hash,
+        _at(cp.created_at),
+        cp.key_id,
+        cp.mac,
+        source=f"stored checkpoint #{cp.pk}",
+    )
+
+
+def _start_at(walk: _Walk, cp: VerifiedCheckpoint) -> None:
+    """Prove the event a checkpoint names is still the one it saw, then stand on it."""
+    event = walk.events.filter(sequence=cp.count).first()
+    where = f"stored checkpoint #{cp.pk} taken {_at(cp.created_at)}"
+    if event is None:
+        walk.fail(cp.count, None, f"removed ({where} saw the chain reach {cp.count})")
+    elif event.pk != cp.event_id or event.hash != cp.hash:
+        walk.fail(
+            cp.count,
+            event.pk,
+            f"it differs from {where}: the event it vouched for was replaced or rewritten",
+        )
+    elif event.compute_hash() != event.hash or not walk.keys.verifies(
+        event.key_id, event_message(event.hash), event.mac
+    ):
+        walk.fail(cp.count, event.pk, "its content or MAC no longer matches (altered)")
+    else:
+        walk.sequence, walk.prev, walk.last_id = cp.count, cp.hash, event.pk
+
+
+def _check_earlier_anchors(walk: _Walk, anchors: dict[int, list[Checkpoint]]) -> None:
+    """Outside checkpoints behind a routine start: each named event must keep its hash (one
+    query for them all)."""
+    behind = sorted(seq for seq in anchors if seq <= walk.sequence)
+    if not behind:
+        return
+    hashes = dict(walk.events.filter(sequence__in=behind).values_list("sequence", "hash"))
+    for seq in behind:
+        for anchor in anchors[seq]:
+            if hashes.get(seq) != anchor.hash:
+                walk.fail(
+                    seq,
+                    None,
+                    f"it differs from checkpoint {anchor.source} taken {anchor.at}: "
+                    "history was rewritten or removed",
+                )
+                return
 
 
 def check_chain(
@@ -152,12 +273,42 @@ def check_chain(
     keys: Keyring,
     anchors: dict[int, list[Checkpoint]] | None = None,
     batch: int = 5000,
+    mode: str = FULL,
 ) -> ChainReport:
-    """Walk one chain and hold it against its head: count, last hash and MAC must all agree."""
+    """Walk one chain and hold it against its head: count, last hash and MAC must all agree.
+
+    ``mode`` "routine" starts at the chain's latest stored checkpoint when there is one (the
+    report says whether it did); "full" starts at the first event and holds every stored
+    checkpoint to the event it names."""
     chain = ChainHead.key_for(organization_id)
-    anchors = anchors or {}
+    anchors = dict(anchors or {})
     walk = _Walk(chain, organization_id, keys, anchors, batch)
-    walk.advance()
+    stored = VerifiedCheckpoint.objects.filter(chain=chain).order_by("-count", "-pk")
+    latest: VerifiedCheckpoint | None = None
+    used = FULL
+    if mode == ROUTINE:
+        latest = stored.first()
+        if latest is not None:
+            if not checkpoint_is_authentic(latest, keys):
+                walk.problem = _forged(chain, latest)
+            else:
+                used = ROUTINE
+                _start_at(walk, latest)
+                if walk.problem is None:
+                    _check_earlier_anchors(walk, anchors)
+    else:
+        anchors = {seq: list(found) for seq, found in anchors.items()}
+        for cp in stored.iterator(chunk_size=500):
+            if latest is None:
+                latest = cp
+            if not checkpoint_is_authentic(cp, keys):
+                walk.problem = _forged(chain, cp)
+                break
+            anchors.setdefault(cp.count, []).append(_anchor(cp))
+        walk.anchors = anchors
+    start = walk.sequence
+    if walk.problem is None:
+        walk.advance()
     head = None
     while walk.problem is None:
         head = ChainHead.objects.filter(key=chain).first()
@@ -184,7 +335,40 @@ def check_chain(
                 f"removed (checkpoint {anchor.source} taken {anchor.at} saw the chain reach "
                 f"{anchor.sequence}; it now ends at {walk.sequence})",
             )
-    return ChainReport(chain, organization_id, walk.sequence, walk.prev, walk.problem)
+    return ChainReport(
+        chain,
+        organization_id,
+        walk.sequence,
+        walk.prev,
+        walk.problem,
+        mode=used,
+        start=start,
+        walked=walk.walked,
+        last_event_id=walk.last_id,
+        checkpoint=latest,
+    )
+
+
+def store_checkpoint(report: ChainReport, *, keys: Keyring, mode: str) -> VerifiedCheckpoint | None:
+    """Sign and keep where an intact chain stood, unless a checkpoint already says as much."""
+    if report.problem is not None or report.sequence == 0 or report.last_event_id is None:
+        return None
+    if report.checkpoint is not None and report.checkpoint.count >= report.sequence:
+        return None
+    at = timezone.now().replace(microsecond=0)
+    message = verified_message(
+        report.chain, report.sequence, report.last_event_id, report.hash, mode, _at(at)
+    )
+    return VerifiedCheckpoint.objects.create(
+        chain=report.chain,
+        count=report.sequence,
+        event_id=report.last_event_id,
+        hash=report.hash,
+        mode=mode,
+        created_at=at,
+        key_id=keys.current_id,
+        mac=keys.sign(message),
+    )
 
 
 def _check_head(walk: _Walk, head: ChainHead | None) -> None:
@@ -216,19 +400,37 @@ def _check_head(walk: _Walk, head: ChainHead | None) -> None:
     else:
         # Positions 1..n each passed once; more rows than that means a repeated position that
         # the batched walk stepped over (only the institution-less chain lacks the constraint).
+        # A routine check, which starts at a checkpoint, learns here of a position emptied
+        # behind it.
         count = walk.events.filter(sequence__lte=head.sequence).count()
-        if count != head.sequence:
+        if count > head.sequence:
             walk.fail(
                 head.sequence,
                 None,
                 f"{count} events hold positions 1 to {head.sequence} (an event was inserted)",
             )
+        elif count < head.sequence:
+            walk.fail(
+                head.sequence,
+                None,
+                f"removed ({count} events hold positions 1 to {head.sequence}: "
+                f"{head.sequence - count} are missing)",
+            )
 
 
-def verify(*, checkpoints: Iterable[Checkpoint] = (), batch: int = 5000) -> Verification:
-    """Every chain that has a head, has events, or appears in a checkpoint, checked in turn."""
+def verify(
+    *,
+    checkpoints: Iterable[Checkpoint] = (),
+    batch: int = 5000,
+    mode: str = FULL,
+    write_checkpoints: bool = False,
+) -> Verification:
+    """Every chain that has a head, has events, or appears in a checkpoint, checked in turn.
+
+    With ``write_checkpoints``, each chain found intact gets a new signed checkpoint where it
+    ends (only when the whole trail is intact: a checkpoint never vouches beside a problem)."""
     keys = Keyring.from_settings()
-    result = Verification()
+    result = Verification(mode=mode)
     anchors: dict[str, dict[int, list[Checkpoint]]] = defaultdict(lambda: defaultdict(list))
     for cp in checkpoints:
         result.checkpoints_checked += 1
@@ -255,10 +457,22 @@ def verify(*, checkpoints: Iterable[Checkpoint] = (), batch: int = 5000) -> Veri
     chains.update(
         AuditEvent.objects.order_by().values_list("organization_id", flat=True).distinct()
     )
+    # A chain deleted with its head is still named by the checkpoints it left.
+    for key in VerifiedCheckpoint.objects.order_by().values_list("chain", flat=True).distinct():
+        try:
+            chains.add(ChainHead.organization_for(key))
+        except ValueError:
+            result.other_problems.append(
+                ChainProblem(key, 0, None, "a stored checkpoint that names no chain (inserted)")
+            )
     names = _institution_names({c for c in chains if c is not None})
     for org_id in sorted(chains, key=lambda c: (c is None, c or 0)):
         report = check_chain(
-            org_id, keys=keys, anchors=anchors.get(ChainHead.key_for(org_id)), batch=batch
+            org_id,
+            keys=keys,
+            anchors=anchors.get(ChainHead.key_for(org_id)),
+            batch=batch,
+            mode=mode,
         )
         if report.problem is not None:
             problem = ChainProblem(
@@ -268,8 +482,12 @@ def verify(*, checkpoints: Iterable[Checkpoint] = (), batch: int = 5000) -> Veri
                 report.problem.reason,
                 institution=names.get(org_id, "no institution" if org_id is None else "deleted"),
             )
-            report = ChainReport(report.chain, org_id, report.sequence, report.hash, problem)
+            report = replace(report, problem=problem)
         result.chains.append(report)
+    if write_checkpoints and not result.problems:
+        for report in result.chains:
+            if store_checkpoint(report, keys=keys, mode=mode) is not None:
+                result.checkpoints_written += 1
     return result
 
 

@@ -56,6 +56,7 @@ SCRIPTS = {
     "bench.reminders",
     "bench.cluster",
     "bench.export_copy",
+    "bench.audit_chain",
 }
 
 

@@ -31,7 +31,9 @@ def trail(org, other_org, admin):
 
 
 def test_an_untouched_trail_verifies_intact(trail, capsys):
-    assert intact_report(capsys) == "Audit trail intact: 12 events in 3 chains verified.\n"
+    assert intact_report(capsys).startswith(
+        "Audit trail intact: 12 events in 3 chains verified — full verification"
+    )
 
 
 def test_every_event_carries_a_mac_under_the_current_key(trail):

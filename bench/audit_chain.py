@@ -1,0 +1,299 @@
+"""The audit chain at six years, measured on PostgreSQL: full and routine verification of one
+institution's chain at each of ``--sizes`` events (500,000 and 2,000,000 by default).
+
+    .venv/bin/python -m bench.audit_chain [--sizes 500000,2000000] [--new-events 1000]
+                                          [--database charter_audit_bench]
+
+The chain is grown to each size in turn with COPY (every event hashed, linked and MAC'd as
+``audit.services.record`` does it; the table is then vacuumed and analysed, as autovacuum
+would have done over the years). At each size:
+
+* full verification (``verify_audit``): every event from the first, streamed in keyset
+  batches; wall time, and the peak resident memory growth of this process (sampled), which
+  must not grow with the chain;
+* a signed checkpoint is stored where the chain ends, ``--new-events`` more events are
+  appended, and routine verification (``verify_audit --routine``) runs: it must take seconds
+  whatever the history.
+
+Writes bench/results/audit_chain.json, prints it, and exits 1 when a budget in
+bench/budgets.toml ([audit_chain]) is missed. The database is dropped and created again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bench.harness import (
+    db_url,
+    git_commit,
+    machine,
+    manage,
+    recreate_database,
+    server_env,
+    use_in_process,
+)
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "audit_chain.json"
+ACTIONS = (
+    "accounts.user.signed_in",
+    "guidelines.section.saved",
+    "publishing.version.acknowledged",
+    "approvals.review.signed",
+)
+
+
+def _setup() -> None:
+    """Django, after the environment names the bench database (imports follow this)."""
+    import django
+
+    django.setup()
+
+
+def grow(org_id: int, actor_id: int, to: int, *, log: Any = print) -> float:
+    """Append events to the institution's chain until it holds ``to``; seconds taken."""
+    from django.db import connection
+
+    from audit.models import AuditEvent, ChainHead
+    from audit.signing import Keyring, event_message, head_message
+    from bench.seed import BulkWriter
+
+    start = time.perf_counter()
+    key = ChainHead.key_for(org_id)
+    head, _ = ChainHead.objects.get_or_create(key=key)
+    sequence, prev = head.sequence, head.hash
+    if sequence >= to:
+        return 0.0
+    keys = Keyring.from_settings()
+    writer = BulkWriter()
+    first_id = writer.next_id(AuditEvent)
+    base = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        nonlocal sequence, prev
+        for i in range(to - sequence):
+            sequence += 1
+            event = AuditEvent(
+                organization_id=org_id,
+                actor_id=actor_id,
+                actor_label="bench@audit.example",
+                action=ACTIONS[sequence % len(ACTIONS)],
+                object_type="guidelines.guideline",
+                object_id=str(sequence % 97),
+                object_repr=f"Guideline {sequence % 97}",
+                guideline_id=sequence % 97,
+                details={"n": sequence},
+                ip_address="10.0.0.1",
+                user_agent="bench",
+                created_at=base + dt.timedelta(seconds=sequence * 90),
+                sequence=sequence,
+                prev_hash=prev,
+            )
+            digest = event.compute_hash()
+            prev = digest
+            yield (
+                first_id + i,
+                org_id,
+                actor_id,
+                event.actor_label,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.object_repr,
+                event.guideline_id,
+                event.details,
+                event.ip_address,
+                event.user_agent,
+                event.created_at,
+                sequence,
+                event.prev_hash,
+                digest,
+                keys.sign(event_message(digest)),
+                keys.current_id,
+            )
+
+    added = writer.insert(
+        AuditEvent,
+        "id organization_id actor_id actor_label action object_type object_id object_repr "
+        "guideline_id details ip_address user_agent created_at sequence prev_hash hash mac "
+        "key_id",
+        rows(),
+    )
+    ChainHead.objects.filter(key=key).update(
+        sequence=sequence,
+        hash=prev,
+        key_id=keys.current_id,
+        mac=keys.sign(head_message(key, sequence, prev)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('audit_auditevent', 'id'), "
+            "(SELECT max(id) FROM audit_auditevent))"
+        )
+    _vacuum()
+    log(f"  grew the chain by {added:,} to {sequence:,} events")
+    return time.perf_counter() - start
+
+
+def _vacuum() -> None:
+    import os
+
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE audit_auditevent")
+
+
+def _peak_rss(run: Any) -> tuple[Any, float, float]:
+    """Run ``run()``; its result, seconds, and the peak resident memory growth in MB."""
+    import psutil
+
+    proc = psutil.Process()
+    baseline = proc.memory_info().rss
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            with contextlib.suppress(psutil.Error):
+                peak[0] = max(peak[0], proc.memory_info().rss)
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    start = time.perf_counter()
+    try:
+        result = run()
+    finally:
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+    return result, seconds, (peak[0] - baseline) / 2**20
+
+
+def measure(
+    sizes: list[int], new_events: int, *, log: Any = print, save: Any = None
+) -> dict[str, Any]:
+    """Each size in turn; ``save(figures)`` after each, so a long run that is stopped still
+    leaves what it measured."""
+    from accounts.models import Organization, User
+    from audit.verify import FULL, ROUTINE, verify
+
+    org = Organization.objects.create(name="Audit bench", slug="audit-bench")
+    actor = User.objects.create_user("bench@audit.example", full_name="Bench Actor")
+    figures: dict[str, Any] = {}
+    for size in sorted(sizes):
+        row: dict[str, Any] = {"events": size}
+        row["seed_seconds"] = round(grow(org.pk, actor.pk, size, log=log), 1)
+        full, seconds, growth = _peak_rss(lambda: verify(mode=FULL, write_checkpoints=True))
+        assert not full.problems, full.problems
+        row["full_seconds"] = round(seconds, 2)
+        row["full_rss_growth_mb"] = round(growth, 1)
+        row["full_events_read"] = full.walked
+        row["checkpoints_written"] = full.checkpoints_written
+        log(f"  {size:,} events: full verification {seconds:.1f} s, +{growth:.1f} MB")
+        grow(org.pk, actor.pk, size + new_events, log=log)
+        routine, seconds, growth = _peak_rss(lambda: verify(mode=ROUTINE, write_checkpoints=True))
+        assert not routine.problems, routine.problems
+        chain = next(c for c in routine.chains if c.organization_id == org.pk)
+        assert chain.mode == ROUTINE, chain
+        row["routine_seconds"] = round(seconds, 2)
+        row["routine_rss_growth_mb"] = round(growth, 1)
+        row["routine_events_read"] = routine.walked
+        row["routine_started_at"] = chain.start
+        row["events_after_routine"] = chain.sequence
+        log(
+            f"  {size + new_events:,} events: routine verification {seconds:.2f} s "
+            f"({routine.walked:,} read from checkpoint {chain.start:,}), +{growth:.1f} MB"
+        )
+        figures[str(size)] = row
+        if save is not None:
+            save(figures)
+    return figures
+
+
+def judge(res: dict[str, Any], budgets: dict[str, Any]) -> list[str]:
+    b = budgets.get("audit_chain", {})
+    out = []
+    rows = list(res["sizes"].values())
+    for row in rows:
+        if row["routine_seconds"] > b.get("routine_seconds_max", 5.0):
+            out.append(
+                f"routine verification at {row['events']:,} events took "
+                f"{row['routine_seconds']} s (max {b.get('routine_seconds_max')} s)"
+            )
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        growth = large["full_rss_growth_mb"] - small["full_rss_growth_mb"]
+        res["full_rss_growth_largest_minus_smallest_mb"] = round(growth, 1)
+        if growth > b.get("full_memory_growth_mb_max", 16.0):
+            out.append(
+                f"full verification memory grew {growth:.1f} MB from {small['events']:,} to "
+                f"{large['events']:,} events (max {b.get('full_memory_growth_mb_max')} MB)"
+            )
+        ratio = (
+            large["routine_seconds"] / small["routine_seconds"] if small["routine_seconds"] else 0
+        )
+        res["routine_largest_vs_smallest"] = round(ratio, 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", default="charter_audit_bench")
+    parser.add_argument(
+        "--sizes",
+        default="500000,2000000",
+        help="comma-separated chain lengths, smallest first (e.g. 50000,200000 for a quick look)",
+    )
+    parser.add_argument("--new-events", type=int, default=1000)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    env = server_env(db_url(args.database))
+    print(f"Creating database {args.database} and migrating…", flush=True)
+    recreate_database(args.database)
+    manage(env, "migrate", "--noinput")
+    use_in_process(env)
+    _setup()
+    start = time.perf_counter()
+    res: dict[str, Any] = {
+        "kind": "audit_chain",
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "machine": machine(),
+        "new_events": args.new_events,
+        "sizes": {},
+    }
+
+    def save(figures: dict[str, Any]) -> None:
+        res["sizes"] = figures
+        res["complete"] = len(figures) == len(sizes)
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(res, indent=1))
+
+    measure(sizes, args.new_events, log=lambda m: print(m, flush=True), save=save)
+    failures = judge(res, tomllib.loads((HERE / "budgets.toml").read_text()))
+    res["failures"] = failures
+    res["total_seconds"] = round(time.perf_counter() - start, 1)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(res, indent=1))
+    print(json.dumps(res, indent=1))
+    for failure in failures:
+        print(f"OVER BUDGET: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
