@@ -16,6 +16,16 @@ class ImmutableRecordError(Exception):
     """Acknowledgements are evidence: once written they are never changed or removed."""
 
 
+class PdfState(models.TextChoices):
+    """A published version's PDF: nobody asked yet (blank), waiting for the worker, being laid
+    out, stored (``pdf_size`` is then its size in bytes), or the last attempt failed."""
+
+    QUEUED = "queued", "Waiting to start"
+    RENDERING = "rendering", "Being laid out"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class Publication(models.Model):
     """One published version: when it takes effect, who published it, whether staff must sign."""
 
@@ -37,6 +47,11 @@ class Publication(models.Model):
     skip_reason = models.TextField(blank=True, max_length=1000)
     next_review_date = models.DateField()
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # Where the PDF stands (written by publishing.pdf only): kept here so that every page that
+    # links the PDF can say its real size, or that it is being prepared, without a query.
+    pdf_state = models.CharField(max_length=10, choices=PdfState.choices, blank=True)
+    pdf_state_at = models.DateTimeField(null=True, blank=True)
+    pdf_size = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-effective_date", "-version__number"]

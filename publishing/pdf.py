@@ -6,10 +6,12 @@ institution's paper: Letter in the United States, A4 elsewhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from accounts.models import Organization
 from guidelines.document import document
 from guidelines.models import Version
 
-from .models import Publication, PublishedPdf
+from .models import PdfState, Publication, PublishedPdf
 
 PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
 
@@ -80,4 +82,63 @@ def get_pdf(publication: Publication) -> bytes:
         PublishedPdf.objects.create(
             publication=publication, data=rendered, content_hash=publication.version.content_hash
         )
+        # Stored and "ready, N bytes" in one commit: a page never offers a size it cannot serve.
+        now = timezone.now()
+        Publication.objects.filter(pk=publication.pk).update(
+            pdf_state=PdfState.READY, pdf_state_at=now, pdf_size=len(rendered)
+        )
+    publication.pdf_state, publication.pdf_state_at = PdfState.READY, now
+    publication.pdf_size = len(rendered)
     return rendered
+
+
+# --- where a render stands (the only code that writes ``Publication.pdf_state``) -------------
+
+# A render takes about a second a page; one still "waiting" or "being laid out" after this long
+# lost its worker (acks_late brings the task back when a worker restarts, this covers the rest).
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def claim_render(publication: Publication) -> bool:
+    """Mark the PDF as waiting for the worker, unless it is stored or already on its way (and
+    not stale): True when the caller should queue the render. One conditional UPDATE, so two
+    readers arriving together queue it once."""
+    now = timezone.now()
+    claimed = (
+        Publication.objects.filter(pk=publication.pk)
+        .filter(
+            Q(pdf_state__in=["", PdfState.FAILED])
+            | Q(
+                pdf_state__in=[PdfState.QUEUED, PdfState.RENDERING],
+                pdf_state_at__lt=now - STALE_AFTER,
+            )
+        )
+        .update(pdf_state=PdfState.QUEUED, pdf_state_at=now)
+    )
+    if claimed:
+        publication.pdf_state, publication.pdf_state_at = PdfState.QUEUED, now
+    return bool(claimed)
+
+
+def mark_rendering(publication_id: int) -> None:
+    """The worker has started laying the PDF out (a stored PDF stays ready)."""
+    Publication.objects.filter(pk=publication_id).exclude(pdf_state=PdfState.READY).update(
+        pdf_state=PdfState.RENDERING, pdf_state_at=timezone.now()
+    )
+
+
+def mark_failed(publication_id: int) -> None:
+    """The render raised: readers are told, and may ask for another attempt."""
+    Publication.objects.filter(pk=publication_id).exclude(pdf_state=PdfState.READY).update(
+        pdf_state=PdfState.FAILED, pdf_state_at=timezone.now()
+    )
+
+
+def stored_download(publication_id: int) -> bytes | None:
+    """The stored bytes alone, by the publication's id (what a cached download needs)."""
+    data = (
+        PublishedPdf.objects.filter(publication_id=publication_id)
+        .values_list("data", flat=True)
+        .first()
+    )
+    return None if data is None else bytes(data)

@@ -29,6 +29,7 @@ from guidelines.quiz import wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
 
 from . import notify, tasks
+from . import pdf as pdf_state
 from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
 from .quiz import quiz_for
 from .reminders import reminder_outlook
@@ -222,8 +223,19 @@ def publish(
             transaction.on_commit(lambda: _enqueue_target(campaign_id))
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             # With a worker, render the PDF ahead of time; inline, the first download does it.
-            transaction.on_commit(lambda: _enqueue_pdf(publication_id))
+            request_pdf(publication)
     return publication
+
+
+def request_pdf(publication: Publication) -> bool:
+    """Queue the render of a published version's PDF for the worker, unless it is stored or
+    already on its way: True when this call queued it. The task is sent once the state
+    "waiting" is committed, so the worker never finds a state older than its own."""
+    if not pdf_state.claim_render(publication):
+        return False
+    publication_id = publication.pk
+    transaction.on_commit(lambda: _enqueue_pdf(publication_id))
+    return True
 
 
 def _enqueue_pdf(publication_id: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from . import cycles, reminders, targeting
+from . import pdf as pdf_state
 from .card import get_card_pdf
 from .models import Publication
 from .pdf import get_pdf
@@ -38,12 +39,19 @@ def remind_overdue(campaign_id: int, everyone_pending: bool = False) -> int:
 
 @shared_task
 def render_pdf(publication_id: int) -> int:
-    """Render and store a newly published version's PDF and its one-page card ahead of the
-    first download."""
+    """Render and store a published version's PDF and its one-page card: ahead of the first
+    download when publishing, or when a reader asked for a PDF not stored yet (the page they
+    wait on follows the state this task writes)."""
+    pdf_state.mark_rendering(publication_id)
     publication = Publication.objects.select_related(
         "version", "guideline__organization", "organization"
     ).get(pk=publication_id)
-    return len(get_pdf(publication)) + len(get_card_pdf(publication))
+    try:
+        size = len(get_pdf(publication))
+    except Exception:
+        pdf_state.mark_failed(publication_id)
+        raise
+    return size + len(get_card_pdf(publication))
 
 
 @shared_task

@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/pdf/", views.pdf, name="pdf"),
     path(
+        "g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/pdf/status/",
+        views.pdf_status,
+        name="pdf_status",
+    ),
+    path(
         "g/<slug:org_slug>/<slug:guideline_slug>/v<int:number>/card/",
         views.card_page,
         name="card",

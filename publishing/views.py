@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import audience as audience_rules
 from accounts import dates, outbox
@@ -50,8 +51,8 @@ from .forms import (
     RosterFilterForm,
     ScheduleForm,
 )
-from .models import Acknowledgement, Campaign, Publication
-from .pdf import get_pdf
+from .models import Acknowledgement, Campaign, PdfState, Publication
+from .pdf import get_pdf, stored_download
 from .quiz import quiz_for
 from .reminders import reminder_outlook
 from .selectors import (
@@ -231,22 +232,95 @@ def changes(
     )
 
 
-def pdf(request: CharterRequest, org_slug: str, guideline_slug: str, number: int) -> HttpResponse:
-    """Readers of the guideline (see ``guideline``): the version as an A4 PDF, rendered once."""
-    publication = _reader_publication(request, org_slug, guideline_slug, number, with_content=False)
-    if isinstance(publication, HttpResponse):
-        return publication
+def pdf(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponseBase:
+    """Readers of the guideline (see ``guideline``): the version as a PDF on the institution's
+    paper. Stored: streamed as it is (the guideline's door, then one read). Not stored yet: with
+    a worker, the render is queued and the reader is sent to a page that shows how it goes;
+    without one (inline tasks), it is rendered now."""
+    found = _reader_guideline(request, org_slug, guideline_slug)
+    if isinstance(found, HttpResponse):
+        return found
+    conditional = bool(request.headers.get("If-None-Match"))
+    # The bytes come in the same read; a browser revalidating its copy needs only the hash.
+    stored_field = "pdf__id" if conditional else "pdf__data"
+    publication = (
+        Publication.objects.filter(guideline=found, version__number=number)
+        .select_related("version", "pdf")
+        .only("pk", "pdf_state", "version__content_hash", stored_field)
+        .order_by()
+        .first()
+    )
+    if publication is None:
+        raise Http404("This version was never published")
     etag = f'"{publication.version.content_hash}"'
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponseNotModified(headers={"ETag": etag})
-    response = HttpResponse(get_pdf(publication), content_type="application/pdf")
-    name = f"{publication.guideline.organization.slug}-{publication.guideline.slug}-v{number}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    stored = getattr(publication, "pdf", None)
+    if publication.pdf_state == PdfState.READY and stored is not None:
+        if conditional and request.headers["If-None-Match"] == etag:
+            return HttpResponseNotModified(headers={"ETag": etag})
+        data = stored_download(publication.pk) if conditional else bytes(stored.data)
+    elif settings.CELERY_TASK_ALWAYS_EAGER or publication.pdf_state == PdfState.READY:
+        # Inline tasks, or a state that says "stored" about a copy that is gone: render now.
+        data = get_pdf(_publication(found, number))
+    else:
+        services.request_pdf(publication)
+        return redirect("publishing:pdf_status", org_slug, guideline_slug, number)
+    return _pdf_response(data or b"", etag, f"{org_slug}-{guideline_slug}-v{number}.pdf")
+
+
+def _pdf_response(data: bytes, etag: str, name: str) -> FileResponse:
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=name, content_type="application/pdf"
+    )
     # A published version's PDF never changes: a public reader's browser may keep it (for a
     # signed-in person config.middleware makes every response no-store).
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+# The three steps a first render goes through, for the progress bar.
+PDF_STEPS = {"": 1, PdfState.QUEUED: 1, PdfState.RENDERING: 2, PdfState.READY: 3}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def pdf_status(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponse:
+    """Readers of the guideline (see ``guideline``): where the PDF's first render stands
+    (waiting, being laid out, ready, failed), then the download with its size. The page polls
+    with htmx (a 204 while nothing changed, so the live region speaks only on a change) and
+    reloads itself every few seconds without JavaScript; "Try again" (POST) after a failure."""
+    publication = _reader_publication(request, org_slug, guideline_slug, number, with_content=False)
+    if isinstance(publication, HttpResponse):
+        return publication
+    if request.method == "POST":
+        if publication.pdf_state == PdfState.FAILED:
+            services.request_pdf(publication)
+        return redirect("publishing:pdf_status", org_slug, guideline_slug, number)
+    if publication.pdf_state != PdfState.READY:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No worker: render now (the page then simply shows the download).
+            get_pdf(publication)
+        elif publication.pdf_state != PdfState.FAILED:
+            # Nobody asked yet, or the worker lost it: queue it (once; see claim_render).
+            services.request_pdf(publication)
+    state = publication.pdf_state
+    if request.htmx and request.GET.get("shown") == state and state != PdfState.READY:
+        return HttpResponse(status=204)
+    context = {
+        "publication": publication,
+        "guideline": publication.guideline,
+        "organization": publication.organization,
+        "version": publication.version,
+        "state": state,
+        "step": PDF_STEPS.get(state, 1),
+        "polling": state in ("", PdfState.QUEUED, PdfState.RENDERING),
+    }
+    if request.htmx:
+        return render(request, "publishing/partials/pdf_progress.html", context)
+    return render(request, "publishing/pdf_status.html", context)
 
 
 def card_page(

@@ -248,6 +248,7 @@ MATRIX: dict[str, Entry] = {
         },
     ),
     "publishing:pdf": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
+    "publishing:pdf_status": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
     "publishing:card": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
     "publishing:cases": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
     "publishing:card_pdf": Entry(EVERYONE_IN_ORG, kwargs=lambda w: reader(w, number=1)),
