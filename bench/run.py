@@ -411,6 +411,9 @@ class Bench:
         self.log(f"Measuring pages, each interleaved with its reference in {rounds} rounds…")
         trivial = get(u["trivial"], p["employee"])
         run("trivial", trivial, n=n, concurrency=c)
+        if a.only == "pdf":
+            self.measure_pdf(base, run, get, alternate, trivial)
+            return
         alternate("login", get(u["login"], None), "trivial", trivial, total=n)
         alternate("wizard_step", get(u["wizard_step"], p["author"]), "trivial", trivial, total=n)
         # Autosave writes a new revision each time, so it runs one at a time (as one author).
@@ -548,6 +551,11 @@ class Bench:
                 conn.execute(
                     "DELETE FROM publishing_publishedpdf WHERE publication_id = %s", [pub.pk]
                 )
+                conn.execute(
+                    "UPDATE publishing_publication SET pdf_state = '', pdf_size = NULL"
+                    " WHERE id = %s",
+                    [pub.pk],
+                )
 
         def first(_i: int) -> Req:
             forget()
@@ -664,6 +672,11 @@ class Bench:
             [self.query_ack_user, self.query_ack_user_2], self.seeded["organization_id"]
         )
         count("trivial", "get", u["trivial"], p["employee"])
+        if self.args.only == "pdf":
+            count("pdf_cached", "get", u["pdf"], p["employee"])
+            for name, row in q.items():
+                self.log(f"  {name:<28} {row['queries']:>4} queries (HTTP {row['status']})")
+            return
         count("login", "get", u["login"], None)
         count("wizard_step", "get", u["wizard_step"], p["author"])
         count("autosave", "post", u["autosave"], p["author"], self.autosave_data(10**6))
@@ -716,6 +729,31 @@ class Bench:
         )
         self.log(f"Ratios: {json.dumps(r, indent=1)}")
 
+    def pdf_only(self, started: float) -> int:
+        """``--only pdf``: the two PDF pairs and their query counts, written to
+        bench/results/bench-pdf.json; RESULTS.md and bench.json keep what the last full run
+        wrote."""
+        from bench import report
+
+        self.query_counts()
+        pr, limits = self.results["paired"], report.budgets()["ratios"]
+        r = self.results["ratios"]
+        r["pdf_cached_vs_trivial_p50"] = pr["pdf_cached"]["ratio"]
+        r["pdf_first_vs_weasyprint_p50"] = pr["pdf_first"]["ratio"]
+        r["spread"] = {name: row["spread"] for name, row in pr.items()}
+        self.results["total_seconds"] = round(time.perf_counter() - started, 1)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "bench-pdf.json").write_text(json.dumps(self.results, indent=1, default=str))
+        self.log(f"Ratios: {json.dumps(r, indent=1)}")
+        failures = [
+            f"{name} {r[name]}× over {limits[name + '_max']}×"
+            for name in ("pdf_cached_vs_trivial_p50", "pdf_first_vs_weasyprint_p50")
+            if r[name] > limits[name + "_max"]
+        ]
+        for failure in failures:
+            self.log(f"OVER BUDGET: {failure}")
+        return 1 if failures else 0
+
     def execute(self) -> int:
         total = time.perf_counter()
         self.prepare()
@@ -726,6 +764,8 @@ class Bench:
             return 0
         with harness.Server(self.env) as server:
             self.measure(server)
+        if self.args.only == "pdf":
+            return self.pdf_only(total)
         self.export_memory()
         self.query_counts()
         self.markdown()
@@ -811,6 +851,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--queries-only", action="store_true", help="count SQL queries per page, nothing else"
     )
     parser.add_argument("--show-sql", action="store_true", help="print each counted query")
+    parser.add_argument(
+        "--only",
+        choices=["pdf"],
+        help="measure one group of pages (their figures go to bench/results/bench-<name>.json)",
+    )
     return parser.parse_args(argv)
 
 

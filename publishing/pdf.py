@@ -71,6 +71,9 @@ def get_pdf(publication: Publication) -> bytes:
     stored = PublishedPdf.objects.filter(publication=publication).values_list("data", flat=True)
     data = stored.first()
     if data is not None:
+        if publication.pdf_state != PdfState.READY:
+            # Stored by other means (an older release, a restore): say so, with its size.
+            _mark_ready(publication, len(data))
         return bytes(data)
     with transaction.atomic():
         # Two first downloads at once: the second waits here, then finds the stored copy.
@@ -83,13 +86,20 @@ def get_pdf(publication: Publication) -> bytes:
             publication=publication, data=rendered, content_hash=publication.version.content_hash
         )
         # Stored and "ready, N bytes" in one commit: a page never offers a size it cannot serve.
-        now = timezone.now()
-        Publication.objects.filter(pk=publication.pk).update(
-            pdf_state=PdfState.READY, pdf_state_at=now, pdf_size=len(rendered)
-        )
-    publication.pdf_state, publication.pdf_state_at = PdfState.READY, now
-    publication.pdf_size = len(rendered)
+        _mark_ready(publication, len(rendered))
     return rendered
+
+
+def _mark_ready(publication: Publication, size: int) -> None:
+    now = timezone.now()
+    Publication.objects.filter(pk=publication.pk).update(
+        pdf_state=PdfState.READY, pdf_state_at=now, pdf_size=size
+    )
+    publication.pdf_state, publication.pdf_state_at, publication.pdf_size = (
+        PdfState.READY,
+        now,
+        size,
+    )
 
 
 # --- where a render stands (the only code that writes ``Publication.pdf_state``) -------------
