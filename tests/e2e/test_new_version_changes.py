@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Max
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -38,16 +39,18 @@ def _acknowledge_version_1(version: Version) -> None:
     services.acknowledge(version=version, user=user, confirmed=True, answers=answers)
 
 
-def _publish_version_2(first: Publication) -> Publication:
-    """Version 2: the contact person changed and one rule was added; signed, published today."""
+def _publish_next_version(first: Publication) -> Publication:
+    """The next version: a new contact person and one rule added; signed, published today."""
     guideline: Guideline = first.guideline
     content = copy.deepcopy(first.version.content)
     content["contact"]["name"] = "Jordan Rivera"
     content["response"]["body"] = f"{NEW_POLICY}\n\n{content['response']['body']}"
     author = User.objects.get(email="author@riverside.example")
+    # The demo may hold a draft numbered 2 already: the new version takes the next number.
+    number = guideline.versions.aggregate(top=Max("number"))["top"] + 1
     version = Version.objects.create(
         guideline=guideline,
-        number=2,
+        number=number,
         content=content,
         status=Version.Status.APPROVED,
         change_summary="New contact person; impostor accounts reported within a day.",
@@ -94,7 +97,7 @@ def test_employee_on_a_phone_sees_what_changed_then_acknowledges_the_new_version
 ):
     first = Publication.objects.select_related("version", "guideline").get(version__number=1)
     _acknowledge_version_1(first.version)
-    _publish_version_2(first)
+    number = _publish_next_version(first).version.number
 
     page.set_viewport_size(PHONE)
     login(page, EMPLOYEE, "charter-demo")
@@ -136,6 +139,8 @@ def test_employee_on_a_phone_sees_what_changed_then_acknowledges_the_new_version
     page.go_back()
     page.get_by_label("I have read and understood", exact=False).check()
     page.get_by_role("button", name="Acknowledge", exact=True).click()
-    expect(page.get_by_text("you acknowledged Social media guidelines, version 2")).to_be_visible()
+    expect(
+        page.get_by_text(f"you acknowledged Social media guidelines, version {number}")
+    ).to_be_visible()
     shots(page, "acknowledged-version-2")
     a11y(page, "my-guidelines-after")

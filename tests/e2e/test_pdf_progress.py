@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from publishing import pdf as pdf_module
 from publishing import tasks
 from publishing.models import Publication
 
@@ -20,11 +21,21 @@ def demo(transactional_db):
 
 
 @pytest.fixture
-def worker(settings, monkeypatch):
-    """A Celery worker is configured; the test plays the worker by running the queued task."""
+def worker(settings, monkeypatch, demo):
+    """A Celery worker is configured; the test plays the worker by running the queued task.
+
+    The layout itself is done before the page opens: the task's write then lasts
+    milliseconds, where a whole render inside it would hold the test database's table lock
+    (SQLite) while the page polls from the server's thread."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queued: list[int] = []
     monkeypatch.setattr(tasks.render_pdf, "delay", queued.append)
+    laid_out = pdf_module.render_pdf(
+        Publication.objects.select_related("version", "guideline", "organization").get(
+            version__number=1
+        )
+    )
+    monkeypatch.setattr(pdf_module, "render_pdf", lambda _publication: laid_out)
     return queued
 
 
