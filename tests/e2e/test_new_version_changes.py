@@ -19,6 +19,7 @@ from guidelines.models import Guideline, Version
 from publishing import services
 from publishing.models import Publication
 from publishing.quiz import quiz_for
+from tests.a11y import reflow_problems
 
 PHONE = {"width": 375, "height": 740}
 EMPLOYEE = "employee@riverside.example"
@@ -118,7 +119,9 @@ def test_employee_on_a_phone_sees_what_changed_then_acknowledges_the_new_version
     assert since.locator("ins, del").count() == 0
     first_section = page.locator(".guideline-section").first
     assert since.bounding_box()["y"] < first_section.bounding_box()["y"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], reflow_problems(
+        page, PHONE["width"]
+    )
     shots(page, "what-changed-first")
     a11y(page, "acknowledge-new-version")
 
@@ -132,7 +135,9 @@ def test_employee_on_a_phone_sees_what_changed_then_acknowledges_the_new_version
     assert "/changes/?from=1" in page.url
     expect(page.locator("main")).to_contain_text("Jordan Rivera")
     expect(page.locator("main")).to_contain_text(NEW_POLICY)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], reflow_problems(
+        page, PHONE["width"]
+    )
     shots(page, "full-comparison")
     a11y(page, "full-comparison")
 
