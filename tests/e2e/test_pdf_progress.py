@@ -60,6 +60,7 @@ def test_pdf_progress_updates_itself_then_downloads(
     # htmx hears the change at its next poll; the live region now offers the download.
     expect(_ready_link(page)).to_be_visible(timeout=15_000)
     publication.refresh_from_db()
+    assert publication.pdf_size is not None
     size = round(publication.pdf_size / 1024)
     expect(_ready_link(page)).to_have_text(f"Download PDF, {size}\u00a0KB")
     shots(page, "pdf-ready")
