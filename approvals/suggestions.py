@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.access import can_edit_drafts
-from accounts.models import Membership, User
+from accounts.models import Membership, Organization, User
 from audit.services import record
 from guidelines import wording
 from guidelines.models import Draft, DraftSection, Guideline
@@ -107,6 +107,34 @@ def _move(
     suggestion.save(
         update_fields=["state", "reason", "decided_by", "decided_at", "draft", "draft_revision"]
     )
+
+
+def _decide(
+    suggestion: Suggestion,
+    action: str,
+    *,
+    event: str,
+    details: dict[str, object],
+    by: User,
+    organization: Organization,
+    request: HttpRequest | None,
+    reason: str = "",
+    draft: Draft | None = None,
+    revision: int | None = None,
+) -> None:
+    """One decision on a locked suggestion: its new state, its audit event, and the reviewer
+    told once the transaction commits."""
+    _move(suggestion, action, by=by, reason=reason, draft=draft, revision=revision)
+    record(
+        event,
+        actor=by,
+        organization=organization,
+        obj=suggestion,
+        guideline_id=suggestion.guideline_id,
+        details={"section": suggestion.section_key, **details},
+        request=request,
+    )
+    transaction.on_commit(lambda: notify.suggestion_decided(suggestion.pk))
 
 
 def _already(suggestion: Suggestion) -> str:
@@ -260,24 +288,18 @@ def accept(
                 if isinstance(exc, wording.NotFound)
                 else "the quoted words now appear in more than one place in the draft"
             )
-            _move(
+            _decide(
                 locked,
                 "outdate",
+                event="approvals.suggestion.outdated",
+                details={"reason": why},
                 by=by,
+                organization=suggestion.guideline.organization,
+                request=request,
                 reason=f"Not applied: {why}. Make the change by hand if it is still wanted.",
                 draft=draft,
                 revision=row.revision if row is not None else None,
             )
-            record(
-                "approvals.suggestion.outdated",
-                actor=by,
-                organization=suggestion.guideline.organization,
-                obj=locked,
-                guideline_id=suggestion.guideline_id,
-                details={"section": locked.section_key, "reason": why},
-                request=request,
-            )
-            transaction.on_commit(lambda: notify.suggestion_decided(locked.pk))
             return locked
         new = wording.replace(section, data, place, locked.replacement)
         try:
@@ -295,17 +317,17 @@ def accept(
             raise SuggestionError(
                 f"Not accepted: with the new words the section would break a rule. {exc}"
             ) from exc
-        _move(locked, "accept", by=by, draft=draft, revision=saved.revision)
-        record(
-            "approvals.suggestion.accepted",
-            actor=by,
+        _decide(
+            locked,
+            "accept",
+            event="approvals.suggestion.accepted",
+            details={"revision": saved.revision},
+            by=by,
             organization=suggestion.guideline.organization,
-            obj=locked,
-            guideline_id=suggestion.guideline_id,
-            details={"section": locked.section_key, "revision": saved.revision},
             request=request,
+            draft=draft,
+            revision=saved.revision,
         )
-        transaction.on_commit(lambda: notify.suggestion_decided(locked.pk))
     return locked
 
 
@@ -336,17 +358,18 @@ def decline(
                 .values_list("revision", flat=True)
                 .first()
             )
-        _move(locked, "decline", by=by, reason=reason, draft=draft, revision=revision)
-        record(
-            "approvals.suggestion.declined",
-            actor=by,
+        _decide(
+            locked,
+            "decline",
+            event="approvals.suggestion.declined",
+            details={"reason": reason},
+            by=by,
             organization=suggestion.guideline.organization,
-            obj=locked,
-            guideline_id=suggestion.guideline_id,
-            details={"section": locked.section_key, "reason": reason},
             request=request,
+            reason=reason,
+            draft=draft,
+            revision=revision,
         )
-        transaction.on_commit(lambda: notify.suggestion_decided(locked.pk))
     return locked
 
 
