@@ -1,7 +1,11 @@
 """The rules "Check my post" applies to a draft post, each finding tied to a guideline section.
 
-Every pattern is compiled with RE2 (``google-re2``), whose automata run in time linear in the
-text whatever it contains: no pattern here can backtrack catastrophically on a hostile paste.
+Two sources of patterns. Dates and health, insurance and social security numbers are found by
+Presidio's predefined pattern recognisers (``recognisers.py``: a maintained library, with
+check-digit validation, no model). Everything a hospital post leaks that Presidio has no
+recogniser for (a name beside care words, a room or bed, a record number, an age over 89, a
+photo in a care area) and the sponsorship, account and advice rules are Charter's own, compiled
+with RE2 (``google-re2``), whose automata run in time linear in the text whatever it contains.
 RE2 has no look-around, so the few "unless the words before say…" exceptions are checked in
 Python on a bounded slice of text. The post is bounded (``MAX_POST``) before it gets here.
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 
 import re2
 
+from . import recognisers
 from .models import MAX_POST, Sponsorship
 
 QUOTE_MAX = 90
@@ -300,12 +305,45 @@ _NOT_NAMES = frozenset(
 )
 
 
-def _in_sentence_with(pattern: re2._Regexp, text: str, start: int, end: int) -> bool:
-    """Whether the sentence holding text[start:end] also matches ``pattern``."""
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence holding text[start:end] (a dot inside the span does not end it)."""
     left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
     rights = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
     right = min(rights) if rights else len(text)
-    return pattern.search(text[left:right]) is not None
+    return text[left:right]
+
+
+def _in_sentence_with(pattern: re2._Regexp, text: str, start: int, end: int) -> bool:
+    """Whether the sentence holding text[start:end] also matches ``pattern``."""
+    return pattern.search(_sentence_around(text, start, end)) is not None
+
+
+_WORD = _rx(r"\w+")
+
+
+def _says_any(words: tuple[str, ...], text: str) -> bool:
+    """Whether any of these words or phrases stands as whole words in ``text``."""
+    spaced = " " + " ".join(_WORD.findall(text.casefold())) + " "
+    return any(f" {w} " in spaced for w in words)
+
+
+def _dates(text: str) -> Iterator[tuple[int, int]]:
+    """Every date in the post: Presidio's date recogniser, then Charter's own forms written
+    with month names ("March 3rd", "3 March") that it does not read."""
+    for hit in recognisers.dates(text):
+        yield hit.start, hit.end
+    for m in _DATE.finditer(text):
+        yield m.start(), m.end()
+
+
+def _identifier(text: str) -> tuple[str, str] | None:
+    """(what it looks like, the words) for a health, insurance or social security number that
+    Presidio recognises, once the words its recogniser expects (its context: "NHS",
+    "Medicare", "member"…) stand in the same sentence."""
+    for hit in recognisers.identifiers(text):
+        if _says_any(hit.context, _sentence_around(text, hit.start, hit.end)):
+            return hit.kind, text[hit.start : hit.end]
+    return None
 
 
 def patient_information(text: str, ctx: Context) -> list[Finding]:
@@ -336,10 +374,10 @@ def patient_information(text: str, ctx: Context) -> list[Finding]:
                 _quote(quote),
             )
         )
-    for m in _DATE.finditer(text):
-        if m.group(0).strip() in _NOT_DATES:
+    for start, end in _dates(text):
+        if text[start:end].strip() in _NOT_DATES:
             continue
-        if _in_sentence_with(_SERVICE, text, m.start(), m.end()):
+        if _in_sentence_with(_SERVICE, text, start, end):
             found.append(
                 Finding(
                     "date_of_service",
@@ -347,7 +385,7 @@ def patient_information(text: str, ctx: Context) -> list[Finding]:
                     "A date of service is patient information: together with the place it can "
                     "point to one person. Leave the date out.",
                     "privacy",
-                    _quote(m.group(0)),
+                    _quote(text[start:end]),
                 )
             )
             break
@@ -362,15 +400,20 @@ def patient_information(text: str, ctx: Context) -> list[Finding]:
                 _quote(m.group(0)),
             )
         )
+    # Presidio's recognisers name the number more precisely (and checked its digits).
     m = _MRN.search(text)
-    if m:
+    number = _identifier(text) or (
+        ("a medical record or patient number", m.group(0)) if m else None
+    )
+    if number:
         found.append(
             Finding(
                 "record_number",
-                "What looks like a medical record or patient number is in the post.",
-                "Record numbers identify a patient directly. Never post them, even partly.",
+                f"What looks like {number[0]} is in the post.",
+                "Record, health service and insurance numbers identify a patient directly. "
+                "Never post them, even partly.",
                 "privacy",
-                _quote(m.group(0)),
+                _quote(number[1]),
             )
         )
     for m in _AGE.finditer(text):

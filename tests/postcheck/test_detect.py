@@ -3,10 +3,12 @@ flag and what it must not. Every post here was written for Charter."""
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass, field
 
 import pytest
+import spacy
 
 from postcheck.detect import Context, check, distance
 from postcheck.models import MAX_POST, Sponsorship
@@ -79,6 +81,28 @@ POSTS: dict[str, Post] = {
     "medical record number": Post(
         "Note to self, don't post this: MRN 00483920 still waiting on the consult.",
         {"record_number"},
+    ),
+    "NHS number beside its name": Post(
+        "Lovely lady on the ward today, NHS number 943 476 5919, asked me to find her glasses.",
+        {"record_number"},
+    ),
+    "Medicare identifier": Post(
+        "Her Medicare number is 1EG4-TE5-MK73 if anyone in billing can sort the claim out.",
+        {"record_number"},
+    ),
+    "social security number": Post(
+        "Found a wallet in the lobby with a social security card, 536-22-8726, come and claim it.",
+        {"record_number"},
+    ),
+    "a phone number is not an NHS number": Post(
+        "Questions about the open day? Call the recruitment line on 943 476 5919.",
+    ),
+    "admission date in the day-month-year form": Post(
+        "She came in on 14-MAR-2026 after a fall and danced out of rehab today.",
+        {"date_of_service"},
+    ),
+    "conference date, nobody's care": Post(
+        "Badges for the 14-MAR-2026 conference are ready at the front desk.",
     ),
     "age over 89": Post(
         "Our 97-year-old gardener on the ward told me the best stories today.",
@@ -251,14 +275,39 @@ HOSTILE = [
     "photo " * (MAX_POST // 6),
     "5/6 " * (MAX_POST // 4),
     "Mrs Aaaa " * (MAX_POST // 9),
+    # Shapes aimed at Presidio's date and number patterns.
+    "1-" * (MAX_POST // 2),
+    "123 " * (MAX_POST // 4),
+    "A1" * (MAX_POST // 2),
+    "1EG4-" * (MAX_POST // 5),
+    "12-MAR-" * (MAX_POST // 7),
+    "9" * MAX_POST,
+    "NHS number " + "943 476 " * (MAX_POST // 8),
+    "insurance member " + "AB-" * (MAX_POST // 3),
 ]
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_input_is_checked_in_bounded_time(text):
-    started = time.perf_counter()
+    # Processor time, not the wall clock: a busy machine must not fail a linear check, and a
+    # quadratic pattern on 5,000 characters takes whole seconds of processor time (the health
+    # insurance member ID recogniser left out of recognisers.py took 1.3 s on "1-" * 2,500).
+    started = time.process_time()
     run(Post(text[:MAX_POST], sponsorship=Sponsorship.GIFTED))
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 0.5
+
+
+def test_no_model_and_no_network_are_needed(monkeypatch):
+    """Presidio's recognisers run without spaCy loading a pipeline or anything downloaded."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the post check must not load a model or reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(spacy, "load", refuse)
+    report = run(POSTS["NHS number beside its name"])
+    assert report.codes() == {"record_number"}
+    assert "NHS number" in report.findings[0].title
 
 
 def test_input_past_the_bound_is_not_read():
