@@ -294,10 +294,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 
 # Shared counters (API, SCIM and "is this account official?" rate limits) live in Redis when
 # REDIS_URL is set, so every worker process on every app server counts the same calls;
-# otherwise in each process's memory (one server only: see docs/deployment.md).
+# otherwise in each process's memory (one server only: see docs/deployment.md). A Redis that
+# stops answering costs a request at most REDIS_TIMEOUT_SECONDS per cache call, not a hang.
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_SECONDS", 2)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
         if env_str("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -29,6 +29,7 @@ from accounts.outbox import due_batches
 from . import chat, signing
 from .addresses import Target, UnsafeAddress, resolve
 from .models import Attempt, Delivery, Endpoint, Event
+from .sealing import Unreadable
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def body_and_headers(endpoint: Endpoint, event: Event, delivery: Delivery) -> tu
         "Charter-Event-Id": str(event.id),
         "Charter-Event-Type": event.type,
         "Charter-Delivery-Id": str(delivery.pk),
-        signing.HEADER: signing.sign(endpoint.secret, body),
+        signing.HEADER: signing.sign(endpoint.signing_secret(), body),
     }
     return body, headers
 
@@ -115,7 +116,7 @@ def _describe(exc: BaseException) -> str:
         return "No answer in time."
     if isinstance(exc, httpx.ConnectError):
         return "Could not connect."
-    if isinstance(exc, UnsafeAddress):
+    if isinstance(exc, UnsafeAddress | Unreadable):
         return str(exc)
     return type(exc).__name__
 
@@ -140,10 +141,10 @@ def _deliver_one(pk: int, client: httpx.Client, now: dt.datetime | None) -> str:
             error = "The endpoint is switched off."
         else:
             try:
-                target = resolve(endpoint.url)
+                target = resolve(endpoint.address())
                 body, headers = body_and_headers(endpoint, event, delivery)
                 code = post(client, target, body, headers).status_code
-            except (httpx.HTTPError, UnsafeAddress, OSError) as exc:
+            except (httpx.HTTPError, UnsafeAddress, Unreadable, OSError) as exc:
                 error = _describe(exc)
         elapsed = int((time.monotonic() - clock) * 1000)
         if code is not None and not 200 <= code < 300:

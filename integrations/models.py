@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from . import sealing
+
 
 class Scope(models.TextChoices):
     """What a token may read; each API operation needs exactly one of these."""
@@ -96,10 +98,12 @@ class Endpoint(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=100)
-    # Chat webhook addresses are secrets themselves: pages show only their host.
-    url = models.URLField(max_length=2000)
-    # Webhooks only: the key deliveries are signed with (HMAC-SHA256), shown once.
-    secret = models.CharField(max_length=80, blank=True, default="")
+    # The address, sealed (sealing.py): a chat webhook's address is itself a secret, so pages
+    # and the audit trail show only its host.
+    url_sealed = models.TextField()
+    host = models.CharField(max_length=255)
+    # Webhooks only: the key deliveries are signed with (HMAC-SHA256), shown once, sealed.
+    secret_sealed = models.TextField(blank=True, default="")
     events = models.JSONField(default=list)
     # campaign.overdue_threshold_crossed: the share of overdue people (percent) that fires it.
     overdue_threshold = models.PositiveSmallIntegerField(default=10)
@@ -119,9 +123,19 @@ class Endpoint(models.Model):
     def is_chat(self) -> bool:
         return self.kind in (self.Kind.SLACK, self.Kind.TEAMS)
 
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+    def set_address(self, url: str) -> None:
+        self.url_sealed = sealing.seal(url)
+        self.host = (urlsplit(url).hostname or "")[:255]
+
+    def address(self) -> str:
+        """The address to post to (``sealing.Unreadable`` if the server's key changed)."""
+        return sealing.unseal(self.url_sealed)
+
+    def set_signing_secret(self, secret: str) -> None:
+        self.secret_sealed = sealing.seal(secret)
+
+    def signing_secret(self) -> str:
+        return sealing.unseal(self.secret_sealed)
 
     def wants(self, event_type: str) -> bool:
         return self.is_active and event_type in (self.events or [])

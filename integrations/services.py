@@ -121,16 +121,17 @@ def create_endpoint(
         raise IntegrationError(str(exc)) from exc
     secret = signing.new_secret() if kind == Endpoint.Kind.WEBHOOK else ""
     with transaction.atomic():
-        endpoint = Endpoint.objects.create(
+        endpoint = Endpoint(
             organization=organization,
             kind=kind,
             name=name.strip()[:100] or kind,
-            url=url.strip(),
-            secret=secret,
             events=sorted(events),
             overdue_threshold=overdue_threshold,
             created_by=by,
         )
+        endpoint.set_address(url.strip())
+        endpoint.set_signing_secret(secret)
+        endpoint.save()
         record(
             "integrations.endpoint.created",
             actor=by,

@@ -649,8 +649,10 @@ def test_every_api_operation_and_scope_is_listed():
 
 @pytest.mark.parametrize("name", sorted(API))
 def test_each_api_operation_needs_its_scope(world, name):
-    """The right scope reads; every other scope is 403; another institution's token sees
-    none of Riverside's objects (404) and only its own institution in lists."""
+    """Each scope on its own against the operation: its scope reads, every other scope is a
+    403 problem (the token operation needs none); all other scopes together are 403 too;
+    another institution's token sees none of Riverside's objects (404) and only its own
+    institution in lists."""
     scope, kwargs, query = API[name]
     url = reverse(f"api_v1:{name}", kwargs=kwargs(world))
 
@@ -660,7 +662,15 @@ def test_each_api_operation_needs_its_scope(world, name):
         )
         return Client().get(url, query, HTTP_AUTHORIZATION=f"Bearer {raw}")
 
-    assert get(world.admin, [scope] if scope else [Scope.AUDIT]).status_code == 200
+    wrong = []
+    for single in Scope.values:
+        expected = 200 if scope is None or single == scope else 403
+        response = get(world.admin, [single])
+        if response.status_code != expected:
+            wrong.append(f"{single}: {response.status_code}, expected {expected}")
+        elif expected == 403 and response["Content-Type"] != "application/problem+json":
+            wrong.append(f"{single}: 403 without a problem body")
+    assert wrong == [], "\n".join(wrong)
     if scope:
         others = [s for s in Scope.values if s != scope]
         refused = get(world.admin, others)

@@ -87,6 +87,7 @@ def main() -> None:
                     "id": event.get("id"),
                     "valid": ok,
                     "delivery": self.headers.get("Charter-Delivery-Id"),
+                    "host": self.headers.get("Host"),
                 },
             )
             if not ok:

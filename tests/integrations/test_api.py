@@ -16,7 +16,7 @@ from integrations import services
 from integrations.models import ApiToken, Scope
 from publishing import services as publishing
 from tests.factories import MembershipFactory, UserFactory
-from tests.integrations.support import call, make_token
+from tests.integrations.support import call, free_port, make_token
 
 ALL = [s.value for s in Scope]
 
@@ -230,6 +230,32 @@ def test_the_rate_limit_answers_429_with_retry_after(published, admin, settings)
         assert call(raw, "/api/v1/guidelines").status_code == 200  # the next minute
 
 
+def test_with_the_cache_down_each_process_counts_and_no_call_fails(
+    published, admin, settings, caplog
+):
+    """Redis out of reach: the API keeps answering, and still refuses a token over its limit
+    (counted by this process alone until the shared counter is back)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.CHARTER_API_RATE_PER_MINUTE = 3
+    raw = make_token(admin, Scope.GUIDELINES)
+    moment = timezone.now().replace(second=5, microsecond=0) + dt.timedelta(minutes=1)
+    with time_machine.travel(moment, tick=False):
+        responses = [call(raw, "/api/v1/guidelines") for _ in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
+    problem_of(responses[-1])
+    assert responses[-1]["Retry-After"] == "60"
+    warnings = [r for r in caplog.records if "counted per process" in r.getMessage()]
+    assert len(warnings) == 1, "one warning a minute, not one a call"
+    with time_machine.travel(moment + dt.timedelta(minutes=1), tick=False):
+        assert call(raw, "/api/v1/guidelines").status_code == 200  # a new window
+
+
 def test_a_crash_is_a_500_problem_without_a_traceback(published, admin, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
@@ -247,9 +273,11 @@ def test_every_error_under_api_is_a_problem(db):
         response = Client().get(path)
         assert response.status_code == 404, path
         problem_of(response)
-    response = Client().post("/api/v1/guidelines")
-    assert response.status_code in (401, 405)
-    problem_of(response)
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(Client(), method)("/api/v1/guidelines")
+        assert response.status_code == 405, method
+        assert response["Allow"] == "GET"
+        problem_of(response)
 
 
 def test_last_used_is_written_at_most_once_a_minute(published, admin, django_assert_num_queries):

@@ -70,9 +70,14 @@ def test_a_webhook_is_subscribed_and_its_secret_shown_once(admin):
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     endpoint = Endpoint.objects.get()
-    assert endpoint.secret.startswith("whsec_") and endpoint.secret in response.content.decode()
+    assert endpoint.signing_secret().startswith("whsec_")
+    assert endpoint.signing_secret() in response.content.decode()
     page = admin.client().get(reverse("integrations:endpoint", args=[endpoint.pk]))
-    assert endpoint.secret not in page.content.decode()
+    assert endpoint.signing_secret() not in page.content.decode()
+    # At rest, neither the secret nor the address is readable in the row.
+    row = str(Endpoint.objects.values().get())
+    assert endpoint.signing_secret() not in row and "lms.example.org/hooks" not in row
+    assert endpoint.address() == "https://lms.example.org/hooks/charter"
     event = AuditEvent.objects.get(action="integrations.endpoint.created")
     assert event.details["host"] == "lms.example.org"
 
@@ -92,8 +97,10 @@ def test_a_chat_channel_hides_its_address(admin, settings):
         follow=True,
     )
     endpoint = Endpoint.objects.get()
-    assert endpoint.kind == "slack" and endpoint.secret == ""
+    assert endpoint.kind == "slack" and endpoint.signing_secret() == ""
     assert secret_url not in response.content.decode()
+    assert "very-secret" not in str(Endpoint.objects.values().get())
+    assert endpoint.address() == secret_url
     assert "hooks.slack.com" in response.content.decode()
     assert secret_url not in str(
         AuditEvent.objects.get(action="integrations.endpoint.created").details

@@ -12,14 +12,17 @@ import itertools
 import multiprocessing
 import os
 import signal
+import socket
 import time
 from collections import Counter
 
+import httpx
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from integrations import delivery, services
+from integrations.addresses import Target
 from integrations.models import Attempt, Delivery, Endpoint, Event, EventType
 from publishing import services as publishing
 from tests.factories import MembershipFactory, UserFactory
@@ -291,3 +294,91 @@ def test_an_institution_without_endpoints_pays_nothing_per_audited_change(
     record("publishing.version.acknowledged", actor=employee.user, organization=admin.org,
            obj=version, guideline_id=version.guideline_id, details={"number": 1})  # fmt: skip
     assert Event.objects.filter(type=EventType.PERSON_ACKNOWLEDGED).count() == 1
+
+
+# --- secrets at rest ------------------------------------------------------------------------
+
+
+def test_sealed_secrets_survive_a_key_rotation_with_a_fallback(
+    receivers, admin, approved, do_publish, settings
+):
+    r = receivers()
+    _endpoint, secret = subscribe(admin, r.url, EventType.GUIDELINE_PUBLISHED)
+    r.secret = secret
+    r.start()
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = [old]
+    do_publish(approved)
+    assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
+    assert [line["valid"] for line in r.received] == [True]
+
+
+def test_a_secret_sealed_under_a_lost_key_is_reported_not_guessed(
+    receivers, admin, approved, do_publish, settings
+):
+    r = receivers()
+    subscribe(admin, r.url, EventType.GUIDELINE_PUBLISHED)
+    r.start()
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = []
+    do_publish(approved)
+    d = Delivery.objects.get()
+    assert d.status == Delivery.Status.RETRYING
+    assert "connect it again" in d.last_error
+    assert r.received == [], "nothing is sent unsigned or to a guessed address"
+
+
+# --- DNS rebinding --------------------------------------------------------------------------
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    receivers, admin, approved, do_publish, monkeypatch
+):
+    """The name is resolved once per try and that very address is connected to: a second
+    answer (a rebinding name pointing somewhere else) is never asked for, let alone used."""
+    r = receivers()
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "hooks.rebind.test":
+            asked.append(host)
+            # First the receiver; afterwards TEST-NET-1, where nothing answers.
+            address = "127.0.0.1" if len(asked) == 1 else "192.0.2.1"
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    _endpoint, secret = subscribe(
+        admin, f"http://hooks.rebind.test:{r.port}/hooks/charter", EventType.GUIDELINE_PUBLISHED
+    )
+    r.secret = secret
+    r.start()
+    do_publish(approved)
+    assert Delivery.objects.get().status == Delivery.Status.SUCCEEDED
+    assert asked == ["hooks.rebind.test"]
+    [line] = r.received
+    assert line["valid"] and line["host"] == f"hooks.rebind.test:{r.port}"
+
+
+def test_https_keeps_the_name_for_tls_while_connecting_to_the_checked_address():
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    target = Target(
+        url="https://hooks.example.org/charter?x=1",
+        scheme="https",
+        host="hooks.example.org",
+        port=443,
+        address="93.184.215.14",
+    )
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        assert delivery.post(client, target, b"{}", {}).status_code == 204
+    [request] = seen
+    assert request.url.host == "93.184.215.14" and request.url.path == "/charter"
+    assert request.extensions["sni_hostname"] == "hooks.example.org"  # name checked in TLS
+    assert request.headers["Host"] == "hooks.example.org"
