@@ -47,6 +47,12 @@ class Migration(migrations.Migration):
             name="secret_sealed",
             field=models.TextField(blank=True, default=""),
         ),
+        # A default for the plain address while it goes, so that going back can re-add it.
+        migrations.AlterField(
+            model_name="endpoint",
+            name="url",
+            field=models.URLField(default="", max_length=2000),
+        ),
         migrations.RunPython(seal_existing, unseal_existing),
         migrations.RemoveField(model_name="endpoint", name="url"),
         migrations.RemoveField(model_name="endpoint", name="secret"),
