@@ -151,14 +151,23 @@ def questions_for(cases: Sequence[Mapping[str, Any]], group_ids: Iterable[int]) 
     return [question(c) for c in [*mine, *everyone][:CASE_QUESTIONS_MAX]]
 
 
-def library(cases: list[Mapping[str, str]]) -> list[dict[str, Any]]:
-    """Published cases with their section's number and title, for the reading page."""
-    numbers = {s.key: (i, s) for i, s in enumerate(SECTIONS, start=1)}
+_NUMBERS = {s.key: (i, s.title) for i, s in enumerate(SECTIONS, start=1)}
+
+
+def library(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Published cases (or answered case questions) with their section's number and title,
+    for the pages that show them."""
     shown = []
     for case in cases:
-        found = numbers.get(str(case.get("section")))
+        found = _NUMBERS.get(str(case.get("section")))
         if found is None:
             continue
-        number, section = found
-        shown.append({**case, "number": number, "title": section.title})
+        number, title = found
+        shown.append({**case, "number": number, "title": title})
     return shown
+
+
+def section_name(key: str) -> str:
+    """ "section 4, Patient privacy": where a case's answer comes from, in a sentence."""
+    number, title = _NUMBERS.get(key, (0, ""))
+    return f"section {number}, {title}" if number else "the guideline"

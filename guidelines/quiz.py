@@ -8,6 +8,8 @@ publishing asks the same rules when staff answer it before acknowledging.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -82,3 +84,30 @@ def wrong_answers(
         for i, item in enumerate(quiz[:QUIZ_ASKED_MAX], start=1)
         if answers.get(i - 1) is None or answers.get(i - 1) != item.get("answer")
     ]
+
+
+def answered(
+    quiz: Sequence[Mapping[str, Any]], answers: Mapping[int, int | None]
+) -> list[dict[str, Any]]:
+    """What one person was asked and what they chose, kept with their acknowledgement: each
+    question's words, choices, right answer and their choice, and for a question drawn from a
+    case the section it comes from."""
+    record = []
+    for i, item in enumerate(quiz[:QUIZ_ASKED_MAX]):
+        entry: dict[str, Any] = {
+            "question": str(item.get("question", "")),
+            "choices": [str(c) for c in item.get("choices", [])],
+            "answer": item.get("answer"),
+            "chosen": answers.get(i),
+        }
+        if item.get("section"):
+            entry["section"] = str(item["section"])
+        record.append(entry)
+    return record
+
+
+def record_fingerprint(record: Sequence[Mapping[str, Any]]) -> str:
+    """SHA-256 of a kept quiz record in one canonical form (for the audit trail, which then
+    vouches for what was asked and answered as it does for the text acknowledged)."""
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

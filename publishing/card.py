@@ -71,7 +71,8 @@ def full_url(publication: Publication) -> str:
 
 
 def render_card_pdf(publication: Publication, full_url: str) -> bytes:
-    """The card as a one-page A4 PDF, through the same WeasyPrint path as the guideline."""
+    """The card as a one-page PDF on the institution's paper (Letter in the United States, A4
+    elsewhere, as the guideline's PDF), through the same WeasyPrint path."""
     from weasyprint import CSS, HTML
 
     html = render_to_string(
@@ -86,8 +87,9 @@ def render_card_pdf(publication: Publication, full_url: str) -> bytes:
         },
     )
     css = str(settings.BASE_DIR / "static" / "css" / "card-print.css")
+    paper = CSS(string=f"@page {{ size: {publication.organization.paper_size}; }}")
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        stylesheets=[CSS(filename=css)]
+        stylesheets=[CSS(filename=css), paper]
     )
 
 
@@ -105,6 +107,16 @@ def get_card_pdf(publication: Publication) -> bytes:
             return bytes(data)
         rendered = render_card_pdf(publication, full_url(publication))
         PublishedCard.objects.create(
-            publication=publication, data=rendered, content_hash=publication.version.content_hash
+            publication=publication,
+            data=rendered,
+            size=len(rendered),
+            content_hash=publication.version.content_hash,
         )
     return rendered
+
+
+def stored_card_size(publication: Publication) -> int | None:
+    """The stored card PDF's size in bytes, for its link; None before it is rendered."""
+    return (
+        PublishedCard.objects.filter(publication=publication).values_list("size", flat=True).first()
+    )

@@ -18,7 +18,9 @@ from accounts.models import User
 from audit.export import CSV_HEADER, event_rows
 from audit.models import AuditEvent
 from config.csv_export import safe_cell
+from guidelines.cases import section_name
 from guidelines.models import Version
+from guidelines.quiz import record_fingerprint
 from guidelines.schema import canonical_json
 
 from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
@@ -43,6 +45,8 @@ What is in this pack
                        which questions were wrong (Q2 x2 = twice) and when they passed
   quiz-attempts.csv    every try at the quiz: who, campaign, when, passed or the questions
                        answered wrongly (number and words; each person's quiz may differ)
+  quiz-answers.csv     what each person was asked and chose when they acknowledged: one
+                       row a question, with the section a case question comes from
   audit-events.csv     every audit event about this guideline, with its chain hashes
   manifest.json        the SHA-256 of each file above and the version's content hash
 
@@ -97,6 +101,20 @@ CONTENTS: dict[str, Any] = {
             "attempted_at": "date and time with its UTC offset",
             "outcome": "passed or wrong",
             "wrong_questions": "number and words of each question answered wrongly",
+        },
+    },
+    "quiz-answers.csv": {
+        "what": "What each acknowledgement rests on: one row per question the person was "
+        "asked (the written quiz, then the cases for their staff groups), oldest first.",
+        "columns": {
+            "acknowledged_at": "the acknowledgement's date and time with its UTC offset",
+            "number": "the question's number on the person's page",
+            "question": "the question's words as shown",
+            "chosen": "the words of the choice the person made",
+            "right_answer": "the words of the right choice",
+            "section": "for a question drawn from a case, the section its answer comes from",
+            "quiz_fingerprint": "SHA-256 of the person's whole quiz record, as in the audit "
+            "event of the acknowledgement",
         },
     },
     "audit-events.csv": "Every audit event about the guideline, with prev_hash and hash.",
@@ -244,6 +262,49 @@ def quiz_attempt_rows(publication: Publication) -> Iterator[list[Any]]:
 QUIZ_HEADER = ["email", "name", "campaign", "attempted_at", "outcome", "wrong_questions"]
 
 
+def quiz_answer_rows(publication: Publication) -> Iterator[list[Any]]:
+    """One row per question each person answered when acknowledging, oldest first."""
+    acks = (
+        Acknowledgement.objects.filter(version_id=publication.version_id)
+        .exclude(quiz_record=[])
+        .select_related("user")
+        .only("acknowledged_at", "quiz_record", "user__email", "user__full_name")
+        .order_by("acknowledged_at", "pk")
+    )
+    for ack in acks.iterator(chunk_size=BATCH):
+        fingerprint = record_fingerprint(ack.quiz_record)
+        for number, item in enumerate(ack.quiz_record, start=1):
+            choices = item.get("choices") or []
+            yield [
+                ack.user.email,
+                ack.user.full_name,
+                ack.acknowledged_at.isoformat(),
+                number,
+                item.get("question", ""),
+                _choice(choices, item.get("chosen")),
+                _choice(choices, item.get("answer")),
+                section_name(item["section"]) if item.get("section") else "",
+                fingerprint,
+            ]
+
+
+def _choice(choices: list[Any], index: Any) -> str:
+    return str(choices[index]) if isinstance(index, int) and 0 <= index < len(choices) else ""
+
+
+ANSWERS_HEADER = [
+    "email",
+    "name",
+    "acknowledged_at",
+    "number",
+    "question",
+    "chosen",
+    "right_answer",
+    "section",
+    "quiz_fingerprint",
+]
+
+
 ROSTER_HEADER = [
     "email",
     "name",
@@ -277,6 +338,7 @@ def build_evidence_pack(*, publication: Publication, generated_by: User) -> IO[b
         ),
         "acknowledgements.csv": _csv_bytes(ROSTER_HEADER, roster_rows(publication)),
         "quiz-attempts.csv": _csv_bytes(QUIZ_HEADER, quiz_attempt_rows(publication)),
+        "quiz-answers.csv": _csv_bytes(ANSWERS_HEADER, quiz_answer_rows(publication)),
         "audit-events.csv": _csv_bytes(
             CSV_HEADER,
             event_rows(

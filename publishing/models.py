@@ -92,6 +92,8 @@ class PublishedCard(models.Model):
         Publication, on_delete=models.PROTECT, related_name="card_pdf"
     )
     data = models.BinaryField()
+    # Kept beside the bytes so that a link can say how big the download is without reading it.
+    size = models.PositiveIntegerField(default=0)
     content_hash = models.CharField(max_length=64)
     rendered_at = models.DateTimeField(default=timezone.now)
 
@@ -386,6 +388,10 @@ class Acknowledgement(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     quiz_answered = models.BooleanField(default=False)
+    # Exactly what this person was asked and answered (each person's quiz differs with the
+    # cases for their staff groups): [{"question", "choices", "answer", "chosen", "section"?}].
+    # Written once with the record, and its fingerprint goes into the audit event.
+    quiz_record = models.JSONField(default=list, blank=True)
     # The request (and so the campaign, the cycle) this answers; empty on records made before
     # cycles existed, and when a person acknowledges without being asked.
     request = models.OneToOneField(

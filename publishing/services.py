@@ -25,7 +25,7 @@ from accounts.models import Membership, Organization, StaffGroup, User
 from accounts.notify import About, Work, guideline_subject, resolve, version_subject
 from audit.services import client_ip, record
 from guidelines.models import Guideline, Version
-from guidelines.quiz import wrong_answers
+from guidelines.quiz import answered, record_fingerprint, wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
 
 from . import notify, tasks
@@ -487,6 +487,9 @@ def _acknowledge(
                 request_id=asked.pk if asked is not None else None,
             )
         ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+        # Each person's quiz differs with their groups' cases: keep exactly what was asked and
+        # what they chose, so the record says what this acknowledgement rests on.
+        record_of_quiz = answered(quiz, answers or {})
         fields = {
             "organization": organization,
             "user": user,
@@ -496,6 +499,7 @@ def _acknowledge(
             "ip_address": client_ip(request),
             "user_agent": ua,
             "quiz_answered": bool(quiz),
+            "quiz_record": record_of_quiz,
             "request_id": asked.pk if asked is not None else None,
         }
         if asked is not None:
@@ -533,6 +537,14 @@ def _acknowledge(
                 "number": version.number,
                 "content_hash": version.content_hash,
                 "ack_request": ack.request_id,
+                **(
+                    {
+                        "quiz_questions": len(record_of_quiz),
+                        "quiz_fingerprint": record_fingerprint(record_of_quiz),
+                    }
+                    if record_of_quiz
+                    else {}
+                ),
             },
             request=request,
         )

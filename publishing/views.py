@@ -32,6 +32,7 @@ from accounts.models import DirectoryGroup, EmployeeType, Organization, Role, St
 from accounts.twofactor.services import qr_svg
 from audit.services import client_ip, record
 from guidelines.cases import library as case_library
+from guidelines.cases import section_name
 from guidelines.compare import compare_content
 from guidelines.document import document
 from guidelines.models import Guideline, Version
@@ -39,7 +40,7 @@ from guidelines.sections import SCOPE, SECTIONS
 from guidelines.services import GuidelineError
 
 from . import official_check, retirement, roster_csv, services
-from .card import card, get_card_pdf
+from .card import card, get_card_pdf, stored_card_size
 from .evidence import build_evidence_pack
 from .forms import (
     AcknowledgeForm,
@@ -344,6 +345,8 @@ def card_page(
             "guideline": publication.guideline,
             "organization": publication.guideline.organization,
             "card": card(publication.version.content),
+            # Stored when the version was published (or at its first download).
+            "pdf_size": stored_card_size(publication),
             "full_path": full_path,
             "full_url": request.build_absolute_uri(full_path),
         },
@@ -520,7 +523,7 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     form = AcknowledgeForm(request.POST or None, quiz=questions, title=version.guideline.title)
     if request.method == "POST" and form.is_valid():
         try:
-            _ack, created = services.acknowledge(
+            ack, created = services.acknowledge(
                 version=version,
                 user=request.user,
                 confirmed=form.cleaned_data["confirm"],
@@ -532,6 +535,14 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
             )
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
+            for number in getattr(exc, "wrong", []):
+                # A question drawn from a case points to the section its answer comes from.
+                section = questions[number - 1].get("section")
+                if section:
+                    form.add_error(
+                        f"q{number - 1}",
+                        f"Not quite: {section_name(section)} has the answer.",
+                    )
         else:
             if created:
                 messages.success(
@@ -541,10 +552,28 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                 )
             else:
                 messages.info(request, "You had already acknowledged this version.")
+            if any(q.get("section") for q in ack.quiz_record):
+                # Cases are worked examples: after answering, the person reads the answers
+                # and where each comes from.
+                return redirect(
+                    reverse("publishing:acknowledge", args=[version.pk]) + "#case-answers"
+                )
             return redirect("publishing:my_acknowledgements")
     context = _reader_context(request, publication)
     context["form"] = form
     context["questions"] = len(questions)
+    done = context["acknowledgement"]
+    if done is not None:
+        # The cases this person answered, as kept with their acknowledgement.
+        context["case_answers"] = case_library(
+            [
+                {**q, "answer_text": q["choices"][q["answer"]]}
+                for q in done.quiz_record
+                if q.get("section")
+                and isinstance(q.get("answer"), int)
+                and 0 <= q["answer"] < len(q.get("choices") or [])
+            ]
+        )
     if context["can_acknowledge"]:
         # Before the full text: what changed since the version this person last acknowledged.
         context["since"] = changed_since_acknowledged(request.user, version)

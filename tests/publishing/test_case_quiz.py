@@ -186,3 +186,102 @@ def test_acknowledging_stays_bounded_however_many_cases_and_groups(
     with django_assert_max_num_queries(30):
         response = client.post(_ack_url(version), {"confirm": "on", **_right_answers(questions)})
     assert response.status_code == 302
+
+
+def test_what_was_asked_and_chosen_is_kept_with_the_acknowledgement(
+    make_version, do_publish, employee, nursing
+) -> None:
+    from audit.models import AuditEvent
+    from guidelines.quiz import record_fingerprint
+
+    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
+    do_publish(version)
+    questions = quiz_for(version, employee.membership)
+    response = employee.client().post(
+        _ack_url(version), {"confirm": "on", **_right_answers(questions)}
+    )
+    assert response.status_code == 302
+    ack = Acknowledgement.objects.get()
+    assert [q["question"] for q in ack.quiz_record] == [q["question"] for q in questions]
+    assert [q["chosen"] for q in ack.quiz_record] == [q["answer"] for q in questions]
+    assert [q["choices"] for q in ack.quiz_record] == [q["choices"] for q in questions]
+    assert "section" not in ack.quiz_record[0]  # the written quiz
+    assert ack.quiz_record[2]["section"] == SCENARIOS[0]["section"]
+    event = AuditEvent.objects.filter(action="publishing.version.acknowledged").get()
+    assert event.details["quiz_questions"] == 3
+    assert event.details["quiz_fingerprint"] == record_fingerprint(ack.quiz_record)
+
+
+def test_after_answering_the_person_reads_each_case_answer_and_its_section(
+    make_version, do_publish, employee, nursing
+) -> None:
+    from guidelines.cases import section_name
+
+    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
+    do_publish(version)
+    questions = quiz_for(version, employee.membership)
+    client = employee.client()
+    wrong = _right_answers(questions)
+    wrong["q2"] = str(1 - questions[2]["answer"])
+    refused = client.post(_ack_url(version), {"confirm": "on", **wrong}).content.decode()
+    # A wrong case answer points to its section, without giving the answer away.
+    assert escape(f"Not quite: {section_name(SCENARIOS[0]['section'])} has the answer.") in (
+        refused
+    )
+    assert escape("The guideline's answer to case 0.") in refused  # a choice, as asked
+    assert 'data-testid="case-answers"' not in refused
+
+    response = client.post(_ack_url(version), {"confirm": "on", **_right_answers(questions)})
+    assert response.status_code == 302
+    assert response["Location"] == _ack_url(version) + "#case-answers"
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="case-answers"' in page
+    assert escape(SCENARIOS[0]["scenario"]) in page
+    assert "<strong>Answer:</strong> The guideline&#x27;s answer to case 0." in page
+    assert f'href="#section-{SCENARIOS[0]["section"]}"' in page
+
+
+def test_without_cases_acknowledging_still_leads_to_my_acknowledgements(
+    make_version, do_publish, employee
+) -> None:
+    version = _with_cases(make_version, [])
+    do_publish(version)
+    questions = quiz_for(version, employee.membership)
+    response = employee.client().post(
+        _ack_url(version), {"confirm": "on", **_right_answers(questions)}
+    )
+    assert response["Location"] == reverse("publishing:my_acknowledgements")
+    assert len(Acknowledgement.objects.get().quiz_record) == len(QUIZ)
+
+
+def test_the_evidence_pack_lists_what_each_person_was_asked_and_chose(
+    make_version, do_publish, employee, nursing, auditor
+) -> None:
+    import csv
+    import io
+    import json
+
+    from guidelines.cases import section_name
+    from publishing import services
+    from tests.publishing.test_view_evidence_pack import unzip
+
+    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
+    publication = do_publish(version)
+    questions = quiz_for(version, employee.membership)
+    services.acknowledge(
+        version=version,
+        user=employee.user,
+        confirmed=True,
+        answers={i: q["answer"] for i, q in enumerate(questions)},
+    )
+    response = auditor.client().get(reverse("publishing:evidence_pack", args=[publication.pk]))
+    files = unzip(response)
+    rows = list(csv.DictReader(io.StringIO(files["quiz-answers.csv"].decode())))
+    assert [r["number"] for r in rows] == ["1", "2", "3"]
+    assert {r["email"] for r in rows} == {employee.email}
+    assert all(r["chosen"] == r["right_answer"] for r in rows)
+    assert rows[2]["question"] == questions[2]["question"]
+    assert rows[2]["section"] == section_name(SCENARIOS[0]["section"])
+    assert rows[0]["section"] == ""
+    manifest = json.loads(files["manifest.json"])
+    assert "quiz-answers.csv" in manifest["files"] and "quiz-answers.csv" in manifest["contents"]

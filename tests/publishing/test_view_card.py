@@ -93,3 +93,30 @@ def test_with_a_worker_the_card_is_rendered_when_publishing(approved, do_publish
     publication = do_publish(approved)
     tasks.render_pdf.run(publication.pk)
     assert PublishedCard.objects.filter(publication=publication).exists()
+
+
+def test_the_card_link_says_how_big_the_stored_pdf_is(published, employee):
+    from publishing.card import get_card_pdf
+    from publishing.models import PublishedCard
+    from publishing.templatetags.publishing_tags import file_size
+
+    PublishedCard.objects.filter(publication=published).delete()
+    client = employee.client()
+    page = client.get(reverse("publishing:card", args=_args(published))).content.decode()
+    assert "Download the card (PDF)</a>" in page  # not rendered yet: no size to promise
+    size = len(get_card_pdf(published))
+    assert PublishedCard.objects.get(publication=published).size == size
+    page = client.get(reverse("publishing:card", args=_args(published))).content.decode()
+    assert f"Download the card (PDF, {file_size(size)})</a>" in page
+
+
+def test_card_pdf_is_printed_on_the_institutions_paper(published, employee, tmp_path):
+    if not shutil.which("pdfinfo"):
+        pytest.skip("pdfinfo is not installed")
+    org = published.guideline.organization
+    response = employee.client().get(reverse("publishing:card_pdf", args=_args(published)))
+    path = tmp_path / "card.pdf"
+    path.write_bytes(response.content)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
+    expected = "612 x 792" if org.paper_size == "Letter" else "595.276 x 841.89"
+    assert expected in info.stdout and "Pages:           1" in info.stdout
