@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL)
 PYTEST_ARGS ?=
 
-.PHONY: screenshots run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults bench-cluster system-deps
+.PHONY: screenshots run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults bench-cluster bench-sitting system-deps
 
 $(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,8 +76,12 @@ bench: $(BENCH_STAMP)
 bench-small: setup
 	$(VENV)/bin/pytest -q -p no:randomly tests/bench
 
-bench-load: $(BENCH_STAMP)
-	test -x $(LOAD_VENV)/bin/locust || { $(PYTHON) -m venv $(LOAD_VENV) && $(LOAD_VENV)/bin/pip install -q -r requirements/load.txt; }
+$(LOAD_VENV)/bin/locust: requirements/load.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install -q -r requirements/load.txt
+	touch $@
+
+bench-load: $(BENCH_STAMP) $(LOAD_VENV)/bin/locust
 	$(PY) bench/load.py $(BENCH_ARGS)
 
 bench-faults: $(BENCH_STAMP)
@@ -86,6 +90,11 @@ bench-faults: $(BENCH_STAMP)
 # Two app servers behind HAProxy (a Debian package: make system-deps), Redis and a Celery worker.
 bench-cluster: $(BENCH_STAMP)
 	$(PY) bench/cluster.py $(BENCH_ARGS)
+
+# All of the above in one sitting, with `make test` running beside them from a clone of the same
+# commit and the load average sampled throughout (bench/README.md). Its own database names.
+bench-sitting: $(BENCH_STAMP) $(LOAD_VENV)/bin/locust
+	$(PY) bench/sitting.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) charter.sqlite3 staticfiles test-artifacts

@@ -454,9 +454,7 @@ def verify(
             result.other_problems.append(
                 ChainProblem(key, 0, None, "a chain head that names no chain (inserted)")
             )
-    chains.update(
-        AuditEvent.objects.order_by().values_list("organization_id", flat=True).distinct()
-    )
+    chains.update(_chains_with_events())
     # A chain deleted with its head is still named by the checkpoints it left.
     for key in VerifiedCheckpoint.objects.order_by().values_list("chain", flat=True).distinct():
         try:
@@ -489,6 +487,23 @@ def verify(
             if store_checkpoint(report, keys=keys, mode=mode) is not None:
                 result.checkpoints_written += 1
     return result
+
+
+def _chains_with_events() -> set[int | None]:
+    """Every institution with at least one event (None for the institution-less chain), found
+    by stepping through the index on the institution, one probe each, instead of reading every
+    event: a routine check's time must follow the new events, not the length of the history
+    (a DISTINCT over two million events took about a second)."""
+    events = AuditEvent.objects.order_by()
+    found: set[int | None] = set()
+    current = events.aggregate(first=models.Min("organization_id"))["first"]
+    while current is not None:
+        found.add(current)
+        later = events.filter(organization_id__gt=current)
+        current = later.aggregate(next=models.Min("organization_id"))["next"]
+    if events.filter(organization_id__isnull=True).exists():
+        found.add(None)
+    return found
 
 
 def _institution_names(ids: set[int]) -> dict[int | None, str]:

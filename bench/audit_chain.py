@@ -2,11 +2,13 @@
 institution's chain at each of ``--sizes`` events (500,000 and 2,000,000 by default).
 
     .venv/bin/python -m bench.audit_chain [--sizes 500000,2000000] [--new-events 1000]
-                                          [--database charter_audit_bench]
+                                          [--database charter_audit_bench] [--reuse]
 
-The chain is grown to each size in turn with COPY (every event hashed, linked and MAC'd as
+Each size is measured in a database of its own (``<database>_<size>``) by a fresh process, so
+that the chain measured is the only one verified and each memory figure starts from the same
+baseline. The chain is grown to the size with COPY (every event hashed, linked and MAC'd as
 ``audit.services.record`` does it; the table is then vacuumed and analysed, as autovacuum
-would have done over the years). At each size:
+would have done over the years). Then:
 
 * full verification (``verify_audit``): every event from the first, streamed in keyset
   batches; wall time, and the peak resident memory growth of this process (sampled), which
@@ -15,8 +17,14 @@ would have done over the years). At each size:
   appended, and routine verification (``verify_audit --routine``) runs: it must take seconds
   whatever the history.
 
-Writes bench/results/audit_chain.json, prints it, and exits 1 when a budget in
-bench/budgets.toml ([audit_chain]) is missed. The database is dropped and created again.
+``--reuse`` keeps a size's database when it exists: growing two and a half million events
+one hash at a time takes longer than verifying them, and the chain is the same. Each reused
+run leaves ``--new-events`` more, so the chain verified in full is a little longer than the
+size (the figures say by how much). Without it the databases are dropped and created again.
+
+Writes bench/results/audit_chain.json (after each size, so a long run that is stopped still
+leaves what it measured), prints it, and exits 1 when a budget in bench/budgets.toml
+([audit_chain]) is missed.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -34,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import (
+    REPO,
+    database_exists,
     db_url,
     git_commit,
     machine,
@@ -51,6 +62,7 @@ ACTIONS = (
     "publishing.version.acknowledged",
     "approvals.review.signed",
 )
+ROW_MARK = "AUDIT-CHAIN-ROW "
 
 
 def _setup() -> None:
@@ -181,45 +193,70 @@ def _peak_rss(run: Any) -> tuple[Any, float, float]:
     return result, seconds, (peak[0] - baseline) / 2**20
 
 
-def measure(
-    sizes: list[int], new_events: int, *, log: Any = print, save: Any = None
-) -> dict[str, Any]:
-    """Each size in turn; ``save(figures)`` after each, so a long run that is stopped still
-    leaves what it measured."""
+def measure_one(size: int, new_events: int, *, log: Any = print) -> dict[str, Any]:
+    """One chain of ``size`` events (or more: a reused database keeps what earlier runs added),
+    the only chain in this database: full verification, then routine verification after
+    ``new_events`` more."""
     from accounts.models import Organization, User
+    from audit.models import ChainHead
     from audit.verify import FULL, ROUTINE, verify
 
-    org = Organization.objects.create(name="Audit bench", slug="audit-bench")
-    actor = User.objects.create_user("bench@audit.example", full_name="Bench Actor")
-    figures: dict[str, Any] = {}
-    for size in sorted(sizes):
-        row: dict[str, Any] = {"events": size}
-        row["seed_seconds"] = round(grow(org.pk, actor.pk, size, log=log), 1)
-        full, seconds, growth = _peak_rss(lambda: verify(mode=FULL, write_checkpoints=True))
-        assert not full.problems, full.problems
-        row["full_seconds"] = round(seconds, 2)
-        row["full_rss_growth_mb"] = round(growth, 1)
-        row["full_events_read"] = full.walked
-        row["checkpoints_written"] = full.checkpoints_written
-        log(f"  {size:,} events: full verification {seconds:.1f} s, +{growth:.1f} MB")
-        grow(org.pk, actor.pk, size + new_events, log=log)
-        routine, seconds, growth = _peak_rss(lambda: verify(mode=ROUTINE, write_checkpoints=True))
-        assert not routine.problems, routine.problems
-        chain = next(c for c in routine.chains if c.organization_id == org.pk)
-        assert chain.mode == ROUTINE, chain
-        row["routine_seconds"] = round(seconds, 2)
-        row["routine_rss_growth_mb"] = round(growth, 1)
-        row["routine_events_read"] = routine.walked
-        row["routine_started_at"] = chain.start
-        row["events_after_routine"] = chain.sequence
-        log(
-            f"  {size + new_events:,} events: routine verification {seconds:.2f} s "
-            f"({routine.walked:,} read from checkpoint {chain.start:,}), +{growth:.1f} MB"
-        )
-        figures[str(size)] = row
-        if save is not None:
-            save(figures)
-    return figures
+    org, _ = Organization.objects.get_or_create(
+        slug="audit-bench", defaults={"name": "Audit bench"}
+    )
+    actor = User.objects.filter(email="bench@audit.example").first() or (
+        User.objects.create_user("bench@audit.example", full_name="Bench Actor")
+    )
+    row: dict[str, Any] = {"events": size, "load_average_at_start": machine()["load_average"]}
+    row["seed_seconds"] = round(grow(org.pk, actor.pk, size, log=log), 1)
+    head = ChainHead.objects.get(key=ChainHead.key_for(org.pk))
+    row["events_at_full"] = head.sequence
+    full, seconds, growth = _peak_rss(lambda: verify(mode=FULL, write_checkpoints=True))
+    assert not full.problems, full.problems
+    row["full_seconds"] = round(seconds, 2)
+    row["full_rss_growth_mb"] = round(growth, 1)
+    row["full_events_read"] = full.walked
+    row["checkpoints_written"] = full.checkpoints_written
+    log(f"  {head.sequence:,} events: full verification {seconds:.1f} s, +{growth:.1f} MB")
+    grow(org.pk, actor.pk, head.sequence + new_events, log=log)
+    routine, seconds, growth = _peak_rss(lambda: verify(mode=ROUTINE, write_checkpoints=True))
+    assert not routine.problems, routine.problems
+    chain = next(c for c in routine.chains if c.organization_id == org.pk)
+    assert chain.mode == ROUTINE, chain
+    row["routine_seconds"] = round(seconds, 2)
+    row["routine_rss_growth_mb"] = round(growth, 1)
+    row["routine_events_read"] = routine.walked
+    row["routine_started_at"] = chain.start
+    row["events_after_routine"] = chain.sequence
+    log(
+        f"  {chain.sequence:,} events: routine verification {seconds:.2f} s "
+        f"({routine.walked:,} read from checkpoint {chain.start:,}), +{growth:.1f} MB"
+    )
+    return row
+
+
+def size_database(base: str, size: int) -> str:
+    return f"{base}_{size}"
+
+
+def run_one(args: argparse.Namespace) -> int:
+    """``--one SIZE``: this process measures one size in its own database and prints its row
+    as the last line (a fresh process per size, so each memory figure starts from the same
+    baseline)."""
+    name = size_database(args.database, args.one)
+    env = server_env(db_url(name))
+    if args.reuse and database_exists(name):
+        print(f"Reusing database {name}…", flush=True)
+    else:
+        print(f"Creating database {name} and migrating…", flush=True)
+        recreate_database(name)
+    manage(env, "migrate", "--noinput")
+    use_in_process(env)
+    _setup()
+    row = measure_one(args.one, args.new_events, log=lambda m: print(m, flush=True))
+    row["database_reused"] = bool(args.reuse) and row["seed_seconds"] == 0.0
+    print(ROW_MARK + json.dumps(row), flush=True)
+    return 0
 
 
 def judge(res: dict[str, Any], budgets: dict[str, Any]) -> list[str]:
@@ -252,21 +289,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--database", default="charter_audit_bench")
+    parser.add_argument(
+        "--database",
+        default="charter_audit_bench",
+        help="each size gets its own database, named <this>_<size>",
+    )
     parser.add_argument(
         "--sizes",
         default="500000,2000000",
         help="comma-separated chain lengths, smallest first (e.g. 50000,200000 for a quick look)",
     )
     parser.add_argument("--new-events", type=int, default=1000)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a size's database when it exists: its chain is not grown again",
+    )
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    env = server_env(db_url(args.database))
-    print(f"Creating database {args.database} and migrating…", flush=True)
-    recreate_database(args.database)
-    manage(env, "migrate", "--noinput")
-    use_in_process(env)
-    _setup()
+    if args.one:
+        return run_one(args)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     start = time.perf_counter()
     res: dict[str, Any] = {
         "kind": "audit_chain",
@@ -274,21 +317,38 @@ def main(argv: list[str] | None = None) -> int:
         "commit": git_commit(),
         "machine": machine(),
         "new_events": args.new_events,
+        "reuse": args.reuse,
         "sizes": {},
     }
 
-    def save(figures: dict[str, Any]) -> None:
-        res["sizes"] = figures
-        res["complete"] = len(figures) == len(sizes)
+    def save() -> None:
+        res["complete"] = len(res["sizes"]) == len(sizes)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(res, indent=1))
 
-    measure(sizes, args.new_events, log=lambda m: print(m, flush=True), save=save)
+    for size in sizes:
+        cmd = [sys.executable, "-m", "bench.audit_chain", "--database", args.database]
+        cmd += ["--one", str(size), "--new-events", str(args.new_events)]
+        cmd += ["--reuse"] if args.reuse else []
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        row = None
+        for line in proc.stdout:
+            if line.startswith(ROW_MARK):
+                row = json.loads(line[len(ROW_MARK) :])
+            else:
+                print(line, end="", flush=True)
+        if proc.wait() != 0 or row is None:
+            print(f"The {size:,}-event run failed.", flush=True)
+            res["failures"] = [f"the {size:,}-event run failed"]
+            save()
+            return 1
+        res["sizes"][str(size)] = row
+        save()  # a long run that is stopped still leaves what it measured
     failures = judge(res, tomllib.loads((HERE / "budgets.toml").read_text()))
     res["failures"] = failures
     res["total_seconds"] = round(time.perf_counter() - start, 1)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(res, indent=1))
+    save()
     print(json.dumps(res, indent=1))
     for failure in failures:
         print(f"OVER BUDGET: {failure}")

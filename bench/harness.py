@@ -65,12 +65,22 @@ def use_in_process(env: dict[str, str]) -> None:
     django.setup()
 
 
+# The name of a migrated, otherwise empty database on the PG_ADMIN server (bench/sitting.py
+# makes one): new bench databases are copied from it, which PostgreSQL does in seconds, and
+# `migrate` then finds nothing to do (on a busy 2-core machine migrating took minutes each).
+TEMPLATE_ENV = "BENCH_PG_TEMPLATE"
+
+
 def recreate_database(name: str, admin: str = PG_ADMIN) -> None:
     import psycopg
 
+    template = os.environ.get(TEMPLATE_ENV) if admin == PG_ADMIN else None
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if template:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        else:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def database_exists(name: str, admin: str = PG_ADMIN) -> bool:

@@ -580,6 +580,78 @@ def _audit_chain_section(res: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _sitting_section(res: dict[str, Any]) -> list[str]:
+    """The last ``make bench-sitting``: every bench in one go, with `make test` beside."""
+    la = res.get("load_average", {})
+    m = res["machine"]
+    tests = res.get("tests_beside", {})
+    runs = tests.get("runs", [])
+    ended = res.get("ended") or "not finished (stopped, or still running)"
+    lines = [
+        "## One sitting: the four bench commands with `make test` beside (`make bench-sitting`)",
+        "",
+        f"- Commit `{res['commit']}`"
+        + (" (with uncommitted changes)" if res.get("uncommitted_changes") else "")
+        + f"; started {res['started']}, ended {ended} (UTC); "
+        f"{round(res.get('seconds', 0) / 60)} minutes",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, shared with "
+        "other work",
+        f"- Load average (1 minute, sampled every few seconds throughout): min {la.get('min')}, "
+        f"mean {la.get('mean')}, max {la.get('max')} ({la.get('samples')} samples)",
+    ]
+    if tests.get("command"):
+        lines.append(
+            f"- Beside the benches: `{tests['command']}` from a clone of the same commit, "
+            f"started again whenever it ended: {len(runs)} run(s)"
+        )
+        for run in runs:
+            how = (
+                "stopped when the last bench ended"
+                if run.get("stopped_when_benches_ended")
+                else f"exit {run['exit']}"
+            )
+            lines.append(
+                f"  - #{run['run']}: {run['started']}, {round(run['seconds'] / 60, 1)} min, "
+                f"{how}: {run['summary']}"
+            )
+    else:
+        lines.append("- Nothing was run beside the benches.")
+    lines += [
+        "",
+        "| Step | Part of | Command | Minutes | Load average mean (max) | Exit | Budgets held |",
+        "|---|---|---|---:|---|---:|---:|",
+    ]
+    for step in res["steps"]:
+        judged = [b for b in step["budgets"] if b["ok"] is not None]
+        held = sum(1 for b in judged if b["ok"])
+        sla = step["load_average"]
+        lines.append(
+            f"| {step['step']} | `{step['target']}` | `{step['command']}` | "
+            f"{round(step['seconds'] / 60, 1)} | {sla['mean']} ({sla['max']}) | "
+            f"{step['exit']} | {held} of {len(judged)} |"
+        )
+    lines += ["", "| Step | Figure | Measured | Budget | Within |", "|---|---|---:|---|:---:|"]
+    for step in res["steps"]:
+        for b in step["budgets"]:
+            within = "–" if b["ok"] is None else _mark(b["ok"])
+            lines.append(
+                f"| {step['step']} | {b['figure']} | {b['measured']} | {b['budget']} | {within} |"
+            )
+    missed = res.get("budgets_missed", [])
+    failed = res.get("steps_failed", [])
+    lines += [""]
+    if not missed and not failed:
+        lines.append(
+            f"- Every budget held ({res.get('budgets_judged', 0)} judged) and every step passed."
+        )
+    for b in missed:
+        lines.append(f"- MISSED ({b['step']}): {b['figure']} {b['measured']} ({b['budget']})")
+    for name in failed:
+        lines.append(f"- Step `{name}` exited with an error (see its section below).")
+    lines.append("")
+    return lines
+
+
 def write(kind: str = "bench") -> list[str]:
     """Render RESULTS.md from every result present; return ``kind``'s budget failures."""
     b = budgets()
@@ -591,6 +663,9 @@ def write(kind: str = "bench") -> list[str]:
         "bench/README.md and docs/performance.md). Budgets live in bench/budgets.toml.",
         "",
     ]
+    sitting = load("sitting")
+    if sitting:
+        lines += _sitting_section(sitting)
     failures: dict[str, list[str]] = {
         "bench": [],
         "load": [],

@@ -10,7 +10,7 @@ from django.urls import reverse
 from audit.models import AppendOnlyError, AuditEvent, ChainHead, VerifiedCheckpoint
 from audit.services import record
 from audit.signing import Keyring
-from audit.verify import FULL, ROUTINE, check_chain, verify
+from audit.verify import FULL, ROUTINE, _chains_with_events, check_chain, verify
 from tests.audit.tampering import fetch_head, intact_report, set_head, sql, tampered_report
 
 
@@ -156,3 +156,20 @@ def test_the_page_checks_from_the_last_checkpoint_and_says_so(auditor, org):
     assert "1 newer events read one by one" in second  # the first check's own event
     event = AuditEvent.objects.filter(action="audit.chain.checked").order_by("-sequence")[0]
     assert event.details["mode"] == ROUTINE and event.details["from_event"] >= 1
+
+
+def test_chains_are_found_without_reading_every_event(
+    org, other_org, django_assert_max_num_queries
+):
+    # Three chains, the institution-less one among them; every head deleted, so only the events
+    # name them. Finding them costs one probe per chain however many events each holds.
+    _events(org, 6)
+    _events(other_org, 2)
+    record("test.event", organization=None)
+    sql("DELETE FROM audit_chainhead")
+    with django_assert_max_num_queries(4):
+        found = _chains_with_events()
+    assert found == {org.pk, other_org.pk, None}
+    result = verify(mode=ROUTINE)
+    assert {c.organization_id for c in result.chains} == {org.pk, other_org.pk, None}
+    assert result.problems  # headless chains are reported, not skipped
