@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import httpx
 from authlib.common.security import generate_token
@@ -19,6 +18,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from .addresses import check_fetch_url
 from .errors import SsoConfigError, SsoError
 from .models import IdentityProvider
 
@@ -49,14 +49,12 @@ class Pending:
 
 
 def check_issuer_url(issuer: str) -> None:
-    """HTTPS only, except a provider on this machine's loopback (tests and the demo)."""
-    parts = urlsplit(issuer)
-    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise SsoConfigError("The issuer URL must start with https://.")
+    """HTTPS only, public addresses only (loopback in development and tests, for the demo)."""
+    check_fetch_url(issuer, what="issuer URL")
 
 
 def _get_json(url: str) -> dict[str, Any]:
+    check_fetch_url(url)
     try:
         response = httpx.get(url, timeout=TIMEOUT, follow_redirects=False)
     except httpx.HTTPError as exc:
@@ -88,6 +86,9 @@ def discover(issuer: str, *, fresh: bool = False) -> dict[str, Any]:
     for needed in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         if not metadata.get(needed):
             raise SsoConfigError(f"The provider's configuration has no {needed}.")
+    # Charter itself calls these two (the browser goes to the authorization endpoint).
+    for fetched in ("token_endpoint", "jwks_uri"):
+        check_fetch_url(str(metadata[fetched]), what=fetched)
     cache.set(key, metadata, CACHE_SECONDS)
     return metadata
 

@@ -28,6 +28,7 @@ from saml2.saml import NAMEID_FORMAT_PERSISTENT
 from saml2.sigver import CryptoBackendXmlSec1
 from saml2.time_util import str_to_time
 
+from .addresses import check_fetch_url
 from .errors import SsoConfigError, SsoError
 from .models import IdentityProvider, SamlRequest, SeenAssertion
 
@@ -89,6 +90,7 @@ def metadata_xml(provider: IdentityProvider) -> str:
 
 
 def fetch_metadata(url: str) -> str:
+    check_fetch_url(url, what="metadata URL")
     try:
         response = httpx.get(url, timeout=TIMEOUT)
     except httpx.HTTPError as exc:

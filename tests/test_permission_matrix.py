@@ -395,6 +395,22 @@ def test_every_url_has_an_entry():
     assert missing == [], f"Add these URLs to the permission matrix: {missing}"
 
 
+def test_every_url_pattern_has_a_name():
+    """The matrix is keyed by name: a pattern without one would be served unchecked."""
+    unnamed: list[str] = []
+
+    def walk(resolver: URLResolver, prefix: str) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":
+                    walk(pattern, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and not pattern.name:
+                unnamed.append(prefix + str(pattern.pattern))
+
+    walk(get_resolver(), "")
+    assert unnamed == [], f"Name these URL patterns and add them to the matrix: {unnamed}"
+
+
 def test_no_entry_for_a_url_that_is_gone():
     assert sorted(set(MATRIX) - set(named_urls())) == []
 
