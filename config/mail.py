@@ -36,7 +36,9 @@ def render_each(
 
 
 def build(to: str, subject: str, text: str, html: str) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    # Subjects carry names from forms, CSV files and directories: a line break in one would
+    # make every send of that message fail (Django refuses header injection), so it is a space.
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=text, to=[to])
     if html:
         message.attach_alternative(html, "text/html")
     return message

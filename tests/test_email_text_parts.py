@@ -13,7 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from accounts.models import User
-from config.mail import render_text, send_to_each
+from config.mail import build, render_text, send_to_each
 
 TYPED = 'Won\'t <b>stop</b> & "go"'
 ESCAPED = "Won&#x27;t &lt;b&gt;stop&lt;/b&gt; &amp; &quot;go&quot;"
@@ -100,3 +100,12 @@ def test_a_sent_comment_email_carries_plain_text_and_escaped_html(db):
     assert TYPED in message.body
     html = message.alternatives[0][0]
     assert ESCAPED in str(html)
+
+
+def test_a_line_break_in_a_subject_neither_injects_a_header_nor_stops_the_e_mail(db):
+    """Names in subjects come from forms, CSV files and directories."""
+    message = build("ann@riverside.test", "Overdue: Ann\r\nBcc: x@evil.example\n", "Hi", "")
+    message.send()
+    sent = mail.outbox[-1].message()
+    assert sent["Subject"] == "Overdue: Ann Bcc: x@evil.example"
+    assert sent["Bcc"] is None and mail.outbox[-1].recipients() == ["ann@riverside.test"]
