@@ -14,10 +14,13 @@ Three checkers, each with its own view of a page:
   fail; its warnings (advice such as "consider adding a lang attribute") are reported
   alongside but do not fail.
 
-Two more measurements run in the browser on every page: reflow at 320 CSS px (WCAG 1.4.10:
+More measurements run in the browser on every page: reflow at 320 CSS px (WCAG 1.4.10:
 nothing may make the page scroll sideways, tables and code in their own scrolling boxes
-excepted) and, when asked (``focus=True``), that no focusable element is hidden behind a
-sticky or fixed panel once focused (2.4.11).
+excepted); every button, radio, checkbox and select at least 24 x 24 CSS px (2.5.8, measured
+rather than left to axe, whose rule lets a small target pass when it has room around it); help
+in the same place (3.2.6: the footer is the page's last landmark and starts with the help
+contact, then the accessibility statement); and, when asked (``focus=True``), that no
+focusable element is hidden behind a sticky or fixed panel once focused (2.4.11).
 
 Use it through the ``a11y`` fixture of tests/e2e/conftest.py::
 
@@ -46,6 +49,7 @@ HTMLCS_JS = HERE / "a11y_vendor" / "htmlcs" / "HTMLCS.js"
 HTMLCS_VERSION = "2.5.1"
 HTMLCS_STANDARD = "WCAG2AA"
 REFLOW_WIDTH = 320
+TARGET_PX = 24
 SERIOUS = ("serious", "critical")
 
 # HTMLCS codes left out, each for a reason that holds on every page of Charter:
@@ -199,6 +203,79 @@ def obscured_by_sticky(page: Any) -> list[str]:
     return page.evaluate(_OBSCURED)
 
 
+_SMALL_TARGETS = """(min) => {
+  const sel = "button, [role=button], input[type=radio], input[type=checkbox], select, " +
+    "input[type=submit], input[type=button], input[type=reset]";
+  const small = [];
+  for (const el of document.querySelectorAll(sel)) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;  // not shown
+    const s = getComputedStyle(el);
+    if (s.visibility === "hidden" || el.closest("[aria-hidden=true], [inert], .visually-hidden"))
+      continue;
+    // Bootstrap's toggle buttons hide the input and make its label the target.
+    if (el.classList.contains("btn-check")) continue;
+    if (r.width < min - 0.5 || r.height < min - 0.5) {
+      const name = (el.getAttribute("aria-label") || el.textContent || el.name || el.id || "")
+        .trim().replace(/\\s+/g, " ").slice(0, 40);
+      small.push(`${el.tagName.toLowerCase()}${el.type ? "[" + el.type + "]" : ""} "${name}" ` +
+        `${Math.round(r.width)}x${Math.round(r.height)}px`);
+    }
+  }
+  return small;
+}"""
+
+
+def small_targets(page: Any, minimum: int = TARGET_PX) -> list[str]:
+    """Controls smaller than ``minimum`` CSS px either way (WCAG 2.5.8)."""
+    return page.evaluate(_SMALL_TARGETS, minimum)
+
+
+# Where help sits on every page (3.2.6): the footer is the last landmark, and its first two
+# links are the help contact and the accessibility statement, in that order.
+HELP_PLACE = {"footer_last": True, "first_links": ["mailto", "/accessibility/"]}
+
+_HELP_PLACE = """() => {
+  const footers = document.querySelectorAll("body > footer");
+  if (footers.length !== 1) return {footer_last: false, first_links: []};
+  const footer = footers[0];
+  let after = footer.nextElementSibling, last = true;
+  for (; after; after = after.nextElementSibling)
+    // Out-of-flow helpers (a live region, a dialog) may follow; nothing shown in the flow may.
+    if (!["SCRIPT", "TEMPLATE"].includes(after.tagName) && after.getClientRects().length &&
+        !["absolute", "fixed"].includes(getComputedStyle(after).position))
+      last = false;
+  const links = [...footer.querySelectorAll("a[href]")].slice(0, 2).map((a) => {
+    const href = a.getAttribute("href");
+    return href.startsWith("mailto:") ? "mailto" : href;
+  });
+  return {footer_last: last, first_links: links};
+}"""
+
+
+def help_place(page: Any) -> dict[str, Any]:
+    """Where the page puts its help, to compare with ``HELP_PLACE``."""
+    return page.evaluate(_HELP_PLACE)
+
+
+def paste_into(locator: Any, text: str) -> bool:
+    """Paste ``text`` into a field as Ctrl+V does: a cancellable paste event carrying the
+    text, then (unless a script cancelled it) the browser's own insertion. False when the page
+    blocks pasting (WCAG 3.3.8: a password manager or the clipboard must be usable)."""
+    return locator.evaluate(
+        """(el, text) => {
+          el.focus();
+          const clip = new DataTransfer();
+          clip.setData("text/plain", text);
+          const event = new ClipboardEvent(
+            "paste", {clipboardData: clip, bubbles: true, cancelable: true});
+          if (!el.dispatchEvent(event)) return false;
+          return document.execCommand("insertText", false, text) && el.value.endsWith(text);
+        }""",
+        text,
+    )
+
+
 # --- the Nu Html Checker -----------------------------------------------------------------------
 
 
@@ -268,6 +345,10 @@ class PageChecks:
         }
         if self.reflow:
             results["reflow"] = reflow_problems(page)
+        results["targets"] = small_targets(page)
+        place = help_place(page)
+        if place != HELP_PLACE:
+            results["help-place"] = [f"{place} instead of {HELP_PLACE}"]
         if self.focus if focus is None else focus:
             results["focus-obscured"] = obscured_by_sticky(page)
         problems = {k: v for k, v in results.items() if v}

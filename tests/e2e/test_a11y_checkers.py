@@ -9,10 +9,14 @@ from __future__ import annotations
 import pytest
 
 from tests.a11y import (
+    HELP_PLACE,
     axe_findings,
+    help_place,
     htmlcs_errors,
     obscured_by_sticky,
+    paste_into,
     reflow_problems,
+    small_targets,
     validate_html,
     validator_available,
 )
@@ -41,6 +45,10 @@ def test_each_checker_finds_its_own_kind_of_problem(page):
     page.set_content(broken)
     assert any("F77" in e for e in htmlcs_errors(page)), htmlcs_errors(page)
     assert "target-size" in {rule for rule, _, _ in axe_findings(page)}
+    assert [t for t in small_targets(page) if "12x12px" in t] == [
+        'button[button] "x" 12x12px',
+        'button[button] "y" 12x12px',
+    ]
 
     page.set_content(_doc('<main><h1>Wide</h1><p style="width: 600px">text</p></main>'))
     assert reflow_problems(page), "a 600 px paragraph must not fit 320 px"
@@ -71,3 +79,50 @@ def test_the_validator_names_each_invalid_page():
     assert set(found) == {"invalid"}
     assert any("hx-get" in e for e in found["invalid"])
     assert any("Duplicate ID" in e for e in found["invalid"])
+
+
+def test_a_small_target_with_room_around_it_is_still_measured(page):
+    # axe lets a 16 px radio pass when nothing else is within 24 px; 2.5.8 is measured here.
+    page.set_content(
+        _doc(
+            '<main><h1>Quiz</h1><p><input type="radio" id="a" name="q"><label for="a">Yes'
+            "</label></p></main>",
+            "input { width: 16px; height: 16px }",
+        )
+    )
+    assert small_targets(page) == ['input[radio] "q" 16x16px']
+
+
+FOOTER = (
+    '<footer><nav aria-label="Help"><a href="mailto:help@example.org">help</a> '
+    '<a href="/accessibility/">Accessibility statement</a></nav></footer>'
+)
+
+
+def test_help_must_stay_at_the_foot_help_first(page):
+    page.set_content(_doc(f"<main><h1>Page</h1></main>{FOOTER}<script></script>"))
+    assert help_place(page) == HELP_PLACE
+    page.set_content(_doc(f"<main><h1>Page</h1></main>{FOOTER}<aside>Later</aside>"))
+    assert help_place(page)["footer_last"] is False
+    swapped = FOOTER.replace("mailto:help@example.org", "/x/").replace(
+        '"/accessibility/"', '"mailto:help@example.org"'
+    )
+    page.set_content(_doc(f"<main><h1>Page</h1></main>{swapped}"))
+    assert help_place(page) != HELP_PLACE
+    page.set_content(_doc("<main><h1>No footer</h1></main>"))
+    assert help_place(page) != HELP_PLACE
+
+
+def test_paste_is_refused_only_where_a_script_blocks_it(page):
+    page.set_content(
+        _doc(
+            '<main><h1>Sign in</h1><label for="p">Password</label><input id="p" type="password">'
+            '<label for="c">Code</label><input id="c" inputmode="numeric"></main>'
+            "<script>document.getElementById('c').addEventListener("
+            "'paste', (e) => e.preventDefault())</script>"
+        )
+    )
+    assert paste_into(page.locator("#p"), "correct horse") is True
+    assert page.locator("#p").input_value() == "correct horse"
+    assert paste_into(page.locator("#c"), "123456") is False
+    assert page.locator("#c").input_value() == ""

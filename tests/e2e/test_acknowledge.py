@@ -13,19 +13,25 @@ def demo(transactional_db):
 
 
 def test_employee_acknowledges_on_a_phone_and_admin_sees_it(
-    page, live_server, demo, login, shots, browser
+    page, live_server, demo, login, shots, browser, a11y
 ):
     page.set_viewport_size(PHONE)
     login(page, "employee@riverside.example", "charter-demo")
     panel = page.get_by_role("region", name="Guidelines to acknowledge")
     expect(panel).to_contain_text("Social media guidelines")
     shots(page, "home-to-acknowledge")
+    a11y(page, "home-to-acknowledge")
 
     panel.get_by_role("link", name="Read and acknowledge").click()
     expect(page.get_by_role("heading", name="Social media guidelines", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="2. Official accounts and hashtags")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shots(page, "read-guideline")
+    a11y(page, "read-guideline")
+    # Each quiz answer is a target of at least 24 x 24 px (WCAG 2.5.8), its label too.
+    for radio in page.get_by_role("radio").all():
+        box = radio.bounding_box()
+        assert box and box["width"] >= 24 and box["height"] >= 24, box
 
     # A wrong answer is refused, with the question named and nothing recorded.
     page.get_by_label("Do not confirm they are a patient", exact=False).check()
@@ -34,6 +40,11 @@ def test_employee_acknowledges_on_a_phone_and_admin_sees_it(
     page.get_by_role("button", name="Acknowledge", exact=True).click()
     expect(page.get_by_text("check your answer to question 2")).to_be_in_viewport()
     shots(page, "wrong-answer")
+    a11y(page, "wrong-answer")
+    # Nothing asked twice (WCAG 3.3.7): the answers and the tick given stay as they were.
+    expect(page.get_by_label("Do not confirm they are a patient", exact=False)).to_be_checked()
+    expect(page.get_by_label("Follow it to keep an eye on it")).to_be_checked()
+    expect(page.get_by_label("I have read and understood", exact=False)).to_be_checked()
 
     page.get_by_label("Send the link to the social media team", exact=False).check()
     page.get_by_label("I have read and understood", exact=False).check()
@@ -41,6 +52,7 @@ def test_employee_acknowledges_on_a_phone_and_admin_sees_it(
     expect(page.get_by_text("you acknowledged Social media guidelines, version 1")).to_be_visible()
     expect(page.get_by_text("you are up to date")).to_be_visible()
     shots(page, "acknowledged")
+    a11y(page, "acknowledged")
 
     admin_context = browser.new_context(viewport=PHONE)
     admin = admin_context.new_page()
@@ -53,6 +65,7 @@ def test_employee_acknowledges_on_a_phone_and_admin_sees_it(
         "Acknowledged"
     )
     shots(admin, "admin-dashboard")
+    a11y(admin, "admin-dashboard")
     admin_context.close()
 
 

@@ -88,6 +88,10 @@ def test_author_writes_checks_previews_and_compares(
         _wait_for_save(page, lambda: page.keyboard.press("Enter"))
     first = page.locator("[data-rows='accounts'] > [data-row]").first
     expect(first.get_by_label(re.compile("^Handle"))).to_have_value("@RiversideER")
+    # Move up, Move down and Remove are targets of at least 24 x 24 px each (WCAG 2.5.8).
+    for button in first.locator("[data-row-action]").all():
+        box = button.bounding_box()
+        assert box and box["width"] >= 24 and box["height"] >= 24, box
     _saved(page)
     shots(page, "accounts-row-added")
     draft = guideline.drafts.get(is_open=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from approvals.models import Comment, ReviewRequest
 from tests.e2e.autosave import expect_all_saved
@@ -16,19 +16,6 @@ from tests.e2e.richtext import prose
 from tests.e2e.test_signoff import _submit, as_user, cast  # noqa: F401 - fixtures used below
 
 COMMENT = "Please name the privacy law we follow."
-
-
-def _no_serious_axe_findings(page: Page) -> None:
-    """axe-core alone (other tests import this; new tests use the ``a11y`` fixture)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"resultTypes": ["violations"]})
-    serious = [
-        (v["id"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
 
 
 def test_a_thread_is_read_in_the_wizard_and_resolved_on_the_next_version(

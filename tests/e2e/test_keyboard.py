@@ -66,7 +66,7 @@ def sign_in(page: Page, url: str, email: str) -> None:
     page.wait_for_url("**/home/")
 
 
-def test_reviewer_signs_off_with_the_keyboard_only(demo, page: Page, live_server, shots):
+def test_reviewer_signs_off_with_the_keyboard_only(demo, page: Page, live_server, shots, a11y):
     review = ReviewRequest.objects.get(status="open")
     title = f"{review.version.guideline.title}, version {review.version.number}"
     sign_in(page, live_server.url, "legal@riverside.example")
@@ -89,6 +89,7 @@ def test_reviewer_signs_off_with_the_keyboard_only(demo, page: Page, live_server
     page.keyboard.type("not my password")
     page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile("password is not correct"))).to_be_visible()
+    a11y(page, "wrong-password", focus=True)
     password = page.get_by_label("Your password")
     tab_to(page, password)
     page.keyboard.type(PASSWORD)

@@ -38,7 +38,7 @@ def test_demo_login_shows_navigation_for_role(page, live_server, demo, login, sh
     shots(page, email.split("@")[0])
 
 
-def test_phone_width_menu_and_skip_link(page, live_server, demo, login, shots):
+def test_phone_width_menu_and_skip_link(page, live_server, demo, login, shots, a11y):
     page.set_viewport_size({"width": 375, "height": 740})
     login(page, "admin@riverside.example", "charter-demo")
     page.keyboard.press("Tab")
@@ -49,3 +49,4 @@ def test_phone_width_menu_and_skip_link(page, live_server, demo, login, shots):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     shots(page, "admin-phone-menu")
+    a11y(page, "admin-phone-menu-open")

@@ -16,17 +16,6 @@ from tests.publishing.conftest import (  # noqa: F401  (fixtures)
 )
 
 
-def serious_problems(page) -> list:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        (v["id"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def fits_the_width(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -36,12 +25,14 @@ def in_force(transactional_db, published):  # noqa: F811  (the imported fixture)
     return published
 
 
-def test_an_employee_checks_a_post_on_a_phone(page, live_server, login, employee, in_force, shots):
+def test_an_employee_checks_a_post_on_a_phone(
+    page, live_server, login, employee, in_force, shots, a11y
+):
     page.set_viewport_size({"width": 375, "height": 800})
     login(page, employee.email, PASSWORD)
     page.goto(f"{live_server.url}/check-my-post/")
     expect(page.get_by_text("This is a helper, not an approval.")).to_be_visible()
-    assert serious_problems(page) == []
+    a11y(page, "post-check")
     # Keyboard only: the account first, then submit an empty post.
     page.get_by_label("Which account will you post from? (optional)").focus()
     page.keyboard.type("@my.own.account")
@@ -51,6 +42,7 @@ def test_an_employee_checks_a_post_on_a_phone(page, live_server, login, employee
     expect(page.get_by_label("Which account will you post from? (optional)")).to_have_value(
         "@my.own.account"
     )
+    a11y(page, "post-check-refused")
     page.get_by_label("Your draft post or caption").focus()
     page.keyboard.type("Selfie in the ICU with Mrs Okafor in bed 4 before she was discharged!")
     page.get_by_role("button", name="Check my post").focus()
@@ -60,11 +52,11 @@ def test_an_employee_checks_a_post_on_a_phone(page, live_server, login, employee
         page.get_by_role("link", name="Confidentiality, compliance and privacy").first
     ).to_be_visible()
     assert fits_the_width(page)
-    assert serious_problems(page) == []
+    a11y(page, "post-check-findings")
     shots(page, "post-check-375")
 
 
-def test_the_search_box_finds_a_section(page, live_server, login, employee, in_force):
+def test_the_search_box_finds_a_section(page, live_server, login, employee, in_force, a11y):
     page.set_viewport_size({"width": 375, "height": 800})
     login(page, employee.email, PASSWORD)
     page.get_by_role("button", name="Show navigation").click()
@@ -74,6 +66,6 @@ def test_the_search_box_finds_a_section(page, live_server, login, employee, in_f
     expect(result).to_contain_text("Confidentiality, compliance and privacy")
     expect(page.locator(".search-results mark").first).to_be_visible()
     assert fits_the_width(page)
-    assert serious_problems(page) == []
+    a11y(page, "search-results")
     result.click()
     page.wait_for_url("**#section-privacy")

@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 from guidelines.models import DraftSection
 from tests.e2e.autosave import expect_all_saved
 from tests.e2e.richtext import clipboard, paste, prose
-from tests.e2e.test_comment_threads import _no_serious_axe_findings
 from tests.e2e.test_signoff import as_user, cast  # noqa: F401 - fixtures used below
 
 
@@ -32,6 +31,7 @@ def test_author_writes_formats_pastes_undoes_and_restores(
     as_user,  # noqa: F811
     live_server,
     shots,
+    a11y,
 ):
     guideline = cast["guideline"]
     page = as_user(cast["author"].email)
@@ -40,7 +40,7 @@ def test_author_writes_formats_pastes_undoes_and_restores(
     expect(editor).to_be_visible()
     expect(page.get_by_text("Markdown:", exact=False)).to_be_hidden()
     toolbar = page.get_by_role("toolbar", name="Formatting: Guidance")
-    _no_serious_axe_findings(page)
+    a11y(page, "editor")
 
     # Typing with keyboard shortcuts: bold and italic, saved as canonical text.
     editor.focus()
@@ -136,6 +136,7 @@ def test_author_writes_formats_pastes_undoes_and_restores(
     before = _stored(guideline)
     paste(editor, text="x" * (5 * 1024 * 1024))
     expect(page.get_by_role("alert").filter(has_text="Not pasted")).to_be_visible()
+    a11y(page, "paste-refused")
     expect(page.locator("[data-wizard-form]")).to_have_attribute("data-save-state", "saved")
     assert _stored(guideline) == before
 
@@ -146,7 +147,7 @@ def test_author_writes_formats_pastes_undoes_and_restores(
     page.goto(
         live_server.url + reverse("guidelines:section_history", args=[guideline.pk, "response"])
     )
-    _no_serious_axe_findings(page)
+    a11y(page, "section-history")
     restore = re.compile(rf"Restore this text.*revision {first.revision}\)")
     page.get_by_role("button", name=restore).click()
     page.goto(live_server.url + reverse("guidelines:step", args=[guideline.pk, "response"]))

@@ -225,3 +225,50 @@ def test_signoff_pages_have_no_serious_accessibility_problems(
     # axe, HTML_CodeSniffer, reflow at 320 px, focus clear of the sticky sign-off panel, and
     # the Nu Html Checker when the test ends (tests/a11y.py).
     a11y(page, page_name, focus=True)
+    if page_name == "redline":
+        _redline_reads_and_looks_distinct(page)
+    if page_name == "review":
+        _nothing_moves_under_reduced_motion(page)
+
+
+def _redline_reads_and_looks_distinct(page) -> None:
+    """The deletion and the insertion are announced as such, in words; under Windows high
+    contrast (forced colours, which replace the tints) they still differ in frame and line."""
+    changed = page.get_by_role("region", name=re.compile("^Contact information"))
+    expect(changed).to_match_aria_snapshot(
+        """
+        - heading "Contact information Changed" [level=2]
+        - list:
+          - listitem: Edited name (2 words added, 2 words removed)
+        - heading "Name" [level=3]
+        - deletion: "[removed] Casey Contact [end removed]"
+        - insertion: "[added] Pat Newname [end added]"
+        """
+    )
+    look = """el => { const s = getComputedStyle(el);
+        return [s.borderTopStyle, s.textDecorationLine, s.backgroundColor].join(" ") }"""
+    deleted, inserted = changed.locator("del"), changed.locator("ins")
+    try:
+        page.emulate_media(forced_colors="active")
+        assert page.evaluate("matchMedia('(forced-colors: active)').matches")
+        assert deleted.evaluate(look).startswith("dashed line-through")
+        assert inserted.evaluate(look).startswith("solid underline")
+        # The + and − marks stay visible whatever colours the system imposes.
+        assert deleted.locator(".redline-mark").is_visible()
+        assert inserted.locator(".redline-mark").is_visible()
+    finally:
+        page.emulate_media(forced_colors="none")
+
+
+def _nothing_moves_under_reduced_motion(page) -> None:
+    """On a real page, with the preference set as the system would: no smooth scrolling, no
+    transition on the sign-off button (the reference: there is one without the preference)."""
+    button = page.get_by_role("button", name="Sign off")
+    duration = "el => getComputedStyle(el).transitionDuration"
+    assert button.evaluate(duration) != "0s"
+    try:
+        page.emulate_media(reduced_motion="reduce")
+        assert button.evaluate(duration) == "0s"
+        assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "auto"
+    finally:
+        page.emulate_media(reduced_motion="no-preference")

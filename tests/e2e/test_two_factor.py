@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from approvals import workflow
 from approvals.models import ApprovalRoute, ApprovalStage, Signature
+from tests.a11y import paste_into
 from tests.accounts.twofactor_support import code_for, code_from_secret
 from tests.approvals.conftest import open_draft
 from tests.factories import GuidelineFactory
@@ -31,11 +32,26 @@ def _password_step(page, live_server, email: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+def _paste(field, text: str, token: str) -> None:
+    """Fill a sign-in field the way a password manager or the clipboard does (WCAG 3.3.8):
+    the field names what it holds for the manager, and pasting is never blocked."""
+    expect(field).to_have_attribute("autocomplete", token)
+    assert paste_into(field, text), "pasting was blocked"
+    expect(field).to_have_value(text)
+
+
+def _pasted_password_step(page, live_server, email: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    _paste(page.get_by_label("Email"), email, "email")
+    _paste(page.get_by_label("Password"), password, "current-password")
+    page.get_by_role("button", name="Log in").click()
+
+
 def _enrol(page, shots) -> str:
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
     expect(page.locator("svg.qr-code")).to_be_visible()
     shots(page, "enrol-qr")
-    page.get_by_label("Code from the app").fill(code_from_secret(secret))
+    _paste(page.get_by_label("Code from the app"), code_from_secret(secret), "one-time-code")
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     codes = page.get_by_test_id("recovery-codes").locator("li")
     expect(codes).to_have_count(10)
@@ -46,7 +62,7 @@ def _enrol(page, shots) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_enrol_then_sign_in_with_password_and_code(
-    page, live_server, employee, password, login, shots
+    page, live_server, employee, password, login, shots, a11y
 ):
     page.set_viewport_size({"width": 375, "height": 800})  # on a phone
     login(page, employee.email, password)
@@ -54,21 +70,26 @@ def test_enrol_then_sign_in_with_password_and_code(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Security").click()
     expect(page.get_by_role("heading", name="Two-factor sign-in")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    a11y(page, "security")
     secret = _enrol(page, shots)
+    a11y(page, "recovery-codes")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_role("button", name="Show navigation").click()
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/accounts/login/")
-    _password_step(page, live_server, employee.email, password)
+    _pasted_password_step(page, live_server, employee.email, password)
     page.wait_for_url(re.compile(r"/accounts/two-factor/verify/"))
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
     shots(page, "verify")
+    a11y(page, "verify")
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("That code is not valid")).to_be_visible()
+    a11y(page, "verify-refused")
     page.wait_for_timeout(2100)  # the pause after a wrong code
-    page.get_by_label("Code").fill(_next_code(secret, employee.user))
+    page.get_by_label("Code").fill("")
+    _paste(page.get_by_label("Code"), _next_code(secret, employee.user), "one-time-code")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/home/")
     expect(page.get_by_test_id("active-org")).to_have_text("Riverside")
@@ -77,7 +98,7 @@ def test_enrol_then_sign_in_with_password_and_code(
 
 @pytest.mark.django_db(transaction=True)
 def test_required_reviewer_enrols_then_signs_off_with_a_code(
-    page, live_server, org, legal, author, password, shots
+    page, live_server, org, legal, author, password, shots, a11y
 ):
     route = ApprovalRoute.objects.create(organization=org)
     ApprovalStage.objects.create(
@@ -96,14 +117,20 @@ def test_required_reviewer_enrols_then_signs_off_with_a_code(
     _password_step(page, live_server, legal.email, password)
     page.wait_for_url("**/accounts/two-factor/")
     expect(page.get_by_text("requires two-factor sign-in for admins and reviewers")).to_be_visible()
+    a11y(page, "enrol-required")
     secret = _enrol(page, shots)
 
     page.goto(f"{live_server.url}/reviews/{review.pk}/")
-    page.get_by_label("Your password").fill(password)
-    page.get_by_label("Authentication code").fill(_next_code(secret, legal.user))
+    # The password asked again to sign (a signature means it: 3.3.7 allows it) and the code,
+    # both pasted as a password manager or an authenticator app's copy button would.
+    _paste(page.get_by_label("Your password"), password, "current-password")
+    code = _next_code(secret, legal.user)
+    _paste(page.get_by_label("Authentication code"), code, "one-time-code")
     shots(page, "sign-off-with-code")
+    a11y(page, "sign-off-with-code", focus=True)
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_text("Signed.")).to_be_visible()
     shots(page, "signed")
+    a11y(page, "signed")
     signature = Signature.objects.get(signer=legal.user)
     assert signature.used_second_factor
