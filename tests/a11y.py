@@ -270,7 +270,13 @@ def paste_into(locator: Any, text: str) -> bool:
           const event = new ClipboardEvent(
             "paste", {clipboardData: clip, bubbles: true, cancelable: true});
           if (!el.dispatchEvent(event)) return false;
-          return document.execCommand("insertText", false, text) && el.value.endsWith(text);
+          // The browser's own insertion; a page that has not got the window's focus ignores
+          // execCommand, so the value is then set the way the insertion would set it.
+          if (!(document.execCommand("insertText", false, text) && el.value.endsWith(text))) {
+            el.value += text;
+            el.dispatchEvent(new InputEvent("input", {bubbles: true}));
+          }
+          return el.value.endsWith(text);
         }""",
         text,
     )
