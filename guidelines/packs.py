@@ -92,6 +92,10 @@ US = Pack(
             "https://www.ftc.gov/business-guidance/resources/"
             "disclosures-101-social-media-influencers",
         ),
+        (
+            "Employees' right to discuss working conditions (National Labor Relations Board)",
+            "https://www.nlrb.gov/",
+        ),
         ("988 Suicide & Crisis Lifeline", "https://988lifeline.org/"),
     ),
 )
@@ -127,6 +131,14 @@ UK = Pack(
         (
             "Influencers' guide to making clear that ads are ads (ASA and CAP)",
             "https://www.asa.org.uk/",
+        ),
+        (
+            "Guidance for doctors on social media (General Medical Council)",
+            "https://www.gmc-uk.org/",
+        ),
+        (
+            "Guidance on using social media responsibly (Nursing and Midwifery Council)",
+            "https://www.nmc.org.uk/",
         ),
         ("Samaritans", "https://www.samaritans.org/"),
     ),

@@ -51,3 +51,17 @@ def test_anonymous_reviewer_and_outsider(client, route, draft, guideline, legal,
     assert client.get(url(guideline)).status_code == 302
     assert legal.client().get(url(guideline)).status_code == 403
     assert outsider_all.client().get(url(guideline)).status_code == 404
+
+
+def test_a_fact_left_to_confirm_refuses_the_submission(route, guideline, author):
+    """Facts to confirm block submitting where it happens, not only on the checklist."""
+    from guidelines.sections import SAMPLE_CONTEXT, starter_content
+    from tests.factories import starter
+
+    content = starter(guideline.organization)
+    marked = starter_content(SAMPLE_CONTEXT)["security"]  # still holds its [[confirm: …]]
+    assert "[[confirm:" in str(marked)
+    open_draft(guideline, author.user, content={**content, "security": marked})
+    response = author.client().post(url(guideline), {"change_summary": "First version"})
+    assert response.status_code == 200 and not Version.objects.exists()
+    assert "Confirm or replace the facts" in response.content.decode()

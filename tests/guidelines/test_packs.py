@@ -149,9 +149,12 @@ def test_australian_testimonial_check(verdict: str, sentence: str) -> None:
 OFFICIAL_HOSTS = {
     "www.hhs.gov",
     "www.ftc.gov",
+    "www.nlrb.gov",
     "988lifeline.org",
     "ico.org.uk",
     "www.asa.org.uk",
+    "www.gmc-uk.org",
+    "www.nmc.org.uk",
     "www.samaritans.org",
     "www.priv.gc.ca",
     "competition-bureau.canada.ca",
