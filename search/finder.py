@@ -10,7 +10,7 @@ database, matches words with ``LIKE`` over a bounded set of candidates and ranks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -29,6 +29,7 @@ from .query import Term, root, tsquery
 from .snippets import Piece, snippet
 
 LIMIT = 20
+GUIDELINE_LIMIT = 6
 SQLITE_CANDIDATES = 500
 # Who reads versions before they are published (the guideline pages' readers).
 VERSION_READERS = (Role.ADMIN, Role.AUTHOR, Role.REVIEWER, Role.AUDITOR)
@@ -53,9 +54,19 @@ class Hit:
 
 
 @dataclass
+class GuidelineHit:
+    """A guideline whose title matches, in one of the states this member may read."""
+
+    title: list[Piece]
+    kind: str
+    url: str
+
+
+@dataclass
 class Results:
     hits: list[Hit]
     more: bool  # more matches than shown
+    guidelines: list[GuidelineHit] = field(default_factory=list)
 
 
 def visible(membership: Membership) -> QuerySet[SectionText]:
@@ -124,6 +135,43 @@ def _postgres_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[
     return list(postgres_matches(rows, terms).values(*FIELDS)[: LIMIT + 1])
 
 
+GUIDELINE_FIELDS = (
+    "guideline_id",
+    "guideline__title",
+    "guideline__slug",
+    "version_id",
+    "version__number",
+    "version__status",
+    "draft_id",
+)
+
+
+def _title_needle(term: Term) -> str:
+    return " ".join(term.words) if term.is_phrase or term.prefix else root(term.words[0])
+
+
+def _guideline_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[str, Any]]:
+    """Guidelines whose title holds every term, once per state this member may read (the
+    guideline table is small: the title filter runs before the sections are joined)."""
+    for term in terms:
+        rows = rows.filter(guideline__title__icontains=_title_needle(term))
+    return list(
+        rows.values(*GUIDELINE_FIELDS)
+        .distinct()
+        .order_by("guideline__title", "guideline_id", "version__number", "draft_id")[
+            :GUIDELINE_LIMIT
+        ]
+    )
+
+
+def _guideline_link(row: dict[str, Any], org_slug: str) -> tuple[str, str]:
+    """(kind, link to the guideline as this state shows it): the section anchor dropped."""
+    if row["draft_id"] is not None:
+        return Kind.DRAFT, reverse("guidelines:detail", kwargs={"pk": row["guideline_id"]})
+    kind, url = _place({**row, "key": ""}, org_slug)
+    return kind, url.split("#", 1)[0]
+
+
 def _place(row: dict[str, Any], org_slug: str) -> tuple[str, str]:
     """(kind, link to the exact section) for one row."""
     if row["draft_id"] is not None:
@@ -145,14 +193,20 @@ def _place(row: dict[str, Any], org_slug: str) -> tuple[str, str]:
 
 
 def search(membership: Membership, terms: list[Term]) -> Results:
-    """The best matches for these terms among what this member may find (one query)."""
+    """The best matches for these terms among what this member may find: guidelines by their
+    title (one query) and sections by their words (one query)."""
     if not terms:
         return Results([], False)
     rows = visible(membership)
+    org_slug = membership.organization.slug
+    guidelines = []
+    for row in _guideline_rows(rows, terms):
+        kind, url = _guideline_link(row, org_slug)
+        guidelines.append(GuidelineHit(snippet(row["guideline__title"], terms), kind, url))
     found = _postgres_rows(rows, terms) if uses_postgres() else _sqlite_rows(rows, terms)
     hits = []
     for row in found[:LIMIT]:
-        kind, url = _place(row, membership.organization.slug)
+        kind, url = _place(row, org_slug)
         hits.append(
             Hit(
                 guideline_title=row["guideline__title"],
@@ -163,4 +217,4 @@ def search(membership: Membership, terms: list[Term]) -> Results:
                 title_pieces=snippet(row["title"], terms),
             )
         )
-    return Results(hits, len(found) > LIMIT)
+    return Results(hits, len(found) > LIMIT, guidelines)

@@ -1,5 +1,6 @@
-"""Check my post and the search box in a phone-sized browser: keyboard only, the typed post
-kept on error, findings linked to the guideline, no serious accessibility problems."""
+"""Check my post, its help page and the search box in a phone-sized browser (375 px): keyboard
+only, the typed post kept on error, findings linked to the guideline, and every page passed
+through the ``a11y`` fixture (axe-core, HTML_CodeSniffer, reflow, the Nu Html Checker)."""
 
 from __future__ import annotations
 
@@ -44,16 +45,25 @@ def test_an_employee_checks_a_post_on_a_phone(
     )
     a11y(page, "post-check-refused")
     page.get_by_label("Your draft post or caption").focus()
-    page.keyboard.type("Selfie in the ICU with Mrs Okafor in bed 4 before she was discharged!")
+    page.keyboard.type(
+        "Selfie in the ICU with Mrs Okafor in bed 4 before she was discharged! "
+        "NHS number 943 476 5919."
+    )
     page.get_by_role("button", name="Check my post").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="things to look at")).to_be_visible()
     expect(
         page.get_by_role("link", name="Confidentiality, compliance and privacy").first
     ).to_be_visible()
+    expect(page.get_by_text("What looks like an NHS number is in the post.")).to_be_visible()
     assert fits_the_width(page)
     a11y(page, "post-check-findings")
     shots(page, "post-check-375")
+    # The help page, reached from the note at the top.
+    page.get_by_role("link", name="What does it look for?").click()
+    expect(page.get_by_role("heading", name="It is a helper, not an approval")).to_be_visible()
+    assert fits_the_width(page)
+    a11y(page, "post-check-help")
 
 
 def test_the_search_box_finds_a_section(page, live_server, login, employee, in_force, a11y):
@@ -69,3 +79,8 @@ def test_the_search_box_finds_a_section(page, live_server, login, employee, in_f
     a11y(page, "search-results")
     result.click()
     page.wait_for_url("**#section-privacy")
+    # A guideline found by its title, listed above the sections.
+    page.goto(f"{live_server.url}/search/?q=social+med*")
+    expect(page.locator(".search-guidelines a").first).to_contain_text("Social media")
+    assert fits_the_width(page)
+    a11y(page, "search-guidelines")

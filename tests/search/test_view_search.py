@@ -138,7 +138,7 @@ def test_queries_do_not_grow_with_the_guidelines(
         sign(v, legal, compliance)
         do_publish(v)
     client = author.client()
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(URL, {"q": "consent"})
     assert texts(response).count("#section-privacy") == guidelines
 
@@ -146,3 +146,60 @@ def test_queries_do_not_grow_with_the_guidelines(
 def test_punctuation_alone_asks_for_a_word(employee):
     page = texts(employee.client().get(URL, {"q": "*** !!"}))
     assert "Type at least one word" in page
+
+
+def test_a_guideline_is_found_by_its_title(employee, author, live, org):
+    page = texts(employee.client().get(URL, {"q": "social med*"}))
+    assert "in their title" in page
+    assert f'href="/g/{org.slug}/social-media/"' in page
+    assert "<mark>Social</mark> <mark>media</mark> guidelines" in page
+    drafted = create_guideline(
+        organization=org, by=author.user, title="Night shift handbook", start="template"
+    )
+    assert "in their title" not in texts(employee.client().get(URL, {"q": "handbook"}))
+    page = texts(author.client().get(URL, {"q": "handbook"}))
+    assert reverse("guidelines:detail", kwargs={"pk": drafted.pk}) in page
+
+
+def test_the_section_that_says_it_most_comes_first(
+    employee, author, legal, compliance, org, do_publish
+):
+    for slug, body in (
+        ("mentions-once", "Consent is one word among many others about filming on the ward."),
+        ("all-about-it", "Consent first. Written consent, recorded consent, consent withdrawn."),
+    ):
+        g = GuidelineFactory(organization=org, slug=slug, title=slug, created_by=author.user)
+        v = VersionFactory(
+            guideline=g, number=1, status="approved", content=content_with(org, body)
+        )
+        sign(v, legal, compliance)
+        do_publish(v)
+    page = texts(employee.client().get(URL, {"q": "consent"}))
+    assert page.index("/all-about-it/#section-privacy") < page.index("/mentions-once/#section")
+
+
+HOSTILE = [
+    "'" * 200,
+    '"' * 200,
+    "*" * 200,
+    '"a*" "b' * 28,
+    "a:* & !b | (c <-> d)",
+    "x'); DROP TABLE search_sectiontext; --",
+    "a <2> b <-> !c",
+    ":* :* :*",
+    "\\ \\' \\\"",
+    "the of and",
+    "ø* ß* ﬁ*",
+    "１２３ ٣",
+    "a" * 200,
+    ("word* " * 40)[:200],
+    "consent\x00",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_queries_are_answered_not_failed(employee, author, live, q):
+    for who in (employee, author):
+        response = who.client().get(URL, {"q": q})
+        assert response.status_code in (200, 400), q
+        assert "<!doctype html>" in texts(response)
