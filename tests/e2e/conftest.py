@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # The real identity provider process of the single sign-on journeys.
 from tests.sso.support import (  # noqa: F401
@@ -23,6 +24,11 @@ from tests.sso.support import (  # noqa: F401
     saml_provider,
     third_party_process,
 )
+
+# Assertions wait up to 15 s rather than Playwright's 5: on a loaded machine a page change
+# (a sign-in, a submission that stores a version) can take longer, and passing waits return
+# as soon as the page is ready, so this costs nothing when the page is quick.
+expect.set_options(timeout=15_000)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
