@@ -414,6 +414,12 @@ class Bench:
         if a.only == "pdf":
             self.measure_pdf(base, run, get, alternate, trivial)
             return
+        if a.only == "dashboard":
+            self.measure_dashboard(base, get, alternate)
+            return
+        if a.only == "compare":
+            self.measure_compare(get, alternate, trivial)
+            return
         alternate("login", get(u["login"], None), "trivial", trivial, total=n)
         alternate("wizard_step", get(u["wizard_step"], p["author"]), "trivial", trivial, total=n)
         # Autosave writes a new revision each time, so it runs one at a time (as one author).
@@ -429,9 +435,7 @@ class Bench:
             },
             ref_kw={"concurrency": 1},
         )
-        alternate(
-            "compare", get(u["compare"], p["author"]), "trivial", trivial, total=max(20, n // 2)
-        )
+        self.measure_compare(get, alternate, trivial)
         alternate("review", get(u["review"], p["legal"]), "trivial", trivial, total=n)
         alternate("guideline", get(u["guideline"], p["employee"]), "trivial", trivial, total=n)
         acks = iter(self.ack_keys)
@@ -477,6 +481,16 @@ class Bench:
             warmup=0,
         )
         t["export_10k"]["extra"]["rows"] = self.seeded["big_group_size"]
+
+    def measure_compare(self, get: Callable[..., Any], alternate: Any, trivial: Any) -> None:
+        """Compare v1 ↔ the version under review, in rounds with the trivial view."""
+        alternate(
+            "compare",
+            get(self.u["compare"], self.persona["author"]),
+            "trivial",
+            trivial,
+            total=max(20, self.args.requests // 2),
+        )
 
     def measure_dashboard(self, base: str, get: Callable[..., Any], alternate: Any) -> None:
         """The dashboard in rounds with the raw SQL aggregate it needs (psycopg, one open
@@ -672,8 +686,13 @@ class Bench:
             [self.query_ack_user, self.query_ack_user_2], self.seeded["organization_id"]
         )
         count("trivial", "get", u["trivial"], p["employee"])
-        if self.args.only == "pdf":
-            count("pdf_cached", "get", u["pdf"], p["employee"])
+        if self.args.only:
+            only = {
+                "pdf": ("pdf_cached", u["pdf"], p["employee"]),
+                "dashboard": ("dashboard", u["dashboard"], p["admin"]),
+                "compare": ("compare", u["compare"], p["author"]),
+            }[self.args.only]
+            count(only[0], "get", only[1], only[2])
             for name, row in q.items():
                 self.log(f"  {name:<28} {row['queries']:>4} queries (HTTP {row['status']})")
             return
@@ -729,25 +748,37 @@ class Bench:
         )
         self.log(f"Ratios: {json.dumps(r, indent=1)}")
 
-    def pdf_only(self, started: float) -> int:
-        """``--only pdf``: the two PDF pairs and their query counts, written to
-        bench/results/bench-pdf.json; RESULTS.md and bench.json keep what the last full run
-        wrote."""
+    # ``--only``: the ratios each group of pages is judged by, from its interleaved pairs.
+    ONLY_RATIOS = {
+        "pdf": {
+            "pdf_cached_vs_trivial_p50": "pdf_cached",
+            "pdf_first_vs_weasyprint_p50": "pdf_first",
+        },
+        "dashboard": {"dashboard_vs_raw_sql_p50": "dashboard"},
+        "compare": {"compare_vs_trivial_p50": "compare"},
+    }
+
+    def only_run(self, started: float) -> int:
+        """``--only pdf|dashboard|compare``: those pairs and their query counts, written to
+        bench/results/bench-<name>.json; RESULTS.md and bench.json keep what the last full
+        run wrote."""
         from bench import report
 
         self.query_counts()
         pr, limits = self.results["paired"], report.budgets()["ratios"]
         r = self.results["ratios"]
-        r["pdf_cached_vs_trivial_p50"] = pr["pdf_cached"]["ratio"]
-        r["pdf_first_vs_weasyprint_p50"] = pr["pdf_first"]["ratio"]
+        wanted = self.ONLY_RATIOS[self.args.only]
+        for ratio, page in wanted.items():
+            r[ratio] = pr[page]["ratio"]
         r["spread"] = {name: row["spread"] for name, row in pr.items()}
         self.results["total_seconds"] = round(time.perf_counter() - started, 1)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "bench-pdf.json").write_text(json.dumps(self.results, indent=1, default=str))
+        out = RESULTS / f"bench-{self.args.only}.json"
+        out.write_text(json.dumps(self.results, indent=1, default=str))
         self.log(f"Ratios: {json.dumps(r, indent=1)}")
         failures = [
             f"{name} {r[name]}× over {limits[name + '_max']}×"
-            for name in ("pdf_cached_vs_trivial_p50", "pdf_first_vs_weasyprint_p50")
+            for name in wanted
             if r[name] > limits[name + "_max"]
         ]
         for failure in failures:
@@ -764,8 +795,8 @@ class Bench:
             return 0
         with harness.Server(self.env) as server:
             self.measure(server)
-        if self.args.only == "pdf":
-            return self.pdf_only(total)
+        if self.args.only:
+            return self.only_run(total)
         self.export_memory()
         self.query_counts()
         self.markdown()
@@ -853,7 +884,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--show-sql", action="store_true", help="print each counted query")
     parser.add_argument(
         "--only",
-        choices=["pdf"],
+        choices=["pdf", "dashboard", "compare"],
         help="measure one group of pages (their figures go to bench/results/bench-<name>.json)",
     )
     return parser.parse_args(argv)

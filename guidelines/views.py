@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
@@ -27,7 +31,7 @@ from accounts.access import (
     get_for_org,
     require_role,
 )
-from accounts.dates import fmt
+from accounts.dates import current_order, fmt
 from accounts.http import MemberRequest
 from accounts.models import Role, StaffGroup
 
@@ -902,28 +906,31 @@ def version(
 @require_role(*READERS)
 def compare(request: MemberRequest, pk: int) -> HttpResponse:
     """Authors, admins, reviewers and auditors: any two versions (authors: or the draft)."""
-    guideline = _guideline(request, pk)
     may_edit = can_edit_drafts(request.membership)
-    numbers = list(
-        guideline.versions.order_by("-number").values_list("number", "status", "created_at")
+    guideline = _guideline_for_compare(request, pk, draft=may_edit)
+    # Every version's number, status, date and fingerprint in one read: the two lists of
+    # choices, and the fingerprints that find a kept redline without reading either text.
+    rows = list(
+        guideline.versions.order_by("-number").values_list(
+            "number", "status", "created_at", "content_hash"
+        )
     )
-    draft = _open_draft(guideline) if may_edit else None
-    options = ([("draft", "Current draft")] if draft else []) + [
-        (str(n), f"Version {n} ({Version.Status(s).label}, {fmt(created)})")
-        for n, s, created in numbers
-    ]
-    latest = str(numbers[0][0]) if numbers else ""
-    default_new = "draft" if draft else latest
-    default_old = latest if draft else (str(numbers[1][0]) if len(numbers) > 1 else "")
+    has_draft = may_edit and bool(getattr(guideline, "has_open_draft", False))
+    options = compare_options(guideline.pk, has_draft, rows)
+    latest = str(rows[0][0]) if rows else ""
+    default_new = "draft" if has_draft else latest
+    default_old = latest if has_draft else (str(rows[1][0]) if len(rows) > 1 else "")
     old_key = request.GET.get("old") or default_old
     new_key = request.GET.get("new") or default_new
     if "draft" in (old_key, new_key) and not may_edit:
         raise PermissionDenied("Only authors and admins read drafts.")
+    hashes = {str(number): fingerprint for number, _s, _c, fingerprint in rows}
 
     def load(choice: str) -> dict[str, Any] | None:
         if not choice:
             return None
         if choice == "draft":
+            draft = _open_draft(guideline) if has_draft else None
             if draft is None:
                 raise Http404("No open draft")
             return _draft_data(_stored(draft))
@@ -932,13 +939,14 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
     redline: FrozenRedline | None = None
     if old_key and new_key and "draft" not in (old_key, new_key):
         # Two frozen versions: their redline is kept, rendered, by their fingerprints, and
-        # their texts are read and compared only the first time.
-        pair = [_version(guideline, key, text=False) for key in (old_key, new_key)]
+        # their texts are read (together) and compared only the first time.
+        if old_key not in hashes or new_key not in hashes:
+            raise Http404("No such version")
         redline = frozen_redline(
             SECTIONS,
-            pair[0].content_hash,
-            pair[1].content_hash,
-            lambda: (pair[0].content, pair[1].content),
+            hashes[old_key],
+            hashes[new_key],
+            lambda: _two_texts(guideline, old_key, new_key),
             _render_redline,
         )
     else:
@@ -948,13 +956,14 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
             redline = FrozenRedline(
                 html=_render_redline(diffs), changed=changed_count(diffs), total=len(diffs)
             )
-    labels = dict(options)
+    labels = dict(options.labels)
     return render(
         request,
         "guidelines/compare.html",
         {
             "guideline": guideline,
-            "options": options,
+            "old_options": options.html(old_key),
+            "new_options": options.html(new_key),
             "old_key": old_key,
             "new_key": new_key,
             "old_label": labels.get(old_key, ""),
@@ -963,6 +972,87 @@ def compare(request: MemberRequest, pk: int) -> HttpResponse:
             "ready": redline is not None and redline.total > 0,
         },
     )
+
+
+def _guideline_for_compare(request: MemberRequest, pk: int, *, draft: bool) -> Guideline:
+    """The guideline, and for those who may read drafts whether one is open (one query)."""
+    guidelines = Guideline.objects.select_related("organization")
+    if draft:
+        guidelines = guidelines.annotate(
+            has_open_draft=Exists(Draft.objects.filter(guideline=OuterRef("pk"), is_open=True))
+        )
+    return get_for_org(guidelines, request, pk=pk)
+
+
+def _two_texts(guideline: Guideline, old_key: str, new_key: str) -> tuple[Any, Any]:
+    """Both versions' texts in one read (a redline not yet kept)."""
+    texts = dict(
+        guideline.versions.filter(number__in={int(old_key), int(new_key)}).values_list(
+            "number", "content"
+        )
+    )
+    return texts.get(int(old_key)), texts.get(int(new_key))
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """The choices of both lists on the compare page: (value, label) pairs and the same as
+    ready ``<option>`` elements, so a page marks one as chosen without a template loop."""
+
+    labels: tuple[tuple[str, str], ...]
+    elements: tuple[str, ...]
+
+    def html(self, chosen: str) -> SafeString:
+        mark = f'<option value="{escape(chosen)}">'
+        # Every value and label was escaped when the elements were built.
+        return mark_safe(
+            "".join(
+                f'<option value="{escape(chosen)}" selected>{e[len(mark) :]}'
+                if e.startswith(mark)
+                else e
+                for e in self.elements
+            )
+        )
+
+
+# Per worker process, newest last: the choices of a guideline's versions, by everything they
+# show (the versions' numbers, states and dates, an open draft, the date order and zone).
+_compare_options: OrderedDict[tuple[Any, ...], CompareOptions] = OrderedDict()
+_compare_options_lock = threading.Lock()
+COMPARE_OPTIONS_CACHE_SIZE = 64
+
+
+def compare_options(
+    guideline_pk: int, has_draft: bool, rows: Sequence[tuple[int, str, Any, str]]
+) -> CompareOptions:
+    key = (
+        guideline_pk,
+        has_draft,
+        current_order(),
+        timezone.get_current_timezone_name(),
+        tuple((number, status, created) for number, status, created, _hash in rows),
+    )
+    with _compare_options_lock:
+        found = _compare_options.get(key)
+        if found is not None:
+            _compare_options.move_to_end(key)
+            return found
+    labels: tuple[tuple[str, str], ...] = (("draft", "Current draft"),) if has_draft else ()
+    labels += tuple(
+        (str(n), f"Version {n} ({Version.Status(s).label}, {fmt(created)})")
+        for n, s, created, _hash in rows
+    )
+    options = CompareOptions(
+        labels=labels,
+        elements=tuple(
+            f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in labels
+        ),
+    )
+    with _compare_options_lock:
+        _compare_options[key] = options
+        while len(_compare_options) > COMPARE_OPTIONS_CACHE_SIZE:
+            _compare_options.popitem(last=False)
+    return options
 
 
 def _render_redline(diffs: list[Any]) -> SafeString:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Aggregate, Count, F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,22 +65,41 @@ def to_remind(
     return qs.pending() if everyone_pending else qs.overdue(on=day)
 
 
+def outlook_aggregates(*, today: dt.date) -> dict[str, Aggregate]:
+    """The figures of ``reminder_outlook`` beyond the campaign's own (overdue, pending), as
+    aggregates to add to the campaign's progress query (``campaign_figures(extra=…)``)."""
+    fresh = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=start_of(today))
+    return {
+        "overdue_fresh": Count("pk", filter=AckRequestQuerySet.overdue_q(on=today) & fresh),
+        "pending_fresh": Count("pk", filter=AckRequestQuerySet.pending_q() & fresh),
+        "last_reminded": Max("last_reminded_at"),
+    }
+
+
+def outlook_from(figures: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
+    """``reminder_outlook`` from the overall row of ``campaign_figures`` run with
+    ``outlook_aggregates``: pending there is what the campaign counts and has not
+    acknowledged, the same people as ``pending_q``."""
+    last = figures["last_reminded"]
+    return {
+        "overdue": figures["overdue"],
+        "overdue_fresh": figures["overdue_fresh"],
+        "pending": figures["pending"],
+        "pending_fresh": figures["pending_fresh"],
+        "last": last,
+        "reminded_today": last is not None and last >= start_of(today),
+    }
+
+
 def reminder_outlook(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, Any]:
     """What a reminder would do now, in one aggregate query: who is still due one today."""
     day = today or timezone.localdate()
-    fresh = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=start_of(day))
-    overdue = AckRequestQuerySet.overdue_q(on=day)
-    pending = AckRequestQuerySet.pending_q()
     figures = AckRequest.objects.filter(campaign=campaign).aggregate(
-        overdue=Count("pk", filter=overdue),
-        overdue_fresh=Count("pk", filter=overdue & fresh),
-        pending=Count("pk", filter=pending),
-        pending_fresh=Count("pk", filter=pending & fresh),
-        last=Max("last_reminded_at"),
+        overdue=Count("pk", filter=AckRequestQuerySet.overdue_q(on=day)),
+        pending=Count("pk", filter=AckRequestQuerySet.pending_q()),
+        **outlook_aggregates(today=day),
     )
-    last = figures["last"]
-    figures["reminded_today"] = last is not None and last >= start_of(day)
-    return figures
+    return outlook_from(figures, today=day)
 
 
 def remind_campaign(

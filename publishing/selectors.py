@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Aggregate, Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -117,15 +117,24 @@ def accounts_in_force(organization: Organization) -> tuple[list[dict[str, str]],
 
 
 def campaign_figures(
-    campaign: Campaign, *, today: dt.date | None = None, by_group: bool = True
+    campaign: Campaign,
+    *,
+    today: dt.date | None = None,
+    by_group: bool = True,
+    group_names: Mapping[int, str] | None = None,
+    extra: Mapping[str, Aggregate] | None = None,
 ) -> dict[str, Any]:
     """Overall and per-group progress from one aggregate query, whatever the campaign's size.
 
     The overall figures are the sum of the group rows, so the campaign is scanned once.
+    With ``group_names`` (the institution's groups, in the order to show them) the scan is
+    grouped by the group's id alone, without joining the groups to every request. ``extra``
+    adds aggregates to the same scan (counts are summed over the groups, ``Max`` is the
+    largest), so a page that needs more figures of the campaign does not scan it again.
     """
     day = today or timezone.localdate()
     qs = AckRequest.objects.filter(campaign=campaign)
-    counts = {
+    counts: dict[str, Aggregate] = {
         # Requests closed for leavers and movers are kept but no longer counted.
         "total": Count("pk", filter=AckRequestQuerySet.open_q()),
         "acknowledged": Count(
@@ -135,18 +144,33 @@ def campaign_figures(
         # Kept in the roster, never pending or overdue: a newer request took their place.
         "replaced": Count("pk", filter=AckRequestQuerySet.replaced_q()),
         "closed": Count("pk", filter=Q(closed_at__isnull=False)),
+        **(extra or {}),
     }
+    groups: list[dict[str, Any]]
     if not by_group:
         overall: dict[str, Any] = qs.aggregate(**counts)
-        groups: list[dict[str, Any]] = []
+        groups = []
     else:
-        groups = [
-            dict(g)
-            for g in qs.values("staff_group_id", "staff_group__name")
-            .annotate(**counts)
-            .order_by("staff_group__name")
-        ]
-        overall = {key: sum(g[key] for g in groups) for key in counts}
+        if group_names is None:
+            groups = [
+                dict(g)
+                for g in qs.values("staff_group_id", "staff_group__name")
+                .annotate(**counts)
+                .order_by("staff_group__name")
+            ]
+        else:
+            found = {
+                g["staff_group_id"]: dict(g)
+                for g in qs.values("staff_group_id").annotate(**counts).order_by()
+            }
+            groups = [
+                found.pop(pk) | {"staff_group__name": name}
+                for pk, name in group_names.items()
+                if pk in found
+            ]
+            # Requests of no group (or, never expected, of a group not listed) come last.
+            groups += [row | {"staff_group__name": None} for row in found.values()]
+        overall = {key: _combine(agg, [g[key] for g in groups]) for key, agg in counts.items()}
     rows: list[dict[str, Any]] = [dict(overall), *(dict(g) for g in groups)]
     for row in rows:
         row["percent"] = percent(row["acknowledged"], row["total"])
@@ -154,6 +178,14 @@ def campaign_figures(
     for row in rows[1:]:
         row["name"] = row["staff_group__name"] or "No group"
     return {"overall": rows[0], "groups": rows[1:]}
+
+
+def _combine(aggregate: Aggregate, values: list[Any]) -> Any:
+    """The campaign's figure from its groups' figures: the largest for ``Max``, else the sum."""
+    if isinstance(aggregate, Max):
+        present = [v for v in values if v is not None]
+        return max(present) if present else None
+    return sum(v or 0 for v in values)
 
 
 def percent(part: int, whole: int) -> int:

@@ -55,7 +55,7 @@ from .forms import (
 from .models import Acknowledgement, Campaign, PdfState, Publication
 from .pdf import get_pdf, stored_download
 from .quiz import quiz_for
-from .reminders import reminder_outlook
+from .reminders import outlook_aggregates, outlook_from
 from .selectors import (
     accounts_in_force,
     campaign_figures,
@@ -762,8 +762,18 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     form = RosterFilterForm(request.GET or None, organization=campaign.organization)
     filters = form.filters()
-    figures = campaign_figures(campaign)
-    paginator = Paginator(roster(campaign, **filters), ROSTER_PAGE_SIZE)
+    day = timezone.localdate()
+    can_remind = request.membership.has_role(Role.ADMIN)
+    remindable = can_remind and campaign.is_open
+    # One scan of the campaign gives the progress, by group and overall, and what a
+    # reminder would do now; the groups' names come with the filter's list.
+    figures = campaign_figures(
+        campaign,
+        today=day,
+        group_names=form.group_names,
+        extra=outlook_aggregates(today=day) if remindable else None,
+    )
+    paginator = Paginator(roster(campaign, today=day, **filters), ROSTER_PAGE_SIZE)
     if not any(filters.values()):
         # Unfiltered, the roster is the whole campaign: its size is already counted.
         overall = figures["overall"]
@@ -773,7 +783,11 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
     problems = outbox.problems_for(f"ack:{campaign.pk}", [r.user_id for r in page])
     for r in page:
         r.mail_problem = problems.get(r.user_id)  # type: ignore[attr-defined]
-    overdue = list(roster(campaign, status="overdue")[:10])
+    overdue = (
+        list(roster(campaign, status="overdue", today=day)[:10])
+        if figures["overall"]["overdue"]
+        else []
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -786,8 +800,8 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
             "page": page,
             "overdue": overdue,
             "query": query.urlencode(),
-            "can_remind": request.membership.has_role(Role.ADMIN),
-            "outlook": reminder_outlook(campaign) if campaign.is_open else None,
+            "can_remind": can_remind,
+            "outlook": outlook_from(figures["overall"], today=day) if remindable else None,
         },
     )
 

@@ -73,10 +73,10 @@ def test_compare_query_count_is_bounded(
     ]
     client = author.client()
     url = reverse("guidelines:compare", args=[wizard_guideline.pk])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         response = client.get(url)
     assert response.status_code == 200 and "Compare" in response.content.decode()
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         response = client.get(url, {"old": versions[0].number, "new": versions[-1].number})
     assert response.status_code == 200
     assert "0 of 12 sections changed" in response.content.decode()
