@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 # `make run PORT=8080` serves on another port; e-mail links follow it through SITE_URL.
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
-RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL)
+# The demo institution's help desk, shown in every page's footer (a deployment sets its own).
+SUPPORT_EMAIL ?= help@riverside.example
+RUN_ENV := DEBUG=1 CHARTER_INSECURE_COOKIES=1 SITE_URL=$(SITE_URL) SUPPORT_EMAIL=$(SUPPORT_EMAIL)
 PYTEST_ARGS ?=
 
 .PHONY: screenshots run run-sso test setup lint migrations-check typecheck pytest pytest-pg format clean bench bench-small bench-load bench-faults bench-cluster bench-sitting system-deps
