@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -61,70 +62,153 @@ def record(
     The trail sits below accounts, so ``actor`` and ``organization`` are named by the Django
     base types a person and an institution are.
     """
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    user_agent = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
     org_id = organization.pk if organization is not None else None
     # No savepoint inside the caller's transaction: an event that fails must undo the
     # caller's work too, so there is nothing a savepoint could keep.
     with transaction.atomic(savepoint=False):
         head = _locked_head(org_id)
-        event = AuditEvent(
-            organization_id=org_id,
-            actor_id=actor.pk if actor is not None else None,
-            actor_label=actor_label or (getattr(actor, "email", "") if actor else ""),
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_repr=str(obj)[:300] if obj is not None else "",
+        pending = prepare(
+            action,
+            head=head,
+            actor=actor,
+            obj=obj,
             guideline_id=guideline_id,
-            details=details or {},
-            ip_address=client_ip(request),
-            user_agent=user_agent,
-            created_at=timezone.now(),
-            sequence=head.sequence + 1,
-            prev_hash=head.hash,
+            details=details,
+            request=request,
+            actor_label=actor_label,
         )
-        keys = Keyring.from_settings()
-        event.hash = event.compute_hash()
-        event.key_id = keys.current_id
-        event.mac = keys.sign(event_message(event.hash))
-        head_mac = keys.sign(head_message(head.key, event.sequence, event.hash))
         if connection.vendor == "postgresql":
-            _insert_and_move_head(event, head, key_id=keys.current_id, mac=head_mac)
+            # The event's INSERT and the head's UPDATE as one statement (PostgreSQL's
+            # data-modifying ``WITH``): one round trip fewer on every audited write.
+            sql, params = pending.statement()
+            with connection.cursor() as cursor:
+                cursor.execute(sql + pending.select(), params)
+                row = cursor.fetchone()
+            pending.stored(row[0] if row is not None else None)
         else:
+            event = pending.event
             event.save(force_insert=True)
             ChainHead.objects.filter(pk=head.pk).update(
-                sequence=event.sequence, hash=event.hash, key_id=keys.current_id, mac=head_mac
+                sequence=event.sequence, hash=event.hash, key_id=event.key_id, mac=pending.head_mac
             )
+            pending.stored(event.pk)
+    return pending.event
+
+
+@dataclass
+class PendingEvent:
+    """An event hashed and signed onto a locked chain head, not yet written.
+
+    ``record`` writes it at once; a hot path that has locked the head itself (one
+    acknowledgement, say) puts ``statement()`` into a statement of its own, as data-modifying
+    ``WITH`` parts on PostgreSQL, and then calls ``stored`` with the new row's id.
+    """
+
+    event: AuditEvent
+    head: ChainHead
+    head_mac: str
+    inserted: str = "audit_inserted"
+
+    def statement(self, prefix: str = "WITH ") -> tuple[str, list[Any]]:
+        """``<inserted> AS (INSERT … RETURNING id), <inserted>_head AS (UPDATE the head)``
+        after ``prefix``, for the caller to end with its own SELECT (or more parts)."""
+        event = self.event
+        query = InsertQuery(AuditEvent)
+        query.insert_values(
+            [f for f in AuditEvent._meta.local_concrete_fields if not f.primary_key], [event]
+        )
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [AuditEvent._meta.pk]
+        [(insert_sql, insert_params)] = compiler.as_sql()
+        table = ChainHead._meta.db_table
+        sql = (
+            f"{prefix}{self.inserted} AS ({insert_sql}), "  # noqa: S608 (names from the models)
+            f'{self.inserted}_head AS (UPDATE "{table}" SET "sequence" = %s, "hash" = %s, '
+            f'"key_id" = %s, "mac" = %s WHERE "id" = %s RETURNING "id") '
+        )
+        params = [
+            *insert_params,
+            event.sequence,
+            event.hash,
+            event.key_id,
+            self.head_mac,
+            self.head.pk,
+        ]
+        return sql, params
+
+    def select(self) -> str:
+        """The id of the event written, or NULL unless the head moved with it."""
+        return (
+            f"SELECT (SELECT id FROM {self.inserted} "  # noqa: S608 (names of our own parts)
+            f"WHERE EXISTS (SELECT 1 FROM {self.inserted}_head))"
+        )
+
+    def stored(self, pk: int | None) -> None:
+        """The row is written (its id ``pk``): tell the trail's listeners (the event outbox)."""
+        if pk is None:  # the head row was locked by this writer: it cannot vanish
+            raise IntegrityError("The audit event was not written.")
+        event = self.event
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
         recorded.send(sender=AuditEvent, event=event)
-    return event
 
 
-def _insert_and_move_head(event: AuditEvent, head: ChainHead, *, key_id: str, mac: str) -> None:
-    """The event's INSERT and the head's UPDATE as one statement (PostgreSQL's data-modifying
-    ``WITH``): one round trip fewer on every audited write, with the same two rows written."""
-    query = InsertQuery(AuditEvent)
-    query.insert_values(
-        [f for f in AuditEvent._meta.local_concrete_fields if not f.primary_key], [event]
+def prepare(
+    action: str,
+    *,
+    head: ChainHead,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    obj: models.Model | None = None,
+    guideline_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    actor_label: str = "",
+) -> PendingEvent:
+    """The next event on ``head`` (which the caller holds locked), hashed and signed."""
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+    keys = Keyring.from_settings()
+    event = AuditEvent(
+        organization_id=ChainHead.organization_for(head.key),
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=actor_label or (getattr(actor, "email", "") if actor else ""),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:300] if obj is not None else "",
+        guideline_id=guideline_id,
+        details=details or {},
+        ip_address=client_ip(request),
+        user_agent=user_agent,
+        created_at=timezone.now(),
+        sequence=head.sequence + 1,
+        prev_hash=head.hash,
     )
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [AuditEvent._meta.pk]
-    [(insert_sql, insert_params)] = compiler.as_sql()
+    event.hash = event.compute_hash()
+    event.key_id = keys.current_id
+    event.mac = keys.sign(event_message(event.hash))
+    head_mac = keys.sign(head_message(head.key, event.sequence, event.hash))
+    return PendingEvent(event, head, head_mac)
+
+
+def head_lock_sql(organization_id: int | None) -> tuple[str, list[Any]]:
+    """A ``SELECT … FOR UPDATE`` of the chain's head (id, key, sequence, hash), for a hot path
+    that locks it inside a statement of its own; ``head_from_row`` turns the row into a head."""
     table = ChainHead._meta.db_table
-    sql = (
-        f"WITH inserted AS ({insert_sql}) "  # noqa: S608 (names from the models, values bound)
-        f'UPDATE "{table}" SET "sequence" = %s, "hash" = %s, "key_id" = %s, "mac" = %s '
-        f'WHERE "id" = %s RETURNING (SELECT "id" FROM inserted)'
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*insert_params, event.sequence, event.hash, key_id, mac, head.pk])
-        row = cursor.fetchone()
-    if row is None or row[0] is None:  # the head row was locked above: it cannot vanish
-        raise IntegrityError("The audit chain head disappeared while it was locked.")
-    event.pk = row[0]
-    event._state.adding = False
-    event._state.db = connection.alias
+    sql = f'SELECT "id", "key", "sequence", "hash" FROM "{table}" WHERE "key" = %s FOR UPDATE'  # noqa: S608
+    return sql, [ChainHead.key_for(organization_id)]
+
+
+def head_from_row(row: Sequence[Any]) -> ChainHead:
+    pk, key, sequence, hash_ = row
+    return ChainHead(pk=pk, key=key, sequence=sequence, hash=hash_)
+
+
+def locked_head(organization_id: int | None) -> ChainHead:
+    """Lock the chain's head (created with the institution's first event) and return it."""
+    return _locked_head(organization_id)
 
 
 def record_many(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,14 +21,23 @@ from django.utils import timezone
 from accounts import audience as audience_rules
 from accounts.dates import fmt
 from accounts.models import Membership, Organization, StaffGroup, User
-from accounts.notify import About, Work, guideline_subject, resolve, version_subject
-from audit.services import client_ip, record
+from accounts.notify import (
+    About,
+    Work,
+    guideline_subject,
+    resolve,
+    resolve_statement,
+    version_subject,
+)
+from audit.models import ChainHead
+from audit.services import client_ip, prepare, record
 from guidelines.models import Guideline, Version
 from guidelines.quiz import answered, record_fingerprint, wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
 
 from . import notify, tasks
 from . import pdf as pdf_state
+from .ack_statements import Claimed, claim_and_lock_head, claim_sql, claimed_from, write
 from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
 from .quiz import quiz_for
 from .reminders import reminder_outlook
@@ -432,11 +440,32 @@ def _acknowledge(
     """
     organization = version.guideline.organization
     now = timezone.now()
+    # Everything that could refuse it known without a query: PostgreSQL writes it in two
+    # statements (publishing.ack_statements); anything else takes the ORM path below.
+    at_once = (
+        connection.vendor == "postgresql"
+        and publication is not None
+        and publication.version_id == version.pk
+        and getattr(publication, "superseded", None) is False
+        and membership is not None
+        and membership.user_id == user.pk
+        and membership.organization_id == organization.pk
+        and membership.is_active
+        and confirmed
+        and quiz is not None
+        and not wrong_answers(quiz, answers or {})
+    )
     with transaction.atomic():
         # Claim every open request of this person for the version in one statement: its row
         # locks make a simultaneous second click wait here and then find nothing to claim.
         # Anything refused below rolls the claim back with the rest.
-        claimed = _claim_requests(user=user, version=version, at=now)
+        head = None
+        if at_once:
+            claimed, head = claim_and_lock_head(
+                user_id=user.pk, version_id=version.pk, organization_id=organization.pk, at=now
+            )
+        else:
+            claimed = _claim_requests(user=user, version=version, at=now)
         # An open request (this year's cycle, say) is answered by a record of its own, even
         # when the person acknowledged the same text before; without one, once per version
         # is enough.
@@ -450,6 +479,18 @@ def _acknowledge(
             if existing is not None:
                 transaction.set_rollback(True)  # requests of closed cycles stay as they were
                 return existing, False
+        if at_once and asked is not None and head is not None and quiz is not None:
+            # The claimed request is ours alone: nothing can clash with the record.
+            return _write_at_once(
+                version=version,
+                user=user,
+                answers=answers,
+                request=request,
+                quiz=quiz,
+                now=now,
+                asked=asked,
+                head=head,
+            ), True
         if publication is None or publication.version_id != version.pk:
             publication = (
                 Publication.objects.filter(version=version).select_related("version").first()
@@ -486,22 +527,10 @@ def _acknowledge(
                 quiz=quiz,
                 request_id=asked.pk if asked is not None else None,
             )
-        ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
         # Each person's quiz differs with their groups' cases: keep exactly what was asked and
         # what they chose, so the record says what this acknowledgement rests on.
         record_of_quiz = answered(quiz, answers or {})
-        fields = {
-            "organization": organization,
-            "user": user,
-            "version": version,
-            "content_hash": version.content_hash,
-            "acknowledged_at": now,
-            "ip_address": client_ip(request),
-            "user_agent": ua,
-            "quiz_answered": bool(quiz),
-            "quiz_record": record_of_quiz,
-            "request_id": asked.pk if asked is not None else None,
-        }
+        fields = _record_fields(version, user, request, now, quiz, record_of_quiz, asked)
         if asked is not None:
             # The claimed request is ours alone: nothing can clash, no savepoint is needed.
             ack = Acknowledgement.objects.create(**fields)
@@ -518,72 +547,127 @@ def _acknowledge(
                 return first, False
         if quiz:
             # Kept for the tracking CSV and the evidence pack: the try that passed.
-            QuizAttempt.objects.create(
-                organization=organization,
-                user=user,
-                version=version,
-                request_id=ack.request_id,
-                attempted_at=now,
-                passed=True,
-            )
+            QuizAttempt.objects.create(**_passed_try(version, user, ack.request_id, now))
         resolve(About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk])
         record(
-            "publishing.version.acknowledged",
+            ACKNOWLEDGED,
             actor=user,
             organization=organization,
             obj=version,
             guideline_id=version.guideline_id,
-            details={
-                "number": version.number,
-                "content_hash": version.content_hash,
-                "ack_request": ack.request_id,
-                **(
-                    {
-                        "quiz_questions": len(record_of_quiz),
-                        "quiz_fingerprint": record_fingerprint(record_of_quiz),
-                    }
-                    if record_of_quiz
-                    else {}
-                ),
-            },
+            details=_event_details(version, ack.request_id, record_of_quiz),
             request=request,
         )
     return ack, True
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    pk: int
-    due_date: dt.date
-    campaign_open: bool
-    replaced: bool
+ACKNOWLEDGED = "publishing.version.acknowledged"
 
 
-def _claim_requests(*, user: User, version: Version, at: dt.datetime) -> list[_Claimed]:
+def _record_fields(
+    version: Version,
+    user: User,
+    request: HttpRequest | None,
+    now: dt.datetime,
+    quiz: list[dict[str, Any]],
+    record_of_quiz: list[dict[str, Any]],
+    asked: Claimed | None,
+) -> dict[str, Any]:
+    ua = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
+    return {
+        "organization": version.guideline.organization,
+        "user": user,
+        "version": version,
+        "content_hash": version.content_hash,
+        "acknowledged_at": now,
+        "ip_address": client_ip(request),
+        "user_agent": ua,
+        "quiz_answered": bool(quiz),
+        "quiz_record": record_of_quiz,
+        "request_id": asked.pk if asked is not None else None,
+    }
+
+
+def _passed_try(
+    version: Version, user: User, request_id: int | None, now: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "organization": version.guideline.organization,
+        "user": user,
+        "version": version,
+        "request_id": request_id,
+        "attempted_at": now,
+        "passed": True,
+    }
+
+
+def _event_details(
+    version: Version, request_id: int | None, record_of_quiz: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "content_hash": version.content_hash,
+        "ack_request": request_id,
+        **(
+            {
+                "quiz_questions": len(record_of_quiz),
+                "quiz_fingerprint": record_fingerprint(record_of_quiz),
+            }
+            if record_of_quiz
+            else {}
+        ),
+    }
+
+
+def _write_at_once(
+    *,
+    version: Version,
+    user: User,
+    answers: dict[int, int | None] | None,
+    request: HttpRequest | None,
+    quiz: list[dict[str, Any]],
+    now: dt.datetime,
+    asked: Claimed,
+    head: ChainHead,
+) -> Acknowledgement:
+    """The ORM path's rows (record, passed try, notices resolved, audit event), written by
+    one statement on the chain head ``claim_and_lock_head`` locked."""
+    record_of_quiz = answered(quiz, answers or {})
+    ack = Acknowledgement(
+        **_record_fields(version, user, request, now, quiz, record_of_quiz, asked)
+    )
+    rows: list[Any] = [ack]
+    if quiz:
+        rows.append(QuizAttempt(**_passed_try(version, user, asked.pk, now)))
+    event = prepare(
+        ACKNOWLEDGED,
+        head=head,
+        actor=user,
+        obj=version,
+        guideline_id=version.guideline_id,
+        details=_event_details(version, asked.pk, record_of_quiz),
+        request=request,
+    )
+    write(
+        rows,
+        resolve=resolve_statement(
+            About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk]
+        ),
+        event=event,
+    )
+    return ack
+
+
+def _claim_requests(*, user: User, version: Version, at: dt.datetime) -> list[Claimed]:
     """Mark this person's pending requests for the version acknowledged ``at``; return them.
 
     One ``UPDATE … RETURNING`` (PostgreSQL, SQLite ≥ 3.35) instead of a locking read
     and an update: the rows it changes stay locked until the transaction ends.
     """
-    requests, campaigns = AckRequest._meta.db_table, Campaign._meta.db_table
-    campaign_of_row = f'SELECT "status" FROM "{campaigns}" WHERE "id" = "{requests}"."campaign_id"'  # noqa: S608
-    sql = (
-        f'UPDATE "{requests}" SET "acknowledged_at" = %s '  # noqa: S608 (names from the models)
-        f'WHERE "campaign_id" IN (SELECT "id" FROM "{campaigns}" WHERE "version_id" = %s) '
-        'AND "user_id" = %s AND "acknowledged_at" IS NULL AND "closed_at" IS NULL '
-        # A request a newer one replaced stays as it was (never pending, never answered).
-        'AND "replaced_at" IS NULL '
-        f'RETURNING "id", "due_date", ({campaign_of_row}), "replaced_at"'
-    )
+    sql, params = claim_sql(user_id=user.pk, version_id=version.pk, at=at)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at, version.pk, user.pk])
-        rows = cursor.fetchall()
-    out = []
-    for pk, due, status, replaced in rows:
-        if isinstance(due, str):  # SQLite hands dates back as text
-            due = dt.date.fromisoformat(due)
-        out.append(_Claimed(pk, due, status == Campaign.Status.OPEN, replaced is not None))
-    return out
+        cursor.execute(sql, params)
+        return claimed_from(cursor.fetchall())
 
 
 # --- the institution's attestation settings ------------------------------------------------

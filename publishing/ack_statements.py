@@ -1,0 +1,124 @@
+"""Acknowledging on PostgreSQL in two statements: the hot path of a 100,000-person campaign.
+
+``services.acknowledge`` takes this path when everything that could refuse the
+acknowledgement is already known without a query (the publication in force, the person's
+membership, the tick, the quiz answers). Inside its one transaction:
+
+1. ``claim_and_lock_head``: the person's open requests for the version are claimed
+   (``UPDATE … RETURNING``, their row locks make a second click wait) and then the audit
+   chain's head is locked, in that order, as every other writer takes them;
+2. ``write``: the acknowledgement, the passed quiz try, the person's notices resolved, the
+   audit event and the chain head moved, as data-modifying ``WITH`` parts of one statement.
+
+The same rows are written as by the ORM path, which SQLite (and every refusal) still takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, models
+from django.db.models.sql import InsertQuery
+
+from audit.models import ChainHead
+from audit.services import PendingEvent, head_from_row, head_lock_sql
+
+from .models import AckRequest, Campaign
+
+
+@dataclass(frozen=True)
+class Claimed:
+    pk: int
+    due_date: dt.date
+    campaign_open: bool
+    replaced: bool
+
+
+def claim_sql(*, user_id: int, version_id: int, at: dt.datetime) -> tuple[str, list[Any]]:
+    """Mark the person's pending requests for the version acknowledged ``at``, returning
+    id, due date, campaign status and replaced_at of each (PostgreSQL, SQLite ≥ 3.35)."""
+    requests, campaigns = AckRequest._meta.db_table, Campaign._meta.db_table
+    campaign_of_row = f'SELECT "status" FROM "{campaigns}" WHERE "id" = "{requests}"."campaign_id"'  # noqa: S608
+    sql = (
+        f'UPDATE "{requests}" SET "acknowledged_at" = %s '  # noqa: S608 (names from the models)
+        f'WHERE "campaign_id" IN (SELECT "id" FROM "{campaigns}" WHERE "version_id" = %s) '
+        'AND "user_id" = %s AND "acknowledged_at" IS NULL AND "closed_at" IS NULL '
+        # A request a newer one replaced stays as it was (never pending, never answered).
+        'AND "replaced_at" IS NULL '
+        f'RETURNING "id", "due_date", ({campaign_of_row}) AS "status", "replaced_at"'
+    )
+    return sql, [at, version_id, user_id]
+
+
+def claimed_from(rows: list[tuple[Any, ...]]) -> list[Claimed]:
+    out = []
+    for pk, due, status, replaced in rows:
+        if pk is None:  # the outer join's row when nothing was claimed
+            continue
+        if isinstance(due, str):  # SQLite hands dates back as text
+            due = dt.date.fromisoformat(due)
+        out.append(Claimed(pk, due, status == Campaign.Status.OPEN, replaced is not None))
+    return out
+
+
+def claim_and_lock_head(
+    *, user_id: int, version_id: int, organization_id: int, at: dt.datetime
+) -> tuple[list[Claimed], ChainHead | None]:
+    """Claim the requests, then lock the institution's chain head; one statement.
+
+    The head's ``WHERE`` reads the claim's count, so PostgreSQL runs the claim (an InitPlan)
+    before it locks the head: requests first, head second, the order every writer keeps, so
+    a campaign being closed while someone acknowledges cannot deadlock. None for the head
+    when the chain has no head yet (the caller then lets ``audit.services`` create it).
+    """
+    claim, claim_params = claim_sql(user_id=user_id, version_id=version_id, at=at)
+    head, head_params = head_lock_sql(organization_id)
+    head = head.replace(" FOR UPDATE", ' AND (SELECT count(*) FROM "claimed") >= 0 FOR UPDATE')
+    sql = (
+        f'WITH "claimed" AS ({claim}), "head" AS ({head}) '  # noqa: S608 (our own parts)
+        'SELECT "head"."id", "head"."key", "head"."sequence", "head"."hash", '
+        '"claimed"."id", "claimed"."due_date", "claimed"."status", "claimed"."replaced_at" '
+        'FROM (SELECT 1) AS "one" LEFT JOIN "head" ON TRUE LEFT JOIN "claimed" ON TRUE'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*claim_params, *head_params])
+        rows = cursor.fetchall()
+    locked = head_from_row(rows[0][:4]) if rows and rows[0][0] is not None else None
+    return claimed_from([row[4:] for row in rows]), locked
+
+
+def insert_part(name: str, obj: models.Model) -> tuple[str, list[Any]]:
+    """``name AS (INSERT … RETURNING id)`` for one new row, compiled as the ORM would."""
+    query = InsertQuery(type(obj))
+    query.insert_values([f for f in obj._meta.local_concrete_fields if not f.primary_key], [obj])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [obj._meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    return f'"{name}" AS ({sql})', list(params)
+
+
+def write(rows: list[models.Model], *, resolve: tuple[str, list[Any]], event: PendingEvent) -> None:
+    """Insert ``rows`` (the acknowledgement first), resolve the notices and append the audit
+    event, in one statement; each row gets its id, and the event's listeners are told."""
+    parts, params = [], []
+    for i, obj in enumerate(rows):
+        part, part_params = insert_part(f"row{i}", obj)
+        parts.append(part)
+        params += part_params
+    parts.append(f'"resolved" AS ({resolve[0]})')
+    params += resolve[1]
+    audit_sql, audit_params = event.statement(prefix=", ")
+    ids = ", ".join(f'(SELECT "id" FROM "row{i}")' for i in range(len(rows)))  # noqa: S608
+    sql = f"WITH {', '.join(parts)}{audit_sql}{event.select()}, {ids}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *audit_params])
+        row = cursor.fetchone()
+    if row is None or any(pk is None for pk in row[1:]):
+        raise IntegrityError("The acknowledgement was not written.")
+    for obj, pk in zip(rows, row[1:], strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    event.stored(row[0])
