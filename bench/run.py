@@ -774,9 +774,9 @@ class Bench:
     }
 
     def only_run(self, started: float) -> int:
-        """``--only pdf|dashboard|compare|acknowledge``: those pairs and their query counts, written to
-        bench/results/bench-<name>.json; RESULTS.md and bench.json keep what the last full
-        run wrote."""
+        """``--only pdf|dashboard|compare|acknowledge``: those pairs and their query counts,
+        written to bench/results/bench-<name>.json; RESULTS.md and bench.json keep what the
+        last full run wrote."""
         from bench import report
 
         self.query_counts()
