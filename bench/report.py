@@ -600,20 +600,22 @@ def _sitting_section(res: dict[str, Any]) -> list[str]:
         f"mean {la.get('mean')}, max {la.get('max')} ({la.get('samples')} samples)",
     ]
     if tests.get("command"):
+        going = sum(1 for run in runs if run.get("running"))
         lines.append(
             f"- Beside the benches: `{tests['command']}` from a clone of the same commit, "
             f"started again whenever it ended: {len(runs)} run(s)"
+            + (f", {going} still running when this was written" if going else "")
         )
         for run in runs:
-            how = (
-                "stopped when the last bench ended"
-                if run.get("stopped_when_benches_ended")
-                else f"exit {run['exit']}"
-            )
-            lines.append(
-                f"  - #{run['run']}: {run['started']}, {round(run['seconds'] / 60, 1)} min, "
-                f"{how}: {run['summary']}"
-            )
+            if run.get("running"):
+                how = "still running"
+            elif run.get("stopped_when_benches_ended"):
+                how = "stopped when the last bench ended"
+            else:
+                how = f"exit {run['exit']}"
+            minutes = round((run.get("seconds") or 0) / 60, 1)
+            summary = f": {run['summary']}" if run.get("summary") else ""
+            lines.append(f"  - #{run['run']}: {run['started']}, {minutes} min, {how}{summary}")
     else:
         lines.append("- Nothing was run beside the benches.")
     lines += [

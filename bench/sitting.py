@@ -1,7 +1,9 @@
 """``make bench-sitting``: the four benchmark commands in one sitting, with `make test` beside.
 
     .venv/bin/python -m bench.sitting [--prefix charter_sitting] [--skip STEP] [--only STEP]
-                                      [--args STEP="--option value"] [--no-test] [--test-once]
+                                      [--args STEP="--option value"] [--parallel STEP,STEP]
+                                      [--test-command "CMD ARGS"] [--no-test] [--test-once]
+                                      [--step-timeout MINUTES]
 
 Budgets that hold only on a quiet machine are not budgets: this runs what ``make bench``,
 ``make bench-load``, ``make bench-faults`` and ``make bench-cluster`` run, one after another,
@@ -40,6 +42,13 @@ status, each `make test` run, and every budget with its measured value and verdi
 "One sitting" section at the top of bench/RESULTS.md, rewritten after every step so that a
 sitting stopped half-way still shows what it measured. Exits 1 when a budget is missed or a
 step fails.
+
+The work beside is counted from the moment each run starts (a whole `make test` can outlast
+the sitting on a busy machine), with its exit code and time once it ends; ``--test-command``
+replaces it with any command and its arguments, run in the clone (``--test-command
+.ci/run``). A step still running after ``--step-timeout`` minutes is ended and recorded as
+failed, so one that hangs does not keep the later steps from running; SIGTERM or Ctrl-C ends
+the running steps and the work beside, and still writes the figures.
 """
 
 from __future__ import annotations
@@ -73,6 +82,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SITTING = RESULTS / "sitting.json"
 LOGS = RESULTS / "sitting"
+TESTS_HEAD_START = 20  # seconds the work beside runs alone before the first step
 STEPS = ("run", "load", "export", "faults", "cluster", "search", "directory", "reminders", "audit")
 # The command each of the four make targets stands for.
 TARGETS = {
@@ -166,6 +176,7 @@ class TestsBeside(threading.Thread):
         self.log = log
         self.runs: list[dict[str, Any]] = []
         self.stopping = threading.Event()
+        self.starting = threading.Lock()
         self.proc: subprocess.Popen[bytes] | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix="charter-sitting-tests-"))
         self.clone = self.workdir / "charter"
@@ -180,6 +191,19 @@ class TestsBeside(threading.Thread):
         # The clone shares this checkout's virtualenv (already set up by `make setup`).
         venv = (harness.REPO / ".venv").resolve()
         (self.clone / ".venv").symlink_to(venv, target_is_directory=True)
+        # A clone's files are all new, so a plain `make test` in it (as a CI script runs it)
+        # would install the requirements again into the shared virtualenv. Each requirements
+        # file gets the time of the commit that last changed it: make then installs only when
+        # they changed after the virtualenv was set up.
+        for path in sorted((self.clone / "requirements").glob("*.txt")):
+            changed = subprocess.run(
+                ["git", "-C", str(self.clone), "log", "-1", "--format=%ct", "--", str(path)],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            if changed.isdigit():
+                os.utime(path, (int(changed), int(changed)))
 
     def run(self) -> None:
         n = 0
@@ -187,37 +211,64 @@ class TestsBeside(threading.Thread):
             n += 1
             log_path = LOGS / f"make-test-{n}.log"
             started = time.time()
+            # Counted from the moment it starts: a run still going when the sitting ends (a
+            # whole `make test` can outlast it on a busy machine) is a run beside the benches.
+            entry: dict[str, Any] = {
+                "run": n,
+                "started": _iso(started),
+                "seconds": None,
+                "exit": None,
+                "running": True,
+                "stopped_when_benches_ended": False,
+                "summary": "",
+            }
+            self.runs.append(entry)
             with log_path.open("wb") as out:
                 env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-                self.proc = subprocess.Popen(
-                    self.command,
-                    cwd=self.clone,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                    start_new_session=True,
-                )
+                # Started under the lock ``stop`` takes, so a stop never misses a run that is
+                # just starting (it would go on alone after the sitting).
+                with self.starting:
+                    if self.stopping.is_set():
+                        self.runs.remove(entry)
+                        return
+                    proc = self.proc = subprocess.Popen(
+                        self.command,
+                        cwd=self.clone,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        env=env,
+                        start_new_session=True,
+                    )
                 self.log(f"make test #{n} started beside the benches")
-                rc = self.proc.wait()
-            stopped = self.stopping.is_set() and rc != 0
+                rc = proc.wait()
             tail = _last_line(log_path, ("passed", "failed", "error"))
-            self.runs.append(
-                {
-                    "run": n,
-                    "started": _iso(started),
-                    "seconds": round(time.time() - started, 1),
-                    "exit": rc,
-                    "stopped_when_benches_ended": stopped,
-                    "summary": tail,
-                }
+            entry.update(
+                seconds=round(time.time() - started, 1),
+                exit=rc,
+                running=False,
+                stopped_when_benches_ended=self.stopping.is_set() and rc != 0,
+                summary=tail,
             )
             self.log(f"make test #{n} ended ({rc}): {tail}")
             if self.once:
                 return
 
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The runs so far; the one still going has its time so far."""
+        now = time.time()
+        out = []
+        for entry in list(self.runs):
+            row = dict(entry)
+            if row["running"]:
+                started = dt.datetime.fromisoformat(row["started"]).timestamp()
+                row["seconds"] = round(now - started, 1)
+            out.append(row)
+        return out
+
     def stop(self) -> None:
-        self.stopping.set()
-        proc = self.proc
+        with self.starting:
+            self.stopping.set()
+            proc = self.proc
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -226,8 +277,26 @@ class TestsBeside(threading.Thread):
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-        self.join(timeout=60)
+        if self.ident is not None:  # started
+            self.join(timeout=60)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _stopped(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _end_group(proc: subprocess.Popen[bytes]) -> None:
+    """End a step and every process it started (it runs in a session of its own)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _last_line(path: Path, words: tuple[str, ...]) -> str:
@@ -549,6 +618,13 @@ def main(argv: list[str] | None = None) -> int:
         default="make -o .venv/.installed test",
         help="run in the clone; the default skips the install the shared virtualenv has had",
     )
+    parser.add_argument(
+        "--step-timeout",
+        type=float,
+        default=45.0,
+        metavar="MINUTES",
+        help="a step still running after this long is ended and recorded as failed (0: never)",
+    )
     parser.add_argument("--sample-every", type=float, default=5.0, help="load average, seconds")
     args = parser.parse_args(argv)
     extra: dict[str, list[str]] = {}
@@ -606,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
         beside.prepare()
         beside.start()
         # Let the tests get going, so that the first bench already shares the machine.
-        time.sleep(20)
+        time.sleep(TESTS_HEAD_START)
 
     def save(final: bool = False) -> None:
         now = time.time()
@@ -615,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
         res["load_average"] = sampler.between(started, now)
         res["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
         if beside is not None:
-            res["tests_beside"]["runs"] = list(beside.runs)
+            res["tests_beside"]["runs"] = beside.snapshot()
         rows = [row for step in res["steps"] for row in step["budgets"]]
         res["budgets_judged"] = sum(1 for r in rows if r["ok"] is not None)
         res["budgets_missed"] = [r for r in rows if r["ok"] is False]
@@ -625,15 +701,29 @@ def main(argv: list[str] | None = None) -> int:
             report.write()
 
     lock = threading.Lock()
+    running: dict[str, subprocess.Popen[bytes]] = {}
 
     def run_step(step: str, lane: str) -> None:
         cmd = cmds[step] + extra.get(step, [])
         log(f"{step}: {shlex.join(cmd[1:])}")
         step_start = time.time()
         with (LOGS / f"{step}.log").open("wb") as out:
-            rc = subprocess.run(
-                cmd, cwd=harness.REPO, stdout=out, stderr=subprocess.STDOUT, check=False
-            ).returncode
+            proc = subprocess.Popen(
+                cmd, cwd=harness.REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            with lock:
+                running[step] = proc
+            timed_out = False
+            try:
+                rc = proc.wait(timeout=args.step_timeout * 60 if args.step_timeout else None)
+            except subprocess.TimeoutExpired:
+                # A step that hangs must not keep the sitting from its later steps.
+                timed_out = True
+                _end_group(proc)
+                rc = proc.wait()
+            finally:
+                with lock:
+                    running.pop(step, None)
         step_end = time.time()
         rows = budget_rows(step, step_start, budgets)
         missed = [r for r in rows if r["ok"] is False]
@@ -647,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
                     "started": _iso(step_start),
                     "seconds": round(step_end - step_start, 1),
                     "exit": rc,
+                    "timed_out": timed_out,
                     "load_average": sampler.between(step_start, step_end),
                     "tests_beside": beside is not None and beside.is_alive(),
                     "budgets": rows,
@@ -654,7 +745,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             save()
         log(
-            f"{step}: exit {rc} in {step_end - step_start:.0f} s; "
+            f"{step}: exit {rc}{' (stopped: past --step-timeout)' if timed_out else ''} in "
+            f"{step_end - step_start:.0f} s; "
             f"{len(rows) - len(missed)}/{len(rows)} budgets held"
             + "".join(
                 f"\n    MISSED {r['figure']}: {r['measured']} ({r['budget']})" for r in missed
@@ -669,16 +761,24 @@ def main(argv: list[str] | None = None) -> int:
     first = [s for s in chosen if s not in args.parallel]
     res["lanes"] = {"main": first, "parallel": second}
     other = threading.Thread(target=lane, args=(second, "parallel"), daemon=True)
+    # Stopped with SIGTERM (a timeout, `kill`), the sitting still ends its steps and the tests
+    # beside, and writes what it measured, as it does on Ctrl-C.
+    previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         other.start()
         lane(first, "main")
         other.join()
     finally:
+        with lock:
+            left = list(running.values())
+        for proc in left:
+            _end_group(proc)
         if beside is not None:
             beside.stop()
         sampler.done.set()
         sampler.join()
         save(final=True)
+        signal.signal(signal.SIGTERM, previous)
     log(
         f"Sitting done in {res['seconds'] / 60:.0f} min; load average (1 min) "
         f"{res['load_average']['min']}–{res['load_average']['max']}, mean "
