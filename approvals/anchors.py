@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from guidelines.compare import Segment, diff_text
 from guidelines.document import section_blocks
-from guidelines.schema import Section
+from guidelines.schema import ContentCache, Section
 
 # Characters of reader text kept either side of a quote, to tell two equal quotes apart.
 CONTEXT = 32
@@ -80,14 +80,26 @@ class Placement:
 # --- reader text ---------------------------------------------------------------------------
 
 
+# A frozen version's sections are drawn on every view of its review page: kept per worker.
+HTML_CACHE = ContentCache(max_entries=512)
+
+
 def section_html(section: Section, data: Any) -> SafeString:
-    """A section's fields drawn exactly as the review page draws them."""
+    """A section's fields drawn exactly as the review page draws them (kept by content)."""
+    key = ContentCache.key(section, data, None)
+    if key is not None:
+        cached = HTML_CACHE.get(key, section)
+        if cached is not None:
+            return cached
     # The project's own template over sanitised blocks.
-    return mark_safe(
+    markup = mark_safe(
         render_to_string(
             "guidelines/partials/blocks.html", {"blocks": section_blocks(section, data)}
         )
     )
+    if key is not None:
+        HTML_CACHE.put(key, section, markup)
+    return markup
 
 
 Event = tuple[str, str]  # ("tag", raw markup) | ("block", raw markup) | ("data", text)

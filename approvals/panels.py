@@ -54,11 +54,16 @@ def wizard_threads(
     this section that followed the guideline into the draft (open ones, and those resolved
     while revising), beside the form; with an empty ``section_key`` (the checklist) only the
     decision and the open counts; and the suggested edits waiting for the author. At most
-    eight queries, however many threads and suggestions there are."""
+    seven queries, however many threads and suggestions there are."""
     membership = request.membership
     if not can_edit_drafts(membership):
         return None
-    latest = guideline.versions.aggregate(n=Max("number"))["n"] or 0
+    # The wizard reads the draft with the guideline's latest version number; a draft read
+    # without it costs one more query here.
+    if hasattr(draft, "latest_number"):
+        latest = draft.latest_number or 0
+    else:
+        latest = guideline.versions.aggregate(n=Max("number"))["n"] or 0
     number = latest + 1  # the number this draft takes when it is submitted
     decision = None
     if draft.based_on_id is not None:
@@ -70,16 +75,17 @@ def wizard_threads(
             .first()
         )
     # One query for every thread the draft carries: the counts for the other sections come
-    # from it, and only this section's threads are read in full (with their replies).
-    carried = Comment.objects.threads_at(guideline_id=guideline.pk, number=number).values_list(
-        "section_key", "resolved_at"
+    # from it, and this section's threads are drawn from it (one more query for their replies).
+    carried = list(
+        Comment.objects.threads_at(guideline_id=guideline.pk, number=number).select_related(
+            "author", "resolved_by"
+        )
     )
     counts: dict[str, int] = {}
-    here = False
-    for key, resolved_at in carried:
-        here = here or key == section_key
-        if resolved_at is None:
-            counts[key] = counts.get(key, 0) + 1
+    for comment in carried:
+        if comment.resolved_at is None:
+            counts[comment.section_key] = counts.get(comment.section_key, 0) + 1
+    here = [c for c in carried if c.section_key == section_key]
     threads = []
     if here:
         threads = threads_at(
@@ -88,6 +94,7 @@ def wizard_threads(
             membership=membership,
             reviewer=is_route_reviewer(membership, guideline.organization_id),
             section_key=section_key,
+            roots=here,
         ).get(section_key, [])
     # Suggested edits waiting for the author: this section's in full, the others counted (one
     # query for all of them).

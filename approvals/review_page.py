@@ -188,8 +188,8 @@ def review_page(
     for suggestion in review.suggestions.select_related("author", "decided_by"):
         suggested.setdefault(suggestion.section_key, []).append(suggestion)
 
-    baseline_approved = selectors.last_approved(version)
-    baseline_seen = selectors.last_seen(version, user.pk)
+    baseline_approved = selectors.last_approved(version, text=compare == "approved")
+    baseline_seen = selectors.last_seen(version, user.pk, text=compare == "seen")
     if baseline_seen and baseline_approved and baseline_seen.pk == baseline_approved.pk:
         baseline_seen = None  # the same redline twice would only confuse
     baseline = {"approved": baseline_approved, "seen": baseline_seen}.get(compare)

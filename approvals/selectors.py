@@ -121,30 +121,34 @@ def awaiting(membership: Membership) -> list[InboxItem]:
     return [item for item in open_reviews(membership) if item.mine]
 
 
-def last_approved(version: Version) -> Version | None:
-    """The latest approved or published version before this one: the reviewer's baseline."""
-    return (
-        Version.objects.filter(
-            guideline_id=version.guideline_id,
-            number__lt=version.number,
-            status__in=APPROVED_STATUSES,
-        )
-        .order_by("-number")
-        .first()
-    )
+# A baseline's text is read only when the page draws its redline; otherwise its number and
+# status are enough, and a whole version's text is the largest thing the page would decode.
+_TEXT_FIELDS = ("content", "quiz", "cases")
 
 
-def last_seen(version: Version, user_id: int) -> Version | None:
-    """The latest earlier version of this guideline the person opened for review."""
-    seen = (
-        VersionSeen.objects.filter(
-            user_id=user_id, guideline_id=version.guideline_id, version__number__lt=version.number
-        )
-        .select_related("version")
-        .order_by("-version__number")
-        .first()
+def last_approved(version: Version, *, text: bool = True) -> Version | None:
+    """The latest approved or published version before this one: the reviewer's baseline
+    (without its text unless ``text``)."""
+    versions = Version.objects.filter(
+        guideline_id=version.guideline_id,
+        number__lt=version.number,
+        status__in=APPROVED_STATUSES,
     )
-    return seen.version if seen is not None else None
+    if not text:
+        versions = versions.defer(*_TEXT_FIELDS)
+    return versions.order_by("-number").first()
+
+
+def last_seen(version: Version, user_id: int, *, text: bool = True) -> Version | None:
+    """The latest earlier version of this guideline the person opened for review (without
+    its text unless ``text``)."""
+    seen = VersionSeen.objects.filter(
+        user_id=user_id, guideline_id=version.guideline_id, version__number__lt=version.number
+    ).select_related("version")
+    if not text:
+        seen = seen.defer(*(f"version__{name}" for name in _TEXT_FIELDS))
+    found = seen.order_by("-version__number").first()
+    return found.version if found is not None else None
 
 
 def awaiting_counts(memberships: list[Membership]) -> dict[int, int]:

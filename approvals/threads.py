@@ -77,15 +77,21 @@ def threads_at(
     membership: Membership | None,
     reviewer: bool,
     section_key: str | None = None,
+    roots: list[Comment] | None = None,
 ) -> dict[str, list[Thread]]:
     """Threads a reader of version ``number`` sees, per section, each with its replies in order:
-    two queries however many threads there are."""
-    roots = Comment.objects.threads_at(guideline_id=guideline_id, number=number).select_related(
-        "author", "resolved_by"
-    )
-    if section_key is not None:
-        roots = roots.filter(section_key=section_key)
-    root_list = list(roots)
+    two queries however many threads there are, one when the caller has read the threads'
+    first comments already (``roots``: ``Comment.objects.threads_at``'s, in its order, with
+    their authors and resolvers)."""
+    if roots is not None:
+        root_list = roots
+    else:
+        queryset = Comment.objects.threads_at(
+            guideline_id=guideline_id, number=number
+        ).select_related("author", "resolved_by")
+        if section_key is not None:
+            queryset = queryset.filter(section_key=section_key)
+        root_list = list(queryset)
     replies: dict[int, list[Comment]] = {}
     if root_list:
         for reply in Comment.objects.filter(parent__in=[r.pk for r in root_list]).select_related(

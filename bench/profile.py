@@ -86,8 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         user = User.objects.get(email=s["personas"][PERSONA[page]])
         clients = [harness.mint_sessions([user.pk], s["organization_id"])[user.pk]] * args.repeat
 
+    # One client, so one handler: a client per request would load the middleware each time
+    # (WhiteNoise scanning the static files), which a server does once.
+    client = Client()
+
     def request(i: int) -> int:
-        client = Client()
+        client.cookies.clear()
         if clients:
             client.cookies["sessionid"] = clients[i]
         if page == "acknowledge":

@@ -18,6 +18,8 @@ import enum
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -386,6 +388,60 @@ def _duplicate_message(fld: Field, row: Mapping[str, str]) -> str:
     return message + "."
 
 
+class ContentCache:
+    """What a pure function made of recently seen section contents, by a digest of the content.
+
+    The checks read meaning with many patterns (milliseconds a section), and every wizard
+    step, autosave and review page runs them over all twelve sections whose text has not
+    changed since the last request. Results depend only on the section, its content and the
+    jurisdiction, so they are kept per worker, bounded by count (an entry is a digest and
+    what was made: a dozen small results, a state, a section's HTML).
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[int, str | None, bytes], tuple[Section, Any]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(
+        section: Section, data: Mapping[str, Any] | None, jurisdiction: str | None
+    ) -> tuple[int, str | None, bytes] | None:
+        try:
+            text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None  # not plain JSON (never stored so): computed each time
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+        return (id(section), jurisdiction, digest)
+
+    def get(self, key: tuple[int, str | None, bytes], section: Section) -> Any:
+        with self._lock:
+            entry = self._entries.get(key)
+            # The section itself is kept with its results, so an id is never reused for another.
+            if entry is None or entry[0] is not section:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple[int, str | None, bytes], section: Section, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (section, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+# A few hundred guidelines' worth of sections per worker, a few megabytes at most.
+CHECK_CACHE = ContentCache(max_entries=4096)
+STATE_CACHE = ContentCache(max_entries=4096)
+
+
 def run_checks(
     section: Section, data: Mapping[str, Any] | None, jurisdiction: str | None = None
 ) -> list[CheckResult]:
@@ -394,7 +450,22 @@ def run_checks(
     ``jurisdiction`` switches on the checks only its pack uses (``guidelines/packs.py``); the
     others run everywhere. Check tests receive normalised data. The final "<key>.valid_input"
     result keeps malformed input (a bad URL, a duplicate handle) from ever counting as complete.
+    Results are kept by the content's digest (``CHECK_CACHE``); each call gets its own list.
     """
+    key = ContentCache.key(section, data, jurisdiction)
+    if key is not None:
+        cached = CHECK_CACHE.get(key, section)
+        if cached is not None:
+            return list(cached)
+    results = _run_checks(section, data, jurisdiction)
+    if key is not None:
+        CHECK_CACHE.put(key, section, tuple(results))
+    return results
+
+
+def _run_checks(
+    section: Section, data: Mapping[str, Any] | None, jurisdiction: str | None
+) -> list[CheckResult]:
     clean = normalise(section, data)
     results = [_result(c, clean) for c in section.checks if applies(c.code, jurisdiction)]
     errors = validate(section, data)
@@ -433,8 +504,23 @@ def section_state(
 
     Not started: nothing entered. In progress: something entered but a required field is still
     empty (still being written, so no alarm). Failing: required fields filled but a check fails
-    or some input is invalid. Complete: every check passes.
+    or some input is invalid. Complete: every check passes. Kept by the content's digest, as
+    the checks are (``STATE_CACHE``).
     """
+    key = ContentCache.key(section, data, jurisdiction)
+    if key is not None:
+        cached = STATE_CACHE.get(key, section)
+        if cached is not None:
+            return cached
+    state = _section_state(section, data, jurisdiction)
+    if key is not None:
+        STATE_CACHE.put(key, section, state)
+    return state
+
+
+def _section_state(
+    section: Section, data: Mapping[str, Any] | None, jurisdiction: str | None
+) -> SectionState:
     clean = normalise(section, data)
     if clean == empty_section(section):
         return SectionState.NOT_STARTED

@@ -92,10 +92,18 @@ def _guideline(request: HttpRequest, pk: int) -> Guideline:
 
 
 def _open_draft(guideline: Guideline) -> Draft | None:
+    """The open draft, with ``latest_number``: the guideline's highest version number (None
+    before the first), which the threads beside the wizard need (read here, not once more)."""
+    latest = (
+        Version.objects.filter(guideline_id=OuterRef("guideline_id"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
     return (
         guideline.drafts.filter(is_open=True)
         .select_related("created_by", "based_on")
         .defer("based_on__content", "based_on__quiz")
+        .annotate(latest_number=Subquery(latest))
         .first()
     )
 

@@ -34,6 +34,10 @@ MAX_QUERIES = {
     "compare": 10,  # the first comparison of a pair reads both texts; later ones neither
     # The export reads the institution's staff groups once (the filter the dashboard shares).
     "export": 9,
+    # A wizard step: the baseline, the guideline, the open draft (with the latest version's
+    # number, once a query of the threads panel), the draft's sections and the panel (the
+    # decision, the carried threads, their replies on this section, suggested edits).
+    "wizard_step": 10,
 }
 
 
@@ -100,6 +104,7 @@ ANSWERS = {
     "acknowledge": ("302 /my-guidelines/", ""),  # acknowledged: on to the person's list
     "compare": ("200  ", "3 of 12 sections changed"),
     "export": ("200  name,email", "@"),
+    "wizard_step": ("200  ", "Checks for this section"),
 }
 
 
@@ -134,6 +139,9 @@ def _page_queries(seeded: SeedResult) -> dict[str, tuple[int, str]]:
         ),
         "export": _count(
             admin, "get", reverse("publishing:tracking_export", args=[seeded.campaign_id])
+        ),
+        "wizard_step": _count(
+            author, "get", reverse("guidelines:step", args=[seeded.guideline_id, "accounts"])
         ),
     }
 

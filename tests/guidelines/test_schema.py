@@ -9,8 +9,12 @@ from hypothesis import strategies as st
 
 from guidelines.facts import confirm_all
 from guidelines.schema import (
+    CHECK_CACHE,
+    STATE_CACHE,
     CheckResult,
     SectionState,
+    _run_checks,
+    _section_state,
     content_hash,
     empty_section,
     is_empty,
@@ -295,3 +299,28 @@ def test_content_hash_ignores_noise_that_normalise_removes_but_not_real_edits() 
     assert content_hash(normalise_content(noisy)) == content_hash(content)
     edited = {**content, "contact": {**content["contact"], "name": "Someone Else"}}
     assert content_hash(normalise_content(edited)) != content_hash(content)
+
+
+def test_checks_and_state_kept_by_content_are_the_same_as_computed_afresh() -> None:
+    """The per-worker cache answers exactly what running the checks answers, for the section,
+    content and jurisdiction asked about, and hands out a list of its own each time."""
+    CHECK_CACHE.clear()
+    STATE_CACHE.clear()
+    for section in SECTIONS:
+        data = STARTER[section.key]
+        for jurisdiction in (None, "us", "uk", "ca"):
+            first = run_checks(section, data, jurisdiction)
+            first.append(CheckResult(code="x", message="x", passed=False, field=None))
+            again = run_checks(section, data, jurisdiction)
+            assert again == _run_checks(section, data, jurisdiction)
+            assert section_state(section, data, jurisdiction) is _section_state(
+                section, data, jurisdiction
+            )
+            assert section_state(section, data, jurisdiction) is _section_state(
+                section, data, jurisdiction
+            )
+    # Content that differs by one character is another entry.
+    assert section_state(CONTACT, {"name": "Jo"}) is SectionState.FAILING
+    assert section_state(CONTACT, {"name": "Jo", "phone": "555 0100"}) is SectionState.COMPLETE
+    # What is not plain JSON is computed each time rather than refused.
+    assert run_checks(CONTACT, {"name": object()}) is not None
