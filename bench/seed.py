@@ -230,7 +230,10 @@ class BulkWriter:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype IN ('f', 'u', 'x') ORDER BY conname",
+                "WHERE conrelid = %s::regclass AND (contype = 'f' OR contype IN ('u', 'x') "
+                # A unique key that another table's foreign key points at stays.
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' "
+                "AND r.conindid = pg_constraint.conindid)) ORDER BY conname",
                 [table],
             )
             constraints = cursor.fetchall()
@@ -537,6 +540,7 @@ def _staff(run: _Run, inst: _Institution) -> None:
             )
             for i in range(cfg.employees)
         ),
+        defer_indexes=True,
     )
     w.insert(
         Membership,
@@ -559,6 +563,7 @@ def _staff(run: _Run, inst: _Institution) -> None:
             )
             for i in range(cfg.employees)
         ),
+        defer_indexes=True,
     )
 
 
@@ -870,6 +875,7 @@ def _campaign(
             (first_request + i, campaign.pk, m, u, g, due, at, current.published_at, 0)
             for i, (m, u, g, due, at) in enumerate(requests)
         ),
+        defer_indexes=True,
     )
     first_ack = w.next_id(Acknowledgement)
     w.insert(
@@ -892,6 +898,7 @@ def _campaign(
             )
             for i, (u, at) in enumerate(acks)
         ),
+        defer_indexes=True,
     )
     result.counts["ack_requests"] = len(requests)
     result.counts["acknowledged"] = len(acks)

@@ -1,6 +1,6 @@
 """The benchmark seed writes audit events in bulk, without the ORM: the chain it builds must be
 the one ``audit.services.record`` builds, accepted by the app's own verifier, and on PostgreSQL
-the audit table must keep every index and key it had before the load."""
+every table it loads with its indexes set aside must keep every index and key it had."""
 
 from __future__ import annotations
 
@@ -8,20 +8,26 @@ import datetime as dt
 
 from django.db import connection
 
-from accounts.models import Organization
+from accounts.models import Membership, Organization, User
 from audit.models import AuditEvent, ChainHead
 from audit.services import record
 from audit.signing import Keyring, event_message
 from audit.verify import verify_chain
 from bench.seed import GENESIS, ChainLinker, SeedConfig, seed
+from publishing.models import Acknowledgement, AckRequest
+
+# The tables the seed loads with their indexes and keys set aside.
+LOADED = (AuditEvent, User, Membership, AckRequest, Acknowledgement)
 
 
-def _indexes_and_keys() -> list[tuple[str, str]]:
+def _indexes_and_keys() -> list[tuple[str, str, str]]:
+    tables = [model._meta.db_table for model in LOADED]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_auditevent' "
-            "UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'audit_auditevent'::regclass ORDER BY 1"
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+            "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1, 2, 3",
+            [tables, tables],
         )
         return cursor.fetchall()
 
