@@ -500,6 +500,24 @@ def _example_handle(accounts: list[dict[str, str]]) -> str:
 # --- acknowledging -------------------------------------------------------------------------
 
 
+# What a POST to ``acknowledge`` reads: the publication's dates, the frozen version's number,
+# hash and quiz, the guideline's title and institution (not the text, history or settings).
+ACKNOWLEDGE_READS = (
+    "organization",
+    "guideline",
+    "version",
+    "effective_date",
+    "version__guideline",
+    "version__number",
+    "version__content_hash",
+    "version__quiz",
+    "version__cases",
+    "version__status",
+    "version__guideline__title",
+    "version__guideline__organization",
+)
+
+
 @require_role()
 def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     """Any member: read a published version and acknowledge it (with its quiz, if any)."""
@@ -508,11 +526,11 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     publications = Publication.objects.select_related("version__guideline__organization").filter(
         version_id=version_id, version__guideline__organization=request.membership.organization
     )
+    full = publications
     if request.method == "POST":
-        # The hash is what gets bound, not the text.
-        publications = publications.defer("version__content").annotate(
-            superseded=superseded_today()
-        )
+        # The hash is what gets bound, not the text: the columns acknowledging reads and no
+        # more (the page shown again after a refusal reads the rest, below).
+        publications = publications.only(*ACKNOWLEDGE_READS).annotate(superseded=superseded_today())
     publication = publications.first()
     if publication is None:
         raise Http404("This version is not published")
@@ -559,6 +577,9 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                     reverse("publishing:acknowledge", args=[version.pk]) + "#case-answers"
                 )
             return redirect("publishing:my_acknowledgements")
+    if request.method == "POST":
+        # Refused: the page again, from a whole read (this path is rare and may cost more).
+        publication = full.first() or publication
     context = _reader_context(request, publication)
     context["form"] = form
     context["questions"] = len(questions)
