@@ -14,7 +14,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,6 +24,7 @@ from scim2_filter_parser.parser import SCIMParser
 from scim2_filter_parser.transpilers.django_q_object import Transpiler
 
 from audit.services import record
+from config import ratelimit
 
 from . import directory
 from .directory import DirectoryError, PersonState
@@ -67,18 +67,14 @@ def _bearer(request: HttpRequest) -> str:
     return token.strip() if kind.lower() == "bearer" else ""
 
 
-def _rate_limited(token: DirectoryToken) -> bool:
-    """A fixed window per token: a runaway sync cannot crowd out the institution's staff."""
-    limit = settings.CHARTER_SCIM_RATE_PER_MINUTE
-    window = int(timezone.now().timestamp() // 60)
-    # Keyed by the token itself, not its row id: ids can be reused, a token never is.
-    key = f"scim-rate:{token.token_hash}:{window}"
-    if cache.add(key, 1, timeout=90):
-        return False
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # the window expired between the two calls
-        return False
+def _rate_limited(token: DirectoryToken) -> ratelimit.Verdict:
+    """A fixed window per token: a runaway sync cannot crowd out the institution's staff.
+
+    Counted as the API counts (config/ratelimit.py): per process while Redis is out of reach.
+    Keyed by the token itself, not its row id: ids can be reused, a token never is."""
+    return ratelimit.hit(
+        "scim-rate", token.token_hash, limit=settings.CHARTER_SCIM_RATE_PER_MINUTE, window=60
+    )
 
 
 def scim_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -90,8 +86,13 @@ def scim_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         token = directory.token_for(_bearer(request))
         if token is None:
             return scim_error(401, "A valid bearer token is required.", WWW_Authenticate="Bearer")
-        if _rate_limited(token):
-            return scim_error(429, "Too many requests; try again in a minute.", Retry_After="60")
+        verdict = _rate_limited(token)
+        if verdict.limited:
+            return scim_error(
+                429,
+                "Too many requests; try again in a minute.",
+                Retry_After=str(verdict.retry_after),
+            )
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             DirectoryToken.objects.filter(pk=token.pk).update(last_used_at=now)

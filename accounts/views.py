@@ -8,10 +8,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from audit.services import record
@@ -418,8 +419,6 @@ def groups(request: MemberRequest) -> HttpResponse:
                 record(action, actor=request.user, organization=org, obj=obj, request=request)
                 messages.success(request, f"Added {name}.")
                 return redirect("accounts:groups")
-    from django.db.models import Count
-
     return render(
         request,
         "accounts/groups.html",
@@ -445,8 +444,6 @@ def notifications(request: MemberRequest) -> HttpResponse:
     )
     items = list(qs[:50])
     if request.method == "POST":
-        from django.utils import timezone
-
         qs.filter(read_at=None).update(read_at=timezone.now())
         return redirect("accounts:notifications")
     return render(request, "accounts/notifications.html", {"items": items})

@@ -328,6 +328,10 @@ CHARTER_API_SETTLE_SECONDS = env_int("CHARTER_API_SETTLE_SECONDS", 0 if TESTING 
 # Webhook and chat addresses on private or loopback networks (and plain http) are refused
 # unless this is on; tests turn it on to reach their receiver on 127.0.0.1.
 CHARTER_WEBHOOKS_ALLOW_PRIVATE = env_bool("CHARTER_WEBHOOKS_ALLOW_PRIVATE", TESTING)
+# Sign-in providers on this machine's loopback (plain http allowed there): the demo provider
+# and the test providers run on 127.0.0.1. Honoured only with DEBUG or in tests, never in
+# production, whatever the environment says.
+CHARTER_SSO_ALLOW_LOOPBACK = env_bool("CHARTER_SSO_ALLOW_LOOPBACK", DEBUG or TESTING)
 CHARTER_WEBHOOK_TIMEOUT_SECONDS = env_int("CHARTER_WEBHOOK_TIMEOUT_SECONDS", 10)
 CHARTER_IMPORT_MAX_BYTES = env_int("CHARTER_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 # Files up to this many rows are applied during the upload; larger ones by a background job.

@@ -52,7 +52,9 @@ class MissingScope(Exception):
 
 
 class RateLimited(Exception):
-    pass
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class BadCursor(Exception):
@@ -70,8 +72,9 @@ class TokenAuth(HttpBearer):
         found = tokens.token_for(token)
         if found is None:
             return None
-        if tokens.rate_limited(found):
-            raise RateLimited
+        verdict = tokens.rate_limited(found)
+        if verdict.limited:
+            raise RateLimited(verdict.retry_after)
         if self.scope is not None and self.scope not in (found.scopes or []):
             raise MissingScope(self.scope)
         tokens.touch(found)
@@ -145,9 +148,11 @@ def _missing_scope(request: HttpRequest, exc: MissingScope) -> HttpResponse:
 
 
 @api.exception_handler(RateLimited)
-def _rate_limited(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    # The seconds until the token's window resets, not a fixed minute: a client that waits
+    # as told is served on its next try.
     return problem(request, 429, kind="rate-limited", title="Too many requests",
-                   headers={"Retry-After": "60"})  # fmt: skip
+                   headers={"Retry-After": str(exc.retry_after)})  # fmt: skip
 
 
 @api.exception_handler(ValidationError)

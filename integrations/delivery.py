@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.outbox import due_batches
+from config import outbound
 
 from . import chat, signing
 from .addresses import Target, UnsafeAddress, resolve
@@ -76,15 +77,10 @@ def body_and_headers(endpoint: Endpoint, event: Event, delivery: Delivery) -> tu
 
 def post(client: httpx.Client, target: Target, body: bytes, headers: dict) -> httpx.Response:
     """POST to the address that was checked, not to whatever the name resolves to next."""
-    url = httpx.URL(target.url)
-    pinned = url.copy_with(host=target.address)
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return client.post(
-        pinned,
-        content=body,
-        headers={**headers, "Host": url.netloc.decode("ascii"), "User-Agent": USER_AGENT},
-        extensions=extensions,
+    request = client.build_request(
+        "POST", target.url, content=body, headers={**headers, "User-Agent": USER_AGENT}
     )
+    return client.send(outbound.pin(request, target))
 
 
 def new_client() -> httpx.Client:

@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
@@ -31,6 +30,7 @@ from accounts.http import CharterRequest, MemberRequest
 from accounts.models import DirectoryGroup, EmployeeType, Organization, Role, StaffGroup
 from accounts.twofactor.services import qr_svg
 from audit.services import client_ip, record
+from config import ratelimit
 from guidelines.cases import library as case_library
 from guidelines.cases import section_name
 from guidelines.compare import compare_content
@@ -404,7 +404,8 @@ def official_accounts(request: CharterRequest, org_slug: str) -> HttpResponse:
     if organization is not None:
         accounts, contact, has_guideline = accounts_in_force(organization)
     form = HandleForm(request.GET or None, example=_example_handle(accounts))
-    if form.is_bound and _over_check_limit(request):
+    verdict = _over_check_limit(request) if form.is_bound else None
+    if verdict is not None and verdict.limited:
         response = render(
             request,
             "publishing/official_accounts.html",
@@ -416,7 +417,7 @@ def official_accounts(request: CharterRequest, org_slug: str) -> HttpResponse:
             },
             status=429,
         )
-        response["Retry-After"] = str(CHECK_WINDOW_SECONDS)
+        response["Retry-After"] = str(verdict.retry_after)
         return response
     found: list[dict[str, str]] = []
     asked = ""
@@ -475,17 +476,15 @@ def official_accounts_poster(request: MemberRequest, org_slug: str) -> HttpRespo
 CHECK_WINDOW_SECONDS = 60
 
 
-def _over_check_limit(request: CharterRequest) -> bool:
-    """Count this check against the client's address; True once it is past the limit."""
-    cache_key = f"official-check:{client_ip(request) or 'unknown'}"
-    # add() starts the window only if none is open; incr() is atomic on shared caches.
-    cache.add(cache_key, 0, timeout=CHECK_WINDOW_SECONDS)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(cache_key, 1, timeout=CHECK_WINDOW_SECONDS)
-        count = 1
-    return count > settings.CHARTER_OFFICIAL_CHECK_LIMIT
+def _over_check_limit(request: CharterRequest) -> ratelimit.Verdict:
+    """Count this check against the client's address (config/ratelimit.py: shared in Redis,
+    per process while Redis is out of reach, so the public page never fails on a counter)."""
+    return ratelimit.hit(
+        "official-check",
+        client_ip(request) or "unknown",
+        limit=settings.CHARTER_OFFICIAL_CHECK_LIMIT,
+        window=CHECK_WINDOW_SECONDS,
+    )
 
 
 def _example_handle(accounts: list[dict[str, str]]) -> str:

@@ -18,7 +18,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from .addresses import check_fetch_url
+from config.outbound import UnsafeAddress
+
+from . import addresses
 from .errors import SsoConfigError, SsoError
 from .models import IdentityProvider
 
@@ -50,15 +52,11 @@ class Pending:
 
 def check_issuer_url(issuer: str) -> None:
     """HTTPS only, public addresses only (loopback in development and tests, for the demo)."""
-    check_fetch_url(issuer, what="issuer URL")
+    addresses.check_fetch_url(issuer, what="issuer URL")
 
 
 def _get_json(url: str) -> dict[str, Any]:
-    check_fetch_url(url)
-    try:
-        response = httpx.get(url, timeout=TIMEOUT, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        raise SsoConfigError(f"Charter could not reach {url} ({type(exc).__name__}).") from exc
+    response = addresses.get(url, timeout=TIMEOUT)
     if response.status_code != 200:
         raise SsoConfigError(f"{url} answered {response.status_code}, not the expected document.")
     try:
@@ -88,7 +86,7 @@ def discover(issuer: str, *, fresh: bool = False) -> dict[str, Any]:
             raise SsoConfigError(f"The provider's configuration has no {needed}.")
     # Charter itself calls these two (the browser goes to the authorization endpoint).
     for fetched in ("token_endpoint", "jwks_uri"):
-        check_fetch_url(str(metadata[fetched]), what=fetched)
+        addresses.check_fetch_url(str(metadata[fetched]), what=fetched)
     cache.set(key, metadata, CACHE_SECONDS)
     return metadata
 
@@ -116,6 +114,9 @@ def _client(provider: IdentityProvider, metadata: dict[str, Any], redirect_uri: 
         code_challenge_method="S256",
         token_endpoint_auth_method=auth_method,
         timeout=TIMEOUT,
+        # The token request is checked and pinned like every other fetch from the provider.
+        transport=addresses.transport(),
+        trust_env=False,
     )
 
 
@@ -160,6 +161,8 @@ def finish(
                 code=code,
                 code_verifier=pending.code_verifier,
             )
+    except UnsafeAddress as exc:
+        raise SsoError(str(addresses.refusal(exc, "token_endpoint"))) from exc
     except httpx.HTTPError as exc:
         raise SsoError(f"The provider could not be reached ({type(exc).__name__}).") from exc
     except Exception as exc:  # Authlib raises OAuthError and friends for refusals

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from defusedxml.ElementTree import fromstring as defused_fromstring
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -28,7 +27,7 @@ from saml2.saml import NAMEID_FORMAT_PERSISTENT
 from saml2.sigver import CryptoBackendXmlSec1
 from saml2.time_util import str_to_time
 
-from .addresses import check_fetch_url
+from . import addresses
 from .errors import SsoConfigError, SsoError
 from .models import IdentityProvider, SamlRequest, SeenAssertion
 
@@ -90,11 +89,7 @@ def metadata_xml(provider: IdentityProvider) -> str:
 
 
 def fetch_metadata(url: str) -> str:
-    check_fetch_url(url, what="metadata URL")
-    try:
-        response = httpx.get(url, timeout=TIMEOUT)
-    except httpx.HTTPError as exc:
-        raise SsoConfigError(f"Charter could not reach {url} ({type(exc).__name__}).") from exc
+    response = addresses.get(url, timeout=TIMEOUT, what="metadata URL")
     if response.status_code != 200:
         raise SsoConfigError(f"{url} answered {response.status_code}.")
     return response.text

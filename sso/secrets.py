@@ -1,28 +1,22 @@
-"""Client secrets at rest: encrypted with a key derived from SECRET_KEY, never shown again."""
+"""Client secrets at rest, sealed with the shared helper (config/sealing.py): never shown
+again, and still readable after SECRET_KEY is rotated through SECRET_KEY_FALLBACKS."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
+from config.sealing import Sealer, Unreadable
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
-
-
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(f"charter.sso.client-secret:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+PURPOSE = "charter.sso.client-secret"
+_sealer = Sealer(PURPOSE)
 
 
 def seal(plain: str) -> str:
-    return _fernet().encrypt(plain.encode()).decode() if plain else ""
+    return _sealer.seal(plain)
 
 
 def unseal(sealed: str) -> str:
-    """The secret, or "" when none is stored or SECRET_KEY changed since it was saved."""
-    if not sealed:
-        return ""
+    """The secret, or "" when none is stored or no key this server has can open it (the
+    admin then types it again)."""
     try:
-        return _fernet().decrypt(sealed.encode()).decode()
-    except InvalidToken:
+        return _sealer.unseal(sealed)
+    except Unreadable:
         return ""

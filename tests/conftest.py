@@ -8,6 +8,7 @@ Riverside legal reviewer who also works at Lakeside.
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 
 import pytest
@@ -73,6 +74,22 @@ def _empty_cache():
     """Each test starts with an empty cache: rate limits and integration subscriptions kept
     there must not carry over to a test whose rows happen to reuse the same ids."""
     cache.clear()
+
+
+@pytest.fixture
+def redis_unreachable(settings) -> None:
+    """The shared cache is Redis on a port where nothing listens: every cache call fails at
+    once (connection refused), as when Redis is down."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 
 
 @pytest.fixture

@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # Floors from the ground up. A module's floor is that of the longest name below that it starts
 # with; it may import modules on its own floor or lower, never higher.
 FLOORS: list[tuple[str, ...]] = [
-    # Small helpers that import nothing of the project: every floor may use them.
-    ("config.mail", "config.csv_export"),
+    # Small helpers that import nothing of the project: every floor may use them (outbound:
+    # checked and pinned requests to addresses admins type; sealing: secrets at rest;
+    # ratelimit: shared counters that survive the cache going away).
+    ("config.mail", "config.csv_export", "config.outbound", "config.sealing", "config.ratelimit"),
     # The audit trail itself (AuditEvent, record, verify): everything writes to it, people and
     # institutions included, so it sits on the ground.
     ("audit",),
