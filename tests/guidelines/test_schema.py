@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from guidelines.completeness import _unchanged, unchanged_from_template
 from guidelines.facts import confirm_all
 from guidelines.schema import (
     CHECK_CACHE,
@@ -324,3 +325,14 @@ def test_checks_and_state_kept_by_content_are_the_same_as_computed_afresh() -> N
     assert section_state(CONTACT, {"name": "Jo", "phone": "555 0100"}) is SectionState.COMPLETE
     # What is not plain JSON is computed each time rather than refused.
     assert run_checks(CONTACT, {"name": object()}) is not None
+
+
+def test_unchanged_sections_kept_by_text_answer_as_computed_afresh() -> None:
+    content = {**STARTER, "contact": {**STARTER["contact"], "name": "Someone adapted it"}}
+    for text in (STARTER, content, STARTER):
+        first = unchanged_from_template(text, SAMPLE_CONTEXT)
+        assert first == _unchanged(text, SAMPLE_CONTEXT)
+        first.clear()  # the caller's own set: the kept answer is untouched
+        assert unchanged_from_template(text, SAMPLE_CONTEXT) == _unchanged(text, SAMPLE_CONTEXT)
+    assert "contact" in unchanged_from_template(STARTER, SAMPLE_CONTEXT)
+    assert "contact" not in unchanged_from_template(content, SAMPLE_CONTEXT)
