@@ -40,7 +40,7 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from config.mail import Refused, build, describe, render_each, send_one
@@ -304,6 +304,29 @@ def problems_for(ref: str, user_ids: Iterable[int]) -> dict[int, OutboundEmail]:
         assert row.user_id is not None
         latest.setdefault(row.user_id, row)
     return {uid: row for uid, row in latest.items() if row.is_problem}
+
+
+def with_latest_email(rows: QuerySet[Any], ref: str, user_field: str = "user_id") -> QuerySet[Any]:
+    """``rows`` (one person each) with the status and last error of that person's latest
+    e-mail about ``ref`` (``latest_email_status``, ``latest_email_error``): what
+    ``problems_for`` answers, read in the same query as the rows (``problem_of`` turns
+    each into the problem or None)."""
+    latest = OutboundEmail.objects.filter(ref=ref, user_id=OuterRef(user_field)).order_by(
+        "-created_at", "-pk"
+    )
+    return rows.annotate(
+        latest_email_status=Subquery(latest.values("status")[:1]),
+        latest_email_error=Subquery(latest.values("last_error")[:1]),
+    )
+
+
+def problem_of(row: Any) -> OutboundEmail | None:
+    """The latest e-mail of a row read with ``with_latest_email``, when it has not reached
+    the person (as ``problems_for`` reports it); None otherwise."""
+    email = OutboundEmail(
+        status=row.latest_email_status or "", last_error=row.latest_email_error or ""
+    )
+    return email if row.latest_email_status and email.is_problem else None
 
 
 def prune(*, before: dt.datetime) -> int:

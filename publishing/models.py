@@ -277,6 +277,20 @@ class AckRequestQuerySet(models.QuerySet["AckRequest"]):
         """Pending and past the person's due date (due today is not yet overdue)."""
         return AckRequestQuerySet.pending_q() & Q(due_date__lt=on)
 
+    @staticmethod
+    def state_of(*, closed: bool, acknowledged: bool, replaced: bool, late: bool) -> str:
+        """A request's state from the four facts the campaign's figures group by (see
+        ``campaign_figures``), with the precedence of the definitions above: closed first,
+        then acknowledged (``open_q`` counts it even if a newer request replaced it), then
+        replaced (never pending), then overdue when past its due date, else pending."""
+        if closed:
+            return "closed"
+        if acknowledged:
+            return "acknowledged"
+        if replaced:
+            return "replaced"
+        return "overdue" if late else "pending"
+
     def pending(self) -> AckRequestQuerySet:
         return self.filter(self.pending_q())
 

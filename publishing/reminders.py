@@ -67,7 +67,7 @@ def to_remind(
 
 def outlook_aggregates(*, today: dt.date) -> dict[str, Aggregate]:
     """The figures of ``reminder_outlook`` beyond the campaign's own (overdue, pending), as
-    aggregates to add to the campaign's progress query (``campaign_figures(extra=…)``)."""
+    aggregates (``campaign_figures(fresh_since=start_of(today))`` counts the same people)."""
     fresh = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=start_of(today))
     return {
         "overdue_fresh": Count("pk", filter=AckRequestQuerySet.overdue_q(on=today) & fresh),
@@ -78,7 +78,7 @@ def outlook_aggregates(*, today: dt.date) -> dict[str, Aggregate]:
 
 def outlook_from(figures: dict[str, Any], *, today: dt.date) -> dict[str, Any]:
     """``reminder_outlook`` from the overall row of ``campaign_figures`` run with
-    ``outlook_aggregates``: pending there is what the campaign counts and has not
+    ``fresh_since=start_of(today)``: pending there is what the campaign counts and has not
     acknowledged, the same people as ``pending_q``."""
     last = figures["last_reminded"]
     return {

@@ -7,7 +7,16 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Aggregate, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -122,47 +131,64 @@ def campaign_figures(
     today: dt.date | None = None,
     by_group: bool = True,
     group_names: Mapping[int, str] | None = None,
-    extra: Mapping[str, Aggregate] | None = None,
+    fresh_since: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Overall and per-group progress from one aggregate query, whatever the campaign's size.
 
-    The overall figures are the sum of the group rows, so the campaign is scanned once.
+    The campaign is scanned once, grouped by staff group and by the facts that decide each
+    request's state (closed, acknowledged, replaced, past its due date: see
+    ``AckRequestQuerySet.state_of``) with a single count per group, rather than one
+    ``COUNT … FILTER`` per figure evaluated on every row; every figure, and the overall row,
+    is a sum of those counts. Grouping by plain true/false columns (not by a computed state)
+    keeps PostgreSQL's estimate of the groups small, so that it still scans in parallel.
+
     With ``group_names`` (the institution's groups, in the order to show them) the scan is
-    grouped by the group's id alone, without joining the groups to every request. ``extra``
-    adds aggregates to the same scan (counts are summed over the groups, ``Max`` is the
-    largest), so a page that needs more figures of the campaign does not scan it again.
+    grouped by the group's id alone, without joining the groups to every request. With
+    ``fresh_since`` (the start of today) the rows also say who was not reminded since then
+    (``overdue_fresh``, ``pending_fresh``) and when anyone was last reminded
+    (``last_reminded``): what a reminder would do now, from the same scan.
     """
     day = today or timezone.localdate()
-    qs = AckRequest.objects.filter(campaign=campaign)
-    counts: dict[str, Aggregate] = {
-        # Requests closed for leavers and movers are kept but no longer counted.
-        "total": Count("pk", filter=AckRequestQuerySet.open_q()),
-        "acknowledged": Count(
-            "pk", filter=AckRequestQuerySet.acknowledged_q() & AckRequestQuerySet.open_q()
-        ),
-        "overdue": Count("pk", filter=AckRequestQuerySet.overdue_q(on=day)),
-        # Kept in the roster, never pending or overdue: a newer request took their place.
-        "replaced": Count("pk", filter=AckRequestQuerySet.replaced_q()),
-        "closed": Count("pk", filter=Q(closed_at__isnull=False)),
-        **(extra or {}),
+    facts: dict[str, Q] = {
+        "closed": Q(closed_at__isnull=False),
+        "acknowledged": AckRequestQuerySet.acknowledged_q(),
+        "replaced": Q(replaced_at__isnull=False),
+        "late": Q(due_date__lt=day),
     }
-    groups: list[dict[str, Any]]
-    if not by_group:
-        overall: dict[str, Any] = qs.aggregate(**counts)
-        groups = []
-    else:
+    counts: dict[str, Any] = {"n": Count("*")}
+    if fresh_since is not None:
+        facts["fresh"] = Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=fresh_since)
+        counts["last"] = Max("last_reminded_at")
+    fields = ["staff_group_id"] if by_group else []
+    if by_group and group_names is None:
+        fields.append("staff_group__name")
+    found: dict[int | None, dict[str, Any]] = {}
+    named: dict[int | None, str | None] = {}
+    scan = (
+        AckRequest.objects.filter(campaign=campaign)
+        .values(
+            *fields,
+            **{k: ExpressionWrapper(q, output_field=BooleanField()) for k, q in facts.items()},
+        )
+        .annotate(**counts)
+        .order_by()
+    )
+    for row in scan:
+        pk = row["staff_group_id"] if by_group else None
+        figures = found.get(pk)
+        if figures is None:
+            figures = found[pk] = _empty_figures(fresh_since is not None)
+            if by_group:
+                figures["staff_group_id"] = pk
+                named[pk] = row.get("staff_group__name")
+        _add_count(figures, row)
+    groups: list[dict[str, Any]] = []
+    if by_group:
         if group_names is None:
-            groups = [
-                dict(g)
-                for g in qs.values("staff_group_id", "staff_group__name")
-                .annotate(**counts)
-                .order_by("staff_group__name")
-            ]
+            # By name, as the groups' list reads; requests of no group last.
+            order = sorted(found, key=lambda pk: (named[pk] is None, named[pk] or "", pk or 0))
+            groups = [found[pk] | {"staff_group__name": named[pk]} for pk in order]
         else:
-            found = {
-                g["staff_group_id"]: dict(g)
-                for g in qs.values("staff_group_id").annotate(**counts).order_by()
-            }
             groups = [
                 found.pop(pk) | {"staff_group__name": name}
                 for pk, name in group_names.items()
@@ -170,22 +196,62 @@ def campaign_figures(
             ]
             # Requests of no group (or, never expected, of a group not listed) come last.
             groups += [row | {"staff_group__name": None} for row in found.values()]
-        overall = {key: _combine(agg, [g[key] for g in groups]) for key, agg in counts.items()}
-    rows: list[dict[str, Any]] = [dict(overall), *(dict(g) for g in groups)]
+        overall = _empty_figures(fresh_since is not None)
+        for g in groups:
+            for key in overall:
+                if key == "last_reminded":
+                    overall[key] = _latest(overall[key], g[key])
+                else:
+                    overall[key] += g[key]
+    else:
+        overall = found.get(None) or _empty_figures(fresh_since is not None)
+    rows: list[dict[str, Any]] = [overall, *groups]
     for row in rows:
         row["percent"] = percent(row["acknowledged"], row["total"])
-        row["pending"] = row["total"] - row["acknowledged"]
     for row in rows[1:]:
         row["name"] = row["staff_group__name"] or "No group"
     return {"overall": rows[0], "groups": rows[1:]}
 
 
-def _combine(aggregate: Aggregate, values: list[Any]) -> Any:
-    """The campaign's figure from its groups' figures: the largest for ``Max``, else the sum."""
-    if isinstance(aggregate, Max):
-        present = [v for v in values if v is not None]
-        return max(present) if present else None
-    return sum(v or 0 for v in values)
+def _empty_figures(outlook: bool) -> dict[str, Any]:
+    figures: dict[str, Any] = dict.fromkeys(
+        ("total", "acknowledged", "pending", "overdue", "replaced", "closed"), 0
+    )
+    if outlook:
+        figures |= {"overdue_fresh": 0, "pending_fresh": 0, "last_reminded": None}
+    return figures
+
+
+def _add_count(figures: dict[str, Any], row: dict[str, Any]) -> None:
+    """Adds one count of the grouped scan to its group's figures."""
+    n = row["n"]
+    state = AckRequestQuerySet.state_of(
+        closed=bool(row["closed"]),
+        acknowledged=bool(row["acknowledged"]),
+        replaced=bool(row["replaced"]),
+        late=bool(row["late"]),
+    )
+    if state in ("closed", "replaced"):
+        figures[state] += n
+    else:
+        # Counted in the campaign (``open_q``): acknowledged, or pending (overdue or not).
+        figures["total"] += n
+        if state == "acknowledged":
+            figures["acknowledged"] += n
+        else:
+            figures["pending"] += n
+            if state == "overdue":
+                figures["overdue"] += n
+            if row.get("fresh"):
+                figures["pending_fresh"] += n
+                if state == "overdue":
+                    figures["overdue_fresh"] += n
+    if "last" in row:
+        figures["last_reminded"] = _latest(figures["last_reminded"], row["last"])
+
+
+def _latest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def percent(part: int, whole: int) -> int:

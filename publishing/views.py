@@ -55,7 +55,7 @@ from .forms import (
 from .models import Acknowledgement, Campaign, PdfState, Publication
 from .pdf import get_pdf, stored_download
 from .quiz import quiz_for
-from .reminders import outlook_aggregates, outlook_from
+from .reminders import outlook_from, start_of
 from .selectors import (
     accounts_in_force,
     campaign_figures,
@@ -791,18 +791,21 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
         campaign,
         today=day,
         group_names=form.group_names,
-        extra=outlook_aggregates(today=day) if remindable else None,
+        fresh_since=start_of(day) if remindable else None,
     )
-    paginator = Paginator(roster(campaign, today=day, **filters), ROSTER_PAGE_SIZE)
+    # A reminder or request that never reached the person shows on their row: the latest
+    # e-mail of each is read with the page's rows.
+    paginator = Paginator(
+        outbox.with_latest_email(roster(campaign, today=day, **filters), f"ack:{campaign.pk}"),
+        ROSTER_PAGE_SIZE,
+    )
     if not any(filters.values()):
         # Unfiltered, the roster is the whole campaign: its size is already counted.
         overall = figures["overall"]
         paginator.__dict__["count"] = overall["total"] + overall["closed"] + overall["replaced"]
     page = paginator.get_page(request.GET.get("page"))
-    # A reminder or request that never reached the person shows on their row.
-    problems = outbox.problems_for(f"ack:{campaign.pk}", [r.user_id for r in page])
     for r in page:
-        r.mail_problem = problems.get(r.user_id)  # type: ignore[attr-defined]
+        r.mail_problem = outbox.problem_of(r)
     overdue = (
         list(roster(campaign, status="overdue", today=day)[:10])
         if figures["overall"]["overdue"]

@@ -28,7 +28,8 @@ SMALL, LARGE = 1_000, 5_000
 MAX_QUERIES = {
     "trivial": 3,
     "trivial_insert": 3,
-    "dashboard": 10,
+    # The dashboard reads each roster row's latest e-mail with the row (was a query of its own).
+    "dashboard": 9,
     "roster": 11,
     "acknowledge": 8,
     "compare": 10,  # the first comparison of a pair reads both texts; later ones neither
