@@ -4,9 +4,14 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Notification
+from audit.models import AuditEvent
+from audit.verify import verify_chain
 from publishing import reminders, services
-from publishing.models import Acknowledgement, ReminderLog
+from publishing.models import Acknowledgement, AckRequest, Publication, ReminderLog
+from publishing.selectors import superseded_today
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,3 +62,56 @@ def test_simultaneous_reminder_runs_remind_each_person_once(postgres_only, publi
     assert errors == []
     assert ReminderLog.objects.count() == AckRequest.objects.count()
     assert len(mailoutbox) == AckRequest.objects.count()
+
+
+def _at_once(published, persona):
+    """The view's call: the publication read with ``superseded``, the membership, the quiz
+    shown, so PostgreSQL takes the two-statement path (publishing.ack_statements)."""
+    publication = (
+        Publication.objects.select_related("version__guideline__organization")
+        .annotate(superseded=superseded_today())
+        .get(pk=published.pk)
+    )
+    return services.acknowledge(
+        version=publication.version,
+        user=persona.user,
+        confirmed=True,
+        publication=publication,
+        membership=persona.membership,
+        quiz=[],
+    )
+
+
+def test_the_two_statement_path_writes_what_the_orm_path_writes(postgres_only, published, employee):
+    with CaptureQueriesContext(connection) as ctx:
+        ack, created = _at_once(published, employee)
+    assert created
+    # The publication's read, BEGIN, the claim with the head locked, the writes, COMMIT (and
+    # the webhooks' list, once a minute).
+    statements = [q["sql"] for q in ctx.captured_queries if "integrations_endpoint" not in q["sql"]]
+    assert len(statements) == 5 and statements[1] == "BEGIN" and statements[-1] == "COMMIT"
+    request = AckRequest.objects.get(pk=ack.request_id)
+    assert request.user_id == employee.user.pk and request.acknowledged_at == ack.acknowledged_at
+    event = AuditEvent.objects.get(action="publishing.version.acknowledged", actor=employee.user)
+    assert event.details["ack_request"] == request.pk
+    assert verify_chain(employee.membership.organization_id) is None
+    assert not Notification.objects.filter(
+        user=employee.user, subject=f"version:{published.version_id}", done_at=None
+    ).exists()
+    again, created = _at_once(published, employee)
+    assert (again.pk, created) == (ack.pk, False)
+
+
+def test_simultaneous_two_statement_acknowledgements_leave_one_record(
+    postgres_only, published, employee
+):
+    errors = _race(lambda: _at_once(published, employee))
+    assert errors == []
+    assert Acknowledgement.objects.filter(user=employee.user).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="publishing.version.acknowledged", actor=employee.user
+        ).count()
+        == 1
+    )
+    assert verify_chain(employee.membership.organization_id) is None
