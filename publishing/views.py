@@ -39,7 +39,7 @@ from guidelines.models import Guideline, Version
 from guidelines.sections import SCOPE, SECTIONS
 from guidelines.services import GuidelineError
 
-from . import official_check, retirement, roster_csv, services
+from . import official_check, retirement, roster_csv, services, tracking_rows
 from .card import card, get_card_pdf, stored_card_size
 from .evidence import build_evidence_pack
 from .forms import (
@@ -796,7 +796,9 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
     # A reminder or request that never reached the person shows on their row: the latest
     # e-mail of each is read with the page's rows.
     paginator = Paginator(
-        outbox.with_latest_email(roster(campaign, today=day, **filters), f"ack:{campaign.pk}"),
+        outbox.with_latest_email(
+            roster(campaign, today=day, **filters), f"ack:{campaign.pk}"
+        ).values_list(*tracking_rows.ROSTER_FIELDS),
         ROSTER_PAGE_SIZE,
     )
     if not any(filters.values()):
@@ -804,13 +806,14 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
         overall = figures["overall"]
         paginator.__dict__["count"] = overall["total"] + overall["closed"] + overall["replaced"]
     page = paginator.get_page(request.GET.get("page"))
-    for r in page:
-        r.mail_problem = outbox.problem_of(r)
     overdue = (
         list(roster(campaign, status="overdue", today=day)[:10])
         if figures["overall"]["overdue"]
         else []
     )
+    # The repeated rows are written in Python (see tracking_rows): through the template
+    # language they were most of the page's own time.
+    days = tracking_rows.Days()
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -822,6 +825,9 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
             "form": form,
             "page": page,
             "overdue": overdue,
+            "group_rows": tracking_rows.group_rows(figures["groups"]),
+            "overdue_items": tracking_rows.overdue_items(overdue, days),
+            "roster_rows": tracking_rows.roster_rows(page.object_list, days, day),
             "query": query.urlencode(),
             "can_remind": can_remind,
             "outlook": outlook_from(figures["overall"], today=day) if remindable else None,
