@@ -212,6 +212,23 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
+class QuickTextInput(forms.TextInput):
+    """A text box written in Python, with the markup of Django's ``input.html`` (the
+    dashboard's search box: a template and an included template for one element)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        current = widget["value"]
+        shown = "" if current is None else f' value="{escape(str(current))}"'
+        # The type, name, value and attributes above are escaped.
+        return mark_safe(
+            f'<input type="{escape(widget["type"])}" name="{escape(widget["name"])}"'
+            f"{shown}{_attributes(widget['attrs'])}>"
+        )
+
+
 class RosterFilterForm(forms.Form):
     STATUS_CHOICES = (
         ("", "Everyone"),
@@ -221,7 +238,9 @@ class RosterFilterForm(forms.Form):
         ("closed", "Closed (left or no longer in the audience)"),
         ("replaced", "Replaced by a newer request"),
     )
-    q = forms.CharField(label="Name or e-mail", required=False, max_length=100)
+    q = forms.CharField(
+        label="Name or e-mail", required=False, max_length=100, widget=QuickTextInput
+    )
     group = forms.TypedChoiceField(
         label="Staff group",
         coerce=int,

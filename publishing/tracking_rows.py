@@ -40,6 +40,16 @@ ROSTER_FIELDS = (
     "latest_email_error",
 )
 
+# The overdue list's columns, in this order.
+OVERDUE_FIELDS = (
+    "user__full_name",
+    "user__email",
+    "staff_group__name",
+    "due_date",
+    "last_reminded_at",
+    "reminder_count",
+)
+
 CLOSED_REASONS: Mapping[str, str] = dict(AckRequest.ClosedReason.choices)
 
 
@@ -93,19 +103,18 @@ def group_rows(groups: Iterable[Mapping[str, Any]]) -> SafeString:
     return mark_safe("".join(out))  # every value above is escaped or a number
 
 
-def overdue_items(rows: Iterable[AckRequest], day: Days) -> SafeString:
-    """The "Overdue" list's items (at most ten requests, read with their person and group)."""
+def overdue_items(rows: Iterable[tuple[Any, ...]], day: Days) -> SafeString:
+    """The "Overdue" list's items (at most ten), from ``OVERDUE_FIELDS`` tuples."""
     out: list[str] = []
-    for r in rows:
-        group = escape(r.staff_group.name if r.staff_group else "") or "No group"
-        if r.last_reminded_at:
-            reminded = f" · last reminded {day(r.last_reminded_at)} ({r.reminder_count}×)"
+    for full_name, email, group, due_date, last_reminded_at, reminder_count in rows:
+        if last_reminded_at:
+            reminded = f" · last reminded {day(last_reminded_at)} ({reminder_count}×)"
         else:
             reminded = " · not reminded yet"
         out.append(
-            f"<li>{escape(r.user.full_name or r.user.email)} "
-            f'<span class="small text-body-secondary">· {group} · due {day(r.due_date)}'
-            f"{reminded}</span></li>"
+            f"<li>{escape(full_name or email)} "
+            f'<span class="small text-body-secondary">· {escape(group or "No group")} · due '
+            f"{day(due_date)}{reminded}</span></li>"
         )
     return mark_safe("".join(out))  # every value above is escaped
 

@@ -807,7 +807,11 @@ def tracking(request: MemberRequest, pk: int) -> HttpResponse:
         paginator.__dict__["count"] = overall["total"] + overall["closed"] + overall["replaced"]
     page = paginator.get_page(request.GET.get("page"))
     overdue = (
-        list(roster(campaign, status="overdue", today=day)[:10])
+        list(
+            roster(campaign, status="overdue", today=day).values_list(
+                *tracking_rows.OVERDUE_FIELDS
+            )[:10]
+        )
         if figures["overall"]["overdue"]
         else []
     )
