@@ -24,8 +24,9 @@ from django.db.models.sql import InsertQuery
 
 from audit.models import ChainHead
 from audit.services import PendingEvent, head_from_row, head_lock_sql
+from guidelines.models import Version
 
-from .models import AckRequest, Campaign
+from .models import AckRequest, Campaign, Publication
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,37 @@ def claimed_from(rows: list[tuple[Any, ...]]) -> list[Claimed]:
     return out
 
 
+class StalePublication(Exception):
+    """The kept publication (``publishing.frozen``) is no longer the one in force: the claim
+    claimed nothing and the caller reads the publication afresh."""
+
+
+def in_force_sql(
+    *, publication_id: int, version_id: int, content_hash: str, today: dt.date
+) -> tuple[str, list[Any]]:
+    """True while the publication still stands for the version with the same content hash
+    and no later publication of its guideline has taken effect (``selectors.is_superseded``)."""
+    pubs, versions = Publication._meta.db_table, Version._meta.db_table
+    sql = (
+        f'SELECT EXISTS (SELECT 1 FROM "{pubs}" AS "p" '  # noqa: S608 (names from the models)
+        f'JOIN "{versions}" AS "v" ON "v"."id" = "p"."version_id" '
+        'WHERE "p"."id" = %s AND "p"."version_id" = %s AND "v"."content_hash" = %s '
+        f'AND NOT EXISTS (SELECT 1 FROM "{pubs}" AS "q" '
+        f'JOIN "{versions}" AS "w" ON "w"."id" = "q"."version_id" '
+        'WHERE "q"."guideline_id" = "p"."guideline_id" AND "q"."effective_date" <= %s '
+        'AND ("q"."effective_date" > "p"."effective_date" OR ("q"."effective_date" = '
+        '"p"."effective_date" AND "w"."number" > "v"."number")))) AS "ok"'
+    )
+    return sql, [publication_id, version_id, content_hash, today]
+
+
 def claim_and_lock_head(
-    *, user_id: int, version_id: int, organization_id: int, at: dt.datetime
+    *,
+    user_id: int,
+    version_id: int,
+    organization_id: int,
+    at: dt.datetime,
+    in_force: tuple[str, list[Any]] | None = None,
 ) -> tuple[list[Claimed], ChainHead | None]:
     """Claim the requests, then lock the institution's chain head; one statement.
 
@@ -72,21 +102,33 @@ def claim_and_lock_head(
     before it locks the head: requests first, head second, the order every writer keeps, so
     a campaign being closed while someone acknowledges cannot deadlock. None for the head
     when the chain has no head yet (the caller then lets ``audit.services`` create it).
+
+    With ``in_force`` (``in_force_sql``, for a publication kept from an earlier request) the
+    same statement first checks that the publication is still the one in force: when it is
+    not, nothing is claimed and ``StalePublication`` is raised (the caller's transaction
+    rolls back the head's lock with it).
     """
     claim, claim_params = claim_sql(user_id=user_id, version_id=version_id, at=at)
     head, head_params = head_lock_sql(organization_id)
     head = head.replace(" FOR UPDATE", ' AND (SELECT count(*) FROM "claimed") >= 0 FOR UPDATE')
+    check, check_params = in_force or ('SELECT TRUE AS "ok"', [])
+    if in_force is not None:
+        # Claim only for a publication still in force, read in the claim's own snapshot.
+        claim = claim.replace(" RETURNING ", ' AND (SELECT "ok" FROM "valid") RETURNING ', 1)
     sql = (
-        f'WITH "claimed" AS ({claim}), "head" AS ({head}) '  # noqa: S608 (our own parts)
+        f'WITH "valid" AS ({check}), "claimed" AS ({claim}), "head" AS ({head}) '  # noqa: S608 (our own parts)
         'SELECT "head"."id", "head"."key", "head"."sequence", "head"."hash", '
-        '"claimed"."id", "claimed"."due_date", "claimed"."status", "claimed"."replaced_at" '
+        '"claimed"."id", "claimed"."due_date", "claimed"."status", "claimed"."replaced_at", '
+        '(SELECT "ok" FROM "valid") '
         'FROM (SELECT 1) AS "one" LEFT JOIN "head" ON TRUE LEFT JOIN "claimed" ON TRUE'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*claim_params, *head_params])
+        cursor.execute(sql, [*check_params, *claim_params, *head_params])
         rows = cursor.fetchall()
+    if rows and not rows[0][8]:
+        raise StalePublication
     locked = head_from_row(rows[0][:4]) if rows and rows[0][0] is not None else None
-    return claimed_from([row[4:] for row in rows]), locked
+    return claimed_from([row[4:8] for row in rows]), locked
 
 
 def insert_part(name: str, obj: models.Model) -> tuple[str, list[Any]]:

@@ -37,7 +37,14 @@ from guidelines.status import VersionStatusError, move, move_many
 
 from . import notify, tasks
 from . import pdf as pdf_state
-from .ack_statements import Claimed, claim_and_lock_head, claim_sql, claimed_from, write
+from .ack_statements import (
+    Claimed,
+    claim_and_lock_head,
+    claim_sql,
+    claimed_from,
+    in_force_sql,
+    write,
+)
 from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
 from .quiz import quiz_for
 from .reminders import reminder_outlook
@@ -440,13 +447,15 @@ def _acknowledge(
     """
     organization = version.guideline.organization
     now = timezone.now()
+    # A publication kept from an earlier request (publishing.frozen) is checked by the claim.
+    frozen = getattr(publication, "frozen_check", None)
     # Everything that could refuse it known without a query: PostgreSQL writes it in two
     # statements (publishing.ack_statements); anything else takes the ORM path below.
     at_once = (
         connection.vendor == "postgresql"
         and publication is not None
         and publication.version_id == version.pk
-        and getattr(publication, "superseded", None) is False
+        and (getattr(publication, "superseded", None) is False or frozen is not None)
         and membership is not None
         and membership.user_id == user.pk
         and membership.organization_id == organization.pk
@@ -462,7 +471,18 @@ def _acknowledge(
         head = None
         if at_once:
             claimed, head = claim_and_lock_head(
-                user_id=user.pk, version_id=version.pk, organization_id=organization.pk, at=now
+                user_id=user.pk,
+                version_id=version.pk,
+                organization_id=organization.pk,
+                at=now,
+                in_force=None
+                if frozen is None
+                else in_force_sql(
+                    publication_id=frozen[0],
+                    version_id=version.pk,
+                    content_hash=frozen[1],
+                    today=timezone.localdate(),
+                ),
             )
         else:
             claimed = _claim_requests(user=user, version=version, at=now)

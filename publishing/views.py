@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import (
     FileResponse,
     Http404,
@@ -39,7 +40,8 @@ from guidelines.models import Guideline, Version
 from guidelines.sections import SCOPE, SECTIONS
 from guidelines.services import GuidelineError
 
-from . import official_check, retirement, roster_csv, services, tracking_rows
+from . import frozen, official_check, retirement, roster_csv, services, tracking_rows
+from .ack_statements import StalePublication
 from .card import card, get_card_pdf, stored_card_size
 from .evidence import build_evidence_pack
 from .forms import (
@@ -522,17 +524,27 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     """Any member: read a published version and acknowledge it (with its quiz, if any)."""
     # One read: the publication with its version, guideline and institution, and whether a
     # later one has taken effect; another institution's version is not found, as unpublished.
+    organization_id = request.membership.organization_id
     publications = Publication.objects.select_related("version__guideline__organization").filter(
-        version_id=version_id, version__guideline__organization=request.membership.organization
+        version_id=version_id, version__guideline__organization_id=organization_id
     )
     full = publications
+    publication = None
+    # A version is frozen once published: on PostgreSQL the POST keeps it per worker, and the
+    # claim checks that it is still the one in force (publishing.frozen).
+    keeping = request.method == "POST" and connection.vendor == "postgresql"
     if request.method == "POST":
         # The hash is what gets bound, not the text: the columns acknowledging reads and no
         # more (the page shown again after a refusal reads the rest, below).
         publications = publications.only(*ACKNOWLEDGE_READS).annotate(superseded=superseded_today())
-    publication = publications.first()
+    if keeping:
+        publication = frozen.kept(version_id, organization_id)
     if publication is None:
-        raise Http404("This version is not published")
+        publication = publications.first()
+        if publication is None:
+            raise Http404("This version is not published")
+        if keeping and publication.superseded is False:
+            frozen.keep(publication)
     version = publication.version
     # The written quiz and the cases for the person's staff groups: the same list is shown
     # and marked.
@@ -540,16 +552,16 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     form = AcknowledgeForm(request.POST or None, quiz=questions, title=version.guideline.title)
     if request.method == "POST" and form.is_valid():
         try:
-            ack, created = services.acknowledge(
-                version=version,
-                user=request.user,
-                confirmed=form.cleaned_data["confirm"],
-                answers=form.answers(),
-                request=request,
-                publication=publication,
-                membership=request.membership,
-                quiz=questions,
-            )
+            try:
+                ack, created = _acknowledge_once(request, form, version, publication, questions)
+            except StalePublication:
+                # Superseded (or gone) since it was kept: read it afresh and try again, so the
+                # refusal is the one a fresh read gives.
+                frozen.forget(version_id, organization_id)
+                publication = publications.first()
+                if publication is None:
+                    raise Http404("This version is not published") from None
+                ack, created = _acknowledge_once(request, form, version, publication, questions)
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
             for number in getattr(exc, "wrong", []):
@@ -598,6 +610,25 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
         # Before the full text: what changed since the version this person last acknowledged.
         context["since"] = changed_since_acknowledged(request.user, version)
     return render(request, "publishing/acknowledge.html", context)
+
+
+def _acknowledge_once(
+    request: MemberRequest,
+    form: AcknowledgeForm,
+    version: Version,
+    publication: Publication,
+    questions: list[dict[str, Any]],
+) -> tuple[Acknowledgement, bool]:
+    return services.acknowledge(
+        version=version,
+        user=request.user,
+        confirmed=form.cleaned_data["confirm"],
+        answers=form.answers(),
+        request=request,
+        publication=publication,
+        membership=request.membership,
+        quiz=questions,
+    )
 
 
 @require_role()

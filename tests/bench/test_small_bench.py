@@ -25,13 +25,15 @@ SMALL, LARGE = 1_000, 5_000
 # the publication and one transaction of two statements on PostgreSQL (BEGIN, claim with the
 # chain head locked, then record, quiz try, notice and audit event, COMMIT) and, at most once
 # a minute per institution, one read of the events its webhooks want (then cached): 8, was 11.
+# Now 7: the published version is kept per worker and the claim checks it is still in force
+# (no read of the publication once someone has acknowledged it in that worker).
 MAX_QUERIES = {
     "trivial": 3,
     "trivial_insert": 3,
     # The dashboard reads each roster row's latest e-mail with the row (was a query of its own).
     "dashboard": 9,
     "roster": 11,
-    "acknowledge": 8,
+    "acknowledge": 7,
     "compare": 10,  # the first comparison of a pair reads both texts; later ones neither
     # The export reads the institution's staff groups once (the filter the dashboard shares).
     "export": 9,
@@ -69,7 +71,7 @@ def _client(seeded: SeedResult, role: str) -> Client:
     return client
 
 
-def _pending_staff(seeded: SeedResult) -> User:
+def _pending_staff(seeded: SeedResult, nth: int = 0) -> User:
     request = (
         AckRequest.objects.filter(
             campaign_id=seeded.campaign_id,
@@ -77,6 +79,7 @@ def _pending_staff(seeded: SeedResult) -> User:
             user__email__startswith="staff",
         )
         .select_related("user")
+        .order_by("pk")[nth : nth + 1]
         .first()
     )
     assert request is not None
@@ -119,6 +122,13 @@ def _page_queries(seeded: SeedResult) -> dict[str, tuple[int, str]]:
     author = _client(seeded, "author")
     person = Client()
     person.force_login(_pending_staff(seeded))
+    # A worker serves many people: someone else's acknowledgement has already kept the
+    # published version (publishing.frozen), as in any busy campaign.
+    first = Client()
+    first.force_login(_pending_staff(seeded, 1))
+    first.post(
+        reverse("publishing:acknowledge", args=[seeded.published_version_id]), {"confirm": "on"}
+    )
     tracking = reverse("publishing:tracking", args=[seeded.campaign_id])
     return {
         "trivial": _count(person, "get", reverse("bench:ping")),
@@ -183,7 +193,8 @@ def test_dashboard_roster_acknowledge_compare_and_export_queries_do_not_grow_wit
         )
         # Elsewhere than PostgreSQL acknowledging takes the ORM path: the claim, the record,
         # the notice, the head's lock, the event and the head's move are a statement each.
-        limit = MAX_QUERIES[page] + 4 * (
+        # It also reads the publication each time (the kept one is PostgreSQL's only).
+        limit = MAX_QUERIES[page] + 5 * (
             page == "acknowledge" and connection.vendor != "postgresql"
         )
         limit += batches

@@ -1,8 +1,11 @@
 import re
 
+from django.db import connection
 from django.urls import reverse
 
+from publishing import frozen
 from publishing.models import Acknowledgement, AckRequest
+from tests.conftest import make_persona
 
 from .conftest import QUIZ
 
@@ -74,3 +77,21 @@ def test_other_institution_gets_404(published, outsider):
     response = outsider.client().post(url(published.version), {"confirm": "on"})
     assert response.status_code == 404
     assert not Acknowledgement.objects.exists()
+
+
+def test_superseded_after_the_publication_was_kept_is_refused(
+    org, nursing, published, make_version, do_publish, employee
+):
+    """The acknowledge POST keeps a published version per worker (PostgreSQL); the claim
+    still refuses it once a later version has taken effect."""
+    frozen.forget_all()
+    assert employee.client().post(url(published.version), {"confirm": "on"}).status_code == 302
+    if connection.vendor == "postgresql":
+        assert frozen.kept(published.version_id, org.pk) is not None
+    do_publish(make_version(2))
+    late = make_persona(org, "late@riverside.test", "Lee Late", group=nursing)
+    response = late.client().post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 200
+    assert "no longer be acknowledged" in response.content.decode()
+    assert not Acknowledgement.objects.filter(user=late.user).exists()
+    assert frozen.kept(published.version_id, org.pk) is None
