@@ -529,7 +529,6 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
         version_id=version_id, version__guideline__organization_id=organization_id
     )
     full = publications
-    publication = None
     # A version is frozen once published: on PostgreSQL the POST keeps it per worker, and the
     # claim checks that it is still the one in force (publishing.frozen).
     keeping = request.method == "POST" and connection.vendor == "postgresql"
@@ -537,13 +536,12 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
         # The hash is what gets bound, not the text: the columns acknowledging reads and no
         # more (the page shown again after a refusal reads the rest, below).
         publications = publications.only(*ACKNOWLEDGE_READS).annotate(superseded=superseded_today())
-    if keeping:
-        publication = frozen.kept(version_id, organization_id)
+    publication = frozen.kept(version_id, organization_id) if keeping else None
     if publication is None:
         publication = publications.first()
         if publication is None:
             raise Http404("This version is not published")
-        if keeping and publication.superseded is False:
+        if keeping and getattr(publication, "superseded", None) is False:
             frozen.keep(publication)
     version = publication.version
     # The written quiz and the cases for the person's staff groups: the same list is shown
@@ -558,9 +556,10 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                 # Superseded (or gone) since it was kept: read it afresh and try again, so the
                 # refusal is the one a fresh read gives.
                 frozen.forget(version_id, organization_id)
-                publication = publications.first()
-                if publication is None:
+                fresh = publications.first()
+                if fresh is None:
                     raise Http404("This version is not published") from None
+                publication = fresh
                 ack, created = _acknowledge_once(request, form, version, publication, questions)
         except services.PublishingError as exc:
             form.add_error(None, str(exc))
