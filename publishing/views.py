@@ -242,6 +242,9 @@ def pdf(
     paper. Stored: streamed as it is (the guideline's door, then one read). Not stored yet: with
     a worker, the render is queued and the reader is sent to a page that shows how it goes;
     without one (inline tasks), it is rendered now."""
+    stored = _stored_pdf(request, org_slug, guideline_slug, number)
+    if stored is not None:
+        return stored
     found = _reader_guideline(request, org_slug, guideline_slug)
     if isinstance(found, HttpResponse):
         return found
@@ -271,6 +274,50 @@ def pdf(
         # Inline tasks, or a state that says "stored" about a copy that is gone: render now.
         data = get_pdf(_publication(found, number))
     return _pdf_response(data, etag, f"{org_slug}-{guideline_slug}-v{number}.pdf")
+
+
+def _stored_pdf(
+    request: CharterRequest, org_slug: str, guideline_slug: str, number: int
+) -> HttpResponseBase | None:
+    """The common case of ``pdf`` in one read of plain values (no models built): a stored
+    PDF that this reader may have (public, or a member of its institution). None for every
+    other case, which ``pdf`` answers the long way (sign-in, 404, queueing, rendering)."""
+    conditional = bool(request.headers.get("If-None-Match"))
+    # The bytes come in the same read; a browser revalidating its copy needs only the hash.
+    row = (
+        Publication.objects.filter(
+            guideline__organization__slug=org_slug,
+            guideline__slug=guideline_slug,
+            version__number=number,
+            pdf_state=PdfState.READY,
+            pdf__isnull=False,
+        )
+        .values_list(
+            "pk",
+            "guideline__is_public",
+            "guideline__organization_id",
+            "version__content_hash",
+            "pdf__id" if conditional else "pdf__data",
+        )
+        .order_by()
+        .first()
+    )
+    if row is None:
+        return None
+    pk, public, organization_id, content_hash, data = row
+    if not public and not (
+        request.user.is_authenticated
+        and any(m.organization_id == organization_id for m in request.memberships)
+    ):
+        return None  # the long way signs in or answers 404, as for any other address
+    etag = f'"{content_hash}"'
+    if conditional:
+        if request.headers["If-None-Match"] == etag:
+            return HttpResponseNotModified(headers={"ETag": etag})
+        data = stored_download(pk)
+        if data is None:
+            return None
+    return _pdf_response(bytes(data), etag, f"{org_slug}-{guideline_slug}-v{number}.pdf")
 
 
 def _pdf_response(data: bytes, etag: str, name: str) -> FileResponse:
