@@ -6,6 +6,7 @@ Everything runs on this machine: PostgreSQL on loopback, gunicorn on a loopback 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import signal
 import socket
@@ -105,7 +106,12 @@ def prepare_schema(env: dict[str, str]) -> None:
     """Migrate, collect static files (production storage needs the manifest), add the bench
     table the trivial-insert view writes to."""
     manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
+    # Steps of a sitting in two lanes start together in one checkout: two collectstatic runs
+    # writing the same files trip over each other, so they take turns.
+    (REPO / "staticfiles").mkdir(exist_ok=True)
+    with (REPO / "staticfiles" / ".collect.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manage(env, "collectstatic", "--noinput")
     import psycopg
 
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
