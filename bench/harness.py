@@ -294,9 +294,8 @@ def git_commit() -> str:
 
 
 def machine() -> dict[str, Any]:
+    # No psutil here: `make test` checks the sitting without the bench's own packages.
     import platform
-
-    import psutil
 
     cpu = platform.processor() or ""
     try:
@@ -309,7 +308,7 @@ def machine() -> dict[str, Any]:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(),
         "os": platform.platform(terse=True),
         # Other work on the machine skews every figure: the load average says how much.
