@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models.sql import InsertQuery
 from django.http import HttpRequest
 from django.utils import timezone
+
+from config.sql import insert_returning_id
 
 from .models import AuditEvent, ChainHead
 from .signals import recorded
@@ -113,13 +114,7 @@ class PendingEvent:
         """``<inserted> AS (INSERT … RETURNING id), <inserted>_head AS (UPDATE the head)``
         after ``prefix``, for the caller to end with its own SELECT (or more parts)."""
         event = self.event
-        query = InsertQuery(AuditEvent)
-        query.insert_values(
-            [f for f in AuditEvent._meta.local_concrete_fields if not f.primary_key], [event]
-        )
-        compiler = query.get_compiler(connection=connection)
-        compiler.returning_fields = [AuditEvent._meta.pk]
-        [(insert_sql, insert_params)] = compiler.as_sql()
+        insert_sql, insert_params = insert_returning_id(event)
         table = ChainHead._meta.db_table
         sql = (
             f"{prefix}{self.inserted} AS ({insert_sql}), "  # noqa: S608 (names from the models)
@@ -143,15 +138,17 @@ class PendingEvent:
             f"WHERE EXISTS (SELECT 1 FROM {self.inserted}_head))"
         )
 
-    def stored(self, pk: int | None) -> None:
-        """The row is written (its id ``pk``): tell the trail's listeners (the event outbox)."""
+    def stored(self, pk: int | None, *, tell: bool = True) -> None:
+        """The row is written (its id ``pk``): tell the trail's listeners (the event outbox),
+        unless the caller asked them beforehand (``signals.acted_on``) and nobody acts."""
         if pk is None:  # the head row was locked by this writer: it cannot vanish
             raise IntegrityError("The audit event was not written.")
         event = self.event
         event.pk = pk
         event._state.adding = False
         event._state.db = connection.alias
-        recorded.send(sender=AuditEvent, event=event)
+        if tell:
+            recorded.send(sender=AuditEvent, event=event)
 
 
 def prepare(

@@ -11,22 +11,34 @@ membership, the tick, the quiz answers). Inside its one transaction:
    audit event and the chain head moved, as data-modifying ``WITH`` parts of one statement.
 
 The same rows are written as by the ORM path, which SQLite (and every refusal) still takes.
+
+Outside any ``atomic`` block (a request, not a test's transaction or a caller's), the
+transaction's BEGIN goes in the same round trip as the first statement and its COMMIT in the
+same round trip as the second (``sent_together``): two round trips in all, where Django's
+``atomic`` would send four.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, models
-from django.db.models.sql import InsertQuery
+from psycopg import ClientCursor
+from psycopg.pq import TransactionStatus
 
 from audit.models import ChainHead
 from audit.services import PendingEvent, head_from_row, head_lock_sql
+from config.sql import insert_returning_id
 from guidelines.models import Version
 
 from .models import AckRequest, Campaign, Publication
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,7 @@ def claim_and_lock_head(
     organization_id: int,
     at: dt.datetime,
     in_force: tuple[str, list[Any]] | None = None,
+    begin: bool = False,
 ) -> tuple[list[Claimed], ChainHead | None]:
     """Claim the requests, then lock the institution's chain head; one statement.
 
@@ -107,6 +120,8 @@ def claim_and_lock_head(
     same statement first checks that the publication is still the one in force: when it is
     not, nothing is claimed and ``StalePublication`` is raised (the caller's transaction
     rolls back the head's lock with it).
+
+    With ``begin`` (inside ``sent_together``) the statement opens the transaction itself.
     """
     claim, claim_params = claim_sql(user_id=user_id, version_id=version_id, at=at)
     head, head_params = head_lock_sql(organization_id)
@@ -123,7 +138,10 @@ def claim_and_lock_head(
         'FROM (SELECT 1) AS "one" LEFT JOIN "head" ON TRUE LEFT JOIN "claimed" ON TRUE'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*check_params, *claim_params, *head_params])
+        params = [*check_params, *claim_params, *head_params]
+        cursor.execute(f"BEGIN; {sql}" if begin else sql, params)
+        if begin:
+            cursor.nextset()  # past BEGIN's own (empty) result
         rows = cursor.fetchall()
     if rows and not rows[0][8]:
         raise StalePublication
@@ -132,18 +150,25 @@ def claim_and_lock_head(
 
 
 def insert_part(name: str, obj: models.Model) -> tuple[str, list[Any]]:
-    """``name AS (INSERT … RETURNING id)`` for one new row, compiled as the ORM would."""
-    query = InsertQuery(type(obj))
-    query.insert_values([f for f in obj._meta.local_concrete_fields if not f.primary_key], [obj])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [obj._meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    return f'"{name}" AS ({sql})', list(params)
+    """``name AS (INSERT … RETURNING id)`` for one new row, as the ORM writes it."""
+    sql, params = insert_returning_id(obj)
+    return f'"{name}" AS ({sql})', params
 
 
-def write(rows: list[models.Model], *, resolve: tuple[str, list[Any]], event: PendingEvent) -> None:
+def write(
+    rows: list[models.Model],
+    *,
+    resolve: tuple[str, list[Any]],
+    event: PendingEvent,
+    commit: bool = False,
+) -> None:
     """Insert ``rows`` (the acknowledgement first), resolve the notices and append the audit
-    event, in one statement; each row gets its id, and the event's listeners are told."""
+    event, in one statement; each row gets its id, and the event's listeners are told.
+
+    With ``commit`` (inside ``sent_together``, when no listener acts on the event:
+    ``audit.signals.acted_on``) the COMMIT goes in the same round trip. The head is locked
+    by this transaction, so the event's statement cannot miss it: an error in the statement
+    skips the COMMIT and ``sent_together`` rolls back."""
     parts, params = [], []
     for i, obj in enumerate(rows):
         part, part_params = insert_part(f"row{i}", obj)
@@ -155,7 +180,7 @@ def write(rows: list[models.Model], *, resolve: tuple[str, list[Any]], event: Pe
     ids = ", ".join(f'(SELECT "id" FROM "row{i}")' for i in range(len(rows)))  # noqa: S608
     sql = f"WITH {', '.join(parts)}{audit_sql}{event.select()}, {ids}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *audit_params])
+        cursor.execute(f"{sql}; COMMIT" if commit else sql, [*params, *audit_params])
         row = cursor.fetchone()
     if row is None or any(pk is None for pk in row[1:]):
         raise IntegrityError("The acknowledgement was not written.")
@@ -163,4 +188,53 @@ def write(rows: list[models.Model], *, resolve: tuple[str, list[Any]], event: Pe
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
-    event.stored(row[0])
+    # Nobody acts on an event committed with its statement (that is when ``commit`` is used).
+    event.stored(row[0], tell=not commit)
+
+
+def can_send_together() -> bool:
+    """Whether this connection may open a transaction of its own (``sent_together``): on
+    PostgreSQL through psycopg's client-side binding (several statements in one message),
+    outside any ``atomic`` block, with the server's default transaction settings."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    connection.ensure_connection()
+    raw = connection.connection
+    if not connection.get_autocommit() or raw is None:
+        return False
+    return (
+        issubclass(raw.cursor_factory, ClientCursor)
+        and raw.isolation_level is None
+        and raw.read_only is None
+        and raw.deferrable is None
+        and raw.info.transaction_status == TransactionStatus.IDLE
+    )
+
+
+@contextmanager
+def sent_together() -> Iterator[None]:
+    """A transaction whose BEGIN the first statement sends (``begin=True``) and whose COMMIT
+    the last one sends (``commit=True``); leaving it any other way rolls it back, so an error,
+    a refusal or an early return never leaves the connection inside a transaction."""
+    try:
+        yield
+    except BaseException:
+        _roll_back(quietly=True)
+        raise
+    _roll_back(quietly=False)
+
+
+def _roll_back(*, quietly: bool) -> None:
+    raw = connection.connection
+    if raw is None or raw.closed:
+        return
+    if raw.info.transaction_status == TransactionStatus.IDLE:
+        return  # committed (or never begun)
+    try:
+        connection.rollback()
+    except Exception:
+        if not quietly:
+            raise
+        # The first error is the one to report; a connection that cannot roll back is broken
+        # and Django closes it at the end of the request.
+        log.warning("Could not roll back an acknowledgement's transaction", exc_info=True)

@@ -31,6 +31,7 @@ from accounts.notify import (
 )
 from audit.models import ChainHead
 from audit.services import client_ip, prepare, record
+from audit.signals import acted_on
 from guidelines.models import Guideline, Version
 from guidelines.quiz import answered, record_fingerprint, wrong_answers
 from guidelines.status import VersionStatusError, move, move_many
@@ -39,10 +40,12 @@ from . import notify, tasks
 from . import pdf as pdf_state
 from .ack_statements import (
     Claimed,
+    can_send_together,
     claim_and_lock_head,
     claim_sql,
     claimed_from,
     in_force_sql,
+    sent_together,
     write,
 )
 from .models import Acknowledgement, AckRequest, Campaign, Publication, QuizAttempt
@@ -464,6 +467,29 @@ def _acknowledge(
         and quiz is not None
         and not wrong_answers(quiz, answers or {})
     )
+    in_force = (
+        None
+        if frozen is None
+        else in_force_sql(
+            publication_id=frozen[0],
+            version_id=version.pk,
+            content_hash=frozen[1],
+            today=timezone.localdate(),
+        )
+    )
+    if at_once and quiz is not None and not acted_on(ACKNOWLEDGED, organization.pk):
+        # Nobody adds to the transaction: its BEGIN and COMMIT travel with its two statements.
+        written = _acknowledge_together(
+            version=version,
+            user=user,
+            answers=answers,
+            request=request,
+            quiz=quiz,
+            now=now,
+            in_force=in_force,
+        )
+        if written is not None:
+            return written, True
     with transaction.atomic():
         # Claim every open request of this person for the version in one statement: its row
         # locks make a simultaneous second click wait here and then find nothing to claim.
@@ -475,25 +501,11 @@ def _acknowledge(
                 version_id=version.pk,
                 organization_id=organization.pk,
                 at=now,
-                in_force=None
-                if frozen is None
-                else in_force_sql(
-                    publication_id=frozen[0],
-                    version_id=version.pk,
-                    content_hash=frozen[1],
-                    today=timezone.localdate(),
-                ),
+                in_force=in_force,
             )
         else:
             claimed = _claim_requests(user=user, version=version, at=now)
-        # An open request (this year's cycle, say) is answered by a record of its own, even
-        # when the person acknowledged the same text before; without one, once per version
-        # is enough.
-        asked = min(
-            (row for row in claimed if row.campaign_open and not row.replaced),
-            key=lambda row: (row.due_date, row.pk),
-            default=None,
-        )
+        asked = _answered_request(claimed)
         if asked is None:
             existing = Acknowledgement.objects.filter(user=user, version=version).first()
             if existing is not None:
@@ -639,6 +651,57 @@ def _event_details(
     }
 
 
+def _answered_request(claimed: list[Claimed]) -> Claimed | None:
+    """The claimed request the acknowledgement answers: an open request (this year's cycle,
+    say) is answered by a record of its own, even when the person acknowledged the same text
+    before; without one, once per version is enough (None)."""
+    return min(
+        (row for row in claimed if row.campaign_open and not row.replaced),
+        key=lambda row: (row.due_date, row.pk),
+        default=None,
+    )
+
+
+def _acknowledge_together(
+    *,
+    version: Version,
+    user: User,
+    answers: dict[int, int | None] | None,
+    request: HttpRequest | None,
+    quiz: list[dict[str, Any]],
+    now: dt.datetime,
+    in_force: tuple[str, list[Any]] | None,
+) -> Acknowledgement | None:
+    """``_acknowledge``'s two statements with the transaction's BEGIN and COMMIT sent along
+    (``ack_statements.sent_together``), when the connection allows it; None, with nothing
+    written, when the ORM path must decide (no open request claimed, no chain head yet)."""
+    if not can_send_together():
+        return None
+    with sent_together():
+        claimed, head = claim_and_lock_head(
+            user_id=user.pk,
+            version_id=version.pk,
+            organization_id=version.guideline.organization_id,
+            at=now,
+            in_force=in_force,
+            begin=True,
+        )
+        asked = _answered_request(claimed)
+        if asked is None or head is None:
+            return None  # rolled back by sent_together: the claim is made again, and decided
+        return _write_at_once(
+            version=version,
+            user=user,
+            answers=answers,
+            request=request,
+            quiz=quiz,
+            now=now,
+            asked=asked,
+            head=head,
+            commit=True,
+        )
+
+
 def _write_at_once(
     *,
     version: Version,
@@ -649,9 +712,11 @@ def _write_at_once(
     now: dt.datetime,
     asked: Claimed,
     head: ChainHead,
+    commit: bool = False,
 ) -> Acknowledgement:
     """The ORM path's rows (record, passed try, notices resolved, audit event), written by
-    one statement on the chain head ``claim_and_lock_head`` locked."""
+    one statement on the chain head ``claim_and_lock_head`` locked (and committed with it,
+    with ``commit``)."""
     record_of_quiz = answered(quiz, answers or {})
     ack = Acknowledgement(
         **_record_fields(version, user, request, now, quiz, record_of_quiz, asked)
@@ -674,6 +739,7 @@ def _write_at_once(
             About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk]
         ),
         event=event,
+        commit=commit,
     )
     return ack
 

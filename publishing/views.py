@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -572,20 +573,24 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     # One read: the publication with its version, guideline and institution, and whether a
     # later one has taken effect; another institution's version is not found, as unpublished.
     organization_id = request.membership.organization_id
-    publications = Publication.objects.select_related("version__guideline__organization").filter(
-        version_id=version_id, version__guideline__organization_id=organization_id
-    )
-    full = publications
-    # A version is frozen once published: on PostgreSQL the POST keeps it per worker, and the
-    # claim checks that it is still the one in force (publishing.frozen).
-    keeping = request.method == "POST" and connection.vendor == "postgresql"
-    if request.method == "POST":
+
+    def full() -> QuerySet[Publication]:
+        return Publication.objects.select_related("version__guideline__organization").filter(
+            version_id=version_id, version__guideline__organization_id=organization_id
+        )
+
+    def for_acknowledging() -> QuerySet[Publication]:
         # The hash is what gets bound, not the text: the columns acknowledging reads and no
         # more (the page shown again after a refusal reads the rest, below).
-        publications = publications.only(*ACKNOWLEDGE_READS).annotate(superseded=superseded_today())
+        return full().only(*ACKNOWLEDGE_READS).annotate(superseded=superseded_today())
+
+    # A version is frozen once published: on PostgreSQL the POST keeps it per worker, and the
+    # claim checks that it is still the one in force (publishing.frozen). The queries are
+    # built only when needed: building them costs a kept POST more than all else it does.
+    keeping = request.method == "POST" and connection.vendor == "postgresql"
     publication = frozen.kept(version_id, organization_id) if keeping else None
     if publication is None:
-        publication = publications.first()
+        publication = (for_acknowledging() if request.method == "POST" else full()).first()
         if publication is None:
             raise Http404("This version is not published")
         if keeping and getattr(publication, "superseded", None) is False:
@@ -603,7 +608,7 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                 # Superseded (or gone) since it was kept: read it afresh and try again, so the
                 # refusal is the one a fresh read gives.
                 frozen.forget(version_id, organization_id)
-                fresh = publications.first()
+                fresh = for_acknowledging().first()
                 if fresh is None:
                     raise Http404("This version is not published") from None
                 publication = fresh
@@ -636,7 +641,7 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
             return redirect("publishing:my_acknowledgements")
     if request.method == "POST":
         # Refused: the page again, from a whole read (this path is rare and may cost more).
-        publication = full.first() or publication
+        publication = full().first() or publication
     context = _reader_context(request, publication)
     context["form"] = form
     context["questions"] = len(questions)

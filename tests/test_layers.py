@@ -20,8 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 FLOORS: list[tuple[str, ...]] = [
     # Small helpers that import nothing of the project: every floor may use them (outbound:
     # checked and pinned requests to addresses admins type; sealing: secrets at rest;
-    # ratelimit: shared counters that survive the cache going away).
-    ("config.mail", "config.csv_export", "config.outbound", "config.sealing", "config.ratelimit"),
+    # ratelimit: shared counters that survive the cache going away; sql: statements' parts
+    # compiled once per process).
+    (
+        "config.mail",
+        "config.csv_export",
+        "config.outbound",
+        "config.sealing",
+        "config.ratelimit",
+        "config.sql",
+    ),
     # The audit trail itself (AuditEvent, record, verify): everything writes to it, people and
     # institutions included, so it sits on the ground.
     ("audit",),
