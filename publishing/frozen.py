@@ -9,6 +9,12 @@ has superseded it, and the view reads it afresh when that check fails.
 
 Only the PostgreSQL path uses it (the claim carries the check); a kept publication has no
 ``superseded`` answer, so any other path asks the database.
+
+The guideline's title is not frozen: it can be renamed after publishing, and the kept copy
+carries it into the success message. Renaming forgets the guideline's kept copies in the
+process that renames (``forget_guideline``, from a receiver in ``publishing.signals``), so no
+claim has to carry the title; another worker shows the old title in that message until its
+copy is dropped (when its store fills up, or it restarts). What gets recorded never reads it.
 """
 
 from __future__ import annotations
@@ -40,6 +46,14 @@ def keep(publication: Publication) -> None:
 
 def forget(version_id: int, organization_id: int) -> None:
     _KEPT.pop((version_id, organization_id), None)
+
+
+def forget_guideline(guideline_id: int) -> None:
+    """Forget every kept version of the guideline (its title has changed)."""
+    # A copy of the items: another thread of the worker may keep or forget meanwhile.
+    for key, publication in list(_KEPT.items()):
+        if publication.version.guideline_id == guideline_id:
+            _KEPT.pop(key, None)
 
 
 def forget_all() -> None:

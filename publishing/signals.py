@@ -1,15 +1,19 @@
-"""Late joiners: people added by invitation or import are asked to acknowledge too."""
+"""Late joiners: people added by invitation or import are asked to acknowledge too; a renamed
+guideline's kept versions are forgotten (``publishing.frozen``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from accounts.models import Organization
 from accounts.signals import members_changed, members_joined
+from guidelines.models import Guideline
 
-from . import targeting, tasks
+from . import frozen, targeting, tasks
 from .models import Campaign
 
 
@@ -50,3 +54,14 @@ def follow_directory_changes(
         targeting.follow_members(
             organization_id=organization.pk, membership_ids=list(membership_ids)
         )
+
+
+@receiver(post_save, sender=Guideline)
+def forget_renamed(sender: Any, instance: Guideline, update_fields: Any = None, **kw: Any) -> None:
+    """A kept version carries its guideline's title into the acknowledge message: a save that
+    may change the title forgets the guideline's kept versions once it commits (forgetting
+    sooner could let a request keep the old title again before the commit)."""
+    if update_fields is not None and "title" not in update_fields:
+        return
+    guideline_id = instance.pk
+    transaction.on_commit(lambda: frozen.forget_guideline(guideline_id))

@@ -3,8 +3,9 @@ import re
 from django.db import connection
 from django.urls import reverse
 
+from guidelines.services import rename_guideline
 from publishing import frozen
-from publishing.models import Acknowledgement, AckRequest
+from publishing.models import Acknowledgement, AckRequest, Publication
 from tests.conftest import make_persona
 
 from .conftest import QUIZ
@@ -95,3 +96,31 @@ def test_superseded_after_the_publication_was_kept_is_refused(
     assert "no longer be acknowledged" in response.content.decode()
     assert not Acknowledgement.objects.filter(user=late.user).exists()
     assert frozen.kept(published.version_id, org.pk) is None
+
+
+def test_renaming_forgets_the_kept_versions(
+    org, published, author, django_capture_on_commit_callbacks
+):
+    """The kept copy carries the title into the success message: a rename must not leave the
+    old one there."""
+    frozen.forget_all()
+    kept = Publication.objects.select_related("version__guideline__organization").get(
+        pk=published.pk
+    )
+    frozen.keep(kept)
+    assert frozen.kept(published.version_id, org.pk) is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        rename_guideline(guideline=published.version.guideline, by=author.user, title="Posting")
+    assert frozen.kept(published.version_id, org.pk) is None
+
+
+def test_the_thank_you_names_the_guideline_as_renamed(
+    org, nursing, published, author, employee, django_capture_on_commit_callbacks
+):
+    frozen.forget_all()
+    assert employee.client().post(url(published.version), {"confirm": "on"}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        rename_guideline(guideline=published.version.guideline, by=author.user, title="Posting")
+    late = make_persona(org, "late@riverside.test", "Lee Late", group=nursing)
+    response = late.client().post(url(published.version), {"confirm": "on"}, follow=True)
+    assert "you acknowledged Posting, version 1" in response.content.decode()
