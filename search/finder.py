@@ -85,11 +85,8 @@ def visible(membership: Membership) -> QuerySet[SectionText]:
     return SectionText.objects.filter(organization_id=membership.organization_id).filter(scope)
 
 
-FIELDS = (
-    "pk",
-    "key",
-    "title",
-    "body",
+# What a guideline hit reads: the guideline and the state (version or draft) it is found in.
+GUIDELINE_FIELDS = (
     "guideline_id",
     "guideline__title",
     "guideline__slug",
@@ -98,23 +95,26 @@ FIELDS = (
     "version__status",
     "draft_id",
 )
+# What a section hit reads: the section, and the same as a guideline hit to place its link.
+FIELDS = ("pk", "key", "title", "body", *GUIDELINE_FIELDS)
+
+
+def needle(term: Term) -> str:
+    """The text a term is looked for as, where the database has no word index (SQLite's
+    sections, and guideline titles everywhere): a phrase or prefix as typed, a word by its root."""
+    return " ".join(term.words) if term.is_phrase or term.prefix else root(term.words[0])
 
 
 def _sqlite_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[str, Any]]:
-    for term in terms:
-        needle = " ".join(term.words) if term.is_phrase or term.prefix else root(term.words[0])
-        rows = rows.filter(Q(body__icontains=needle) | Q(title__icontains=needle))
+    # The same text is filtered for and counted for the score.
+    needles = [needle(term) for term in terms]
+    for text in needles:
+        rows = rows.filter(Q(body__icontains=text) | Q(title__icontains=text))
     found = list(rows.order_by("pk").values(*FIELDS)[:SQLITE_CANDIDATES])
 
     def score(row: dict[str, Any]) -> int:
-        total = 0
-        for term in terms:
-            needle = " ".join(term.words) if term.is_phrase else term.words[0]
-            needle = needle if term.prefix or term.is_phrase else root(needle)
-            total += 5 * row["title"].casefold().count(needle) + row["body"].casefold().count(
-                needle
-            )
-        return total
+        title, body = row["title"].casefold(), row["body"].casefold()
+        return sum(5 * title.count(text) + body.count(text) for text in needles)
 
     found.sort(key=lambda r: (-score(r), r["guideline__title"], r["pk"]))
     return found[: LIMIT + 1]
@@ -135,26 +135,11 @@ def _postgres_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[
     return list(postgres_matches(rows, terms).values(*FIELDS)[: LIMIT + 1])
 
 
-GUIDELINE_FIELDS = (
-    "guideline_id",
-    "guideline__title",
-    "guideline__slug",
-    "version_id",
-    "version__number",
-    "version__status",
-    "draft_id",
-)
-
-
-def _title_needle(term: Term) -> str:
-    return " ".join(term.words) if term.is_phrase or term.prefix else root(term.words[0])
-
-
 def _guideline_rows(rows: QuerySet[SectionText], terms: list[Term]) -> list[dict[str, Any]]:
     """Guidelines whose title holds every term, once per state this member may read (the
     guideline table is small: the title filter runs before the sections are joined)."""
     for term in terms:
-        rows = rows.filter(guideline__title__icontains=_title_needle(term))
+        rows = rows.filter(guideline__title__icontains=needle(term))
     return list(
         rows.values(*GUIDELINE_FIELDS)
         .distinct()

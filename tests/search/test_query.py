@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from search.query import MAX_TERMS, Term, parse, tsquery
+from search.finder import needle
+from search.query import MAX_TERMS, Term, parse, root, tsquery
 from search.snippets import snippet
 
 
@@ -44,3 +45,11 @@ def test_snippet_marks_matches_and_stays_plain_text():
     assert marked == ["patient", "Nurses"]
     # The markup is kept as text, for the template to escape.
     assert "".join(p.text for p in pieces).startswith("Never post <b>")
+
+
+def test_one_needle_for_sections_and_titles():
+    """Without a word index, sections (SQLite) and guideline titles look for the same text:
+    a phrase or prefix as typed, a word by its root."""
+    assert needle(Term(("patient", "photos"))) == "patient photos"
+    assert needle(Term(("consen",), prefix=True)) == "consen"
+    assert needle(Term(("photos",))) == root("photos")
