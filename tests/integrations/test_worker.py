@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +34,16 @@ from integrations.models import Delivery, Endpoint, Event, EventType
 from publishing import services as publishing
 from tests.factories import MembershipFactory, UserFactory
 
-BROKER = os.environ.get("CHARTER_TEST_REDIS", "redis://127.0.0.1:6379/0")
+# A Redis database of its own by default (the last of the 16 a server has), so the test's
+# queues never land in database 0, where a running app keeps its broker and cache.
+TEST_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def broker_url(environ: Mapping[str, str]) -> str:
+    return environ.get("CHARTER_TEST_REDIS") or TEST_REDIS
+
+
+BROKER = broker_url(os.environ)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -96,6 +105,11 @@ def until(condition: Callable[[], bool], what: str, seconds: float = 90) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {seconds} s for {what}")
         time.sleep(0.05)
+
+
+def test_the_broker_is_not_the_apps_database_unless_asked():
+    assert broker_url({}).endswith("/15")
+    assert broker_url({"CHARTER_TEST_REDIS": "redis://127.0.0.1:6379/3"}).endswith("/3")
 
 
 @pytest.mark.django_db(transaction=True)
