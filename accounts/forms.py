@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db.models import Exists, OuterRef
 
+from config import ids
+
 from .dates import DateOrder
 from .emails import normalize_email
 from .models import Jurisdiction, Membership, Organization, ReviewerRole, StaffGroup, User
@@ -84,7 +86,7 @@ class InviteForm(forms.Form):
 
 
 class MembershipForm(forms.ModelForm):
-    reviewer_roles = forms.ModelMultipleChoiceField(
+    reviewer_roles = ids.ModelMultipleChoiceField(
         queryset=ReviewerRole.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

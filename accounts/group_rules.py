@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from audit.services import record
+from config import ids
 
 from . import audience
 from .models import EmployeeType, Membership, Organization, StaffGroup, User
@@ -27,7 +28,7 @@ def _split(text: str) -> list[str]:
 
 
 class GroupRuleForm(forms.Form):
-    departments = forms.ModelMultipleChoiceField(
+    departments = ids.ModelMultipleChoiceField(
         queryset=StaffGroup.objects.none(),
         required=False,
         label="In any of these departments",

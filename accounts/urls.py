@@ -1,8 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from config import ids
+
 from . import views, views_group_rules
 from .twofactor import views as views_twofactor
+
+ids.register()  # before any route below names <id:…>
 
 app_name = "accounts"
 
@@ -29,16 +33,16 @@ urlpatterns = [
     ),
     path("switch/", views.switch, name="switch"),
     path("invitations/", views.invitations, name="invitations"),
-    path("invitations/<int:pk>/", views.invitation_respond, name="invitation_respond"),
+    path("invitations/<id:pk>/", views.invitation_respond, name="invitation_respond"),
     path("people/", views.people, name="people"),
     path("people/invite/", views.invite, name="invite"),
     path("people/import/", views.import_people, name="import_people"),
-    path("people/import/<int:pk>/", views.import_job, name="import_job"),
+    path("people/import/<id:pk>/", views.import_job, name="import_job"),
     path("people/invitations/", views.resend_invitations, name="resend_invitations"),
-    path("people/<int:pk>/", views.person, name="person"),
-    path("people/<int:pk>/active/", views.person_active, name="person_active"),
+    path("people/<id:pk>/", views.person, name="person"),
+    path("people/<id:pk>/active/", views.person_active, name="person_active"),
     path("groups/", views.groups, name="groups"),
-    path("groups/<int:pk>/rule/", views_group_rules.group_rule, name="group_rule"),
+    path("groups/<id:pk>/rule/", views_group_rules.group_rule, name="group_rule"),
     path("directory-sync/", views.directory_sync, name="directory_sync"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/email/", views.email_settings, name="email_settings"),
@@ -53,7 +57,7 @@ urlpatterns = [
         name="two_factor_recovery",
     ),
     path(
-        "people/<int:pk>/two-factor/reset/",
+        "people/<id:pk>/two-factor/reset/",
         views_twofactor.two_factor_reset,
         name="two_factor_reset",
     ),

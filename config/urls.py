@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from approvals.panels import version_signatures, wizard_threads
+from config import ids
 from guidelines import urls as guideline_urls
 from guidelines import views as guideline_views
 from integrations.api import api as api_v1
@@ -20,23 +21,25 @@ handler500 = "config.errors.server_error"
 # What a version's page shows besides its text, in order: the sign-off, then the publication.
 VERSION_PANELS = (version_signatures, publication_panel)
 
+ids.register()  # before any route below names <id:…>
+
 guideline_patterns = [
     *guideline_urls.urlpatterns,
     path(
-        "<int:pk>/draft/review/",
+        "<id:pk>/draft/review/",
         guideline_views.checklist,
         {"threads": wizard_threads},
         name="checklist",
     ),
     # After the more specific draft pages, so "review", "quiz" and "preview" stay theirs.
     path(
-        "<int:pk>/draft/<slug:key>/",
+        "<id:pk>/draft/<slug:key>/",
         guideline_views.step,
         {"threads": wizard_threads},
         name="step",
     ),
     path(
-        "<int:pk>/versions/<int:number>/",
+        "<id:pk>/versions/<id:number>/",
         guideline_views.version,
         {"panels": VERSION_PANELS},
         name="version",

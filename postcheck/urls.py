@@ -1,6 +1,10 @@
 from django.urls import path
 
+from config import ids
+
 from . import views
+
+ids.register()  # before any route below names <id:…>
 
 app_name = "postcheck"
 
@@ -8,5 +12,5 @@ urlpatterns = [
     path("", views.check, name="check"),
     path("help/", views.help_page, name="help"),
     path("second-looks/", views.second_looks, name="second_looks"),
-    path("second-looks/<int:pk>/", views.second_look, name="second_look"),
+    path("second-looks/<id:pk>/", views.second_look, name="second_look"),
 ]

@@ -17,6 +17,7 @@ from accounts.models import (
     Organization,
     StaffGroup,
 )
+from config import ids
 from guidelines.models import Guideline
 
 from .official_check import MAX_INPUT
@@ -46,7 +47,7 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Only when acknowledgement is not required, e.g. a corrected typo.",
     )
-    target_groups = forms.ModelMultipleChoiceField(
+    target_groups = ids.ModelMultipleChoiceField(
         label="Staff groups to ask",
         queryset=StaffGroup.objects.none(),
         required=False,
@@ -65,7 +66,7 @@ class PublishForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    include_directory_groups = forms.ModelMultipleChoiceField(
+    include_directory_groups = ids.ModelMultipleChoiceField(
         label="Also ask these directory groups",
         queryset=DirectoryGroup.objects.none(),
         required=False,
@@ -77,13 +78,13 @@ class PublishForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    exclude_groups = forms.ModelMultipleChoiceField(
+    exclude_groups = ids.ModelMultipleChoiceField(
         label="Leave out these staff groups",
         queryset=StaffGroup.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    exclude_directory_groups = forms.ModelMultipleChoiceField(
+    exclude_directory_groups = ids.ModelMultipleChoiceField(
         label="Leave out these directory groups",
         queryset=DirectoryGroup.objects.none(),
         required=False,

@@ -21,8 +21,9 @@ FLOORS: list[tuple[str, ...]] = [
     # Small helpers that import nothing of the project: every floor may use them (outbound:
     # checked and pinned requests to addresses admins type; sealing: secrets at rest;
     # ratelimit: shared counters that survive the cache going away; sql: statements' parts
-    # compiled once per process).
+    # compiled once per process; ids: the URL converter for row ids).
     (
+        "config.ids",
         "config.mail",
         "config.csv_export",
         "config.outbound",

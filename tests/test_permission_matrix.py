@@ -27,6 +27,7 @@ from approvals.anchors import reader_text, section_html
 from approvals.models import ApprovalRoute, ApprovalStage, Suggestion
 from approvals.services import add_comment
 from approvals.workflow import submit
+from config import ids
 from guidelines.sections import SECTIONS_BY_KEY
 from guidelines.services import create_guideline, start_draft
 from integrations import services as integrations
@@ -741,3 +742,78 @@ def test_an_admin_of_two_institutions_acts_only_on_the_one_in_use(
             wrong.append(f"{entry.method.upper()} {url} ({name}): {response.status_code}")
     assert wrong == [], "\n".join(wrong)
     assert client.session[ORG_SESSION_KEY] == dual.org.pk
+
+
+# --- Ids from outside that no row can have --------------------------------------------------
+# Past the largest 64-bit key, SQLite raises OverflowError (a 500) where PostgreSQL finds
+# nothing. In a URL such an id matches no route; ticked in a form, it is an invalid choice.
+
+
+def test_an_id_no_row_can_have_is_a_404_on_every_url(world, client):
+    """As a persona the URL serves (the API: with a token of every scope)."""
+    _token, raw = integrations.issue_token(
+        organization=world.org, by=world.admin.user, name="t", scopes=list(Scope.values), days=1
+    )
+    wrong = []
+    for name, entry in sorted(MATRIX.items()):
+        kwargs = entry.kwargs(world)
+        who = sorted(entry.allowed - {"anonymous", "outsider"})
+        api = name.startswith("api_v1:")
+        if not any(isinstance(value, int) for value in kwargs.values()) or not (who or api):
+            continue
+        client.logout()
+        if who:
+            client.force_login(getattr(world, who[0]).user)
+        for number in (ids.MAX_ID, ids.MAX_ID + 1, 10**19 - 1):
+            huge = {k: number if isinstance(v, int) else v for k, v in kwargs.items()}
+            url = reverse(name, kwargs=huge)
+            send = client.post if entry.method == "post" else client.get
+            with transaction.atomic():
+                if api:
+                    response = send(url, entry.query, HTTP_AUTHORIZATION=f"Bearer {raw}")
+                else:
+                    response = send(url, entry.query)
+                transaction.set_rollback(True)
+            if response.status_code != 404:
+                wrong.append(f"{entry.method.upper()} {url} ({name}): {response.status_code}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_a_ticked_row_id_no_row_can_have_is_an_invalid_choice(world, client):
+    client.force_login(world.admin.user)
+    past = str(ids.MAX_ID + 1)
+    approved = VersionFactory(
+        guideline=GuidelineFactory(organization=world.org, created_by=world.author.user),
+        number=1,
+        status="approved",
+        created_by=world.author.user,
+    )
+    sign(approved, world.legal, world.compliance)
+    cases = [
+        (
+            reverse("publishing:publish", kwargs={"version_id": approved.pk}),
+            {
+                "step": "preview",
+                "effective_date": "2030-01-01",
+                "skip_reason": "Typed and kept",
+                "target_groups": past,
+                "exclude_groups": past,
+                "include_directory_groups": past,
+                "exclude_directory_groups": past,
+            },
+        ),
+        (
+            reverse("accounts:person", kwargs={"pk": world.employee.membership.pk}),
+            {"job_title": "Typed and kept", "reviewer_roles": past},
+        ),
+        (
+            reverse("accounts:group_rule", kwargs={"pk": world.staff_group.pk}),
+            {"job_titles": "Typed and kept", "departments": past},
+        ),
+    ]
+    for url, data in cases:
+        response = client.post(url, data)
+        assert response.status_code in (200, 400), url  # the form again, saying what is wrong
+        body = response.content.decode()
+        assert "is not a valid value" in body, url
+        assert "Typed and kept" in body, url
