@@ -280,6 +280,18 @@ def _path_key(path: str) -> tuple[str, str]:
     return base.strip().lower(), sub.strip().lower()
 
 
+def _text(attr: str, value: Any) -> str:
+    """A string attribute's value: a number is taken as written; an object, a list or a
+    boolean is refused (400 invalidValue) rather than failing deep in the update."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise DirectoryError(f"{attr} must be a string.", scim_type="invalidValue")
+
+
 def _put_user_attr(flat: dict[str, Any], key: str, value: Any) -> None:
     attr, sub = _path_key(key)
     if attr in (ENTERPRISE.lower(), CHARTER.lower(), USER.lower()):
@@ -288,17 +300,17 @@ def _put_user_attr(flat: dict[str, Any], key: str, value: Any) -> None:
                 _put_user_attr(flat, inner, inner_value)
         return
     if attr == "username":
-        flat["user_name"] = value
+        flat["user_name"] = None if value is None else _text("userName", value)
     elif attr == "externalid":
-        flat["external_id"] = value or ""
+        flat["external_id"] = _text("externalId", value)
     elif attr == "active":
         flat["active"] = _truthy(value)
     elif attr == "displayname":
-        flat["display_name"] = value
+        flat["display_name"] = None if value is None else _text("displayName", value)
     elif attr == "name":
         parts = value if isinstance(value, dict) else {sub: value}
         for part, text in parts.items():
-            flat[f"name.{part.lower()}"] = text or ""
+            flat[f"name.{part.lower()}"] = _text(f"name.{part}", text)
     elif attr == "emails":
         if isinstance(value, list):
             chosen = next((e for e in value if isinstance(e, dict) and e.get("primary")), None)
@@ -307,21 +319,21 @@ def _put_user_attr(flat: dict[str, Any], key: str, value: Any) -> None:
             )
             chosen = chosen or (value[0] if value and isinstance(value[0], dict) else None)
             if chosen and chosen.get("value"):
-                flat["email"] = chosen["value"]
-        elif isinstance(value, str) and value:
-            flat["email"] = value
+                flat["email"] = _text("emails.value", chosen["value"])
+        elif value:
+            flat["email"] = _text("emails", value)
     elif attr == "title":
-        flat["job_title"] = value or ""
+        flat["job_title"] = _text("title", value)
     elif attr in ("usertype", "employeetype"):
-        flat["employee_type"] = value or ""
+        flat["employee_type"] = _text("userType", value)
     elif attr == "department":
-        flat["department"] = value or ""
+        flat["department"] = _text("department", value)
     elif attr == "site":
-        flat["site"] = value or ""
+        flat["site"] = _text("site", value)
     elif attr == "manager":
         if isinstance(value, dict):
             value = value.get("value")
-        flat["manager"] = value or ""
+        flat["manager"] = _text("manager", value)
     # Anything else (phone numbers, addresses, locale...) is not kept by Charter: accepted and
     # ignored, as RFC 7644 allows, so a directory's full profile never fails a sync.
 

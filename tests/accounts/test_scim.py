@@ -442,3 +442,29 @@ def test_create_and_patch_queries_do_not_grow_with_staff(
             {"Operations": [{"op": "replace", "path": "title", "value": "Porter"}]},
         )
     assert patched.json_body["title"] == "Porter"
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"userName": 5, "emails": [{"value": ["x"], "primary": True}]},
+        {"userName": ["ana.lima@riverside.test"]},
+        {"title": {"text": "Nurse"}},
+        {"department": ["Nursing"]},
+        {"name": {"givenName": {"first": "Ana"}}},
+        {"externalId": True},
+    ],
+)
+def test_a_string_attribute_of_another_type_is_an_invalid_value(scim, admin, attributes):
+    """A directory sending an object, a list or a boolean where a string belongs is told so
+    (400 invalidValue), on create and on replace, and nobody is made or changed."""
+    body = {"schemas": [USER], "userName": "ana.lima@riverside.test", **attributes}
+    people = Membership.objects.count()
+    created = scim.call("POST", "Users", body)
+    assert created.status_code == 400
+    assert created.json_body["scimType"] == "invalidValue"
+    assert Membership.objects.count() == people
+    replaced = scim.call("PUT", f"Users/{admin.membership.pk}", body)
+    assert replaced.status_code == 400
+    admin.membership.refresh_from_db()
+    assert admin.membership.job_title == "" and admin.user.email == "admin@riverside.test"
