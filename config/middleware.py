@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from accounts.middleware_idle import session_ended
 
@@ -38,3 +39,32 @@ class ResponseHeadersMiddleware:
         # dropped by gunicorn.conf.py, since it is written after the application answers).
         response.headers.pop("Server", None)
         return response
+
+
+class PageMethodsMiddleware:
+    """Pages answer GET, HEAD and POST only; any other method is 405 before the view runs.
+
+    Most page views read ``request.method == "POST"`` to decide whether to act and treat every
+    other method as a read, so PUT or DELETE drew the page (browsers' CSRF check stops those
+    from a session, but a script without one got a 200). The SCIM and API views answer their
+    own methods and are left to do so.
+    """
+
+    ALLOWED = ("GET", "HEAD", "POST")
+    OWN_METHODS = ("scim", "api_v1")  # URL namespaces whose views decide methods themselves
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        if request.method in self.ALLOWED:
+            return None
+        match = request.resolver_match
+        if match is not None and match.namespaces and match.namespaces[0] in self.OWN_METHODS:
+            return None
+        return HttpResponseNotAllowed(self.ALLOWED)

@@ -817,3 +817,19 @@ def test_a_ticked_row_id_no_row_can_have_is_an_invalid_choice(world, client):
         body = response.content.decode()
         assert "is not a valid value" in body, url
         assert "Typed and kept" in body, url
+
+
+def test_pages_answer_other_methods_with_405(world, client):
+    """PUT, PATCH, DELETE and OPTIONS reach no page view, whoever asks (the SCIM and API
+    views answer their own methods: tests/accounts/test_scim.py, tests/integrations)."""
+    client.force_login(world.admin.user)
+    wrong = []
+    for name, entry in sorted(MATRIX.items()):
+        if name.startswith(("scim:", "api_v1:")):
+            continue
+        url = reverse(name, kwargs=entry.kwargs(world))
+        for method in ("put", "patch", "delete", "options"):
+            response = getattr(client, method)(url)
+            if response.status_code != 405:
+                wrong.append(f"{method.upper()} {url} ({name}): {response.status_code}")
+    assert wrong == [], "\n".join(wrong)
