@@ -190,14 +190,6 @@ def prepare(
     return PendingEvent(event, head, head_mac)
 
 
-def head_lock_sql(organization_id: int | None) -> tuple[str, list[Any]]:
-    """A ``SELECT … FOR UPDATE`` of the chain's head (id, key, sequence, hash), for a hot path
-    that locks it inside a statement of its own; ``head_from_row`` turns the row into a head."""
-    table = ChainHead._meta.db_table
-    sql = f'SELECT "id", "key", "sequence", "hash" FROM "{table}" WHERE "key" = %s FOR UPDATE'  # noqa: S608
-    return sql, [ChainHead.key_for(organization_id)]
-
-
 def head_from_row(row: Sequence[Any]) -> ChainHead:
     pk, key, sequence, hash_ = row
     return ChainHead(pk=pk, key=key, sequence=sequence, hash=hash_)

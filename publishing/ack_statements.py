@@ -6,7 +6,8 @@ membership, the tick, the quiz answers). Inside its one transaction:
 
 1. ``claim_and_lock_head``: the person's open requests for the version are claimed
    (``UPDATE … RETURNING``, their row locks make a second click wait) and then the audit
-   chain's head is locked, in that order, as every other writer takes them;
+   chain's head is locked, in that order, as every other writer takes them (a function in
+   the database, so that PostgreSQL keeps the statement's plan);
 2. ``write``: the acknowledgement, the passed quiz try, the person's notices resolved, the
    audit event and the chain head moved, as data-modifying ``WITH`` parts of one statement.
 
@@ -32,11 +33,10 @@ from psycopg import ClientCursor
 from psycopg.pq import TransactionStatus
 
 from audit.models import ChainHead
-from audit.services import PendingEvent, head_from_row, head_lock_sql
+from audit.services import PendingEvent, head_from_row
 from config.sql import insert_returning_id
-from guidelines.models import Version
 
-from .models import AckRequest, Campaign, Publication
+from .models import AckRequest, Campaign
 
 log = logging.getLogger(__name__)
 
@@ -81,23 +81,20 @@ class StalePublication(Exception):
     claimed nothing and the caller reads the publication afresh."""
 
 
-def in_force_sql(
-    *, publication_id: int, version_id: int, content_hash: str, today: dt.date
-) -> tuple[str, list[Any]]:
-    """True while the publication still stands for the version with the same content hash
-    and no later publication of its guideline has taken effect (``selectors.is_superseded``)."""
-    pubs, versions = Publication._meta.db_table, Version._meta.db_table
-    sql = (
-        f'SELECT EXISTS (SELECT 1 FROM "{pubs}" AS "p" '  # noqa: S608 (names from the models)
-        f'JOIN "{versions}" AS "v" ON "v"."id" = "p"."version_id" '
-        'WHERE "p"."id" = %s AND "p"."version_id" = %s AND "v"."content_hash" = %s '
-        f'AND NOT EXISTS (SELECT 1 FROM "{pubs}" AS "q" '
-        f'JOIN "{versions}" AS "w" ON "w"."id" = "q"."version_id" '
-        'WHERE "q"."guideline_id" = "p"."guideline_id" AND "q"."effective_date" <= %s '
-        'AND ("q"."effective_date" > "p"."effective_date" OR ("q"."effective_date" = '
-        '"p"."effective_date" AND "w"."number" > "v"."number")))) AS "ok"'
-    )
-    return sql, [publication_id, version_id, content_hash, today]
+@dataclass(frozen=True)
+class InForce:
+    """A publication kept from an earlier request (``publishing.frozen``): the claim checks
+    that it still stands for the version with the same content hash and that no later
+    publication of its guideline has taken effect by ``today`` (``selectors.is_superseded``)."""
+
+    publication_id: int
+    content_hash: str
+    today: dt.date
+
+
+# The claim's statement lives in the database (publishing/migrations/0010), where PostgreSQL
+# keeps its plan: sent as text, it was parsed and planned on every acknowledgement.
+CLAIM_FUNCTION = "charter_claim_acknowledgement"
 
 
 def claim_and_lock_head(
@@ -106,7 +103,7 @@ def claim_and_lock_head(
     version_id: int,
     organization_id: int,
     at: dt.datetime,
-    in_force: tuple[str, list[Any]] | None = None,
+    in_force: InForce | None = None,
     begin: bool = False,
 ) -> tuple[list[Claimed], ChainHead | None]:
     """Claim the requests, then lock the institution's chain head; one statement.
@@ -116,29 +113,24 @@ def claim_and_lock_head(
     a campaign being closed while someone acknowledges cannot deadlock. None for the head
     when the chain has no head yet (the caller then lets ``audit.services`` create it).
 
-    With ``in_force`` (``in_force_sql``, for a publication kept from an earlier request) the
-    same statement first checks that the publication is still the one in force: when it is
-    not, nothing is claimed and ``StalePublication`` is raised (the caller's transaction
-    rolls back the head's lock with it).
+    With ``in_force`` (for a publication kept from an earlier request) the same statement
+    first checks that the publication is still the one in force: when it is not, nothing is
+    claimed and ``StalePublication`` is raised (the caller's transaction rolls back the
+    head's lock with it).
 
     With ``begin`` (inside ``sent_together``) the statement opens the transaction itself.
     """
-    claim, claim_params = claim_sql(user_id=user_id, version_id=version_id, at=at)
-    head, head_params = head_lock_sql(organization_id)
-    head = head.replace(" FOR UPDATE", ' AND (SELECT count(*) FROM "claimed") >= 0 FOR UPDATE')
-    check, check_params = in_force or ('SELECT TRUE AS "ok"', [])
-    if in_force is not None:
-        # Claim only for a publication still in force, read in the claim's own snapshot.
-        claim = claim.replace(" RETURNING ", ' AND (SELECT "ok" FROM "valid") RETURNING ', 1)
-    sql = (
-        f'WITH "valid" AS ({check}), "claimed" AS ({claim}), "head" AS ({head}) '  # noqa: S608 (our own parts)
-        'SELECT "head"."id", "head"."key", "head"."sequence", "head"."hash", '
-        '"claimed"."id", "claimed"."due_date", "claimed"."status", "claimed"."replaced_at", '
-        '(SELECT "ok" FROM "valid") '
-        'FROM (SELECT 1) AS "one" LEFT JOIN "head" ON TRUE LEFT JOIN "claimed" ON TRUE'
-    )
+    sql = f"SELECT * FROM {CLAIM_FUNCTION}(%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608 (a constant)
+    params: list[Any] = [
+        user_id,
+        version_id,
+        ChainHead.key_for(organization_id),
+        at,
+        in_force.publication_id if in_force else None,
+        in_force.content_hash if in_force else None,
+        in_force.today if in_force else None,
+    ]
     with connection.cursor() as cursor:
-        params = [*check_params, *claim_params, *head_params]
         cursor.execute(f"BEGIN; {sql}" if begin else sql, params)
         if begin:
             cursor.nextset()  # past BEGIN's own (empty) result

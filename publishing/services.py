@@ -40,11 +40,11 @@ from . import notify, tasks
 from . import pdf as pdf_state
 from .ack_statements import (
     Claimed,
+    InForce,
     can_send_together,
     claim_and_lock_head,
     claim_sql,
     claimed_from,
-    in_force_sql,
     sent_together,
     write,
 )
@@ -470,12 +470,7 @@ def _acknowledge(
     in_force = (
         None
         if frozen is None
-        else in_force_sql(
-            publication_id=frozen[0],
-            version_id=version.pk,
-            content_hash=frozen[1],
-            today=timezone.localdate(),
-        )
+        else InForce(publication_id=frozen[0], content_hash=frozen[1], today=timezone.localdate())
     )
     if at_once and quiz is not None and not acted_on(ACKNOWLEDGED, organization.pk):
         # Nobody adds to the transaction: its BEGIN and COMMIT travel with its two statements.
@@ -670,7 +665,7 @@ def _acknowledge_together(
     request: HttpRequest | None,
     quiz: list[dict[str, Any]],
     now: dt.datetime,
-    in_force: tuple[str, list[Any]] | None,
+    in_force: InForce | None,
 ) -> Acknowledgement | None:
     """``_acknowledge``'s two statements with the transaction's BEGIN and COMMIT sent along
     (``ack_statements.sent_together``), when the connection allows it; None, with nothing

@@ -22,6 +22,7 @@ from audit.verify import verify_chain
 from integrations import services as integrations
 from integrations.models import Endpoint, Event, EventType
 from publishing import frozen
+from publishing.ack_statements import CLAIM_FUNCTION
 from publishing.models import Acknowledgement, AckRequest
 from publishing.services import ACKNOWLEDGED
 from tests.conftest import make_persona
@@ -48,7 +49,7 @@ def idle() -> bool:
 def acknowledgement_statements(captured):
     """The statements after signing in: from the one that opens the transaction on."""
     sql = [q["sql"] for q in captured if "integrations_endpoint" not in q["sql"]]
-    first = next(i for i, s in enumerate(sql) if "publishing_ackrequest" in s)
+    first = next(i for i, s in enumerate(sql) if CLAIM_FUNCTION in s)
     return sql[first:]
 
 
@@ -59,7 +60,8 @@ def test_a_request_acknowledges_in_two_round_trips(published, employee):
         response = client.post(url(published.version), {"confirm": "on"})
     assert response.status_code == 302
     claim, write = acknowledgement_statements(ctx.captured_queries)
-    assert claim.startswith("BEGIN; WITH") and write.endswith("; COMMIT")
+    assert claim.startswith(f"BEGIN; SELECT * FROM {CLAIM_FUNCTION}(")
+    assert write.startswith("WITH") and write.endswith("; COMMIT")
     assert not any(q["sql"] in ("BEGIN", "COMMIT") for q in ctx.captured_queries)
     assert idle()
     ack = Acknowledgement.objects.get(user=employee.user)
@@ -134,7 +136,7 @@ def test_with_a_subscriber_the_event_is_announced_inside_the_transaction(
     assert response.status_code == 302
     sql = [q["sql"] for q in ctx.captured_queries]
     event_insert = next(i for i, s in enumerate(sql) if 'INTO "integrations_event"' in s)
-    claim = next(i for i, s in enumerate(sql) if 'UPDATE "publishing_ackrequest"' in s)
+    claim = next(i for i, s in enumerate(sql) if CLAIM_FUNCTION in s)
     # One transaction from the claim to the COMMIT after the webhook's event.
     assert sql[claim - 1] == "BEGIN" and claim < event_insert
     assert "COMMIT" not in sql[claim:event_insert] and "COMMIT" in sql[event_insert:]
@@ -159,3 +161,18 @@ def test_a_receiver_that_does_not_say_what_it_acts_on_keeps_the_commit_apart(pub
     assert seen[-1] == ACKNOWLEDGED
     assert "COMMIT" in [q["sql"] for q in ctx.captured_queries]
     assert idle()
+
+
+def test_the_claim_function_names_the_models_tables():
+    """The claim's statement is kept in the database (migration 0010): the tables it names
+    are the models' own, so a renamed table cannot leave it behind unnoticed."""
+    import importlib
+
+    from audit.models import ChainHead
+    from guidelines.models import Version
+    from publishing.models import Campaign, Publication
+
+    migration = importlib.import_module("publishing.migrations.0010_claim_acknowledgement_function")
+    for model in (AckRequest, Campaign, Publication, Version, ChainHead):
+        assert f'"{model._meta.db_table}"' in migration.CREATE
+    assert f"FUNCTION {CLAIM_FUNCTION}(" in migration.CREATE
