@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -511,12 +512,10 @@ def _acknowledge(
             return _write_at_once(
                 version=version,
                 user=user,
-                answers=answers,
                 request=request,
-                quiz=quiz,
-                now=now,
                 asked=asked,
                 head=head,
+                unwritten=_unwritten(version, user, answers, request, quiz, now),
             ), True
         if publication is None or publication.version_id != version.pk:
             publication = (
@@ -672,6 +671,9 @@ def _acknowledge_together(
     written, when the ORM path must decide (no open request claimed, no chain head yet)."""
     if not can_send_together():
         return None
+    # Built before the claim: between the claim and the write the institution's chain head
+    # is locked, and every other acknowledgement of the institution waits for it.
+    unwritten = _unwritten(version, user, answers, request, quiz, now)
     with sent_together():
         claimed, head = claim_and_lock_head(
             user_id=user.pk,
@@ -687,56 +689,70 @@ def _acknowledge_together(
         return _write_at_once(
             version=version,
             user=user,
-            answers=answers,
             request=request,
-            quiz=quiz,
-            now=now,
             asked=asked,
             head=head,
+            unwritten=unwritten,
             commit=True,
         )
 
 
-def _write_at_once(
-    *,
+@dataclass
+class _Unwritten:
+    """What the write needs that the claim does not decide: the record (and passed quiz try)
+    waiting for the claimed request's id, and the statement resolving the person's notices."""
+
+    ack: Acknowledgement
+    rows: list[Any]
+    record_of_quiz: list[dict[str, Any]]
+    resolve: tuple[str, list[Any]]
+
+
+def _unwritten(
     version: Version,
     user: User,
     answers: dict[int, int | None] | None,
     request: HttpRequest | None,
     quiz: list[dict[str, Any]],
     now: dt.datetime,
+) -> _Unwritten:
+    record_of_quiz = answered(quiz, answers or {})
+    ack = Acknowledgement(**_record_fields(version, user, request, now, quiz, record_of_quiz, None))
+    rows: list[Any] = [ack]
+    if quiz:
+        rows.append(QuizAttempt(**_passed_try(version, user, None, now)))
+    resolve = resolve_statement(
+        About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk]
+    )
+    return _Unwritten(ack, rows, record_of_quiz, resolve)
+
+
+def _write_at_once(
+    *,
+    version: Version,
+    user: User,
+    request: HttpRequest | None,
     asked: Claimed,
     head: ChainHead,
+    unwritten: _Unwritten,
     commit: bool = False,
 ) -> Acknowledgement:
     """The ORM path's rows (record, passed try, notices resolved, audit event), written by
     one statement on the chain head ``claim_and_lock_head`` locked (and committed with it,
     with ``commit``)."""
-    record_of_quiz = answered(quiz, answers or {})
-    ack = Acknowledgement(
-        **_record_fields(version, user, request, now, quiz, record_of_quiz, asked)
-    )
-    rows: list[Any] = [ack]
-    if quiz:
-        rows.append(QuizAttempt(**_passed_try(version, user, asked.pk, now)))
+    for row in unwritten.rows:
+        row.request_id = asked.pk
     event = prepare(
         ACKNOWLEDGED,
         head=head,
         actor=user,
         obj=version,
         guideline_id=version.guideline_id,
-        details=_event_details(version, asked.pk, record_of_quiz),
+        details=_event_details(version, asked.pk, unwritten.record_of_quiz),
         request=request,
     )
-    write(
-        rows,
-        resolve=resolve_statement(
-            About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk]
-        ),
-        event=event,
-        commit=commit,
-    )
-    return ack
+    write(unwritten.rows, resolve=unwritten.resolve, event=event, commit=commit)
+    return unwritten.ack
 
 
 def _claim_requests(*, user: User, version: Version, at: dt.datetime) -> list[Claimed]:
