@@ -492,7 +492,8 @@ def comment(request: MemberRequest, pk: int) -> HttpResponse:
             url = reverse("approvals:review", args=[obj.pk])
             return redirect(f"{url}#comment-{created.pk}")
     messages.error(request, "The comment was not posted: write it in the section's form.")
-    return _review_page(request, obj, comment_form=form, status=400)
+    # Refused as sent (too long, or for no section): what was typed is shown back to copy.
+    return _review_page(request, obj, comment_form=form, kept=form, status=400)
 
 
 def _thread(request: HttpRequest, pk: int) -> Comment:

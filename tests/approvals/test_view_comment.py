@@ -30,6 +30,20 @@ def test_unknown_section_is_refused(review, legal):
     assert response.status_code == 400
 
 
+def test_a_refused_comment_shows_back_what_was_typed(review, legal):
+    """Too long, or for no section: nothing is posted, and the text is there to copy."""
+    long = "Name the law in full. " * 250  # past the 5,000 characters a comment may hold
+    for data in (
+        {"section": "nope", "body": "Name the law."},
+        {"section": "privacy", "body": long},
+    ):
+        response = legal.client().post(url(review), data)
+        assert response.status_code == 400
+        assert 'data-testid="kept-text"' in response.content.decode()
+        assert response.context["kept_text"] == data["body"]
+    assert not Comment.objects.exists()
+
+
 def test_commenting_on_a_finished_review_keeps_the_text(review, legal, author):
     from approvals import workflow
 
