@@ -7,15 +7,30 @@ the questions they were shown.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from types import SimpleNamespace
+
+import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from guidelines.cases import CASE_QUESTIONS_MAX, catalogue_scenarios, clean, question
-from guidelines.quiz import personal_quiz
+from audit.models import AuditEvent
+from guidelines.cases import (
+    CASE_QUESTIONS_MAX,
+    catalogue_scenarios,
+    clean,
+    question,
+    section_name,
+)
+from guidelines.quiz import personal_quiz, record_fingerprint
+from publishing import services
 from publishing.models import Acknowledgement
 from publishing.quiz import member_groups, quiz_for
 from tests.conftest import make_persona
 from tests.factories import StaffGroupFactory
+from tests.publishing.test_view_evidence_pack import unzip
 
 from .conftest import QUIZ
 
@@ -128,17 +143,31 @@ def _right_answers(questions) -> dict[str, str]:
     return {f"q{i}": str(q["answer"]) for i, q in enumerate(questions)}
 
 
-def test_the_case_answers_are_marked_and_the_record_says_a_quiz_was_answered(
-    make_version, do_publish, employee, nursing
-) -> None:
+def _last_one_wrong(questions) -> dict[str, str]:
+    """Every answer right but the last question's (a case's: two choices, 0 and 1)."""
+    answers = _right_answers(questions)
+    last = len(questions) - 1
+    answers[f"q{last}"] = str(1 - questions[last]["answer"])
+    return answers
+
+
+@pytest.fixture
+def nurses_case(make_version, do_publish, employee, nursing):
+    """Version 1 published with the written quiz and one case for nurses, and the questions
+    the employee (a nurse) is asked: the quiz's two, then the case."""
     version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
-    do_publish(version)
+    publication = do_publish(version)
     questions = quiz_for(version, employee.membership)
+    return SimpleNamespace(version=version, publication=publication, questions=questions)
+
+
+def test_the_case_answers_are_marked_and_the_record_says_a_quiz_was_answered(
+    nurses_case, employee
+) -> None:
+    version, questions = nurses_case.version, nurses_case.questions
     assert len(questions) == 3
     client = employee.client()
-    wrong = _right_answers(questions)
-    wrong["q2"] = str(1 - questions[2]["answer"])
-    response = client.post(_ack_url(version), {"confirm": "on", **wrong})
+    response = client.post(_ack_url(version), {"confirm": "on", **_last_one_wrong(questions)})
     assert response.status_code == 200
     assert "check your answer to question 3" in response.content.decode()
     assert not Acknowledgement.objects.exists()
@@ -148,14 +177,8 @@ def test_the_case_answers_are_marked_and_the_record_says_a_quiz_was_answered(
     assert ack.quiz_answered and ack.content_hash == version.content_hash
 
 
-def test_the_service_asks_the_same_questions_without_being_told(
-    make_version, do_publish, employee, nursing
-) -> None:
-    from publishing import services
-
-    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
-    do_publish(version)
-    questions = quiz_for(version, employee.membership)
+def test_the_service_asks_the_same_questions_without_being_told(nurses_case, employee) -> None:
+    version, questions = nurses_case.version, nurses_case.questions
     answers = {i: q["answer"] for i, q in enumerate(questions[:2])}
     try:
         services.acknowledge(version=version, user=employee.user, confirmed=True, answers=answers)
@@ -188,15 +211,8 @@ def test_acknowledging_stays_bounded_however_many_cases_and_groups(
     assert response.status_code == 302
 
 
-def test_what_was_asked_and_chosen_is_kept_with_the_acknowledgement(
-    make_version, do_publish, employee, nursing
-) -> None:
-    from audit.models import AuditEvent
-    from guidelines.quiz import record_fingerprint
-
-    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
-    do_publish(version)
-    questions = quiz_for(version, employee.membership)
+def test_what_was_asked_and_chosen_is_kept_with_the_acknowledgement(nurses_case, employee) -> None:
+    version, questions = nurses_case.version, nurses_case.questions
     response = employee.client().post(
         _ack_url(version), {"confirm": "on", **_right_answers(questions)}
     )
@@ -213,17 +229,13 @@ def test_what_was_asked_and_chosen_is_kept_with_the_acknowledgement(
 
 
 def test_after_answering_the_person_reads_each_case_answer_and_its_section(
-    make_version, do_publish, employee, nursing
+    nurses_case, employee
 ) -> None:
-    from guidelines.cases import section_name
-
-    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
-    do_publish(version)
-    questions = quiz_for(version, employee.membership)
+    version, questions = nurses_case.version, nurses_case.questions
     client = employee.client()
-    wrong = _right_answers(questions)
-    wrong["q2"] = str(1 - questions[2]["answer"])
-    refused = client.post(_ack_url(version), {"confirm": "on", **wrong}).content.decode()
+    refused = client.post(
+        _ack_url(version), {"confirm": "on", **_last_one_wrong(questions)}
+    ).content.decode()
     # A wrong case answer points to its section, without giving the answer away.
     assert escape(f"Not quite: {section_name(SCENARIOS[0]['section'])} has the answer.") in (
         refused
@@ -255,19 +267,13 @@ def test_without_cases_acknowledging_still_leads_to_my_acknowledgements(
 
 
 def test_the_evidence_pack_lists_what_each_person_was_asked_and_chose(
-    make_version, do_publish, employee, nursing, auditor
+    nurses_case, employee, auditor
 ) -> None:
-    import csv
-    import io
-    import json
-
-    from guidelines.cases import section_name
-    from publishing import services
-    from tests.publishing.test_view_evidence_pack import unzip
-
-    version = _with_cases(make_version, [_case(0, groups=[nursing.pk])])
-    publication = do_publish(version)
-    questions = quiz_for(version, employee.membership)
+    version, publication, questions = (
+        nurses_case.version,
+        nurses_case.publication,
+        nurses_case.questions,
+    )
     services.acknowledge(
         version=version,
         user=employee.user,

@@ -25,6 +25,19 @@ INSIDE = [
     "https://[fd00::1]/",
     "https://0.0.0.0/",
 ]
+PUBLIC = "93.184.215.14"
+
+
+def resolving(monkeypatch, address_of) -> list[str]:
+    """Every name resolves to ``address_of(host)``; returns the names asked, in order."""
+    asked: list[str] = []
+
+    def resolve(host, port, *args, **kwargs):
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address_of(host), port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return asked
 
 
 @pytest.fixture
@@ -79,19 +92,13 @@ def test_loopback_and_plain_http_are_refused_in_production(production, no_fetch,
 
 
 def test_a_name_that_resolves_inside_the_network_is_refused(production, no_fetch, monkeypatch):
-    def inside(host, port, *args, **kwargs):
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", inside)
+    resolving(monkeypatch, lambda host: "10.1.2.3")
     with pytest.raises(SsoConfigError, match=r"inside its own network \(idp\.example\.org\)"):
         saml.fetch_metadata("https://idp.example.org/metadata")
 
 
 def test_a_public_name_is_allowed(production, monkeypatch):
-    def public(host, port, *args, **kwargs):
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", public)
+    resolving(monkeypatch, lambda host: PUBLIC)
     check_fetch_url("https://idp.example.org/metadata")
 
 
@@ -109,18 +116,13 @@ def test_loopback_stays_open_for_the_demo_and_tests(settings):
 
 def test_discovery_naming_an_inside_key_address_is_refused(production, monkeypatch, wire):
     """A public provider whose discovery document points Charter's own requests inside."""
-
-    def public(host, port, *args, **kwargs):
-        address = "10.0.0.9" if host == "keys.internal.example" else "93.184.215.14"
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
-
     document = {
         "issuer": "https://idp.example.org",
         "authorization_endpoint": "https://idp.example.org/authorize",
         "token_endpoint": "https://idp.example.org/token",
         "jwks_uri": "https://keys.internal.example/jwks",
     }
-    monkeypatch.setattr(socket, "getaddrinfo", public)
+    resolving(monkeypatch, lambda host: "10.0.0.9" if host == "keys.internal.example" else PUBLIC)
     wire.answer = httpx.Response(200, json=document)
     with pytest.raises(SsoConfigError, match=r"keys\.internal\.example"):
         oidc.discover("https://idp.example.org", fresh=True)
@@ -129,44 +131,36 @@ def test_discovery_naming_an_inside_key_address_is_refused(production, monkeypat
 def test_admin_saving_a_saml_provider_with_an_inside_metadata_url_is_told_why(
     production, no_fetch, admin
 ):
-    response = admin.client().post(
-        reverse("sso:provider_new") + "?protocol=saml",
-        {
-            "name": "Staff account",
-            "email_domains": "riverside.test",
-            "metadata_url": "http://169.254.169.254/latest/meta-data/",
-        },
-    )
+    def save(metadata_url: str):
+        return admin.client().post(
+            reverse("sso:provider_new") + "?protocol=saml",
+            {
+                "name": "Staff account",
+                "email_domains": "riverside.test",
+                "metadata_url": metadata_url,
+            },
+        )
+
+    response = save("http://169.254.169.254/latest/meta-data/")
     assert response.status_code == 400
     assert "https://" in response.content.decode()
-    response = admin.client().post(
-        reverse("sso:provider_new") + "?protocol=saml",
-        {
-            "name": "Staff account",
-            "email_domains": "riverside.test",
-            "metadata_url": "https://169.254.169.254/latest/meta-data/",
-        },
-    )
+    response = save("https://169.254.169.254/latest/meta-data/")
     assert response.status_code == 400
     assert "inside its own network" in response.content.decode()
 
 
 # --- DNS rebinding: the connection goes to the address that was checked ---------------------
 
-PUBLIC = "93.184.215.14"
 
-
-def rebinding(monkeypatch, *answers):
+def rebinding(monkeypatch, *answers) -> list[str]:
     """A resolver for idp.example.org that gives ``answers`` in turn (the last one from then
     on): a name whose owner changes what it points to between two look-ups."""
-    asked: list[str] = []
 
-    def resolve(host, port, *args, **kwargs):
-        asked.append(host)
-        address = answers[min(len(asked), len(answers)) - 1]
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+    def next_answer(host: str) -> str:
+        # ``asked`` already holds this look-up: the n-th look-up gets the n-th answer.
+        return answers[min(len(asked), len(answers)) - 1]
 
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    asked = resolving(monkeypatch, next_answer)
     return asked
 
 
