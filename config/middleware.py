@@ -52,6 +52,8 @@ class PageMethodsMiddleware:
 
     ALLOWED = ("GET", "HEAD", "POST")
     OWN_METHODS = ("scim", "api_v1")  # URL namespaces whose views decide methods themselves
+    # The API's description and its page are read-only documents, not operations.
+    DOCUMENTS = ("openapi-json", "openapi-view")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,6 +67,11 @@ class PageMethodsMiddleware:
         if request.method in self.ALLOWED:
             return None
         match = request.resolver_match
-        if match is not None and match.namespaces and match.namespaces[0] in self.OWN_METHODS:
+        if (
+            match is not None
+            and match.namespaces
+            and match.namespaces[0] in self.OWN_METHODS
+            and match.url_name not in self.DOCUMENTS
+        ):
             return None
         return HttpResponseNotAllowed(self.ALLOWED)
