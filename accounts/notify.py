@@ -24,8 +24,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Q, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import outbox
@@ -79,20 +77,6 @@ def guideline_subject(guideline_id: int) -> str:
     return f"guideline:{guideline_id}"
 
 
-def _open_notices(about: tuple[About, ...], user_ids: Iterable[int] | None) -> Any:
-    query = Q()
-    for item in about:
-        query |= Q(work=item.work, subject=item.subject)
-    notices = Notification.objects.filter(query, done_at=None)
-    if user_ids is not None:
-        notices = notices.filter(user_id__in=list(user_ids))
-    return notices
-
-
-def _done(now: Any) -> dict[str, Any]:
-    return {"done_at": now, "read_at": Coalesce("read_at", Value(now))}
-
-
 def resolve(*about: About, user_ids: Iterable[int] | None = None) -> int:
     """Mark the open notices about this work done (for these people only, when given).
 
@@ -101,9 +85,10 @@ def resolve(*about: About, user_ids: Iterable[int] | None = None) -> int:
     """
     if not about:
         return 0
-    notices = _open_notices(about, user_ids)
-    _changed()
-    return int(notices.update(**_done(timezone.now())))
+    sql, params = resolve_statement(*about, user_ids=user_ids)
+    with connections[router.db_for_write(Notification)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 def resolve_statement(
@@ -114,17 +99,19 @@ def resolve_statement(
     finishes the work; the caller must run it there.
 
     Written out rather than compiled by the ORM, which would cost more than the rest of an
-    acknowledgement's Python; ``tests/accounts/test_notify.py`` holds it to ``resolve``."""
+    acknowledgement's Python; ``resolve`` runs the same statement on its own."""
     if not about:
         raise ValueError("resolve_statement needs the work it resolves")
-    quote = connections[router.db_for_write(Notification)].ops.quote_name
+    ops = connections[router.db_for_write(Notification)].ops
+    quote = ops.quote_name
     meta = Notification._meta
     table = quote(meta.db_table)
     columns = {field.name: str(field.column) for field in meta.concrete_fields}
     work, subject, done, read, user = (
         quote(columns[name]) for name in ("work", "subject", "done_at", "read_at", "user")
     )
-    now = timezone.now()
+    # As the ORM stores a time (SQLite keeps text in its own format).
+    now = ops.adapt_datetimefield_value(timezone.now())
     which = " OR ".join(f"({work} = %s AND {subject} = %s)" for _ in about)
     sql = (
         f"UPDATE {table} SET {done} = %s, {read} = COALESCE({read}, %s) "  # noqa: S608 (names from the model)
