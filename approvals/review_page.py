@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from accounts.access import can_edit_drafts
@@ -164,6 +165,19 @@ def _quoted(
     return markup
 
 
+# A comment number no thread has, for reversing the resolve route once per page.
+_MARKER = 987654321987654321
+
+
+def resolve_urls(threads: dict[str, list[thread_reading.Thread]]) -> None:
+    """Give each thread the address its "Mark resolved" form posts to (``resolve_url``): the
+    route reversed once and each thread's number put in, rather than a reversal per thread."""
+    before, _, after = reverse("approvals:resolve", args=[_MARKER]).rpartition(str(_MARKER))
+    for section_threads in threads.values():
+        for t in section_threads:
+            t["resolve_url"] = f"{before}{t['comment'].pk}{after}"
+
+
 def review_page(
     review: ReviewRequest,
     *,
@@ -184,6 +198,7 @@ def review_page(
     )
 
     quoted = _quoted(version, threads)
+    resolve_urls(threads)
     suggested: dict[str, list[Suggestion]] = {}
     for suggestion in review.suggestions.select_related("author", "decided_by"):
         suggested.setdefault(suggestion.section_key, []).append(suggestion)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -275,6 +276,11 @@ def _signing(request: MemberRequest, review: ReviewRequest) -> dict[str, Any]:
     }
 
 
+def _form_for(form: forms.Form | None, section_key: str) -> forms.Form | None:
+    """``form`` when it was posted for this section (a refused comment or suggestion)."""
+    return form if form is not None and form["section"].value() == section_key else None
+
+
 def _review_page(
     request: MemberRequest,
     review: ReviewRequest,
@@ -295,6 +301,11 @@ def _review_page(
         request=request,
     )
     signing = _signing(request, review) if page.may_sign else {"provider_proof": None}
+    # A refused comment or suggestion comes back filled in under its own section; every other
+    # section's form is blank. Decided here once rather than at each of the form's fields.
+    for item in page.sections:
+        item["comment_form"] = _form_for(comment_form, item["section"].key)
+        item["suggest_form"] = _form_for(suggest_form, item["section"].key)
     return render(
         request,
         "approvals/review.html",
@@ -308,8 +319,9 @@ def _review_page(
             ),
             "changes_form": changes_form or RequestChangesForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
-            "comment_form": comment_form,
-            "suggest_form": suggest_form,
+            # The token field every form on the page carries, drawn once: the page has a reply
+            # and a resolve form per thread and two forms per section.
+            "csrf_input": csrf_input(request),
             # What a refused action's form held, shown back so nothing typed is lost.
             "kept_text": _kept_text(kept),
             "version_url": _url_or_none(

@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals.models import Comment, ReviewRequest, VersionSeen
+from approvals.review_page import resolve_urls
 from approvals.services import add_comment
 
 from .conftest import open_draft, sign
@@ -248,3 +249,28 @@ def test_reviewer_reads_the_cases_signed_with_the_version(
     assert "Yes, students are covered." in html and "Only with approval." in html
     assert "In the quiz of everyone" in html and "In the quiz of Nursing" in html
     assert "Not asked in the quiz." in html
+
+
+def test_each_thread_posts_its_resolve_form_to_its_own_comment(review, legal, author):
+    """The page reverses the resolve route once and puts each thread's number in: the
+    addresses are the ones reversing per thread would give, and the page draws them."""
+    threads = [
+        add_comment(
+            review=review,
+            by=author.user,
+            membership=author.membership,
+            section_key=key,
+            body="Please check",
+        )
+        for key in ("scope", "scope", "contact")
+    ]
+    html = legal.client().get(url(review)).content.decode()
+    for comment in threads:
+        action = reverse("approvals:resolve", args=[comment.pk])
+        assert f'<form method="post" action="{action}">' in html
+    grouped = {"scope": [{"comment": threads[0]}, {"comment": threads[1]}]}
+    grouped["contact"] = [{"comment": threads[2]}]
+    resolve_urls(grouped)
+    assert [t["resolve_url"] for ts in grouped.values() for t in ts] == [
+        reverse("approvals:resolve", args=[c.pk]) for c in threads
+    ]
