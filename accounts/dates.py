@@ -9,13 +9,14 @@ shows (``use``), and around an e-mail for the institution sending it (``ordered`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any, Literal
 
 from django.db import models
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 
 
 class DateOrder(models.TextChoices):
@@ -39,6 +40,8 @@ FORMATS: dict[str, dict[str, str]] = {
         "long_time": "F j, Y, H:i e",
     },
 }
+
+_DATE_STYLE: dict[str, Style] = {"time": "short", "long_time": "long"}
 
 _order: ContextVar[str] = ContextVar("charter_date_order", default=DateOrder.DAY_MONTH)
 
@@ -79,14 +82,29 @@ def fmt(
     if not isinstance(value, dt.date):
         return ""
     order = order_of(organization) if organization is not None else current_order()
-    if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-    elif style == "time":
-        style = "short"
-    elif style == "long_time":
-        style = "long"
-    return dateformat.format(value, FORMATS[order][style])
+    if not isinstance(value, dt.datetime):
+        style = _DATE_STYLE.get(style, style)  # a date has no time to show
+    # Pages write the same few dates many times over (each thread's on every reading of the
+    # review page): each is formatted once for what its text depends on.
+    return _formatted(
+        value,
+        str(value.tzinfo) if isinstance(value, dt.datetime) else "",
+        FORMATS[order][style],
+        timezone.get_current_timezone_name(),
+        translation.get_language() or "",
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(
+    value: dt.date, zone: str, format_string: str, current_zone: str, language: str
+) -> str:
+    """The date in ``format_string``, local time for a datetime. Besides the value and the
+    format, the text depends on the value's own zone (equal aware datetimes may be in
+    different zones), the current zone and the language (month names): all in the key."""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, format_string)
 
 
 def example(*, organization: Any = None) -> str:

@@ -79,3 +79,21 @@ def test_a_bad_choice_is_refused_and_nothing_changes(admin, org):
 
 def test_employees_cannot_open_the_settings(employee):
     assert employee.client().get(reverse("accounts:institution_settings")).status_code == 403
+
+
+def test_a_date_written_again_follows_the_zone_and_order_in_effect():
+    """Formatted dates are kept for reuse: the zone in effect, the value's own zone and the
+    institution's order still decide the text each time."""
+    moment = dt.datetime(2026, 12, 2, 14, 5, tzinfo=dt.UTC)
+    dmy = Organization(date_order=DateOrder.DAY_MONTH)
+    mdy = Organization(date_order=DateOrder.MONTH_DAY)
+    with timezone.override("UTC"):
+        assert fmt(moment, "long_time", organization=dmy) == "2 December 2026, 14:05 UTC"
+        assert fmt(moment, "long_time", organization=mdy) == "December 2, 2026, 14:05 UTC"
+    with timezone.override("America/New_York"):
+        assert fmt(moment, "long_time", organization=dmy) == "2 December 2026, 09:05 EST"
+        same_instant = moment.astimezone(timezone.get_current_timezone())
+        assert fmt(same_instant, "time", organization=dmy) == "2 Dec 2026, 09:05"
+    with timezone.override("UTC"):
+        assert fmt(moment, "time", organization=dmy) == "2 Dec 2026, 14:05"
+        assert fmt(moment.date(), "time", organization=dmy) == "2 Dec 2026"
