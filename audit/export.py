@@ -26,7 +26,14 @@ CSV_HEADER = [
     "user_agent",
     "prev_hash",
     "hash",
+    # Last, so that readers of the columns before it are not disturbed: the chain (0, the
+    # institution's main chain, or a personal lane) in which ``sequence`` is the position.
+    "lane",
 ]
+
+# The trail in the order things happened, across the institution's chains (a position is
+# only an order within its own chain).
+CHRONOLOGICAL = ("created_at", "id")
 
 
 def event_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[str]]:
@@ -48,5 +55,6 @@ def event_rows(qs: QuerySet[AuditEvent]) -> Iterator[list[str]]:
                 e.user_agent,
                 e.prev_hash,
                 e.hash,
+                e.lane,
             )
         ]

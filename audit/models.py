@@ -24,8 +24,24 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         raise AppendOnlyError("Audit events cannot be removed.")
 
 
+# Each person's acknowledgements go to one of this many chains of the institution (its
+# "personal lanes", 1..PERSONAL_LANES), chosen by the person's id; everything else goes to lane
+# 0. Appends to one chain are serialised by its head's lock, so with one chain per institution
+# two people acknowledging at once waited for each other; now they rarely share a chain. The
+# number can change at any time: every event stores its lane, and verification reads the lanes
+# from the data.
+PERSONAL_LANES = 16
+
+
+def personal_lane(person_id: int) -> int:
+    """The lane a person's own acknowledgements are chained in (the same one every time, so
+    that one chain holds a person's acknowledgements in order)."""
+    return 1 + person_id % PERSONAL_LANES
+
+
 class AuditEvent(models.Model):
-    """One action; hash-chained per institution so that a later edit or removal shows."""
+    """One action; hash-chained per institution and lane, so that a later edit or removal
+    shows."""
 
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -43,6 +59,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    # Which of the institution's chains the event is a link of (0: the institution's main
+    # chain; see PERSONAL_LANES); ``sequence`` is its position in that chain.
+    lane = models.PositiveSmallIntegerField(default=0, db_default=0)
     sequence = models.PositiveBigIntegerField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
@@ -55,8 +74,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # Two writers can never both extend the chain from the same event.
-            models.UniqueConstraint("organization", "sequence", name="audit_unique_sequence"),
+            # Two writers can never both extend a chain from the same event.
+            models.UniqueConstraint(
+                fields=["organization", "lane", "sequence"], name="audit_unique_lane_sequence"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "-created_at"])]
 
@@ -72,8 +93,10 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("Audit events cannot be removed.")
 
     def payload(self) -> dict[str, Any]:
-        """The fields the hash covers, in a stable form."""
-        return {
+        """The fields the hash covers, in a stable form. The lane is covered when it is not
+        the main chain's (events written before lanes existed keep their hashes); moving an
+        event between lanes changes its hash either way."""
+        data = {
             "organization": self.organization_id,
             "actor": self.actor_id,
             "actor_label": self.actor_label,
@@ -89,6 +112,15 @@ class AuditEvent(models.Model):
             "sequence": self.sequence,
             "prev_hash": self.prev_hash,
         }
+        if self.lane:
+            data["lane"] = self.lane
+        return data
+
+    @property
+    def position(self) -> str:
+        """Where the event sits, for people: its sequence, with the lane when not the main
+        chain ("3·17": the 17th event of lane 3)."""
+        return f"{self.lane}·{self.sequence}" if self.lane else str(self.sequence)
 
     def compute_hash(self) -> str:
         data = json.dumps(self.payload(), sort_keys=True, cls=DjangoJSONEncoder, ensure_ascii=False)
@@ -96,8 +128,8 @@ class AuditEvent(models.Model):
 
 
 class ChainHead(models.Model):
-    """The last link of one chain (one per institution, plus one for institution-less events);
-    locking this row serialises writers so the chain never forks."""
+    """The last link of one chain (one per institution and lane, plus the institution-less
+    events'); locking this row serialises the chain's writers so that it never forks."""
 
     key = models.CharField(max_length=40, unique=True)
     sequence = models.PositiveBigIntegerField(default=0)
@@ -110,19 +142,32 @@ class ChainHead(models.Model):
         return f"{self.key} #{self.sequence}"
 
     @staticmethod
-    def key_for(organization_id: int | None) -> str:
-        return f"org:{organization_id}" if organization_id is not None else "global"
+    def key_for(organization_id: int | None, lane: int = 0) -> str:
+        """The key of institution 5's main chain is "org:5", of its lane 3 "org:5/3"; events
+        of no institution are chained under "global" (and "global/3")."""
+        base = f"org:{organization_id}" if organization_id is not None else "global"
+        return f"{base}/{lane}" if lane else base
+
+    @staticmethod
+    def chain_of(key: str) -> tuple[int | None, int]:
+        """The institution (None for the institution-less events) and lane a chain key names;
+        ValueError for a key that names no chain."""
+        base, slash, lane_text = key.partition("/")
+        if slash and (not lane_text.isdigit() or lane_text.startswith("0")):
+            raise ValueError(f"not a chain key: {key!r}")
+        lane = int(lane_text) if slash else 0
+        if base == "global":
+            return None, lane
+        prefix, _, number = base.partition(":")
+        if prefix != "org" or not number.isdigit():
+            raise ValueError(f"not a chain key: {key!r}")
+        return int(number), lane
 
     @staticmethod
     def organization_for(key: str) -> int | None:
         """The institution a chain key names (None for the institution-less chain); ValueError
         for a key that names no chain."""
-        if key == "global":
-            return None
-        prefix, _, number = key.partition(":")
-        if prefix != "org" or not number.isdigit():
-            raise ValueError(f"not a chain key: {key!r}")
-        return int(number)
+        return ChainHead.chain_of(key)[0]
 
 
 class VerifiedCheckpointQuerySet(models.QuerySet["VerifiedCheckpoint"]):

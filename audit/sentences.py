@@ -171,7 +171,7 @@ def guideline_titles(events: Iterable[AuditEvent], organization_id: int) -> dict
         AuditEvent.objects.filter(
             organization_id=organization_id, action__in=TITLE_ACTIONS, guideline_id__in=ids
         )
-        .order_by("sequence")
+        .order_by("created_at", "id")
         .values_list("guideline_id", "details")
     )
     titles: dict[int, str] = {}

@@ -57,8 +57,11 @@ def record(
     details: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     actor_label: str = "",
+    lane: int = 0,
 ) -> AuditEvent:
-    """Append an event to the institution's chain, inside the caller's transaction.
+    """Append an event to one of the institution's chains (``lane``: the main chain unless
+    told, ``models.personal_lane`` for a person's own acknowledgements), inside the caller's
+    transaction.
 
     The trail sits below accounts, so ``actor`` and ``organization`` are named by the Django
     base types a person and an institution are.
@@ -67,7 +70,7 @@ def record(
     # No savepoint inside the caller's transaction: an event that fails must undo the
     # caller's work too, so there is nothing a savepoint could keep.
     with transaction.atomic(savepoint=False):
-        head = _locked_head(org_id)
+        head = _locked_head(org_id, lane)
         pending = prepare(
             action,
             head=head,
@@ -167,8 +170,10 @@ def prepare(
         actor = None
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:400] if request is not None else ""
     keys = Keyring.from_settings()
+    organization_id, lane = ChainHead.chain_of(head.key)
     event = AuditEvent(
-        organization_id=ChainHead.organization_for(head.key),
+        organization_id=organization_id,
+        lane=lane,
         actor_id=actor.pk if actor is not None else None,
         actor_label=actor_label or (getattr(actor, "email", "") if actor else ""),
         action=action,
@@ -195,10 +200,7 @@ def head_from_row(row: Sequence[Any]) -> ChainHead:
     return ChainHead(pk=pk, key=key, sequence=sequence, hash=hash_)
 
 
-def locked_head(organization_id: int | None) -> ChainHead:
-    """Lock the chain's head (created with the institution's first event) and return it."""
-    return _locked_head(organization_id)
-
+GENESIS_HASH = "0" * 64  # where every chain starts (``ChainHead.hash``'s default)
 
 RECORD_CHUNK = 250  # events built and inserted at a time by record_many
 
@@ -260,8 +262,32 @@ def record_many(
     return len(entries)
 
 
-def _locked_head(org_id: int | None) -> ChainHead:
-    key = ChainHead.key_for(org_id)
+def opened_head(organization_id: int | None, lane: int) -> ChainHead:
+    """Create the chain's head if it has none yet, and lock it, in plain SQL: usable inside
+    a transaction a caller opened itself (``publishing.ack_statements``), where a savepoint
+    is not to be had. A writer creating the same head at the same moment makes this one wait
+    for its commit; then both lock the one row. (Once per chain: later writers find it.)"""
+    key = ChainHead.key_for(organization_id, lane)
+    table = ChainHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" ("key", "sequence", "hash", "mac", "key_id") '  # noqa: S608
+            """VALUES (%s, 0, %s, '', '') ON CONFLICT ("key") DO NOTHING""",
+            [key, GENESIS_HASH],
+        )
+        cursor.execute(
+            f'SELECT "id", "key", "sequence", "hash" FROM "{table}" WHERE "key" = %s{lock}',  # noqa: S608
+            [key],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise IntegrityError(f"The chain head {key} could not be created.")
+    return head_from_row(row)
+
+
+def _locked_head(org_id: int | None, lane: int = 0) -> ChainHead:
+    key = ChainHead.key_for(org_id, lane)
     head = ChainHead.objects.select_for_update().filter(key=key).first()
     if head is not None:
         return head

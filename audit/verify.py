@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from .checkpoints import Checkpoint
@@ -63,6 +64,7 @@ class ChainReport:
     sequence: int
     hash: str
     problem: ChainProblem | None
+    lane: int = 0
     mode: str = FULL
     start: int = 0
     walked: int = 0
@@ -111,6 +113,7 @@ class _Walk:
         self,
         chain: str,
         organization_id: int | None,
+        lane: int,
         keys: Keyring,
         anchors: dict[int, list[Checkpoint]],
         batch: int,
@@ -130,7 +133,7 @@ class _Walk:
         self.walked = 0
         self.problem: ChainProblem | None = None
         # Filtering on None selects the institution-less chain (IS NULL).
-        self.events = AuditEvent.objects.filter(organization_id=organization_id)  # type: ignore[misc]
+        self.events = AuditEvent.objects.filter(organization_id=organization_id, lane=lane)  # type: ignore[misc]
 
     def fail(self, sequence: int, event_id: int | None, reason: str) -> None:
         self.problem = ChainProblem(self.chain, sequence, event_id, reason)
@@ -269,6 +272,7 @@ def _check_earlier_anchors(walk: _Walk, anchors: dict[int, list[Checkpoint]]) ->
 
 def check_chain(
     organization_id: int | None,
+    lane: int = 0,
     *,
     keys: Keyring,
     anchors: dict[int, list[Checkpoint]] | None = None,
@@ -280,9 +284,9 @@ def check_chain(
     ``mode`` "routine" starts at the chain's latest stored checkpoint when there is one (the
     report says whether it did); "full" starts at the first event and holds every stored
     checkpoint to the event it names."""
-    chain = ChainHead.key_for(organization_id)
+    chain = ChainHead.key_for(organization_id, lane)
     anchors = dict(anchors or {})
-    walk = _Walk(chain, organization_id, keys, anchors, batch)
+    walk = _Walk(chain, organization_id, lane, keys, anchors, batch)
     stored = VerifiedCheckpoint.objects.filter(chain=chain).order_by("-count", "-pk")
     latest: VerifiedCheckpoint | None = None
     used = FULL
@@ -341,6 +345,7 @@ def check_chain(
         walk.sequence,
         walk.prev,
         walk.problem,
+        lane=lane,
         mode=used,
         start=start,
         walked=walk.walked,
@@ -446,29 +451,18 @@ def verify(
                     "(edited or forged)",
                 )
             )
-    chains: set[int | None] = {ChainHead.organization_for(k) for k in anchors}
-    for key in ChainHead.objects.values_list("key", flat=True):
-        try:
-            chains.add(ChainHead.organization_for(key))
-        except ValueError:
-            result.other_problems.append(
-                ChainProblem(key, 0, None, "a chain head that names no chain (inserted)")
-            )
+    chains: set[Chain] = {ChainHead.chain_of(k) for k in anchors}
+    chains.update(_named_chains(ChainHead.objects.all(), result, "a chain head"))
     chains.update(_chains_with_events())
     # A chain deleted with its head is still named by the checkpoints it left.
-    for key in VerifiedCheckpoint.objects.order_by().values_list("chain", flat=True).distinct():
-        try:
-            chains.add(ChainHead.organization_for(key))
-        except ValueError:
-            result.other_problems.append(
-                ChainProblem(key, 0, None, "a stored checkpoint that names no chain (inserted)")
-            )
-    names = _institution_names({c for c in chains if c is not None})
-    for org_id in sorted(chains, key=lambda c: (c is None, c or 0)):
+    chains.update(_named_chains(VerifiedCheckpoint.objects.all(), result, "a stored checkpoint"))
+    names = _institution_names({org for org, _lane in chains if org is not None})
+    for org_id, lane in sorted(chains, key=_chain_order):
         report = check_chain(
             org_id,
+            lane,
             keys=keys,
-            anchors=anchors.get(ChainHead.key_for(org_id)),
+            anchors=anchors.get(ChainHead.key_for(org_id, lane)),
             batch=batch,
             mode=mode,
         )
@@ -489,21 +483,83 @@ def verify(
     return result
 
 
-def _chains_with_events() -> set[int | None]:
-    """Every institution with at least one event (None for the institution-less chain), found
-    by stepping through the index on the institution, one probe each, instead of reading every
-    event: a routine check's time must follow the new events, not the length of the history
-    (a DISTINCT over two million events took about a second)."""
-    events = AuditEvent.objects.order_by()
-    found: set[int | None] = set()
-    current = events.aggregate(first=models.Min("organization_id"))["first"]
-    while current is not None:
-        found.add(current)
-        later = events.filter(organization_id__gt=current)
-        current = later.aggregate(next=models.Min("organization_id"))["next"]
-    if events.filter(organization_id__isnull=True).exists():
-        found.add(None)
+Chain = tuple[int | None, int]  # (institution or None, lane)
+
+
+def _chain_order(chain: Chain) -> tuple[bool, int, int]:
+    org, lane = chain
+    return (org is None, org or 0, lane)
+
+
+def _named_chains(rows: models.QuerySet[Any], result: Verification, what: str) -> set[Chain]:
+    """The chains named by the chain heads' keys or the stored checkpoints' chains (``rows``);
+    a name that is no chain's is a problem of its own."""
+    field = "key" if rows.model is ChainHead else "chain"
+    found: set[Chain] = set()
+    for key in rows.order_by().values_list(field, flat=True).distinct():
+        try:
+            found.add(ChainHead.chain_of(key))
+        except ValueError:
+            result.other_problems.append(
+                ChainProblem(key, 0, None, f"{what} that names no chain (inserted)")
+            )
     return found
+
+
+def _chains_with_events(organization_id: int | None = None, *, one: bool = False) -> set[Chain]:
+    """Every (institution, lane) with at least one event (None for the institution-less
+    events), or with ``one`` only those of ``organization_id``: found by stepping through the
+    index on (institution, lane), one probe per chain, instead of reading every event: a
+    routine check's time must follow the new events, not the length of the history (a
+    DISTINCT over two million events took about a second)."""
+    events = AuditEvent.objects.order_by()
+    found: set[Chain] = set()
+    if one:
+        institutions: list[int | None] = [organization_id]
+    else:
+        institutions = []
+        current = events.aggregate(first=models.Min("organization_id"))["first"]
+        while current is not None:
+            institutions.append(current)
+            later = events.filter(organization_id__gt=current)
+            current = later.aggregate(next=models.Min("organization_id"))["next"]
+        institutions.append(None)
+    for org in institutions:
+        # Filtering on None selects the institution-less events (IS NULL).
+        of_org = events.filter(organization_id=org)  # type: ignore[misc]
+        lane = of_org.aggregate(first=models.Min("lane"))["first"]
+        while lane is not None:
+            found.add((org, lane))
+            lane = of_org.filter(lane__gt=lane).aggregate(next=models.Min("lane"))["next"]
+    return found
+
+
+def chains_of(organization_id: int | None) -> list[Chain]:
+    """The institution's chains, its main chain first: those with a head, with events or
+    with a stored checkpoint (a chain emptied with its head is still named by its
+    checkpoints). A malformed name is left to ``verify``, which reports it."""
+    found: set[Chain] = {(organization_id, 0)}
+    found.update(_chains_with_events(organization_id, one=True))
+    base = ChainHead.key_for(organization_id)
+    heads = ChainHead.objects.filter(Q(key=base) | Q(key__startswith=f"{base}/"))
+    stored = VerifiedCheckpoint.objects.filter(Q(chain=base) | Q(chain__startswith=f"{base}/"))
+    names = stored.order_by().values_list("chain", flat=True).distinct()
+    for key in [*heads.values_list("key", flat=True), *names]:
+        try:
+            found.add(ChainHead.chain_of(key))
+        except ValueError:
+            continue
+    return sorted(found, key=_chain_order)
+
+
+def check_institution(
+    organization_id: int | None, *, keys: Keyring, mode: str = FULL, batch: int = 5000
+) -> list[ChainReport]:
+    """Each of the institution's chains checked in turn (``check_chain``)."""
+    return [
+        check_chain(org, lane, keys=keys, mode=mode, batch=batch)
+        for org, lane in chains_of(organization_id)
+    ]
 
 
 def _institution_names(ids: set[int]) -> dict[int | None, str]:
@@ -516,5 +572,7 @@ def _institution_names(ids: set[int]) -> dict[int | None, str]:
 
 
 def verify_chain(organization_id: int | None, batch: int = 5000) -> ChainProblem | None:
-    """One chain on its own (no checkpoints); None when it is intact."""
-    return check_chain(organization_id, keys=Keyring.from_settings(), batch=batch).problem
+    """One institution's chains, every lane, from their first events (no checkpoints); the
+    first problem, or None when all are intact."""
+    reports = check_institution(organization_id, keys=Keyring.from_settings(), batch=batch)
+    return next((r.problem for r in reports if r.problem is not None), None)

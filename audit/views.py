@@ -18,13 +18,13 @@ from accounts.http import MemberRequest
 from accounts.models import Membership, Role
 from config.csv_export import Echo
 
-from .export import CSV_HEADER, event_rows
+from .export import CHRONOLOGICAL, CSV_HEADER, event_rows
 from .forms import AuditFilterForm
 from .models import AuditEvent
 from .sentences import KINDS, TITLE_ACTIONS, guideline_titles, sentence
 from .services import record
 from .signing import Keyring
-from .verify import ROUTINE, check_chain, store_checkpoint
+from .verify import ROUTINE, check_institution, store_checkpoint
 
 PEOPLE_SUGGESTED = 10
 
@@ -64,7 +64,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEven
             qs = qs.filter(created_at__lt=end)
     elif form.is_bound:
         qs = qs.none()
-    return form, qs.order_by("-sequence")
+    return form, qs.order_by("-created_at", "-id")
 
 
 @require_role(Role.ADMIN, Role.AUDITOR)
@@ -107,35 +107,50 @@ def check(request: MemberRequest) -> HttpResponse:
     and recorded, and a passing check leaves a new checkpoint."""
     org = active_org(request)
     keys = Keyring.from_settings()
-    report = check_chain(org.pk, keys=keys, mode=ROUTINE)
-    if report.mode == ROUTINE and report.checkpoint is not None:
+    # The institution's main chain and each personal lane (audit.models.PERSONAL_LANES).
+    reports = check_institution(org.pk, keys=keys, mode=ROUTINE)
+    problem = next((r.problem for r in reports if r.problem is not None), None)
+    events = sum(r.sequence for r in reports)
+    main = reports[0]
+    from_checkpoints = [r for r in reports if r.mode == ROUTINE and r.checkpoint is not None]
+    walked = sum(r.walked for r in reports)
+    chains = f" in {len(reports)} chains" if len(reports) > 1 else ""
+    if len(from_checkpoints) == len(reports) and main.checkpoint is not None:
         how = (
-            f"checked from the signed checkpoint of "
-            f"{fmt(report.checkpoint.created_at, 'time')} (event {report.start}): "
-            f"{report.walked} newer events read one by one"
+            f"checked from the signed checkpoint{'s' if chains else ''} of "
+            f"{fmt(main.checkpoint.created_at, 'time')} (event {main.start}"
+            f"{' of the main chain' if chains else ''}): {walked} newer events read one by one"
+        )
+    elif from_checkpoints:
+        how = (
+            f"{len(from_checkpoints)} of {len(reports)} chains checked from their signed "
+            f"checkpoints, the others from their first events: {walked} events read one by one"
         )
     else:
         how = "no checkpoint yet, so every event was read from the first"
-    if report.problem is None:
-        outcome = f"intact, {report.sequence} events"
-        store_checkpoint(report, keys=keys, mode=ROUTINE)
+    if problem is None:
+        outcome = f"intact, {events} events"
+        for report in reports:
+            store_checkpoint(report, keys=keys, mode=ROUTINE)
         messages.success(
             request,
-            f"The audit trail is intact: all {report.sequence} events check ({how}). "
+            f"The audit trail is intact: all {events} events{chains} check ({how}). "
             "The nightly full check reads every event.",
         )
     else:
         outcome = "broken"
-        messages.error(request, f"The audit trail is broken. First problem: {report.problem}")
+        messages.error(request, f"The audit trail is broken. First problem: {problem}")
     record(
         "audit.chain.checked",
         actor=request.user,
         organization=org,
         details={
             "outcome": outcome,
-            "problem": str(report.problem or ""),
-            "mode": report.mode,
-            "from_event": report.start,
+            "problem": str(problem or ""),
+            "mode": ROUTINE if from_checkpoints else main.mode,
+            "from_event": main.start,
+            "chains": len(reports),
+            "walked": walked,
         },
         request=request,
     )
@@ -157,7 +172,7 @@ def export(request: MemberRequest) -> StreamingHttpResponse:
 
     def stream() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)
-        for row in event_rows(qs.order_by("sequence")):
+        for row in event_rows(qs.order_by(*CHRONOLOGICAL)):
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")

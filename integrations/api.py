@@ -25,7 +25,7 @@ from ninja.security import HttpBearer
 
 from accounts.emails import normalize_email
 from accounts.models import Membership, Organization
-from audit.models import AuditEvent
+from audit import trail
 from guidelines.models import Guideline, Version
 from publishing.models import (
     Acknowledgement,
@@ -766,7 +766,33 @@ def acknowledgements(
 # --- audit ------------------------------------------------------------------------------------
 
 
+MAX_CURSOR_LANES = 256
+
+
+def _lane_positions(data: dict[str, Any]) -> tuple[dict[int, int], dt.datetime | None]:
+    """A cursor's position per lane, and the ``since`` it started from (if any)."""
+    lanes = data.get("lanes")
+    # Bounded: a lane per institution chain, far fewer than this even if lanes are added.
+    if not isinstance(lanes, dict) or len(lanes) > MAX_CURSOR_LANES:
+        raise BadCursor
+    positions = {}
+    for lane, seq in lanes.items():
+        if not (isinstance(lane, str) and lane.isdigit()) or type(seq) is not int:
+            raise BadCursor
+        positions[int(lane)] = seq
+    since = None
+    if "since" in data:
+        try:
+            since = dt.datetime.fromisoformat(str(data["since"]))
+        except ValueError as exc:
+            raise BadCursor from exc
+        if timezone.is_naive(since):
+            raise BadCursor
+    return positions, since
+
+
 class AuditEventOut(Schema):
+    lane: int
     sequence: int
     created_at: dt.datetime
     action: str
@@ -798,22 +824,25 @@ def audit_events(
     cursor: str = "",
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
-    """The institution's audit trail in chain order (``sequence``), which is commit order:
-    each event is appended under a lock on the chain's head. ``prev_hash`` and ``hash``
-    let a SIEM check that nothing was removed between two events."""
-    qs = AuditEvent.objects.filter(organization=org_of(request))
+    """The institution's audit trail in the order things happened. The trail is several hash
+    chains: the institution's main chain (``lane`` 0) and personal lanes that hold people's
+    acknowledgements; within a lane, ``sequence`` is commit order (each event is appended
+    under a lock on its chain's head) and ``prev_hash`` and ``hash`` let a SIEM check that
+    nothing was removed between two events of the lane. The cursor keeps a position per lane,
+    so following it never misses an event."""
+    org = org_of(request)
+    positions: dict[int, int] = {}
     if cursor:
-        after = decode_cursor(cursor, "seq")["seq"]
-        if not isinstance(after, int):
-            raise BadCursor
-        qs = qs.filter(sequence__gt=after)
-    elif since is not None:
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since, dt.UTC)
-        qs = qs.filter(created_at__gte=since)
-    page = list(qs.order_by("sequence")[:limit])
+        data = decode_cursor(cursor)
+        if "seq" in data:  # a cursor from before lanes: every event then was in lane 0
+            data = {"lanes": {"0": data["seq"]}}
+        positions, since = _lane_positions(data)
+    elif since is not None and timezone.is_naive(since):
+        since = timezone.make_aware(since, dt.UTC)
+    page, after = trail.page_after(org.pk, positions, limit=limit, since=since)
     items = [
         {
+            "lane": e.lane,
             "sequence": e.sequence,
             "created_at": e.created_at,
             "action": e.action,
@@ -829,5 +858,11 @@ def audit_events(
         }
         for e in page
     ]
-    next_cursor = encode_cursor({"seq": page[-1].sequence}) if page else (cursor or None)
+    next_cursor: str | None = cursor or None
+    if page:
+        state: dict[str, Any] = {"lanes": {str(lane): seq for lane, seq in after.items()}}
+        if since is not None:
+            # Lanes not read yet start from ``since`` on later pages too.
+            state["since"] = since.isoformat()
+        next_cursor = encode_cursor(state)
     return {"items": items, "next_cursor": next_cursor}

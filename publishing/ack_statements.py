@@ -5,9 +5,11 @@ acknowledgement is already known without a query (the publication in force, the 
 membership, the tick, the quiz answers). Inside its one transaction:
 
 1. ``claim_and_lock_head``: the person's open requests for the version are claimed
-   (``UPDATE … RETURNING``, their row locks make a second click wait) and then the audit
-   chain's head is locked, in that order, as every other writer takes them (a function in
-   the database, so that PostgreSQL keeps the statement's plan);
+   (``UPDATE … RETURNING``, their row locks make a second click wait) and then the head of
+   the person's audit chain (their lane: ``audit.models.personal_lane``) is locked, in
+   that order, as every other writer takes them (a function in the database, so that
+   PostgreSQL keeps the statement's plan); two people in different lanes do not wait for
+   each other;
 2. ``write``: the acknowledgement, the passed quiz try, the person's notices resolved, the
    audit event and the chain head moved, as data-modifying ``WITH`` parts of one statement.
 
@@ -32,7 +34,7 @@ from django.db import IntegrityError, connection, models
 from psycopg import ClientCursor
 from psycopg.pq import TransactionStatus
 
-from audit.models import ChainHead
+from audit.models import ChainHead, personal_lane
 from audit.services import PendingEvent, head_from_row
 from config.sql import insert_returning_id
 
@@ -106,7 +108,8 @@ def claim_and_lock_head(
     in_force: InForce | None = None,
     begin: bool = False,
 ) -> tuple[list[Claimed], ChainHead | None]:
-    """Claim the requests, then lock the institution's chain head; one statement.
+    """Claim the requests, then lock the head of the person's chain (their lane of the
+    institution's audit trail: ``audit.models.personal_lane``); one statement.
 
     The head's ``WHERE`` reads the claim's count, so PostgreSQL runs the claim (an InitPlan)
     before it locks the head: requests first, head second, the order every writer keeps, so
@@ -124,7 +127,7 @@ def claim_and_lock_head(
     params: list[Any] = [
         user_id,
         version_id,
-        ChainHead.key_for(organization_id),
+        ChainHead.key_for(organization_id, personal_lane(user_id)),
         at,
         in_force.publication_id if in_force else None,
         in_force.content_hash if in_force else None,

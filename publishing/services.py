@@ -30,8 +30,8 @@ from accounts.notify import (
     resolve_statement,
     version_subject,
 )
-from audit.models import ChainHead
-from audit.services import client_ip, prepare, record
+from audit.models import ChainHead, personal_lane
+from audit.services import client_ip, opened_head, prepare, record
 from audit.signals import acted_on
 from guidelines.models import Guideline, Version
 from guidelines.quiz import answered, record_fingerprint, wrong_answers
@@ -583,6 +583,7 @@ def _acknowledge(
             guideline_id=version.guideline_id,
             details=_event_details(version, ack.request_id, record_of_quiz),
             request=request,
+            lane=personal_lane(user.pk),
         )
     return ack, True
 
@@ -668,11 +669,11 @@ def _acknowledge_together(
 ) -> Acknowledgement | None:
     """``_acknowledge``'s two statements with the transaction's BEGIN and COMMIT sent along
     (``ack_statements.sent_together``), when the connection allows it; None, with nothing
-    written, when the ORM path must decide (no open request claimed, no chain head yet)."""
+    written, when the ORM path must decide (no open request claimed)."""
     if not can_send_together():
         return None
-    # Built before the claim: between the claim and the write the institution's chain head
-    # is locked, and every other acknowledgement of the institution waits for it.
+    # Built before the claim: between the claim and the write the head of the person's lane
+    # is locked, and every other acknowledgement chained in that lane waits for it.
     unwritten = _unwritten(version, user, answers, request, quiz, now)
     with sent_together():
         claimed, head = claim_and_lock_head(
@@ -684,8 +685,10 @@ def _acknowledge_together(
             begin=True,
         )
         asked = _answered_request(claimed)
-        if asked is None or head is None:
+        if asked is None:
             return None  # rolled back by sent_together: the claim is made again, and decided
+        if head is None:  # the first acknowledgement chained in the person's lane
+            head = opened_head(version.guideline.organization_id, personal_lane(user.pk))
         return _write_at_once(
             version=version,
             user=user,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
@@ -10,6 +11,7 @@ from django.db import models
 from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
+from audit.models import PERSONAL_LANES, personal_lane
 from guidelines.models import Guideline, Version
 
 M = TypeVar("M", bound=models.Model)
@@ -137,3 +139,17 @@ def confirm_draft_facts(draft, by) -> None:
             save_section(
                 draft=draft, key=row.key, data=confirm_all(row.data), revision=row.revision, by=by
             )
+
+
+def member_in_lane(
+    org: Organization, *, lane: int | None = None, avoid: Collection[int] = ()
+) -> User:
+    """A new member of ``org`` whose acknowledgements are chained in ``lane`` (or in any lane
+    not in ``avoid``): users are made until one's id falls there."""
+    for _ in range(10 * PERSONAL_LANES):
+        user = UserFactory()
+        mine = personal_lane(user.pk)
+        if (lane is not None and mine == lane) or (lane is None and mine not in avoid):
+            MembershipFactory(organization=org, user=user)
+            return user
+    raise AssertionError(f"no user fell in lane {lane}")

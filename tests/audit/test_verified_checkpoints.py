@@ -161,15 +161,17 @@ def test_the_page_checks_from_the_last_checkpoint_and_says_so(auditor, org):
 def test_chains_are_found_without_reading_every_event(
     org, other_org, django_assert_max_num_queries
 ):
-    # Three chains, the institution-less one among them; every head deleted, so only the events
-    # name them. Finding them costs one probe per chain however many events each holds.
+    # Four chains, a personal lane and the institution-less one among them; every head deleted,
+    # so only the events name them. Finding them costs one probe per institution and one per
+    # chain (plus one to learn each has no more), however many events each holds.
     _events(org, 6)
+    record("test.event", organization=org, lane=5)
     _events(other_org, 2)
     record("test.event", organization=None)
     sql("DELETE FROM audit_chainhead")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(10):
         found = _chains_with_events()
-    assert found == {org.pk, other_org.pk, None}
+    assert found == {(org.pk, 0), (org.pk, 5), (other_org.pk, 0), (None, 0)}
     result = verify(mode=ROUTINE)
-    assert {c.organization_id for c in result.chains} == {org.pk, other_org.pk, None}
+    assert {(c.organization_id, c.lane) for c in result.chains} == found
     assert result.problems  # headless chains are reported, not skipped

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from psycopg.pq import TransactionStatus
 
-from audit.models import AuditEvent
-from audit.services import PendingEvent
+from audit.models import AuditEvent, ChainHead, personal_lane
+from audit.services import PendingEvent, record
 from audit.signals import acted_on, recorded
 from audit.verify import verify_chain
 from integrations import services as integrations
@@ -54,6 +54,8 @@ def acknowledgement_statements(captured):
 
 
 def test_a_request_acknowledges_in_two_round_trips(published, employee):
+    # Someone else's acknowledgement opened the person's lane of the trail before.
+    record("test.lane_opened", organization=employee.org, lane=personal_lane(employee.user.pk))
     client = employee.client()
     client.get(url(published.version))  # signs in; the POST then reads nothing more for it
     with CaptureQueriesContext(connection) as ctx:
@@ -67,6 +69,26 @@ def test_a_request_acknowledges_in_two_round_trips(published, employee):
     ack = Acknowledgement.objects.get(user=employee.user)
     assert AckRequest.objects.get(user=employee.user).acknowledged_at == ack.acknowledged_at
     assert AuditEvent.objects.filter(action=ACKNOWLEDGED, actor=employee.user).count() == 1
+    assert verify_chain(employee.membership.organization_id) is None
+
+
+def test_the_first_acknowledgement_in_a_lane_opens_it_in_the_same_transaction(
+    published, employee
+):
+    lane = personal_lane(employee.user.pk)
+    assert not ChainHead.objects.filter(key=ChainHead.key_for(employee.org.pk, lane)).exists()
+    client = employee.client()
+    client.get(url(published.version))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 302
+    claim, create, lock, write = acknowledgement_statements(ctx.captured_queries)
+    assert claim.startswith("BEGIN; ") and write.endswith("; COMMIT")
+    assert create.startswith('INSERT INTO "audit_chainhead"') and lock.endswith("FOR UPDATE")
+    assert not any("ROLLBACK" in q["sql"] for q in ctx.captured_queries)
+    assert idle()
+    event = AuditEvent.objects.get(action=ACKNOWLEDGED, actor=employee.user)
+    assert (event.lane, event.sequence) == (lane, 1)
     assert verify_chain(employee.membership.organization_id) is None
 
 

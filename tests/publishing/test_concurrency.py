@@ -3,15 +3,17 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Notification
-from audit.models import AuditEvent
+from audit.models import AuditEvent, personal_lane
+from audit.services import record
 from audit.verify import verify_chain
 from publishing import reminders, services
 from publishing.models import Acknowledgement, AckRequest, Publication, ReminderLog
 from publishing.selectors import superseded_today
+from tests.factories import member_in_lane
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,6 +85,8 @@ def _at_once(published, persona):
 
 
 def test_the_two_statement_path_writes_what_the_orm_path_writes(postgres_only, published, employee):
+    # Another acknowledgement first opens the lane (its first one creates the head).
+    record("test.lane_opened", organization=employee.org, lane=personal_lane(employee.user.pk))
     with CaptureQueriesContext(connection) as ctx:
         ack, created = _at_once(published, employee)
     assert created
@@ -116,3 +120,46 @@ def test_simultaneous_two_statement_acknowledgements_leave_one_record(
         == 1
     )
     assert verify_chain(employee.membership.organization_id) is None
+
+
+def test_acknowledgements_in_another_lane_do_not_wait_for_a_held_one(
+    postgres_only, published, employee
+):
+    # While one lane's head is held (an acknowledgement half-way through, say), someone whose
+    # acknowledgements are chained in another lane is recorded at once; someone in the held
+    # lane waits for it (here: until the lock timeout).
+    org = employee.org
+    held = personal_lane(employee.user.pk)
+    elsewhere = member_in_lane(org, avoid={held})
+    same = member_in_lane(org, lane=held)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                record("test.holding", organization=org, lane=held)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        _ack, created = services.acknowledge(
+            version=published.version, user=elsewhere, confirmed=True
+        )
+        assert created
+        with pytest.raises(OperationalError):
+            services.acknowledge(version=published.version, user=same, confirmed=True)
+    finally:
+        release.set()
+        holder.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    _ack, created = services.acknowledge(version=published.version, user=same, confirmed=True)
+    assert created
+    assert verify_chain(org.pk) is None
