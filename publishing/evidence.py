@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from accounts.models import User
-from audit.export import CSV_HEADER, event_rows
+from audit.export import CHRONOLOGICAL, CSV_HEADER, event_rows
 from audit.models import AuditEvent
 from config.csv_export import safe_cell
 from guidelines.cases import section_name
@@ -344,7 +344,7 @@ def build_evidence_pack(*, publication: Publication, generated_by: User) -> IO[b
             event_rows(
                 AuditEvent.objects.filter(
                     organization_id=publication.organization_id, guideline_id=guideline.pk
-                ).order_by("sequence")
+                ).order_by(*CHRONOLOGICAL)
             ),
         ),
     }

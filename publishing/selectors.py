@@ -368,7 +368,7 @@ def retired_on(guideline: Guideline) -> dt.date | None:
             guideline_id=guideline.pk,
             action="guidelines.guideline.retired",
         )
-        .order_by("-sequence")
+        .order_by("-created_at", "-id")
         .values_list("created_at", flat=True)
         .first()
     )
