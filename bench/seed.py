@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization, ReviewerRole, StaffGroup, User
 from approvals.models import ApprovalRoute, ApprovalStage, Comment, ReviewRequest, Signature
-from audit.models import AuditEvent, ChainHead
+from audit.models import AuditEvent, ChainHead, personal_lane
 from audit.signing import Keyring, event_message, head_message
 from guidelines.facts import confirm_all
 from guidelines.models import Draft, DraftSection, Guideline, Version
@@ -46,6 +46,7 @@ from guidelines.sections import SECTIONS, starter_content
 from guidelines.services import STARTED_PART
 from guidelines.status import move_many
 from publishing.models import Acknowledgement, AckRequest, Campaign, Publication
+from publishing.services import ACKNOWLEDGED
 
 BATCH = 5000
 PASSWORD = "bench-password"
@@ -298,7 +299,9 @@ LINKED_FIELDS = (
     "created_at",
 )
 # The columns of ``ChainLinker.row``, in its order.
-AUDIT_FIELDS = " ".join(("id", *LINKED_FIELDS, "sequence", "prev_hash", "hash", "mac", "key_id"))
+AUDIT_FIELDS = " ".join(
+    ("id", *LINKED_FIELDS, "lane", "sequence", "prev_hash", "hash", "mac", "key_id")
+)
 
 
 class ChainLinker:
@@ -308,11 +311,12 @@ class ChainLinker:
     each row: building a model instance per event cost more than hashing it, and the fields
     are written straight into the instance (its own attribute descriptors read them back)."""
 
-    def __init__(self, sequence: int, prev_hash: str) -> None:
+    def __init__(self, sequence: int, prev_hash: str, lane: int = 0) -> None:
         self.sequence = sequence
         self.prev_hash = prev_hash
+        self.lane = lane
         self.keys = Keyring.from_settings()
-        self._event = AuditEvent()
+        self._event = AuditEvent(lane=lane)
         self._fields = self._event.__dict__
 
     def row(self, pk: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -325,7 +329,7 @@ class ChainLinker:
         digest = self._event.compute_hash()
         self.prev_hash = digest
         mac = self.keys.sign(event_message(digest))
-        return (pk, *values, self.sequence, prev, digest, mac, self.keys.current_id)
+        return (pk, *values, self.lane, self.sequence, prev, digest, mac, self.keys.current_id)
 
 
 class Timer:
@@ -921,7 +925,9 @@ def _seed_audit(
     author_id: int,
     history: int,
 ) -> int:
-    """Events in time order, each linked to the one before exactly as ``record()`` links them."""
+    """Events in time order, each linked to the one before in its chain exactly as
+    ``record()`` links them: acknowledgements in their person's lane, the rest in the
+    institution's main chain."""
     rng = random.Random(cfg.seed + 3)
     version_type = Version._meta.label_lower
     # (created_at, action, actor_id, object_type, object_id, object_repr, guideline_id, details)
@@ -931,7 +937,7 @@ def _seed_audit(
         events.append(
             (
                 at,
-                "publishing.version.acknowledged",
+                ACKNOWLEDGED,
                 user_id,
                 version_type,
                 str(published_version_id),
@@ -961,14 +967,24 @@ def _seed_audit(
         events.append((at, "accounts.user.signed_in", rng.choice(actors), "", "", "", None, {}))
     events.sort(key=lambda e: e[0])
 
-    head = ChainHead.objects.filter(key=ChainHead.key_for(org.pk)).first()
-    link = ChainLinker(head.sequence if head else 0, head.hash if head else GENESIS)
+    # Every chain's linker is made before the rows are streamed (COPY holds the connection).
+    lanes = {0} | {
+        personal_lane(actor) for _at, action, actor, *_ in events if action == ACKNOWLEDGED
+    }
+    heads = {h.key: h for h in ChainHead.objects.filter(key__startswith=ChainHead.key_for(org.pk))}
+    linkers = {}
+    for lane in sorted(lanes):
+        head = heads.get(ChainHead.key_for(org.pk, lane))
+        linkers[lane] = ChainLinker(
+            head.sequence if head else 0, head.hash if head else GENESIS, lane=lane
+        )
     first_id = w.next_id(AuditEvent)
     emails = dict(User.objects.filter(pk__in=set(actors) | {author_id}).values_list("pk", "email"))
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for i, (at, action, actor, otype, oid, orepr, gid, details) in enumerate(events):
             ip = f"10.{(actor >> 16) & 255}.{(actor >> 8) & 255}.{actor & 255}"
+            link = linkers[personal_lane(actor) if action == ACKNOWLEDGED else 0]
             yield link.row(
                 first_id + i,
                 (
@@ -988,15 +1004,18 @@ def _seed_audit(
             )
 
     count = w.insert(AuditEvent, AUDIT_FIELDS, rows(), defer_indexes=True)
-    sequence, prev_hash, keys = link.sequence, link.prev_hash, link.keys
-    chain = ChainHead.key_for(org.pk)
-    ChainHead.objects.update_or_create(
-        key=chain,
-        defaults={
-            "sequence": sequence,
-            "hash": prev_hash,
-            "key_id": keys.current_id,
-            "mac": keys.sign(head_message(chain, sequence, prev_hash)),
-        },
-    )
+    for lane, link in linkers.items():
+        if link.sequence == 0:
+            continue
+        sequence, prev_hash, keys = link.sequence, link.prev_hash, link.keys
+        chain = ChainHead.key_for(org.pk, lane)
+        ChainHead.objects.update_or_create(
+            key=chain,
+            defaults={
+                "sequence": sequence,
+                "hash": prev_hash,
+                "key_id": keys.current_id,
+                "mac": keys.sign(head_message(chain, sequence, prev_hash)),
+            },
+        )
     return count

@@ -9,12 +9,13 @@ import datetime as dt
 from django.db import connection
 
 from accounts.models import Membership, Organization, User
-from audit.models import AuditEvent, ChainHead
+from audit.models import AuditEvent, ChainHead, personal_lane
 from audit.services import record
 from audit.signing import Keyring, event_message
 from audit.verify import verify_chain
 from bench.seed import GENESIS, ChainLinker, SeedConfig, seed
 from publishing.models import Acknowledgement, AckRequest
+from publishing.services import ACKNOWLEDGED
 
 # The tables the seed loads with their indexes and keys set aside.
 LOADED = (AuditEvent, User, Membership, AckRequest, Acknowledgement)
@@ -58,6 +59,7 @@ def test_a_linked_row_is_the_event_record_would_write(settings):
     assert row == (
         99,
         *values,
+        0,
         42,
         "a" * 64,
         digest,
@@ -66,6 +68,9 @@ def test_a_linked_row_is_the_event_record_would_write(settings):
     )
     assert (link.sequence, link.prev_hash) == (42, digest)
     assert ChainLinker(0, GENESIS).row(1, values)[-3] != digest  # the place is in the hash
+    in_lane = ChainLinker(41, "a" * 64, lane=3).row(99, values)
+    event.lane = 3
+    assert in_lane[-6:-2] == (3, 42, "a" * 64, event.compute_hash()) and in_lane[-3] != digest
 
 
 def test_a_seeded_chain_verifies_and_record_extends_it(db):
@@ -87,7 +92,13 @@ def test_a_seeded_chain_verifies_and_record_extends_it(db):
     org = Organization.objects.get(pk=seeded.organization_id)
     head = ChainHead.objects.get(key=ChainHead.key_for(org.pk))
     events = AuditEvent.objects.filter(organization=org)
-    assert head.sequence == events.count() >= 400
+    assert head.sequence == events.filter(lane=0).count() >= 400 - events.exclude(lane=0).count()
+    # Acknowledgements are chained in their people's lanes, as the app chains them.
+    acknowledged = events.filter(action=ACKNOWLEDGED)
+    assert acknowledged.exists() and not acknowledged.filter(lane=0).exists()
+    assert all(e.actor_id and e.lane == personal_lane(e.actor_id) for e in acknowledged)
+    lanes = ChainHead.objects.filter(key__startswith=f"{ChainHead.key_for(org.pk)}/")
+    assert sum(lanes.values_list("sequence", flat=True)) == acknowledged.count()
     assert verify_chain(org.pk) is None
     # The app's own writer carries on from the seeded head, and the whole chain still holds.
     record("bench.after_seed", organization=org, details={"n": 1})
