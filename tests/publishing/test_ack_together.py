@@ -72,9 +72,7 @@ def test_a_request_acknowledges_in_two_round_trips(published, employee):
     assert verify_chain(employee.membership.organization_id) is None
 
 
-def test_the_first_acknowledgement_in_a_lane_opens_it_in_the_same_transaction(
-    published, employee
-):
+def test_the_first_acknowledgement_in_a_lane_opens_it_in_the_same_transaction(published, employee):
     lane = personal_lane(employee.user.pk)
     assert not ChainHead.objects.filter(key=ChainHead.key_for(employee.org.pk, lane)).exists()
     client = employee.client()
