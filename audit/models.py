@@ -43,8 +43,15 @@ class AuditEvent(models.Model):
     """One action; hash-chained per institution and lane, so that a later edit or removal
     shows."""
 
+    # No index of its own: the chain constraint and the time index lead with it, and every
+    # event written updates each index the table has.
     organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

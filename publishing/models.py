@@ -319,11 +319,18 @@ class AckRequest(models.Model):
         NOT_IN_AUDIENCE = "audience", "No longer in audience"
         RETIRED = "retired", "Guideline retired"
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="requests")
+    # No index of their own for the campaign and the person: the constraint and the indexes
+    # below lead with them and serve the same lookups. Every acknowledgement updates its
+    # request, and each index is one more entry written then (and 100,000 at publishing).
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="requests", db_index=False
+    )
     membership = models.ForeignKey(
         "accounts.Membership", on_delete=models.PROTECT, related_name="ack_requests"
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # The group at targeting time, so progress by group does not shift when people move.
     staff_group = models.ForeignKey(
         "accounts.StaffGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -473,7 +480,10 @@ class QuizAttempt(models.Model):
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey("guidelines.Version", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: quizattempt_version_user leads with it.
+    version = models.ForeignKey(
+        "guidelines.Version", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     request = models.ForeignKey(
         AckRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="quiz_attempts"
     )
