@@ -89,8 +89,8 @@ def haproxy_config(
     ``maxconn`` per server equals its gunicorn workers: further requests wait in HAProxy's
     queue, which is handed to the other server when this one is marked down, rather than in
     the kernel's backlog of a process that may be gone. A refused connection is retried on
-    the other server (``option redispatch 1``); a request already sent is never retried,
-    since a POST must not run twice.
+    the other server (``option redispatch 1``), and marks the refusing server down at once;
+    a request already sent is never retried, since a POST must not run twice.
     """
     lines = [
         "global",
@@ -123,7 +123,11 @@ def haproxy_config(
         "    option httpchk",
         f"    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host {host}",
         "    http-check expect status 200",
-        f"    default-server check inter 1s fastinter 500ms fall 2 rise 2 maxconn {maxconn}",
+        # A refused connection marks the server down at once (``observe layer4``), without
+        # waiting for two failed checks: in that second, requests queued for it and retried
+        # onto it were refused on every retry and answered 503 (seen with the machine busy).
+        f"    default-server check inter 1s fastinter 500ms fall 2 rise 2 maxconn {maxconn} "
+        "observe layer4 error-limit 1 on-error mark-down",
     ]
     lines += [f"    server {name} 127.0.0.1:{p}" for name, p in servers.items()]
     return "\n".join(lines) + "\n"
