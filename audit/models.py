@@ -171,6 +171,13 @@ class ChainHead(models.Model):
         return int(number), lane
 
     @staticmethod
+    def keys_of(field: str, organization_id: int | None) -> models.Q:
+        """A filter on ``field`` (a chain key) for every chain of the institution: its main
+        chain's key and each lane's ("org:5", "org:5/…", but not "org:55")."""
+        base = ChainHead.key_for(organization_id)
+        return models.Q(**{field: base}) | models.Q(**{f"{field}__startswith": f"{base}/"})
+
+    @staticmethod
     def organization_for(key: str) -> int | None:
         """The institution a chain key names (None for the institution-less chain); ValueError
         for a key that names no chain."""

@@ -8,16 +8,13 @@ import datetime as dt
 import heapq
 from collections.abc import Mapping
 
-from django.db.models import Q
-
 from .models import AuditEvent, ChainHead
 
 
 def lanes_of(organization_id: int) -> list[int]:
     """The lanes in which the institution has events: each has a head, written with its
     first event (one read of the heads, not of the events)."""
-    base = ChainHead.key_for(organization_id)
-    keys = ChainHead.objects.filter(Q(key=base) | Q(key__startswith=f"{base}/"))
+    keys = ChainHead.objects.filter(ChainHead.keys_of("key", organization_id))
     lanes = []
     for key in keys.values_list("key", flat=True):
         try:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from .checkpoints import Checkpoint
@@ -452,10 +451,11 @@ def verify(
                 )
             )
     chains: set[Chain] = {ChainHead.chain_of(k) for k in anchors}
-    chains.update(_named_chains(ChainHead.objects.all(), result, "a chain head"))
+    chains.update(_named_chains(ChainHead.objects.all(), "key", result, "a chain head"))
     chains.update(_chains_with_events())
     # A chain deleted with its head is still named by the checkpoints it left.
-    chains.update(_named_chains(VerifiedCheckpoint.objects.all(), result, "a stored checkpoint"))
+    stored = VerifiedCheckpoint.objects.all()
+    chains.update(_named_chains(stored, "chain", result, "a stored checkpoint"))
     names = _institution_names({org for org, _lane in chains if org is not None})
     for org_id, lane in sorted(chains, key=_chain_order):
         report = check_chain(
@@ -491,10 +491,11 @@ def _chain_order(chain: Chain) -> tuple[bool, int, int]:
     return (org is None, org or 0, lane)
 
 
-def _named_chains(rows: models.QuerySet[Any], result: Verification, what: str) -> set[Chain]:
-    """The chains named by the chain heads' keys or the stored checkpoints' chains (``rows``);
-    a name that is no chain's is a problem of its own."""
-    field = "key" if rows.model is ChainHead else "chain"
+def _named_chains(
+    rows: models.QuerySet[Any], field: str, result: Verification, what: str
+) -> set[Chain]:
+    """The chains named in ``field`` of ``rows`` (the chain heads' keys, the stored
+    checkpoints' chains); a name that is no chain's is a problem of its own."""
     found: set[Chain] = set()
     for key in rows.order_by().values_list(field, flat=True).distinct():
         try:
@@ -506,49 +507,45 @@ def _named_chains(rows: models.QuerySet[Any], result: Verification, what: str) -
     return found
 
 
-def _chains_with_events(organization_id: int | None = None, *, one: bool = False) -> set[Chain]:
+def _chains_with_events() -> set[Chain]:
     """Every (institution, lane) with at least one event (None for the institution-less
-    events), or with ``one`` only those of ``organization_id``: found by stepping through the
-    index on (institution, lane), one probe per chain, instead of reading every event: a
-    routine check's time must follow the new events, not the length of the history (a
-    DISTINCT over two million events took about a second)."""
+    events), found by stepping through the index on (institution, lane), one probe per
+    institution and per chain, instead of reading every event: a routine check's time must
+    follow the new events, not the length of the history (a DISTINCT over two million events
+    took about a second)."""
     events = AuditEvent.objects.order_by()
+    institutions: list[int | None] = []
+    current = events.aggregate(first=models.Min("organization_id"))["first"]
+    while current is not None:
+        institutions.append(current)
+        later = events.filter(organization_id__gt=current)
+        current = later.aggregate(next=models.Min("organization_id"))["next"]
+    institutions.append(None)
+    return {chain for org in institutions for chain in _lanes_with_events(org)}
+
+
+def _lanes_with_events(organization_id: int | None) -> set[Chain]:
+    """The institution's chains that hold at least one event, one index probe each."""
+    # Filtering on None selects the institution-less events (IS NULL).
+    events = AuditEvent.objects.order_by().filter(organization_id=organization_id)  # type: ignore[misc]
     found: set[Chain] = set()
-    if one:
-        institutions: list[int | None] = [organization_id]
-    else:
-        institutions = []
-        current = events.aggregate(first=models.Min("organization_id"))["first"]
-        while current is not None:
-            institutions.append(current)
-            later = events.filter(organization_id__gt=current)
-            current = later.aggregate(next=models.Min("organization_id"))["next"]
-        institutions.append(None)
-    for org in institutions:
-        # Filtering on None selects the institution-less events (IS NULL).
-        of_org = events.filter(organization_id=org)  # type: ignore[misc]
-        lane = of_org.aggregate(first=models.Min("lane"))["first"]
-        while lane is not None:
-            found.add((org, lane))
-            lane = of_org.filter(lane__gt=lane).aggregate(next=models.Min("lane"))["next"]
+    lane = events.aggregate(first=models.Min("lane"))["first"]
+    while lane is not None:
+        found.add((organization_id, lane))
+        lane = events.filter(lane__gt=lane).aggregate(next=models.Min("lane"))["next"]
     return found
 
 
 def chains_of(organization_id: int | None) -> list[Chain]:
     """The institution's chains, its main chain first: those with a head, with events or
     with a stored checkpoint (a chain emptied with its head is still named by its
-    checkpoints). A malformed name is left to ``verify``, which reports it."""
+    checkpoints). A malformed name is reported by ``verify``, not here."""
     found: set[Chain] = {(organization_id, 0)}
-    found.update(_chains_with_events(organization_id, one=True))
-    base = ChainHead.key_for(organization_id)
-    heads = ChainHead.objects.filter(Q(key=base) | Q(key__startswith=f"{base}/"))
-    stored = VerifiedCheckpoint.objects.filter(Q(chain=base) | Q(chain__startswith=f"{base}/"))
-    names = stored.order_by().values_list("chain", flat=True).distinct()
-    for key in [*heads.values_list("key", flat=True), *names]:
-        try:
-            found.add(ChainHead.chain_of(key))
-        except ValueError:
-            continue
+    found.update(_lanes_with_events(organization_id))
+    heads = ChainHead.objects.filter(ChainHead.keys_of("key", organization_id))
+    stored = VerifiedCheckpoint.objects.filter(ChainHead.keys_of("chain", organization_id))
+    found.update(_named_chains(heads, "key", Verification(), "a chain head"))
+    found.update(_named_chains(stored, "chain", Verification(), "a stored checkpoint"))
     return sorted(found, key=_chain_order)
 
 

@@ -971,7 +971,7 @@ def _seed_audit(
     lanes = {0} | {
         personal_lane(actor) for _at, action, actor, *_ in events if action == ACKNOWLEDGED
     }
-    heads = {h.key: h for h in ChainHead.objects.filter(key__startswith=ChainHead.key_for(org.pk))}
+    heads = {h.key: h for h in ChainHead.objects.filter(ChainHead.keys_of("key", org.pk))}
     linkers = {}
     for lane in sorted(lanes):
         head = heads.get(ChainHead.key_for(org.pk, lane))

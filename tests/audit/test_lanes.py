@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from audit.models import PERSONAL_LANES, AuditEvent, ChainHead, VerifiedCheckpoint, personal_lane
 from audit.services import record
+from audit.signing import Keyring
 from audit.trail import page_after
 from audit.verify import FULL, ROUTINE, check_institution, verify, verify_chain
 from integrations.models import Scope
@@ -106,7 +107,9 @@ def test_the_check_page_checks_every_lane_and_leaves_a_checkpoint_for_each(
     assert {ChainHead.key_for(org.pk), ChainHead.key_for(org.pk, lane)} <= stored
     second = client.post(reverse("audit:check"), follow=True).content.decode()
     assert "checked from the signed checkpoints" in second
-    assert [r.mode for r in check_institution(org.pk, keys=_keys(), mode=ROUTINE)] == [
+    assert [
+        r.mode for r in check_institution(org.pk, keys=Keyring.from_settings(), mode=ROUTINE)
+    ] == [
         ROUTINE,
         ROUTINE,
     ]
@@ -114,12 +117,6 @@ def test_the_check_page_checks_every_lane_and_leaves_a_checkpoint_for_each(
     sql("UPDATE audit_auditevent SET object_repr = 'x' WHERE lane = %s", [lane])
     third = client.post(reverse("audit:check"), follow=True).content.decode()
     assert "The audit trail is broken" in third and f"org:{org.pk}/{lane}" in third
-
-
-def _keys():
-    from audit.signing import Keyring
-
-    return Keyring.from_settings()
 
 
 def test_the_trail_page_and_export_show_the_lane(published, employee, admin):
