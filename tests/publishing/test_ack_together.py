@@ -196,3 +196,32 @@ def test_the_claim_function_names_the_models_tables():
     for model in (AckRequest, Campaign, Publication, Version, ChainHead):
         assert f'"{model._meta.db_table}"' in migration.CREATE
     assert f"FUNCTION {CLAIM_FUNCTION}(" in migration.CREATE
+
+
+def _updates_of_requests() -> tuple[int, int]:
+    """(updates, HOT updates) of the request table, as this backend's statistics say."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+            [AckRequest._meta.db_table],
+        )
+        return cursor.fetchone()
+
+
+def test_an_acknowledgement_updates_its_request_in_place(published, employee):
+    # A HOT update: no index of the request table holds what an acknowledgement changes and
+    # the table keeps room on its pages, so the new row version stays on its page and no
+    # index gets an entry (docs/performance.md: one page of WAL after a checkpoint, not nine).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s", [AckRequest._meta.db_table]
+        )
+        assert "fillfactor=85" in cursor.fetchone()[0]
+    before = _updates_of_requests()
+    client = employee.client()
+    assert client.post(url(published.version), {"confirm": "on"}).status_code == 302
+    after = _updates_of_requests()
+    assert after[0] - before[0] >= 1
+    assert after[1] - before[1] == after[0] - before[0]

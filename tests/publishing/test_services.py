@@ -3,7 +3,7 @@ import io
 
 import pytest
 import time_machine
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Notification
@@ -402,3 +402,14 @@ def test_overdue_means_unacknowledged_and_past_the_due_date(published, author):
     assert requests.pending().count() + requests.acknowledged().count() == requests.count()
     mine = requests.get(user=author.user)
     assert mine.state(due + dt.timedelta(days=1)) == "acknowledged"
+
+
+@pytest.mark.django_db
+def test_no_index_of_the_requests_holds_what_an_acknowledgement_or_reminder_changes():
+    # Kept out of every index so that acknowledging and reminding update a request in place
+    # (PostgreSQL's HOT update; migration publishing/0012).
+    changed = {"acknowledged_at", "last_reminded_at", "reminder_count"}
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, AckRequest._meta.db_table)
+    indexed = {c for info in found.values() if info["index"] for c in info["columns"] or []}
+    assert indexed and not indexed & changed
