@@ -27,6 +27,7 @@ PERSONA = {
     "wizard_step": "author",
     "autosave": "author",
     "compare": "author",
+    "trivial": "author",
     "review": "legal",
     "guideline": "employee",
     "dashboard": "admin",
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         "guideline": reverse("publishing:guideline", args=[s["org_slug"], s["guideline_slug"]]),
         "acknowledge": reverse("publishing:acknowledge", args=[s["published_version_id"]]),
         "trivial_insert": reverse("bench:ping_insert"),
+        "trivial": reverse("bench:ping"),
         "dashboard": reverse("publishing:tracking", args=[s["campaign_id"]]),
         "export": reverse("publishing:tracking_export", args=[s["campaign_id"]]),
         "pdf": reverse(

@@ -80,3 +80,9 @@ def test_compare_query_count_is_bounded(
         response = client.get(url, {"old": versions[0].number, "new": versions[-1].number})
     assert response.status_code == 200
     assert "0 of 12 sections changed" in response.content.decode()
+
+
+def test_another_institutions_guideline_is_404_each_time(outsider, versioned_guideline):
+    url = reverse("guidelines:compare", args=[versioned_guideline.pk])
+    client = outsider.client()
+    assert [client.get(url).status_code for _ in range(2)] == [404, 404]
