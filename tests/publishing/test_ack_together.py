@@ -214,6 +214,8 @@ def test_an_acknowledgement_updates_its_request_in_place(published, employee):
     # A HOT update: no index of the request table holds what an acknowledgement changes and
     # the table keeps room on its pages, so the new row version stays on its page and no
     # index gets an entry (docs/performance.md: one page of WAL after a checkpoint, not nine).
+    if connection.pg_version < 150000:  # type: ignore[attr-defined]
+        pytest.skip("reads its statistics with pg_stat_force_next_flush (PostgreSQL 15)")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT reloptions FROM pg_class WHERE relname = %s", [AckRequest._meta.db_table]
