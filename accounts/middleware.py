@@ -7,10 +7,11 @@ from typing import cast
 
 from django.contrib.auth import logout
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
-from . import dates, notify
+from . import dates, notify, sign_in_reads
 from .http import CharterRequest
 from .models import Membership, Notification, ReviewerRole, User
 
@@ -49,6 +50,9 @@ def signed_in_person(user_id: int | str) -> User | None:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # What the view answering this request asks to read along (accounts.sign_in_reads).
+    wanted = sign_in_reads.wanted()
+    along = wanted(int(user_id)) if wanted is not None else {}
     rows = list(
         Membership.objects.filter(
             Q(is_active=True) | Q(awaiting_acceptance=True),
@@ -60,6 +64,8 @@ def signed_in_person(user_id: int | str) -> User | None:
             role_id=F("reviewer_roles__id"),
             role_name=F("reviewer_roles__name"),
             unread_count=Coalesce(Subquery(unread), Value(0)),
+            # Read-only subqueries the view composed from the models' names and bound values.
+            **{f"along_{name}": RawSQL(sql, params) for name, (sql, params) in along.items()},  # noqa: S611
         )
         .order_by("organization__name", "pk", "reviewer_roles__name")
     )
@@ -87,6 +93,7 @@ def signed_in_person(user_id: int | str) -> User | None:
         setattr(membership, "_prefetched_objects_cache", {"reviewer_roles": cached})  # noqa: B010
         membership._reviewer_role_ids = {role.pk for role in roles[pk]}
     person.charter_memberships = list(memberships.values())
+    person.charter_read_along = {name: getattr(rows[0], f"along_{name}") for name in along}
     return person
 
 
@@ -111,7 +118,13 @@ class ActiveOrganizationMiddleware:
         request.pending_invitations = 0
         request.notifications_seen = notify.generation()
         found: list[Membership] = []
-        if request.user.is_authenticated:
+        # The person is read below (request.user): with what this POST's view asks for.
+        along = sign_in_reads.use(sign_in_reads.for_request(request))
+        try:
+            signed_in = request.user.is_authenticated
+        finally:
+            sign_in_reads.reset(along)
+        if signed_in and request.user.is_authenticated:  # (the second look narrows the type)
             read: list[Membership] | None = getattr(request.user, "charter_memberships", None)
             # Read with the person (signed_in_person), unless another backend signed them in.
             found = memberships_for(request.user, with_invitations=True) if read is None else read

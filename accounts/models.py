@@ -68,6 +68,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set for the signed-in person of a request (accounts.middleware.signed_in_person): their
     # memberships and open invitations, read with them in one query.
     charter_memberships: list[Membership] | None = None
+    # And what the view answering the request asked to read with them (accounts.sign_in_reads).
+    charter_read_along: dict[str, Any] | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -73,6 +73,12 @@ def _changed() -> None:
     _generation.set(_generation.get() + 1)
 
 
+def closed_in_own_statement() -> None:
+    """A hot path closed notices with a statement of its own (publishing.ack_statements):
+    a count read earlier in the same request is read again, as after ``resolve``."""
+    _changed()
+
+
 def guideline_subject(guideline_id: int) -> str:
     return f"guideline:{guideline_id}"
 

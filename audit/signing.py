@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -48,7 +50,7 @@ class Keyring:
     """The current key (signs everything new) and the retired ones (still verify old MACs)."""
 
     current_id: str
-    secrets: dict[str, bytes]
+    secrets: Mapping[str, bytes]
 
     @classmethod
     def from_settings(cls) -> Keyring:
@@ -57,9 +59,18 @@ class Keyring:
             raise ImproperlyConfigured(
                 "AUDIT_HMAC_KEY must be set to record or verify audit events"
             )
-        secrets = {key_id(s): s.encode() for s in settings.AUDIT_HMAC_PREVIOUS_KEYS if s}
-        secrets[key_id(current)] = current.encode()
-        return cls(current_id=key_id(current), secrets=secrets)
+        # Every audited write asks for the keyring: it is made once for the keys in the
+        # settings (naming each key costs a hash), and again only when they change.
+        given = (current, tuple(settings.AUDIT_HMAC_PREVIOUS_KEYS))
+        made = _made.get(given)
+        if made is None:
+            secrets = {key_id(s): s.encode() for s in given[1] if s}
+            secrets[key_id(current)] = current.encode()
+            made = cls(current_id=key_id(current), secrets=MappingProxyType(secrets))
+            if len(_made) >= 8:  # settings changed by tests; a server has one set of keys
+                _made.clear()
+            _made[given] = made
+        return made
 
     def sign(self, message: bytes) -> str:
         """MAC under the current key (its id is ``current_id``)."""
@@ -76,3 +87,6 @@ class Keyring:
 
     def knows(self, kid: str) -> bool:
         return kid in self.secrets
+
+
+_made: dict[tuple[str, tuple[str, ...]], Keyring] = {}

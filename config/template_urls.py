@@ -21,17 +21,11 @@ from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-register = template.Library()
+from .kept_urls import _PLAIN, KEPT_LIMIT, _kept
 
-# Enough for every fixed address and the links of a few busy pages; when full it starts again.
-KEPT_LIMIT = 4096
-_kept: dict[tuple[Any, ...], str] = {}
-# Text (a name in quotes is a SafeString) and whole numbers, not their other subclasses: a
-# bool or an enum could reverse differently from the equal value it would be kept under.
-_PLAIN = frozenset({str, SafeString, int})
+register = template.Library()
 
 
 def _current_app(context: Context) -> str | None:

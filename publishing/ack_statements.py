@@ -11,7 +11,8 @@ membership, the tick, the quiz answers). Inside its one transaction:
    PostgreSQL keeps the statement's plan); two people in different lanes do not wait for
    each other;
 2. ``write``: the acknowledgement, the passed quiz try, the person's notices resolved, the
-   audit event and the chain head moved, as data-modifying ``WITH`` parts of one statement.
+   audit event and the chain head moved, by one call of a function in the database (its
+   statements planned once per session; the app sends only the values).
 
 The same rows are written as by the ORM path, which SQLite (and every refusal) still takes.
 
@@ -28,17 +29,17 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db import IntegrityError, connection, models
+from django.db import DatabaseError, IntegrityError, connection, models
 from psycopg import ClientCursor
 from psycopg.pq import TransactionStatus
 
-from audit.models import ChainHead, personal_lane
+from accounts.notify import closed_in_own_statement
+from audit.models import AuditEvent, ChainHead, personal_lane
 from audit.services import PendingEvent, head_from_row
-from config.sql import insert_returning_id
 
-from .models import AckRequest, Campaign
+from .models import Acknowledgement, AckRequest, Campaign
 
 log = logging.getLogger(__name__)
 
@@ -144,47 +145,182 @@ def claim_and_lock_head(
     return claimed_from([row[4:8] for row in rows]), locked
 
 
-def insert_part(name: str, obj: models.Model) -> tuple[str, list[Any]]:
-    """``name AS (INSERT … RETURNING id)`` for one new row, as the ORM writes it."""
-    sql, params = insert_returning_id(obj)
-    return f'"{name}" AS ({sql})', params
+# The write lives in the database too (publishing/migrations/0013): its statements are planned
+# once per session, and the app sends the values alone.
+WRITE_FUNCTION = "charter_write_acknowledgement"
+_WRITE_SQL = f"SELECT * FROM {WRITE_FUNCTION}({', '.join(['%s'] * 30)})"  # noqa: S608 (a constant)
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The person's open notices the acknowledgement closes: their work, subject and when."""
+
+    work: str
+    subject: str
+    at: dt.datetime
+
+
+def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
+    """A value as the ORM's field would send it (a JSON document, an address)."""
+    field = cast("models.Field[Any, Any]", model._meta.get_field(name))
+    return field.get_db_prep_save(value, connection)
+
+
+def _write_params(
+    ack: Acknowledgement, *, with_try: bool, notices: Notices, event: PendingEvent
+) -> list[Any]:
+    """The write function's values, in its order (migration 0013)."""
+    audit = event.event
+    if (audit.organization_id, audit.actor_id, audit.user_agent) != (
+        ack.organization_id,
+        ack.user_id,
+        ack.user_agent,
+    ) or str(audit.ip_address or "") != str(ack.ip_address or ""):
+        raise ValueError("The audit event must be the acknowledgement's own.")
+    return [
+        ack.organization_id,
+        ack.user_id,
+        ack.version_id,
+        ack.request_id,
+        ack.acknowledged_at,
+        _prepared(Acknowledgement, "ip_address", ack.ip_address),
+        ack.user_agent,
+        ack.content_hash,
+        ack.quiz_answered,
+        _prepared(Acknowledgement, "quiz_record", ack.quiz_record),
+        with_try,
+        notices.work,
+        notices.subject,
+        notices.at,
+        audit.actor_label,
+        audit.action,
+        audit.object_type,
+        audit.object_id,
+        audit.object_repr,
+        audit.guideline_id,
+        _prepared(AuditEvent, "details", audit.details),
+        audit.created_at,
+        audit.lane,
+        audit.sequence,
+        audit.prev_hash,
+        audit.hash,
+        audit.mac,
+        audit.key_id,
+        event.head.pk,
+        event.head_mac,
+    ]
+
+
+def _written(ack: Acknowledgement, event: PendingEvent, row: Any, *, tell: bool) -> None:
+    closed_in_own_statement()
+    if row is None or row[0] is None or row[1] is None:
+        raise IntegrityError("The acknowledgement was not written.")
+    ack.pk = row[1]
+    ack._state.adding = False
+    ack._state.db = connection.alias
+    event.stored(row[0], tell=tell)
 
 
 def write(
-    rows: list[models.Model],
+    ack: Acknowledgement,
     *,
-    resolve: tuple[str, list[Any]],
+    with_try: bool,
+    notices: Notices,
     event: PendingEvent,
     commit: bool = False,
 ) -> None:
-    """Insert ``rows`` (the acknowledgement first), resolve the notices and append the audit
-    event, in one statement; each row gets its id, and the event's listeners are told.
+    """Insert the acknowledgement (and, ``with_try``, its passed quiz try), close the
+    person's notices, append the audit event and move the chain's head: one call of the
+    write function. The acknowledgement gets its id, and the event's listeners are told.
 
     With ``commit`` (inside ``sent_together``, when no listener acts on the event:
     ``audit.signals.acted_on``) the COMMIT goes in the same round trip. The head is locked
-    by this transaction, so the event's statement cannot miss it: an error in the statement
-    skips the COMMIT and ``sent_together`` rolls back."""
-    parts, params = [], []
-    for i, obj in enumerate(rows):
-        part, part_params = insert_part(f"row{i}", obj)
-        parts.append(part)
-        params += part_params
-    parts.append(f'"resolved" AS ({resolve[0]})')
-    params += resolve[1]
-    audit_sql, audit_params = event.statement(prefix=", ")
-    ids = ", ".join(f'(SELECT "id" FROM "row{i}")' for i in range(len(rows)))  # noqa: S608
-    sql = f"WITH {', '.join(parts)}{audit_sql}{event.select()}, {ids}"
+    by this transaction and the function refuses to move it from anywhere but where the event
+    follows it: an error skips the COMMIT and ``sent_together`` rolls back."""
+    params = _write_params(ack, with_try=with_try, notices=notices, event=event)
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql}; COMMIT" if commit else sql, [*params, *audit_params])
+        cursor.execute(f"{_WRITE_SQL}; COMMIT" if commit else _WRITE_SQL, params)
         row = cursor.fetchone()
-    if row is None or any(pk is None for pk in row[1:]):
-        raise IntegrityError("The acknowledgement was not written.")
-    for obj, pk in zip(rows, row[1:], strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
     # Nobody acts on an event committed with its statement (that is when ``commit`` is used).
-    event.stored(row[0], tell=not commit)
+    _written(ack, event, row, tell=not commit)
+
+
+# --- at once, on what was read with the person ---------------------------------------------
+
+AT_ONCE_FUNCTION = "charter_acknowledge_at_once"
+_AT_ONCE_SQL = f"SELECT * FROM {AT_ONCE_FUNCTION}({', '.join(['%s'] * 33)})"  # noqa: S608 (a constant)
+# What the function answers when what was read no longer holds (nothing is written).
+MOVED = "CH001"
+
+
+@dataclass(frozen=True)
+class ReadAlong:
+    """What the acknowledge POST read with the signed-in person (accounts.sign_in_reads):
+    the head of the person's lane and the open request the acknowledgement would answer."""
+
+    head: ChainHead
+    request_id: int
+
+
+def read_along_sql(*, user_id: int, version_id: int, organization_id: int) -> tuple[str, list[Any]]:
+    """One text value: the head's id, sequence and hash and the request's id (NULL without a
+    head; three parts without an open request)."""
+    heads, requests, campaigns = (
+        ChainHead._meta.db_table,
+        AckRequest._meta.db_table,
+        Campaign._meta.db_table,
+    )
+    request = (
+        f'SELECT "r"."id" FROM "{requests}" AS "r" '  # noqa: S608 (names from the models)
+        f'JOIN "{campaigns}" AS "c" ON "c"."id" = "r"."campaign_id" '
+        'WHERE "c"."version_id" = %s AND "c"."status" = %s AND "r"."user_id" = %s '
+        'AND "r"."acknowledged_at" IS NULL AND "r"."closed_at" IS NULL '
+        'AND "r"."replaced_at" IS NULL ORDER BY "r"."due_date", "r"."id" LIMIT 1'
+    )
+    sql = (
+        f'(SELECT concat_ws(\' \', "h"."id", "h"."sequence", "h"."hash", ({request})) '  # noqa: S608
+        f'FROM "{heads}" AS "h" WHERE "h"."key" = %s)'
+    )
+    key = ChainHead.key_for(organization_id, personal_lane(user_id))
+    return sql, [version_id, str(Campaign.Status.OPEN), user_id, key]
+
+
+def read_along_from(value: Any, *, organization_id: int, user_id: int) -> ReadAlong | None:
+    parts = str(value or "").split(" ")
+    if len(parts) != 4 or not all(p.isdigit() for p in (parts[0], parts[1], parts[3])):
+        return None
+    key = ChainHead.key_for(organization_id, personal_lane(user_id))
+    head = ChainHead(pk=int(parts[0]), key=key, sequence=int(parts[1]), hash=parts[2])
+    return ReadAlong(head=head, request_id=int(parts[3]))
+
+
+def acknowledge_at_once(
+    ack: Acknowledgement,
+    *,
+    with_try: bool,
+    notices: Notices,
+    event: PendingEvent,
+    in_force: InForce | None,
+) -> bool:
+    """The claim and the write in one statement, its own transaction (the connection must
+    allow ``sent_together``); False, with nothing written, when what was read no longer holds
+    (the caller then takes the two-statement path)."""
+    params = [
+        in_force.publication_id if in_force else None,
+        in_force.content_hash if in_force else None,
+        in_force.today if in_force else None,
+        *_write_params(ack, with_try=with_try, notices=notices, event=event),
+    ]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(_AT_ONCE_SQL, params)
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == MOVED:
+            return False
+        raise
+    _written(ack, event, row, tell=False)
+    return True
 
 
 def can_send_together() -> bool:

@@ -27,11 +27,10 @@ from accounts.notify import (
     Work,
     guideline_subject,
     resolve,
-    resolve_statement,
     version_subject,
 )
 from audit.models import ChainHead, personal_lane
-from audit.services import client_ip, opened_head, prepare, record
+from audit.services import PendingEvent, client_ip, opened_head, prepare, record
 from audit.signals import acted_on
 from guidelines.models import Guideline, Version
 from guidelines.quiz import answered, record_fingerprint, wrong_answers
@@ -42,6 +41,9 @@ from . import pdf as pdf_state
 from .ack_statements import (
     Claimed,
     InForce,
+    Notices,
+    ReadAlong,
+    acknowledge_at_once,
     can_send_together,
     claim_and_lock_head,
     claim_sql,
@@ -397,6 +399,7 @@ def acknowledge(
     publication: Publication | None = None,
     membership: Membership | None = None,
     quiz: list[dict[str, Any]] | None = None,
+    read_along: ReadAlong | None = None,
 ) -> tuple[Acknowledgement, bool]:
     """Record that a person read and understood one exact version (see ``_acknowledge``);
     a failed quiz is kept as a try once the refused acknowledgement has rolled back."""
@@ -410,6 +413,7 @@ def acknowledge(
             publication=publication,
             membership=membership,
             quiz=quiz,
+            read_along=read_along,
         )
     except WrongAnswers as exc:
         QuizAttempt.objects.create(
@@ -439,6 +443,7 @@ def _acknowledge(
     publication: Publication | None = None,
     membership: Membership | None = None,
     quiz: list[dict[str, Any]] | None = None,
+    read_along: ReadAlong | None = None,
 ) -> tuple[Acknowledgement, bool]:
     """Record that a person read and understood one exact version; True when new.
 
@@ -447,7 +452,9 @@ def _acknowledge(
 
     Acknowledging twice is harmless: the existing record is returned and nothing is written.
     Callers that already hold the publication and the person's membership pass them in, so
-    the hot path of a 100,000-person campaign does not look them up twice.
+    the hot path of a 100,000-person campaign does not look them up twice; with
+    ``read_along`` (the request it answers and the head of the person's lane, read with the
+    person: ``ack_statements.ReadAlong``) it is written by one statement when they still hold.
     """
     organization = version.guideline.organization
     now = timezone.now()
@@ -474,6 +481,20 @@ def _acknowledge(
         else InForce(publication_id=frozen[0], content_hash=frozen[1], today=timezone.localdate())
     )
     if at_once and quiz is not None and not acted_on(ACKNOWLEDGED, organization.pk):
+        if read_along is not None and can_send_together():
+            # What it needs was read with the person: one statement, its own transaction.
+            written = _acknowledge_in_one(
+                version=version,
+                user=user,
+                answers=answers,
+                request=request,
+                quiz=quiz,
+                now=now,
+                in_force=in_force,
+                read_along=read_along,
+            )
+            if written is not None:
+                return written, True
         # Nobody adds to the transaction: its BEGIN and COMMIT travel with its two statements.
         written = _acknowledge_together(
             version=version,
@@ -657,6 +678,54 @@ def _answered_request(claimed: list[Claimed]) -> Claimed | None:
     )
 
 
+def _acknowledge_in_one(
+    *,
+    version: Version,
+    user: User,
+    answers: dict[int, int | None] | None,
+    request: HttpRequest | None,
+    quiz: list[dict[str, Any]],
+    now: dt.datetime,
+    in_force: InForce | None,
+    read_along: ReadAlong,
+) -> Acknowledgement | None:
+    """``_acknowledge``'s claim and write as one statement on what was read with the person;
+    None, with nothing written, when that no longer holds (another acknowledgement moved the
+    head of the lane, the request was answered or replaced, the publication was superseded)."""
+    unwritten = _unwritten(version, user, answers, request, quiz, now)
+    unwritten.ack.request_id = read_along.request_id
+    event = _event_on(version, user, request, read_along.request_id, read_along.head, unwritten)
+    if acknowledge_at_once(
+        unwritten.ack,
+        with_try=unwritten.with_try,
+        notices=unwritten.notices,
+        event=event,
+        in_force=in_force,
+    ):
+        return unwritten.ack
+    return None
+
+
+def _event_on(
+    version: Version,
+    user: User,
+    request: HttpRequest | None,
+    request_id: int,
+    head: ChainHead,
+    unwritten: _Unwritten,
+) -> PendingEvent:
+    """The acknowledgement's audit event, hashed and signed onto ``head``."""
+    return prepare(
+        ACKNOWLEDGED,
+        head=head,
+        actor=user,
+        obj=version,
+        guideline_id=version.guideline_id,
+        details=_event_details(version, request_id, unwritten.record_of_quiz),
+        request=request,
+    )
+
+
 def _acknowledge_together(
     *,
     version: Version,
@@ -702,13 +771,14 @@ def _acknowledge_together(
 
 @dataclass
 class _Unwritten:
-    """What the write needs that the claim does not decide: the record (and passed quiz try)
-    waiting for the claimed request's id, and the statement resolving the person's notices."""
+    """What the write needs that the claim does not decide: the record waiting for the
+    claimed request's id (with its passed quiz try, when there was a quiz), and the person's
+    notices it closes."""
 
     ack: Acknowledgement
-    rows: list[Any]
+    with_try: bool
     record_of_quiz: list[dict[str, Any]]
-    resolve: tuple[str, list[Any]]
+    notices: Notices
 
 
 def _unwritten(
@@ -721,13 +791,8 @@ def _unwritten(
 ) -> _Unwritten:
     record_of_quiz = answered(quiz, answers or {})
     ack = Acknowledgement(**_record_fields(version, user, request, now, quiz, record_of_quiz, None))
-    rows: list[Any] = [ack]
-    if quiz:
-        rows.append(QuizAttempt(**_passed_try(version, user, None, now)))
-    resolve = resolve_statement(
-        About(Work.ACKNOWLEDGE, version_subject(version.pk)), user_ids=[user.pk]
-    )
-    return _Unwritten(ack, rows, record_of_quiz, resolve)
+    notices = Notices(str(Work.ACKNOWLEDGE), version_subject(version.pk), now)
+    return _Unwritten(ack, bool(quiz), record_of_quiz, notices)
 
 
 def _write_at_once(
@@ -741,20 +806,17 @@ def _write_at_once(
     commit: bool = False,
 ) -> Acknowledgement:
     """The ORM path's rows (record, passed try, notices resolved, audit event), written by
-    one statement on the chain head ``claim_and_lock_head`` locked (and committed with it,
-    with ``commit``)."""
-    for row in unwritten.rows:
-        row.request_id = asked.pk
-    event = prepare(
-        ACKNOWLEDGED,
-        head=head,
-        actor=user,
-        obj=version,
-        guideline_id=version.guideline_id,
-        details=_event_details(version, asked.pk, unwritten.record_of_quiz),
-        request=request,
+    one call on the chain head ``claim_and_lock_head`` locked (and committed with it, with
+    ``commit``)."""
+    unwritten.ack.request_id = asked.pk
+    event = _event_on(version, user, request, asked.pk, head, unwritten)
+    write(
+        unwritten.ack,
+        with_try=unwritten.with_try,
+        notices=unwritten.notices,
+        event=event,
+        commit=commit,
     )
-    write(unwritten.rows, resolve=unwritten.resolve, event=event, commit=commit)
     return unwritten.ack
 
 

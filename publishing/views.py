@@ -14,8 +14,10 @@ from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -29,10 +31,13 @@ from accounts import dates, outbox
 from accounts.access import active_org, can, can_publish, get_for_org, require_role
 from accounts.dates import fmt
 from accounts.http import CharterRequest, MemberRequest
+from accounts.middleware import SESSION_KEY
 from accounts.models import DirectoryGroup, EmployeeType, Organization, Role, StaffGroup
+from accounts.sign_in_reads import Reads, travels_with_sign_in
 from accounts.twofactor.services import qr_svg
 from audit.services import client_ip, record
 from config import ratelimit
+from config.kept_urls import kept_reverse
 from guidelines.cases import library as case_library
 from guidelines.cases import section_name
 from guidelines.compare import compare_content
@@ -42,7 +47,7 @@ from guidelines.sections import SCOPE, SECTIONS
 from guidelines.services import GuidelineError
 
 from . import frozen, official_check, retirement, roster_csv, services, tracking_rows
-from .ack_statements import StalePublication
+from .ack_statements import StalePublication, read_along_from, read_along_sql
 from .card import card, get_card_pdf, stored_card_size
 from .evidence import build_evidence_pack
 from .forms import (
@@ -567,6 +572,28 @@ ACKNOWLEDGE_READS = (
 )
 
 
+def _read_with_the_person(request: HttpRequest, kwargs: dict[str, Any]) -> Reads | None:
+    """The acknowledge POST's reads along with the signed-in person (accounts.sign_in_reads):
+    the request the acknowledgement answers and the head of the person's lane, when the
+    publication is kept (PostgreSQL). The view uses them only once it has let the person in;
+    the write checks under lock that they still hold."""
+    organization_id = request.session.get(SESSION_KEY)
+    version_id = kwargs.get("version_id")
+    if (
+        connection.vendor != "postgresql"
+        or not isinstance(organization_id, int)
+        or not isinstance(version_id, int)
+        or frozen.kept(version_id, organization_id) is None
+    ):
+        return None
+    return lambda user_id: {
+        "acknowledge": read_along_sql(
+            user_id=user_id, version_id=version_id, organization_id=organization_id
+        )
+    }
+
+
+@travels_with_sign_in(_read_with_the_person)
 @require_role()
 def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
     """Any member: read a published version and acknowledge it (with its quiz, if any)."""
@@ -635,10 +662,10 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
             if any(q.get("section") for q in ack.quiz_record):
                 # Cases are worked examples: after answering, the person reads the answers
                 # and where each comes from.
-                return redirect(
-                    reverse("publishing:acknowledge", args=[version.pk]) + "#case-answers"
+                return HttpResponseRedirect(
+                    kept_reverse("publishing:acknowledge", version.pk) + "#case-answers"
                 )
-            return redirect("publishing:my_acknowledgements")
+            return HttpResponseRedirect(kept_reverse("publishing:my_acknowledgements"))
     if request.method == "POST":
         # Refused: the page again, from a whole read (this path is rare and may cost more).
         publication = full().first() or publication
@@ -670,6 +697,7 @@ def _acknowledge_once(
     publication: Publication,
     questions: list[dict[str, Any]],
 ) -> tuple[Acknowledgement, bool]:
+    read = (request.user.charter_read_along or {}).get("acknowledge")
     return services.acknowledge(
         version=version,
         user=request.user,
@@ -678,6 +706,11 @@ def _acknowledge_once(
         request=request,
         publication=publication,
         membership=request.membership,
+        read_along=read_along_from(
+            read, organization_id=request.membership.organization_id, user_id=request.user.pk
+        )
+        if read is not None
+        else None,
         quiz=questions,
     )
 

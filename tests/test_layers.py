@@ -21,7 +21,8 @@ FLOORS: list[tuple[str, ...]] = [
     # Small helpers that import nothing of the project: every floor may use them (outbound:
     # checked and pinned requests to addresses admins type; sealing: secrets at rest;
     # ratelimit: shared counters that survive the cache going away; sql: statements' parts
-    # compiled once per process; ids: the URL converter for row ids).
+    # compiled once per process; ids: the URL converter for row ids; kept_urls: addresses
+    # reversed once per process).
     (
         "config.ids",
         "config.mail",
@@ -30,6 +31,7 @@ FLOORS: list[tuple[str, ...]] = [
         "config.sealing",
         "config.ratelimit",
         "config.sql",
+        "config.kept_urls",
     ),
     # The audit trail itself (AuditEvent, record, verify): everything writes to it, people and
     # institutions included, so it sits on the ground.

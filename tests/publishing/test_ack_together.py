@@ -16,13 +16,13 @@ from django.urls import reverse
 from psycopg.pq import TransactionStatus
 
 from audit.models import AuditEvent, ChainHead, personal_lane
-from audit.services import PendingEvent, record
+from audit.services import record
 from audit.signals import acted_on, recorded
 from audit.verify import verify_chain
 from integrations import services as integrations
 from integrations.models import Endpoint, Event, EventType
-from publishing import frozen
-from publishing.ack_statements import CLAIM_FUNCTION
+from publishing import ack_statements, frozen
+from publishing.ack_statements import CLAIM_FUNCTION, WRITE_FUNCTION
 from publishing.models import Acknowledgement, AckRequest
 from publishing.services import ACKNOWLEDGED
 from tests.conftest import make_persona
@@ -63,7 +63,7 @@ def test_a_request_acknowledges_in_two_round_trips(published, employee):
     assert response.status_code == 302
     claim, write = acknowledgement_statements(ctx.captured_queries)
     assert claim.startswith(f"BEGIN; SELECT * FROM {CLAIM_FUNCTION}(")
-    assert write.startswith("WITH") and write.endswith("; COMMIT")
+    assert write.startswith(f"SELECT * FROM {WRITE_FUNCTION}(") and write.endswith("; COMMIT")
     assert not any(q["sql"] in ("BEGIN", "COMMIT") for q in ctx.captured_queries)
     assert idle()
     ack = Acknowledgement.objects.get(user=employee.user)
@@ -124,7 +124,8 @@ def test_a_failing_write_leaves_no_transaction_open_and_nothing_half_written(
     the claim is rolled back with it, and the connection is usable at once."""
     client = employee.client()
     client.raise_request_exception = True
-    monkeypatch.setattr(PendingEvent, "select", lambda self: "SELECT no_such_column")
+    broken = ack_statements._WRITE_SQL.replace("SELECT *", "SELECT no_such_column", 1)
+    monkeypatch.setattr(ack_statements, "_WRITE_SQL", broken)
     with pytest.raises(Exception, match="no_such_column"):
         client.post(url(published.version), {"confirm": "on"})
     assert idle()
@@ -198,6 +199,55 @@ def test_the_claim_function_names_the_models_tables():
     assert f"FUNCTION {CLAIM_FUNCTION}(" in migration.CREATE
 
 
+def test_the_write_function_writes_every_column_of_its_models():
+    """The write is kept in the database (migration 0013) with its columns named: a column
+    added to one of its tables must be written there too, or this fails."""
+    import importlib
+    import re
+
+    from publishing.models import QuizAttempt
+
+    migration = importlib.import_module("publishing.migrations.0013_write_acknowledgement_function")
+    assert f"FUNCTION {WRITE_FUNCTION}(" in migration.CREATE
+    for model in (Acknowledgement, QuizAttempt, AuditEvent):
+        table = model._meta.db_table
+        found = re.search(rf'INSERT INTO "{table}" \((.*?)\) VALUES', migration.CREATE, re.S)
+        assert found, table
+        written = {name.strip().strip('"') for name in found.group(1).split(",")}
+        columns = {f.column for f in model._meta.local_concrete_fields if not f.primary_key}
+        assert written == columns, table
+    from accounts.models import Notification
+
+    for table in (ChainHead._meta.db_table, Notification._meta.db_table):
+        assert f'UPDATE "{table}"' in migration.CREATE
+
+
+def test_the_written_rows_match_what_the_orm_path_writes(published, employee, nursing):
+    """The same acknowledgement by the function and by the ORM (SQLite's path, and every
+    refusal's): the same values in every column but the ids and times."""
+    from django.db import transaction
+
+    other = make_persona(employee.org, "orm@riverside.test", "Olu Orm", group=nursing)
+    assert employee.client().post(url(published.version), {"confirm": "on"}).status_code == 302
+    with transaction.atomic():  # inside a block: the ORM path (no sent_together)
+        frozen.forget_all()
+        from publishing import services
+
+        services.acknowledge(version=published.version, user=other.user, confirmed=True, quiz=None)
+    fast, orm = (Acknowledgement.objects.get(user=p.user) for p in (employee, other))
+    assert fast.ip_address == "127.0.0.1"  # the request's own (the ORM call had none)
+    skip = {"id", "user", "acknowledged_at", "request", "ip_address", "user_agent"}
+    for field in Acknowledgement._meta.concrete_fields:
+        if field.name not in skip:
+            assert getattr(fast, field.attname) == getattr(orm, field.attname), field.name
+    events = {e.actor_id: e for e in AuditEvent.objects.filter(action=ACKNOWLEDGED)}
+    fast_event, orm_event = events[employee.user.pk], events[other.user.pk]
+    assert fast_event.details.keys() == orm_event.details.keys()
+    for name in ("organization_id", "action", "object_type", "object_id", "guideline_id"):
+        assert getattr(fast_event, name) == getattr(orm_event, name), name
+    assert verify_chain(employee.membership.organization_id) is None
+
+
 def _updates_of_requests() -> tuple[int, int]:
     """(updates, HOT updates) of the request table, as this backend's statistics say."""
     with connection.cursor() as cursor:
@@ -227,3 +277,102 @@ def test_an_acknowledgement_updates_its_request_in_place(published, employee):
     after = _updates_of_requests()
     assert after[0] - before[0] >= 1
     assert after[1] - before[1] == after[0] - before[0]
+
+
+# --- at once, on what was read with the person (accounts.sign_in_reads) ---------------------
+
+
+@pytest.fixture
+def colleague(org, nursing):
+    """Asked to acknowledge with everyone (made before the publication)."""
+    return make_persona(org, "colleague@riverside.test", "Ola Other", group=nursing)
+
+
+def _kept_and_lane_open(published, employee, org, colleague):
+    """The publication kept by an earlier acknowledgement, and the colleague's lane of the
+    trail open: what the acknowledge POST reads along with signing in."""
+    assert employee.client().post(url(published.version), {"confirm": "on"}).status_code == 302
+    assert frozen.kept(published.version_id, org.pk) is not None
+    record("test.lane_opened", organization=org, lane=personal_lane(colleague.user.pk))
+    client = colleague.client()
+    client.get(reverse("publishing:my_acknowledgements"))  # the session names the institution
+    return client
+
+
+def test_with_what_was_read_along_a_request_acknowledges_in_one_statement(
+    org, colleague, published, employee
+):
+    other = colleague
+    client = _kept_and_lane_open(published, employee, org, colleague)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 302
+    sql = [q["sql"] for q in ctx.captured_queries if "integrations_endpoint" not in q["sql"]]
+    person = next(s for s in sql if 'FROM "accounts_membership"' in s)
+    assert '"audit_chainhead"' in person  # read along with the person
+    assert sql[-1].startswith(f"SELECT * FROM {ack_statements.AT_ONCE_FUNCTION}(")
+    assert not any(CLAIM_FUNCTION in s or "BEGIN" in s or "COMMIT" in s for s in sql)
+    assert len(sql) == 3  # the session, the person (with the reads), the acknowledgement
+    assert idle()
+    ack = Acknowledgement.objects.get(user=other.user)
+    request = AckRequest.objects.get(user=other.user)
+    assert (ack.request_id, request.acknowledged_at) == (request.pk, ack.acknowledged_at)
+    event = AuditEvent.objects.get(action=ACKNOWLEDGED, actor=other.user)
+    assert event.details["ack_request"] == request.pk
+    assert verify_chain(org.pk) is None
+
+
+@pytest.mark.parametrize("what", ["head", "request"])
+def test_what_no_longer_holds_writes_nothing_and_the_two_statements_follow(
+    monkeypatch, org, colleague, published, employee, what
+):
+    """Between the read and the write another acknowledgement moved the lane's head (or the
+    request read is not the one to answer): the statement refuses, nothing of it stays, and
+    the acknowledgement is made by the claim and the write."""
+    from publishing import views
+
+    other = colleague
+    client = _kept_and_lane_open(published, employee, org, colleague)
+    real = views.read_along_from
+
+    def stale(value, **kw):
+        read = real(value, **kw)
+        assert read is not None
+        if what == "head":
+            read.head.sequence -= 1
+            return read
+        return ack_statements.ReadAlong(head=read.head, request_id=read.request_id + 10_000)
+
+    monkeypatch.setattr(views, "read_along_from", stale)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 302
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert any(ack_statements.AT_ONCE_FUNCTION in s for s in sql)
+    assert any(CLAIM_FUNCTION in s for s in sql) and sql[-1].endswith("; COMMIT")
+    assert idle()
+    assert Acknowledgement.objects.filter(user=other.user).count() == 1
+    assert AuditEvent.objects.filter(action=ACKNOWLEDGED, actor=other.user).count() == 1
+    assert verify_chain(org.pk) is None
+
+
+def test_a_publication_superseded_since_it_was_kept_is_refused_on_the_one_statement_path(
+    org, colleague, published, make_version, do_publish, employee
+):
+    other = colleague
+    client = _kept_and_lane_open(published, employee, org, colleague)
+    do_publish(make_version(2))
+    response = client.post(url(published.version), {"confirm": "on"})
+    assert response.status_code == 200
+    assert "no longer be acknowledged" in response.content.decode()
+    assert idle()
+    assert not Acknowledgement.objects.filter(user=other.user).exists()
+    assert not AckRequest.objects.filter(user=other.user, acknowledged_at__isnull=False).exists()
+
+
+def test_other_views_and_reads_read_the_person_alone(published, employee):
+    client = employee.client()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url(published.version))
+    person = next(q["sql"] for q in ctx.captured_queries if "accounts_membership" in q["sql"])
+    assert "audit_chainhead" not in person
