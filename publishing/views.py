@@ -651,12 +651,11 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                         f"Not quite: {section_name(section)} has the answer.",
                     )
         else:
+            thanks = ""
             if created:
-                messages.success(
-                    request,
-                    f"Thank you: you acknowledged {version.guideline.title}, "
-                    f"version {version.number}.",
-                )
+                # The thank-you is shown by the page the person lands on, from their own
+                # record of this version (no message to store and sign on the way).
+                thanks = f"?acknowledged={version.pk}"
             else:
                 messages.info(request, "You had already acknowledged this version.")
             if any(q.get("section") for q in ack.quiz_record):
@@ -665,7 +664,7 @@ def acknowledge(request: MemberRequest, version_id: int) -> HttpResponse:
                 return HttpResponseRedirect(
                     kept_reverse("publishing:acknowledge", version.pk) + "#case-answers"
                 )
-            return HttpResponseRedirect(kept_reverse("publishing:my_acknowledgements"))
+            return HttpResponseRedirect(kept_reverse("publishing:my_acknowledgements") + thanks)
     if request.method == "POST":
         # Refused: the page again, from a whole read (this path is rare and may cost more).
         publication = full().first() or publication
@@ -728,8 +727,24 @@ def my_acknowledgements(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "publishing/my_acknowledgements.html",
-        {"pending": list(pending_requests(request.user, org)), "history": history},
+        {
+            "pending": list(pending_requests(request.user, org)),
+            "history": history,
+            "thanked": just_acknowledged(request, history),
+        },
     )
+
+
+def just_acknowledged(
+    request: MemberRequest, history: list[Acknowledgement]
+) -> Acknowledgement | None:
+    """The person's own newest record of the version named by ``?acknowledged=`` (where the
+    acknowledge POST sends them), for the thank-you; None for anything else."""
+    named = request.GET.get("acknowledged", "")
+    if not named.isdigit() or len(named) > 19:
+        return None
+    mine = [ack for ack in history if ack.version_id == int(named)]
+    return max(mine, key=lambda ack: ack.acknowledged_at, default=None)
 
 
 # --- publishing and tracking (admins) ------------------------------------------------------

@@ -262,7 +262,8 @@ def test_without_cases_acknowledging_still_leads_to_my_acknowledgements(
     response = employee.client().post(
         _ack_url(version), {"confirm": "on", **_right_answers(questions)}
     )
-    assert response["Location"] == reverse("publishing:my_acknowledgements")
+    thanked = f"?acknowledged={version.pk}"  # the page thanks the person for this version
+    assert response["Location"] == reverse("publishing:my_acknowledgements") + thanked
     assert len(Acknowledgement.objects.get().quiz_record) == len(QUIZ)
 
 

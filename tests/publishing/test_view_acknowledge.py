@@ -124,3 +124,18 @@ def test_the_thank_you_names_the_guideline_as_renamed(
     late = make_persona(org, "late@riverside.test", "Lee Late", group=nursing)
     response = late.client().post(url(published.version), {"confirm": "on"}, follow=True)
     assert "you acknowledged Posting, version 1" in response.content.decode()
+
+
+def test_the_thank_you_is_shown_only_for_the_persons_own_acknowledgement(
+    org, nursing, published, employee
+):
+    client = employee.client()
+    response = client.post(url(published.version), {"confirm": "on"})
+    assert response["Location"].endswith(f"?acknowledged={published.version.pk}")
+    assert "you acknowledged" in client.get(response["Location"]).content.decode()
+    # Someone who has not acknowledged that version is not thanked for it, whatever the link.
+    other = make_persona(org, "other@riverside.test", "Ona Other", group=nursing)
+    mine = reverse("publishing:my_acknowledgements")
+    for named in (str(published.version.pk), "x", "9" * 30, ""):
+        page = other.client().get(f"{mine}?acknowledged={named}").content.decode()
+        assert "you acknowledged" not in page
