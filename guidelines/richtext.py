@@ -420,9 +420,10 @@ def _write_runs(
         if not core:
             out.append(inner)
         elif level == "href":
-            if not _balanced(core):
+            if not _balanced(core) or "]:" in core:
                 # As character references: a backslash-escaped "]" followed by ":" at the start of a
-                # line still reads as a link reference definition to the Markdown parser.
+                # line still reads as a link reference definition to the Markdown parser, and so
+                # does a link whose text holds "]:" (its line was escaped as one, unlinking it).
                 core = core.replace("\\[", "&#91;").replace("\\]", "&#93;")
                 core = core.replace("[", "&#91;").replace("]", "&#93;")
             out.append(f"{lead}[{core}]({_href(str(key))}){trail}")

@@ -263,8 +263,8 @@ class ReadAlong:
 
 
 def read_along_sql(*, user_id: int, version_id: int, organization_id: int) -> tuple[str, list[Any]]:
-    """One text value: the head's id, sequence and hash and the request's id (NULL without a
-    head; three parts without an open request)."""
+    """One text value: the head's key, id, sequence and hash and the request's id (NULL
+    without a head; four parts without an open request)."""
     heads, requests, campaigns = (
         ChainHead._meta.db_table,
         AckRequest._meta.db_table,
@@ -278,7 +278,8 @@ def read_along_sql(*, user_id: int, version_id: int, organization_id: int) -> tu
         'AND "r"."replaced_at" IS NULL ORDER BY "r"."due_date", "r"."id" LIMIT 1'
     )
     sql = (
-        f'(SELECT concat_ws(\' \', "h"."id", "h"."sequence", "h"."hash", ({request})) '  # noqa: S608
+        f'(SELECT concat_ws(\' \', "h"."key", "h"."id", "h"."sequence", "h"."hash", '  # noqa: S608
+        f"({request})) "
         f'FROM "{heads}" AS "h" WHERE "h"."key" = %s)'
     )
     key = ChainHead.key_for(organization_id, personal_lane(user_id))
@@ -286,12 +287,16 @@ def read_along_sql(*, user_id: int, version_id: int, organization_id: int) -> tu
 
 
 def read_along_from(value: Any, *, organization_id: int, user_id: int) -> ReadAlong | None:
+    """What ``read_along_sql`` read, when it is the head of this person's lane in this
+    institution and an open request was found; None otherwise."""
     parts = str(value or "").split(" ")
-    if len(parts) != 4 or not all(p.isdigit() for p in (parts[0], parts[1], parts[3])):
+    if len(parts) != 5 or not all(p.isdigit() for p in (parts[1], parts[2], parts[4])):
         return None
     key = ChainHead.key_for(organization_id, personal_lane(user_id))
-    head = ChainHead(pk=int(parts[0]), key=key, sequence=int(parts[1]), hash=parts[2])
-    return ReadAlong(head=head, request_id=int(parts[3]))
+    if parts[0] != key:
+        return None
+    head = ChainHead(pk=int(parts[1]), key=key, sequence=int(parts[2]), hash=parts[3])
+    return ReadAlong(head=head, request_id=int(parts[4]))
 
 
 def acknowledge_at_once(

@@ -376,3 +376,17 @@ def test_other_views_and_reads_read_the_person_alone(published, employee):
         client.get(url(published.version))
     person = next(q["sql"] for q in ctx.captured_queries if "accounts_membership" in q["sql"])
     assert "audit_chainhead" not in person
+
+
+def test_what_was_read_is_used_only_for_the_persons_own_lane_in_the_institution():
+    lane = personal_lane(7)
+    own = f"{ChainHead.key_for(3, lane)} 12 40 {'a' * 64} 99"
+    read = ack_statements.read_along_from(own, organization_id=3, user_id=7)
+    assert read is not None and (read.head.pk, read.head.sequence, read.request_id) == (12, 40, 99)
+    for other in (
+        f"{ChainHead.key_for(4, lane)} 12 40 {'a' * 64} 99",  # another institution's lane
+        f"{ChainHead.key_for(3, lane)} 12 40 {'a' * 64}",  # no open request
+        None,  # no head yet
+        "org:3/8 x 40 hash 99",
+    ):
+        assert ack_statements.read_along_from(other, organization_id=3, user_id=7) is None
