@@ -480,31 +480,37 @@ def _acknowledge(
         if frozen is None
         else InForce(publication_id=frozen[0], content_hash=frozen[1], today=timezone.localdate())
     )
-    if at_once and quiz is not None and not acted_on(ACKNOWLEDGED, organization.pk):
-        if read_along is not None and can_send_together():
+    if (
+        at_once
+        and quiz is not None
+        and not acted_on(ACKNOWLEDGED, organization.pk)
+        and can_send_together()
+    ):
+        # Nobody adds to the transaction, and the connection may open its own. The rows are
+        # built before any lock is taken (the head of the person's lane, once locked, keeps
+        # every other acknowledgement chained in that lane waiting).
+        unwritten = _unwritten(version, user, answers, request, quiz, now)
+        written = None
+        if read_along is not None:
             # What it needs was read with the person: one statement, its own transaction.
             written = _acknowledge_in_one(
                 version=version,
                 user=user,
-                answers=answers,
                 request=request,
-                quiz=quiz,
-                now=now,
+                unwritten=unwritten,
                 in_force=in_force,
                 read_along=read_along,
             )
-            if written is not None:
-                return written, True
-        # Nobody adds to the transaction: its BEGIN and COMMIT travel with its two statements.
-        written = _acknowledge_together(
-            version=version,
-            user=user,
-            answers=answers,
-            request=request,
-            quiz=quiz,
-            now=now,
-            in_force=in_force,
-        )
+        if written is None:
+            # The claim and the write, with BEGIN and COMMIT sent along.
+            written = _acknowledge_together(
+                version=version,
+                user=user,
+                request=request,
+                unwritten=unwritten,
+                now=now,
+                in_force=in_force,
+            )
         if written is not None:
             return written, True
     with transaction.atomic():
@@ -682,17 +688,14 @@ def _acknowledge_in_one(
     *,
     version: Version,
     user: User,
-    answers: dict[int, int | None] | None,
     request: HttpRequest | None,
-    quiz: list[dict[str, Any]],
-    now: dt.datetime,
+    unwritten: _Unwritten,
     in_force: InForce | None,
     read_along: ReadAlong,
 ) -> Acknowledgement | None:
     """``_acknowledge``'s claim and write as one statement on what was read with the person;
     None, with nothing written, when that no longer holds (another acknowledgement moved the
     head of the lane, the request was answered or replaced, the publication was superseded)."""
-    unwritten = _unwritten(version, user, answers, request, quiz, now)
     unwritten.ack.request_id = read_along.request_id
     event = _event_on(version, user, request, read_along.request_id, read_along.head, unwritten)
     if acknowledge_at_once(
@@ -730,20 +733,14 @@ def _acknowledge_together(
     *,
     version: Version,
     user: User,
-    answers: dict[int, int | None] | None,
     request: HttpRequest | None,
-    quiz: list[dict[str, Any]],
+    unwritten: _Unwritten,
     now: dt.datetime,
     in_force: InForce | None,
 ) -> Acknowledgement | None:
     """``_acknowledge``'s two statements with the transaction's BEGIN and COMMIT sent along
-    (``ack_statements.sent_together``), when the connection allows it; None, with nothing
-    written, when the ORM path must decide (no open request claimed)."""
-    if not can_send_together():
-        return None
-    # Built before the claim: between the claim and the write the head of the person's lane
-    # is locked, and every other acknowledgement chained in that lane waits for it.
-    unwritten = _unwritten(version, user, answers, request, quiz, now)
+    (``ack_statements.sent_together``; the caller checked the connection allows it); None,
+    with nothing written, when the ORM path must decide (no open request claimed)."""
     with sent_together():
         claimed, head = claim_and_lock_head(
             user_id=user.pk,
